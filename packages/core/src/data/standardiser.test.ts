@@ -1,0 +1,96 @@
+import { referenceLogProb } from '@mdn/testing';
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { GaussianMixture } from '../mixture/gaussian-mixture.js';
+import { toMatrix } from './matrix.js';
+import { Standardiser } from './standardiser.js';
+
+describe('Standardiser', () => {
+  it('fits mean and population standard deviation per column, accurately for large offsets', () => {
+    const s = Standardiser.fit([
+      [1e6 + 1, 10],
+      [1e6 + 2, 20],
+      [1e6 + 3, 30],
+    ]);
+    expect(s.mean[0]).toBeCloseTo(1e6 + 2, 9);
+    expect(s.scale[0]).toBeCloseTo(Math.sqrt(2 / 3), 9);
+    expect(s.scale[1]).toBeCloseTo(10 * Math.sqrt(2 / 3), 9);
+    const z = s.transform([[1e6 + 3, 30]]);
+    expect(z.data[0]).toBeCloseTo(Math.sqrt(3 / 2), 5);
+    expect(s.inverse(z).data[1]).toBeCloseTo(30, 4);
+  });
+
+  it('log p in original units = log p̃ in standardised units + logDetJacobian, and inverseMixture agrees', () => {
+    const s = new Standardiser([10, -3], [4, 0.5]);
+    const tilde = {
+      logits: [0.3, -0.2],
+      means: [
+        [0.1, -1],
+        [1, 0.5],
+      ],
+      scales: [
+        [0.7, 1.2],
+        [0.4, 0.9],
+      ],
+    };
+    const y = [12.5, -2.8];
+    const yTilde = [(12.5 - 10) / 4, (-2.8 + 3) / 0.5];
+    const viaJacobian = referenceLogProb(tilde, yTilde) + s.logDetJacobian;
+    const original = {
+      logits: tilde.logits,
+      means: tilde.means.map(([a, b]) => [a! * 4 + 10, b! * 0.5 - 3]),
+      scales: tilde.scales.map(([a, b]) => [a! * 4, b! * 0.5]),
+    };
+    expect(viaJacobian).toBeCloseTo(referenceLogProb(original, y), 12);
+    const mixture = GaussianMixture.diagonal({
+      logits: tf.tensor2d([tilde.logits]),
+      means: tf.tensor3d([tilde.means]),
+      scales: tf.tensor3d([tilde.scales]),
+    });
+    const mapped = s.inverseMixture(mixture);
+    const lp = mapped.logProb(tf.tensor2d([y])).dataSync()[0]!;
+    expect(lp).toBeCloseTo(viaJacobian, 4);
+    const host = s.inverseHostMixture(mixture.toHostSync());
+    expect(host.logProbAt(0, y)).toBeCloseTo(viaJacobian, 5);
+    mapped.dispose();
+    mixture.dispose();
+  });
+
+  it('flags constant columns (scale 1) and names non-finite cells', () => {
+    const s = Standardiser.fit([
+      [1, 5],
+      [2, 5],
+    ]);
+    expect(s.constantColumns).toEqual([1]);
+    expect(s.scale[1]).toBe(1);
+    expect(() => Standardiser.fit([[1], [Number.NaN]], { name: 'targets', columnNames: ['price'] })).toThrow(
+      "targets: row 1, column 'price' is NaN; every value must be a finite number",
+    );
+    expect(() => Standardiser.fit([], { name: 'inputs' })).toThrow(/empty/);
+  });
+
+  it('round-trips through JSON and checks column counts', () => {
+    const s = Standardiser.fit([
+      [1, 2],
+      [3, 5],
+    ]);
+    const back = Standardiser.fromJSON(JSON.parse(JSON.stringify(s.toJSON())));
+    expect(Array.from(back.mean)).toEqual(Array.from(s.mean));
+    expect(() => back.transform([[1, 2, 3]])).toThrow(/expected 2 columns, got 3/);
+    expect(() => Standardiser.fromJSON({ mean: [0], scale: [0] })).toThrow(/scale of column 0/);
+  });
+
+  it('transformTensor matches transform and leaks nothing', () => {
+    const s = new Standardiser([1, 2], [2, 4]);
+    const before = tf.memory().numTensors;
+    const t = s.transformTensor(tf.tensor2d([[3, 10]]));
+    expect(Array.from(t.dataSync())).toEqual(Array.from(s.transform([[3, 10]]).data));
+    t.dispose();
+    expect(tf.memory().numTensors).toBe(before + 1); // the input tensor above, created inline
+  });
+
+  it('toMatrix reads rows, flat arrays and rejects ragged input', () => {
+    expect(toMatrix([1, 2, 3])).toMatchObject({ rows: 3, columns: 1 });
+    expect(() => toMatrix([[1, 2], [3]], 'x')).toThrow('x: row 1 has 1 values, expected 2');
+  });
+});

@@ -1,0 +1,165 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { GaussianMixture } from '../mixture/gaussian-mixture.js';
+import { HostMixture } from '../mixture/host-mixture.js';
+import { assertFinite, type Matrix, type MatrixInput, toMatrix } from './matrix.js';
+
+/** The statistics of a {@link Standardiser}, as saved with a model. */
+export interface StandardiserJSON {
+  mean: number[];
+  scale: number[];
+}
+
+/**
+ * Per-column affine standardisation z = (v − mean) / scale, fitted on training data.
+ *
+ * For targets, densities map back to original units with the log-determinant of the Jacobian:
+ * log p(y) = log p̃(ỹ) + `logDetJacobian` where `logDetJacobian` = −Σ_d log scale_d.
+ */
+export class Standardiser {
+  readonly mean: Float64Array;
+  readonly scale: Float64Array;
+  /** Columns whose training values were all equal (their scale is set to 1). */
+  readonly constantColumns: readonly number[];
+
+  constructor(mean: ArrayLike<number>, scale: ArrayLike<number>, constantColumns: readonly number[] = []) {
+    if (mean.length !== scale.length) throw new Error('mean and scale must have the same length');
+    for (let c = 0; c < scale.length; c++) {
+      if (!(scale[c]! > 0) || !Number.isFinite(scale[c]!))
+        throw new RangeError(`scale of column ${c} must be finite and > 0`);
+      if (!Number.isFinite(mean[c]!)) throw new RangeError(`mean of column ${c} must be finite`);
+    }
+    this.mean = Float64Array.from(mean);
+    this.scale = Float64Array.from(scale);
+    this.constantColumns = constantColumns;
+  }
+
+  /**
+   * Fits column means and standard deviations. Constant columns get scale 1 and are listed in
+   * `constantColumns`; non-finite values throw an error naming the row and column.
+   */
+  static fit(input: MatrixInput, options: { name?: string; columnNames?: readonly string[] } = {}): Standardiser {
+    const name = options.name ?? 'data';
+    const matrix = toMatrix(input, name);
+    if (matrix.rows === 0) throw new Error(`${name}: cannot standardise an empty matrix`);
+    assertFinite(matrix, name, options.columnNames);
+    const { rows, columns, data } = matrix;
+    const mean = new Float64Array(columns);
+    const scale = new Float64Array(columns);
+    const constant: number[] = [];
+    for (let c = 0; c < columns; c++) {
+      // Two passes (mean, then centred squares) for accuracy with large offsets such as 1e6 + noise.
+      let sum = 0;
+      for (let r = 0; r < rows; r++) sum += data[r * columns + c]!;
+      const m = sum / rows;
+      let squares = 0;
+      for (let r = 0; r < rows; r++) squares += (data[r * columns + c]! - m) ** 2;
+      const sd = Math.sqrt(squares / rows);
+      mean[c] = m;
+      if (sd > 1e-12 * Math.max(1, Math.abs(m)) && Number.isFinite(sd)) {
+        scale[c] = sd;
+      } else {
+        scale[c] = 1;
+        constant.push(c);
+      }
+    }
+    return new Standardiser(mean, scale, constant);
+  }
+
+  /** Number of columns. */
+  get columns(): number {
+    return this.mean.length;
+  }
+
+  /** −Σ log scale: add it to a log-density of standardised targets to get the log-density in original units. */
+  get logDetJacobian(): number {
+    let total = 0;
+    for (const s of this.scale) total -= Math.log(s);
+    return total;
+  }
+
+  /** (v − mean) / scale, as a float32 matrix ready for a tensor. */
+  transform(input: MatrixInput): Matrix {
+    const matrix = this.checked(input);
+    const data = new Float32Array(matrix.data.length);
+    const c = this.columns;
+    for (let i = 0; i < data.length; i++) data[i] = (matrix.data[i]! - this.mean[i % c]!) / this.scale[i % c]!;
+    return { data, rows: matrix.rows, columns: c };
+  }
+
+  /** v · scale + mean, in float64. */
+  inverse(input: MatrixInput): Matrix {
+    const matrix = this.checked(input);
+    const data = new Float64Array(matrix.data.length);
+    const c = this.columns;
+    for (let i = 0; i < data.length; i++) data[i] = matrix.data[i]! * this.scale[i % c]! + this.mean[i % c]!;
+    return { data, rows: matrix.rows, columns: c };
+  }
+
+  /** Standardises a `[N, C]` tensor on the backend. */
+  transformTensor(values: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() =>
+      tf.div(tf.sub(values, tf.tensor1d(Float32Array.from(this.mean))), tf.tensor1d(Float32Array.from(this.scale))),
+    ) as tf.Tensor2D;
+  }
+
+  /**
+   * Maps a mixture over standardised targets to original units (exact for Gaussian mixtures):
+   * μ = μ̃ · scale + mean, σ = σ̃ · scale, same weights. Returns a new mixture owning new tensors.
+   */
+  inverseMixture(mixture: GaussianMixture): GaussianMixture {
+    if (mixture.dimensions !== this.columns) {
+      throw new Error(`mixture has D = ${mixture.dimensions}, the standardiser has ${this.columns} columns`);
+    }
+    const mean = tf.tensor1d(Float32Array.from(this.mean));
+    const scale = tf.tensor1d(Float32Array.from(this.scale));
+    try {
+      return GaussianMixture.diagonal({
+        logits: tf.clone(mixture.logits),
+        means: tf.add(tf.mul(mixture.means, scale), mean) as tf.Tensor3D,
+        scales: tf.mul(mixture.scales, scale) as tf.Tensor3D,
+      });
+    } finally {
+      tf.dispose([mean, scale]);
+    }
+  }
+
+  /** The float64 twin of {@link inverseMixture} for host mixtures. */
+  inverseHostMixture(mixture: HostMixture): HostMixture {
+    const d = this.columns;
+    if (mixture.dimensions !== d)
+      throw new Error(`mixture has D = ${mixture.dimensions}, the standardiser has ${d} columns`);
+    const means = new Float64Array(mixture.means.length);
+    const scales = new Float64Array(mixture.scales.length);
+    for (let i = 0; i < means.length; i++) {
+      means[i] = mixture.means[i]! * this.scale[i % d]! + this.mean[i % d]!;
+      scales[i] = mixture.scales[i]! * this.scale[i % d]!;
+    }
+    return new HostMixture({
+      rows: mixture.rows,
+      components: mixture.components,
+      dimensions: d,
+      logWeights: mixture.logWeights,
+      means,
+      scales,
+    });
+  }
+
+  toJSON(): StandardiserJSON {
+    return { mean: Array.from(this.mean), scale: Array.from(this.scale) };
+  }
+
+  static fromJSON(json: StandardiserJSON): Standardiser {
+    if (!json || !Array.isArray(json.mean) || !Array.isArray(json.scale)) {
+      throw new Error('standardiser statistics must have numeric arrays "mean" and "scale"');
+    }
+    return new Standardiser(json.mean, json.scale);
+  }
+
+  private checked(input: MatrixInput): Matrix {
+    const matrix = toMatrix(input);
+    if (matrix.rows > 0 && matrix.columns !== this.columns) {
+      throw new Error(`expected ${this.columns} columns, got ${matrix.columns}`);
+    }
+    return matrix;
+  }
+}

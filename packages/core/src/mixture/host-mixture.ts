@@ -1,0 +1,381 @@
+import { LOG_SQRT_2PI, normalCdf, normalPdf, normalQuantile } from '../math/normal.js';
+import { createRandom } from '../random/rng.js';
+
+/** Float64 parameters of N diagonal Gaussian mixtures, row-major. */
+export interface HostMixtureParameters {
+  rows: number;
+  components: number;
+  dimensions: number;
+  /** Log-weights or raw logits, `[N, K]`: each row is normalised here in float64 (log-softmax). */
+  logWeights: Float64Array;
+  /** `[N, K, D]` */
+  means: Float64Array;
+  /** `[N, K, D]`, strictly positive */
+  scales: Float64Array;
+}
+
+/** Options for {@link HostMixture.sample}. */
+export interface SampleOptions {
+  /** Seed of the generator; the same seed gives the same draws on every backend. Default 0. */
+  seed?: number;
+  /**
+   * Temperature τ on the weights: components are drawn from softmax(log π / τ). τ = 1 is the model,
+   * τ → 0 always picks the heaviest component, τ > 1 flattens the weights. Default 1.
+   */
+  temperature?: number;
+  /**
+   * Temperature s on the variances: each draw is μ + √s · σ · ε, i.e. s multiplies the variance σ²
+   * (and √s the standard deviation σ). Defaults to `temperature`, so that temperature → 0 returns the
+   * heaviest component's mean exactly.
+   */
+  scaleTemperature?: number;
+}
+
+/** A central prediction interval per row. */
+export interface Interval {
+  /** `[N]` */
+  lower: Float64Array;
+  /** `[N]` */
+  upper: Float64Array;
+}
+
+/**
+ * N diagonal Gaussian mixtures on the host in float64: exact CDF, quantiles, mode, intervals and seeded
+ * sampling, independent of the tfjs backend. Obtain one with `GaussianMixture.toHost()`.
+ *
+ * Functions marked D = 1 need one-dimensional targets; use `marginal(d)` for one dimension of a
+ * multivariate mixture.
+ */
+export class HostMixture {
+  readonly rows: number;
+  readonly components: number;
+  readonly dimensions: number;
+  /** Normalised log-weights `[N, K]`. */
+  readonly logWeights: Float64Array;
+  /** `[N, K, D]` */
+  readonly means: Float64Array;
+  /** `[N, K, D]` */
+  readonly scales: Float64Array;
+
+  constructor(parameters: HostMixtureParameters) {
+    const { rows: n, components: k, dimensions: d } = parameters;
+    if (parameters.logWeights.length !== n * k) throw new Error(`logWeights must hold N*K = ${n * k} values`);
+    if (parameters.means.length !== n * k * d) throw new Error(`means must hold N*K*D = ${n * k * d} values`);
+    if (parameters.scales.length !== n * k * d) throw new Error(`scales must hold N*K*D = ${n * k * d} values`);
+    this.rows = n;
+    this.components = k;
+    this.dimensions = d;
+    this.means = parameters.means;
+    this.scales = parameters.scales;
+    // Normalise in float64: raw logits and float32 log-weights both become exact float64 log-weights.
+    const lw = new Float64Array(n * k);
+    for (let i = 0; i < n; i++) {
+      let max = Number.NEGATIVE_INFINITY;
+      for (let j = 0; j < k; j++) max = Math.max(max, parameters.logWeights[i * k + j]!);
+      let total = 0;
+      for (let j = 0; j < k; j++) total += Math.exp(parameters.logWeights[i * k + j]! - max);
+      const norm = max + Math.log(total);
+      for (let j = 0; j < k; j++) lw[i * k + j] = parameters.logWeights[i * k + j]! - norm;
+    }
+    this.logWeights = lw;
+  }
+
+  /** Weights π of row `row`, `[K]`. */
+  weights(row: number): Float64Array {
+    const k = this.components;
+    const out = new Float64Array(k);
+    for (let j = 0; j < k; j++) out[j] = Math.exp(this.logWeights[row * k + j]!);
+    return out;
+  }
+
+  /** Log-density of `y` (`[D]`) under row `row`'s mixture. */
+  logProbAt(row: number, y: ArrayLike<number>): number {
+    const { components: k, dimensions: d } = this;
+    let max = Number.NEGATIVE_INFINITY;
+    const terms = new Float64Array(k);
+    for (let j = 0; j < k; j++) {
+      let acc = this.logWeights[row * k + j]! - d * LOG_SQRT_2PI;
+      for (let e = 0; e < d; e++) {
+        const at = (row * k + j) * d + e;
+        const sigma = this.scales[at]!;
+        const z = (y[e]! - this.means[at]!) / sigma;
+        acc -= Math.log(sigma) + 0.5 * z * z;
+      }
+      terms[j] = acc;
+      if (acc > max) max = acc;
+    }
+    if (max === Number.NEGATIVE_INFINITY) return max;
+    let total = 0;
+    for (let j = 0; j < k; j++) total += Math.exp(terms[j]! - max);
+    return max + Math.log(total);
+  }
+
+  /** Mixture mean, `[N, D]`. */
+  mean(): Float64Array {
+    const { rows: n, components: k, dimensions: d } = this;
+    const out = new Float64Array(n * d);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < k; j++) {
+        const w = Math.exp(this.logWeights[i * k + j]!);
+        for (let e = 0; e < d; e++) out[i * d + e]! += w * this.means[(i * k + j) * d + e]!;
+      }
+    }
+    return out;
+  }
+
+  /** Per-dimension mixture variance, `[N, D]`. */
+  variance(): Float64Array {
+    const { rows: n, components: k, dimensions: d } = this;
+    const mean = this.mean();
+    const out = new Float64Array(n * d);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < k; j++) {
+        const w = Math.exp(this.logWeights[i * k + j]!);
+        for (let e = 0; e < d; e++) {
+          const at = (i * k + j) * d + e;
+          const dev = this.means[at]! - mean[i * d + e]!;
+          out[i * d + e]! += w * (this.scales[at]! ** 2 + dev * dev);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The one-dimensional marginal mixture of target dimension `dimension`. */
+  marginal(dimension: number): HostMixture {
+    const { rows: n, components: k, dimensions: d } = this;
+    if (!Number.isInteger(dimension) || dimension < 0 || dimension >= d) {
+      throw new RangeError(`dimension must be an integer in [0, ${d - 1}], got ${dimension}`);
+    }
+    const means = new Float64Array(n * k);
+    const scales = new Float64Array(n * k);
+    for (let r = 0; r < n * k; r++) {
+      means[r] = this.means[r * d + dimension]!;
+      scales[r] = this.scales[r * d + dimension]!;
+    }
+    return new HostMixture({ rows: n, components: k, dimensions: 1, logWeights: this.logWeights, means, scales });
+  }
+
+  /** Exact CDF P(Y ≤ y) per row (D = 1). @param y `[N]` @returns `[N]` */
+  cdf(y: ArrayLike<number>): Float64Array {
+    this.requireUnivariate('cdf');
+    this.requireLength(y, 'y');
+    const out = new Float64Array(this.rows);
+    for (let i = 0; i < this.rows; i++) out[i] = this.cdfAt(i, y[i]!);
+    return out;
+  }
+
+  /** CDF of row `row` at `y` (D = 1). */
+  cdfAt(row: number, y: number): number {
+    const k = this.components;
+    let total = 0;
+    for (let j = 0; j < k; j++) {
+      const at = row * k + j;
+      total += Math.exp(this.logWeights[at]!) * normalCdf((y - this.means[at]!) / this.scales[at]!);
+    }
+    return Math.min(1, total);
+  }
+
+  /** Density of row `row` at `y` (D = 1). */
+  pdfAt(row: number, y: number): number {
+    const k = this.components;
+    let total = 0;
+    for (let j = 0; j < k; j++) {
+      const at = row * k + j;
+      const sigma = this.scales[at]!;
+      total += (Math.exp(this.logWeights[at]!) * normalPdf((y - this.means[at]!) / sigma)) / sigma;
+    }
+    return total;
+  }
+
+  private survivalAt(row: number, y: number): number {
+    const k = this.components;
+    let total = 0;
+    for (let j = 0; j < k; j++) {
+      const at = row * k + j;
+      total += Math.exp(this.logWeights[at]!) * normalCdf((this.means[at]! - y) / this.scales[at]!);
+    }
+    return Math.min(1, total);
+  }
+
+  /**
+   * Quantile of row `row` at probability p (D = 1): safeguarded Newton on the exact CDF inside the bracket
+   * [min_k q_k(p), max_k q_k(p)] of the component quantiles, switching to the upper tail for p > ½.
+   */
+  quantileAt(row: number, p: number): number {
+    if (!(p >= 0 && p <= 1)) throw new RangeError(`probability must be in [0, 1], got ${p}`);
+    if (p === 0) return Number.NEGATIVE_INFINITY;
+    if (p === 1) return Number.POSITIVE_INFINITY;
+    const k = this.components;
+    const zp = normalQuantile(p);
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = Number.NEGATIVE_INFINITY;
+    for (let j = 0; j < k; j++) {
+      if (this.logWeights[row * k + j] === Number.NEGATIVE_INFINITY) continue;
+      const q = this.means[row * k + j]! + this.scales[row * k + j]! * zp;
+      if (q < lo) lo = q;
+      if (q > hi) hi = q;
+    }
+    if (!(hi > lo)) return lo;
+    const upper = p > 0.5;
+    const target = upper ? 1 - p : p;
+    // f(x) is increasing in x: F(x) − p in the lower half, (1 − p) − S(x) in the upper half.
+    const f = (x: number) => (upper ? target - this.survivalAt(row, x) : this.cdfAt(row, x) - target);
+    let x = 0.5 * (lo + hi);
+    for (let iteration = 0; iteration < 200; iteration++) {
+      const value = f(x);
+      if (value === 0) return x;
+      if (value < 0) lo = x;
+      else hi = x;
+      const slope = this.pdfAt(row, x);
+      let next = x - value / slope;
+      if (!(next > lo && next < hi) || !Number.isFinite(next)) next = 0.5 * (lo + hi);
+      const tolerance = 4 * Number.EPSILON * Math.max(1, Math.abs(next));
+      if (Math.abs(next - x) <= tolerance || hi - lo <= tolerance) return next;
+      x = next;
+    }
+    return x;
+  }
+
+  /**
+   * Quantiles (D = 1), exact to float64 round-off.
+   * @param p one probability, or P probabilities
+   * @returns `[N]` for one probability, `[N, P]` row-major for several
+   */
+  quantile(p: number | readonly number[]): Float64Array {
+    this.requireUnivariate('quantile');
+    const levels = typeof p === 'number' ? [p] : p;
+    const out = new Float64Array(this.rows * levels.length);
+    for (let i = 0; i < this.rows; i++) {
+      for (let l = 0; l < levels.length; l++) out[i * levels.length + l] = this.quantileAt(i, levels[l]!);
+    }
+    return out;
+  }
+
+  /** Central prediction interval holding probability `level` (D = 1): [q((1−level)/2), q((1+level)/2)]. */
+  interval(level: number): Interval {
+    if (!(level > 0 && level < 1)) throw new RangeError(`interval level must be in (0, 1), got ${level}`);
+    this.requireUnivariate('interval');
+    const lower = new Float64Array(this.rows);
+    const upper = new Float64Array(this.rows);
+    for (let i = 0; i < this.rows; i++) {
+      lower[i] = this.quantileAt(i, (1 - level) / 2);
+      upper[i] = this.quantileAt(i, (1 + level) / 2);
+    }
+    return { lower, upper };
+  }
+
+  /**
+   * The global mode of each row, `[N, D]`: the fixed-point iteration x ← Σ γ_k(x) μ_k/σ_k² / Σ γ_k(x)/σ_k²
+   * (per dimension) started from every component mean; the start that ends at the highest density wins.
+   */
+  mode(): Float64Array {
+    const { rows: n, components: k, dimensions: d } = this;
+    const out = new Float64Array(n * d);
+    const x = new Float64Array(d);
+    const num = new Float64Array(d);
+    const den = new Float64Array(d);
+    const logTerms = new Float64Array(k);
+    for (let i = 0; i < n; i++) {
+      let best = Number.NEGATIVE_INFINITY;
+      for (let start = 0; start < k; start++) {
+        if (this.logWeights[i * k + start] === Number.NEGATIVE_INFINITY) continue;
+        for (let e = 0; e < d; e++) x[e] = this.means[(i * k + start) * d + e]!;
+        for (let iteration = 0; iteration < 1000; iteration++) {
+          let max = Number.NEGATIVE_INFINITY;
+          for (let j = 0; j < k; j++) {
+            let acc = this.logWeights[i * k + j]!;
+            for (let e = 0; e < d; e++) {
+              const at = (i * k + j) * d + e;
+              const z = (x[e]! - this.means[at]!) / this.scales[at]!;
+              acc -= Math.log(this.scales[at]!) + 0.5 * z * z;
+            }
+            logTerms[j] = acc;
+            if (acc > max) max = acc;
+          }
+          num.fill(0);
+          den.fill(0);
+          for (let j = 0; j < k; j++) {
+            const g = Math.exp(logTerms[j]! - max);
+            for (let e = 0; e < d; e++) {
+              const at = (i * k + j) * d + e;
+              const precision = g / this.scales[at]! ** 2;
+              num[e]! += precision * this.means[at]!;
+              den[e]! += precision;
+            }
+          }
+          let change = 0;
+          let size = 0;
+          for (let e = 0; e < d; e++) {
+            const next = num[e]! / den[e]!;
+            change = Math.max(change, Math.abs(next - x[e]!));
+            size = Math.max(size, Math.abs(next));
+            x[e] = next;
+          }
+          if (change <= 1e-13 * Math.max(1, size)) break;
+        }
+        const value = this.logProbAt(i, x);
+        if (value > best) {
+          best = value;
+          for (let e = 0; e < d; e++) out[i * d + e] = x[e]!;
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Seeded draws, `[N, n, D]` row-major: `n` samples for each of the N mixtures.
+   * See {@link SampleOptions} for the two temperatures.
+   */
+  sample(n: number, options: SampleOptions = {}): Float64Array {
+    if (!Number.isInteger(n) || n < 0) throw new RangeError(`sample count must be a non-negative integer, got ${n}`);
+    const temperature = options.temperature ?? 1;
+    const scaleTemperature = options.scaleTemperature ?? temperature;
+    if (!(temperature >= 0)) throw new RangeError(`temperature must be >= 0, got ${temperature}`);
+    if (!(scaleTemperature >= 0)) throw new RangeError(`scaleTemperature must be >= 0, got ${scaleTemperature}`);
+    const random = createRandom(options.seed ?? 0);
+    const { rows, components: k, dimensions: d } = this;
+    const out = new Float64Array(rows * n * d);
+    const cumulative = new Float64Array(k);
+    const scaleFactor = Math.sqrt(scaleTemperature);
+    for (let i = 0; i < rows; i++) {
+      let argmax = 0;
+      for (let j = 1; j < k; j++) if (this.logWeights[i * k + j]! > this.logWeights[i * k + argmax]!) argmax = j;
+      if (temperature > 0) {
+        const top = this.logWeights[i * k + argmax]!;
+        let total = 0;
+        for (let j = 0; j < k; j++) {
+          total += Math.exp((this.logWeights[i * k + j]! - top) / temperature);
+          cumulative[j] = total;
+        }
+        for (let j = 0; j < k; j++) cumulative[j]! /= total;
+      }
+      for (let s = 0; s < n; s++) {
+        let component = argmax;
+        if (temperature > 0) {
+          const u = random.uniform();
+          component = 0;
+          while (component < k - 1 && u >= cumulative[component]!) component++;
+        }
+        for (let e = 0; e < d; e++) {
+          const at = (i * k + component) * d + e;
+          const noise = scaleFactor === 0 ? 0 : scaleFactor * this.scales[at]! * random.normal();
+          out[(i * n + s) * d + e] = this.means[at]! + noise;
+        }
+      }
+    }
+    return out;
+  }
+
+  private requireUnivariate(what: string): void {
+    if (this.dimensions !== 1) {
+      throw new Error(`${what} needs one-dimensional targets (D = 1, got D = ${this.dimensions}); use marginal(d)`);
+    }
+  }
+
+  private requireLength(values: ArrayLike<number>, name: string): void {
+    if (values.length !== this.rows)
+      throw new Error(`${name} must hold one value per row (${this.rows}), got ${values.length}`);
+  }
+}

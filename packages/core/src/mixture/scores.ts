@@ -1,0 +1,164 @@
+import { normalCdf, normalPdf } from '../math/normal.js';
+import type { HostMixture } from './host-mixture.js';
+
+/** A(m, v) = m (2Φ(m/√v) − 1) + 2√v φ(m/√v), the expected |X| of X ~ N(m, v). */
+function absNormalMean(m: number, v: number): number {
+  const s = Math.sqrt(v);
+  const z = m / s;
+  return m * (2 * normalCdf(z) - 1) + 2 * s * normalPdf(z);
+}
+
+function checkRows(mixture: HostMixture, y: ArrayLike<number>, perRow: number): void {
+  if (y.length !== mixture.rows * perRow) {
+    throw new Error(
+      `targets must hold ${mixture.rows * perRow} values (N = ${mixture.rows} × D = ${perRow}), got ${y.length}`,
+    );
+  }
+}
+
+function requireUnivariate(mixture: HostMixture, what: string): void {
+  if (mixture.dimensions !== 1) {
+    throw new Error(`${what} needs D = 1 (got D = ${mixture.dimensions}); score each marginal(d) or use energyScore`);
+  }
+}
+
+/**
+ * Continuous ranked probability score of each row (D = 1), closed form for Gaussian mixtures
+ * (Grimit et al. 2006): Σ_i w_i A(y − μ_i, σ_i²) − ½ Σ_i Σ_j w_i w_j A(μ_i − μ_j, σ_i² + σ_j²).
+ * Lower is better; in the units of y. @param y `[N]` @returns `[N]`
+ */
+export function crps(mixture: HostMixture, y: ArrayLike<number>): Float64Array {
+  requireUnivariate(mixture, 'crps');
+  checkRows(mixture, y, 1);
+  const k = mixture.components;
+  const out = new Float64Array(mixture.rows);
+  for (let row = 0; row < mixture.rows; row++) {
+    const w = mixture.weights(row);
+    let first = 0;
+    let second = 0;
+    for (let a = 0; a < k; a++) {
+      const ia = row * k + a;
+      const va = mixture.scales[ia]! ** 2;
+      first += w[a]! * absNormalMean(y[row]! - mixture.means[ia]!, va);
+      second += w[a]! * w[a]! * absNormalMean(0, 2 * va);
+      for (let b = a + 1; b < k; b++) {
+        const ib = row * k + b;
+        second +=
+          2 * w[a]! * w[b]! * absNormalMean(mixture.means[ia]! - mixture.means[ib]!, va + mixture.scales[ib]! ** 2);
+      }
+    }
+    out[row] = first - 0.5 * second;
+  }
+  return out;
+}
+
+/**
+ * Probability integral transform u = F(y) of each row. For a calibrated model u ~ U(0, 1).
+ * For D > 1 the marginal PIT of each dimension is returned, `[N, D]`. @param y `[N, D]`
+ */
+export function pit(mixture: HostMixture, y: ArrayLike<number>): Float64Array {
+  const d = mixture.dimensions;
+  checkRows(mixture, y, d);
+  if (d === 1) return mixture.cdf(y);
+  const out = new Float64Array(mixture.rows * d);
+  for (let e = 0; e < d; e++) {
+    const marginal = mixture.marginal(e);
+    for (let row = 0; row < mixture.rows; row++) out[row * d + e] = marginal.cdfAt(row, y[row * d + e]!);
+  }
+  return out;
+}
+
+/** Default probability levels at which {@link calibrationError} compares PIT coverage with its nominal value. */
+export const CALIBRATION_LEVELS: readonly number[] = Array.from({ length: 99 }, (_, i) => (i + 1) / 100);
+
+/**
+ * Calibration error of PIT values: the mean, over levels p (1%, 2%, …, 99% by default), of
+ * |fraction of u ≤ p − p|. 0 for a perfectly calibrated model; about 0.25 for a constant forecast.
+ */
+export function calibrationError(pitValues: ArrayLike<number>, levels: readonly number[] = CALIBRATION_LEVELS): number {
+  const n = pitValues.length;
+  if (n === 0) throw new Error('calibrationError needs at least one PIT value');
+  const sorted = Float64Array.from(pitValues).sort();
+  let total = 0;
+  let index = 0;
+  for (const p of levels) {
+    while (index < n && sorted[index]! <= p) index++;
+    total += Math.abs(index / n - p);
+  }
+  return total / levels.length;
+}
+
+/** Coverage and mean width of central intervals. */
+export interface IntervalSummary {
+  /** Fraction of rows whose y lies inside its interval. */
+  coverage: number;
+  /** Mean interval width, in the units of y. */
+  meanWidth: number;
+  /** Mean interval score (Gneiting & Raftery 2007, eq. 43); lower is better. */
+  intervalScore: number;
+}
+
+/**
+ * Coverage, width and interval score of the central `level` intervals (D = 1). The interval score is
+ * (u − l) + (2/α)(l − y)·1{y < l} + (2/α)(y − u)·1{y > u} with α = 1 − level.
+ */
+export function intervalSummary(mixture: HostMixture, y: ArrayLike<number>, level: number): IntervalSummary {
+  requireUnivariate(mixture, 'intervalSummary');
+  checkRows(mixture, y, 1);
+  const { lower, upper } = mixture.interval(level);
+  const alpha = 1 - level;
+  let inside = 0;
+  let width = 0;
+  let score = 0;
+  for (let row = 0; row < mixture.rows; row++) {
+    const l = lower[row]!;
+    const u = upper[row]!;
+    const value = y[row]!;
+    if (value >= l && value <= u) inside++;
+    width += u - l;
+    score += u - l + (2 / alpha) * Math.max(0, l - value) + (2 / alpha) * Math.max(0, value - u);
+  }
+  const n = mixture.rows;
+  return { coverage: inside / n, meanWidth: width / n, intervalScore: score / n };
+}
+
+/** Options for {@link energyScore}. */
+export interface EnergyScoreOptions {
+  /** Draws per row (m). Default 200. */
+  samples?: number;
+  /** Seed for the draws. Default 0. */
+  seed?: number;
+}
+
+/**
+ * Energy score of each row (any D; equals CRPS in expectation for D = 1), estimated from m seeded draws:
+ * (1/m) Σ_j ‖X_j − y‖ − 1/(2m(m−1)) Σ_{j≠l} ‖X_j − X_l‖. Lower is better. @param y `[N, D]` @returns `[N]`
+ */
+export function energyScore(
+  mixture: HostMixture,
+  y: ArrayLike<number>,
+  options: EnergyScoreOptions = {},
+): Float64Array {
+  const d = mixture.dimensions;
+  checkRows(mixture, y, d);
+  const m = options.samples ?? 200;
+  if (!Number.isInteger(m) || m < 2) throw new RangeError(`energyScore needs at least 2 samples, got ${m}`);
+  const draws = mixture.sample(m, { seed: options.seed ?? 0 });
+  const out = new Float64Array(mixture.rows);
+  const distance = (a: number, b: number, other: ArrayLike<number>) => {
+    let sum = 0;
+    for (let e = 0; e < d; e++) sum += (draws[a + e]! - other[b + e]!) ** 2;
+    return Math.sqrt(sum);
+  };
+  for (let row = 0; row < mixture.rows; row++) {
+    const base = row * m * d;
+    let toTarget = 0;
+    let between = 0;
+    for (let j = 0; j < m; j++) {
+      toTarget += distance(base + j * d, row * d, y);
+      for (let l = j + 1; l < m; l++) between += distance(base + j * d, base + l * d, draws);
+    }
+    out[row] = toTarget / m - between / (m * (m - 1));
+  }
+  return out;
+}
