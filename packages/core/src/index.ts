@@ -5,6 +5,27 @@
 
 export { type Matrix, type MatrixInput, toMatrix } from './data/matrix.js';
 export { Standardiser, type StandardiserJSON } from './data/standardiser.js';
+export {
+  bishopInverse,
+  circle2d,
+  DATASETS,
+  econDensity,
+  forumToy,
+  linearGaussian,
+  type SyntheticDataset,
+  type SyntheticOptions,
+  twoBranch,
+} from './datasets/synthetic.js';
+export { type BaselineFit, linearHeteroscedastic, unconditionalMixture } from './diagnose/baselines.js';
+export {
+  type DiagnoseOptions,
+  type Diagnosis,
+  type DiagnosisMetrics,
+  diagnose,
+  type Finding,
+  formatDiagnosis,
+  type Severity,
+} from './diagnose/diagnose.js';
 export { normalCdf, normalPdf, normalQuantile } from './math/normal.js';
 export {
   type CovarianceFamily,
@@ -23,4 +44,28 @@ export {
   intervalSummary,
   pit,
 } from './mixture/scores.js';
+export { type Activation, DEFAULT_MDN_CONFIG, type MdnConfig, type ScaleActivation } from './model/config.js';
+export { type KMeansResult, kMeans } from './model/kmeans.js';
+export {
+  loadModel,
+  MODEL_FORMAT,
+  MODEL_FORMAT_VERSION,
+  type ModelFile,
+  ModelFormatError,
+  saveModel,
+  toModelFile,
+  type WeightEntry,
+} from './model/model-file.js';
+export { type CreateOptions, MixtureDensityNetwork, type ModelMetadata, type RawOutputs } from './model/network.js';
 export { createRandom, type Random } from './random/rng.js';
+export {
+  DEFAULT_NOISE,
+  type EpochEvent,
+  FORUM_TRAIN_OPTIONS,
+  type NoiseOptions,
+  type StopReason,
+  TrainingError,
+  type TrainOptions,
+  type TrainResult,
+  train,
+} from './train/train.js';

@@ -1,0 +1,179 @@
+import type { Matrix } from '../data/matrix.js';
+import { LOG_SQRT_2PI } from '../math/normal.js';
+import { kMeans } from '../model/kmeans.js';
+
+/** Per-row log-densities of a baseline model and its fitted mean, `[N]` and `[N, D]`. */
+export interface BaselineFit {
+  logProb: Float64Array;
+  mean: Float64Array;
+}
+
+/**
+ * The unconditional mixture: a K-component diagonal Gaussian mixture fitted to y alone by EM (ignores x).
+ * A model that collapsed predicts (at best) this distribution for every x.
+ */
+export function unconditionalMixture(y: Matrix, components: number, iterations = 200): BaselineFit {
+  const { rows: n, columns: d, data } = y;
+  const k = Math.max(1, Math.min(components, n));
+  const { centres } = kMeans(y, k, { seed: 1 });
+  const means = Float64Array.from(centres);
+  const variances = new Float64Array(k * d);
+  const weights = new Float64Array(k).fill(1 / k);
+  const overall = new Float64Array(d);
+  for (let e = 0; e < d; e++) {
+    let s = 0;
+    let s2 = 0;
+    for (let i = 0; i < n; i++) {
+      s += data[i * d + e]!;
+      s2 += data[i * d + e]! ** 2;
+    }
+    overall[e] = Math.max(1e-12, s2 / n - (s / n) ** 2);
+    for (let c = 0; c < k; c++) variances[c * d + e] = overall[e]!;
+  }
+  const floor = (e: number) => 1e-6 * overall[e]!;
+  const responsibility = new Float64Array(n * k);
+  const logProb = new Float64Array(n);
+  const step = () => {
+    for (let i = 0; i < n; i++) {
+      let max = Number.NEGATIVE_INFINITY;
+      for (let c = 0; c < k; c++) {
+        let value = Math.log(weights[c]!);
+        for (let e = 0; e < d; e++) {
+          const v = variances[c * d + e]!;
+          value -= LOG_SQRT_2PI + 0.5 * Math.log(v) + (0.5 * (data[i * d + e]! - means[c * d + e]!) ** 2) / v;
+        }
+        responsibility[i * k + c] = value;
+        if (value > max) max = value;
+      }
+      let total = 0;
+      for (let c = 0; c < k; c++) total += Math.exp(responsibility[i * k + c]! - max);
+      logProb[i] = max + Math.log(total);
+      for (let c = 0; c < k; c++) responsibility[i * k + c] = Math.exp(responsibility[i * k + c]! - logProb[i]!);
+    }
+  };
+  for (let iteration = 0; iteration < iterations; iteration++) {
+    step();
+    for (let c = 0; c < k; c++) {
+      let mass = 0;
+      for (let i = 0; i < n; i++) mass += responsibility[i * k + c]!;
+      weights[c] = Math.max(mass / n, 1e-12);
+      if (mass < 1e-9) continue;
+      for (let e = 0; e < d; e++) {
+        let m = 0;
+        for (let i = 0; i < n; i++) m += responsibility[i * k + c]! * data[i * d + e]!;
+        m /= mass;
+        let v = 0;
+        for (let i = 0; i < n; i++) v += responsibility[i * k + c]! * (data[i * d + e]! - m) ** 2;
+        means[c * d + e] = m;
+        variances[c * d + e] = Math.max(v / mass, floor(e));
+      }
+    }
+  }
+  step();
+  const mean = new Float64Array(n * d);
+  for (let e = 0; e < d; e++) {
+    let m = 0;
+    for (let c = 0; c < k; c++) m += weights[c]! * means[c * d + e]!;
+    for (let i = 0; i < n; i++) mean[i * d + e] = m;
+  }
+  return { logProb, mean };
+}
+
+/** Least squares of `target` on [1, x] with row weights; returns coefficients `[P + 1]`. */
+function weightedLeastSquares(x: Matrix, target: Float64Array, weights: Float64Array): Float64Array {
+  const p = x.columns + 1;
+  const a = new Float64Array(p * p);
+  const b = new Float64Array(p);
+  const row = new Float64Array(p);
+  for (let i = 0; i < x.rows; i++) {
+    row[0] = 1;
+    for (let j = 1; j < p; j++) row[j] = x.data[i * x.columns + j - 1]!;
+    const w = weights[i]!;
+    for (let r = 0; r < p; r++) {
+      b[r]! += w * row[r]! * target[i]!;
+      for (let c = 0; c < p; c++) a[r * p + c]! += w * row[r]! * row[c]!;
+    }
+  }
+  // Ridge-stabilised Gaussian elimination (inputs are standardised by the caller, so 1e-9 is tiny).
+  for (let r = 0; r < p; r++) a[r * p + r]! += 1e-9 * (1 + a[r * p + r]!);
+  for (let col = 0; col < p; col++) {
+    let pivot = col;
+    for (let r = col + 1; r < p; r++) if (Math.abs(a[r * p + col]!) > Math.abs(a[pivot * p + col]!)) pivot = r;
+    if (pivot !== col) {
+      for (let c = 0; c < p; c++) [a[col * p + c], a[pivot * p + c]] = [a[pivot * p + c]!, a[col * p + c]!];
+      [b[col], b[pivot]] = [b[pivot]!, b[col]!];
+    }
+    for (let r = col + 1; r < p; r++) {
+      const f = a[r * p + col]! / a[col * p + col]!;
+      for (let c = col; c < p; c++) a[r * p + c]! -= f * a[col * p + c]!;
+      b[r]! -= f * b[col]!;
+    }
+  }
+  const coefficients = new Float64Array(p);
+  for (let r = p - 1; r >= 0; r--) {
+    let s = b[r]!;
+    for (let c = r + 1; c < p; c++) s -= a[r * p + c]! * coefficients[c]!;
+    coefficients[r] = s / a[r * p + r]!;
+  }
+  return coefficients;
+}
+
+/**
+ * A linear heteroscedastic Gaussian (the k = 1 baseline): per target dimension, mean = a + bᵀx and
+ * log σ² = c + dᵀx, fitted by alternating weighted least squares on the mean and least squares on
+ * log squared residuals (with the E[log χ²₁] = −1.27 correction). Any useful MDN should beat it or tie.
+ */
+export function linearHeteroscedastic(x: Matrix, y: Matrix, iterations = 5): BaselineFit {
+  const { rows: n, columns: p } = x;
+  const d = y.columns;
+  // Standardise x for conditioning.
+  const xs = new Float64Array(n * p);
+  for (let j = 0; j < p; j++) {
+    let s = 0;
+    let s2 = 0;
+    for (let i = 0; i < n; i++) {
+      s += x.data[i * p + j]!;
+      s2 += x.data[i * p + j]! ** 2;
+    }
+    const m = s / n;
+    const sd = Math.sqrt(Math.max(s2 / n - m * m, 0)) || 1;
+    for (let i = 0; i < n; i++) xs[i * p + j] = (x.data[i * p + j]! - m) / sd;
+  }
+  const standardX: Matrix = { data: xs, rows: n, columns: p };
+  const predict = (coefficients: Float64Array, i: number) => {
+    let v = coefficients[0]!;
+    for (let j = 0; j < p; j++) v += coefficients[j + 1]! * xs[i * p + j]!;
+    return v;
+  };
+  const logProb = new Float64Array(n);
+  const mean = new Float64Array(n * d);
+  for (let e = 0; e < d; e++) {
+    const target = Float64Array.from({ length: n }, (_, i) => y.data[i * d + e]!);
+    let weights: Float64Array = new Float64Array(n).fill(1);
+    let meanCoefficients = weightedLeastSquares(standardX, target, weights);
+    let varianceCoefficients: Float64Array = new Float64Array(p + 1);
+    let scale = 0;
+    for (let i = 0; i < n; i++) scale += (target[i]! - predict(meanCoefficients, i)) ** 2 / n;
+    const varianceFloor = Math.max(scale, 1e-300) * 1e-8;
+    for (let iteration = 0; iteration < iterations; iteration++) {
+      const logSquares = Float64Array.from(
+        { length: n },
+        (_, i) => Math.log((target[i]! - predict(meanCoefficients, i)) ** 2 + varianceFloor) + 1.2704,
+      );
+      varianceCoefficients = weightedLeastSquares(standardX, logSquares, new Float64Array(n).fill(1));
+      weights = Float64Array.from({ length: n }, (_, i) => Math.exp(-predict(varianceCoefficients, i)));
+      meanCoefficients = weightedLeastSquares(standardX, target, weights);
+    }
+    // Rescale the variance so its average matches the mean squared standardised residual (fixes the log bias).
+    let ratio = 0;
+    for (let i = 0; i < n; i++) ratio += ((target[i]! - predict(meanCoefficients, i)) ** 2 * weights[i]!) / n;
+    const shift = Math.log(Math.max(ratio, 1e-300));
+    for (let i = 0; i < n; i++) {
+      const m = predict(meanCoefficients, i);
+      const logVariance = predict(varianceCoefficients, i) + shift;
+      mean[i * d + e] = m;
+      logProb[i]! += -LOG_SQRT_2PI - 0.5 * logVariance - (0.5 * (target[i]! - m) ** 2) / Math.exp(logVariance);
+    }
+  }
+  return { logProb, mean };
+}

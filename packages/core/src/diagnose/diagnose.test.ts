@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { forumToy } from '../datasets/synthetic.js';
+import { FORUM_TRAIN_OPTIONS, train } from '../train/train.js';
+import { linearHeteroscedastic, unconditionalMixture } from './baselines.js';
+import { diagnose, formatDiagnosis } from './diagnose.js';
+
+const data = forumToy({ rows: 4000, seed: 11 });
+const test = forumToy({ rows: 3000, seed: 12 });
+
+describe('diagnose', () => {
+  it('does not flag a model trained with the defaults', async () => {
+    const { model } = await train(data.x, data.y, { model: { hidden: [32, 32] }, epochs: 60, seed: 2 });
+    const report = await diagnose(model, test.x, test.y);
+    expect(report.findings.filter((f) => f.severity !== 'info')).toEqual([]);
+    expect(report.status).toBe('ok');
+    expect(report.metrics.gainOverUnconditional).toBeGreaterThan(0.9);
+    expect(report.metrics.nll).toBeLessThan(report.metrics.linearBaselineNll + 0.02);
+    expect(formatDiagnosis(report)).toMatch(/^status: ok/);
+
+    // The same network with its head weights zeroed predicts one mixture for every x: the collapse.
+    const weights = model
+      .getWeights()
+      .map((w) =>
+        w.name.startsWith('head.') && w.name.endsWith('.kernel')
+          ? { ...w, values: new Float32Array(w.values.length) }
+          : w,
+      );
+    model.setWeights(weights);
+    const collapsed = await diagnose(model, test.x, test.y);
+    expect(collapsed.status).toBe('problem');
+    const finding = collapsed.findings.find((f) => f.code === 'ignores-input');
+    expect(finding?.message).toMatch(/barely depends on x/);
+    expect(finding?.advice).toMatch(/Standardise x and y/);
+    expect(collapsed.metrics.meanR2[0]!).toBeLessThan(0.05);
+    model.dispose();
+  });
+
+  it("flags a model trained the forum's way (elu + 1, lr 1e-2, raw data): σ underflows and the weights turn NaN", async () => {
+    const forumData = forumToy({ rows: 1000, seed: 1 });
+    const { model, history } = await train(forumData.x, forumData.y, { ...FORUM_TRAIN_OPTIONS, seed: 1 });
+    expect(history.some((h) => !Number.isFinite(h.trainLoss))).toBe(true);
+    const report = await diagnose(model, test.x, test.y);
+    expect(report.status).toBe('problem');
+    expect(report.findings[0]).toMatchObject({ code: 'non-finite', severity: 'problem' });
+    expect(report.findings[0]!.advice).toMatch(/elu \+ 1 gives σ = 0/);
+    expect(report.metrics.nll).toBeNaN();
+    model.dispose();
+  });
+
+  it('refuses too little data and mismatched rows', async () => {
+    const { model } = await train(data.x, data.y, { model: { hidden: [4] }, epochs: 1 });
+    await expect(diagnose(model, [[1], [2]], [[1], [2]])).rejects.toThrow(/at least 10 rows/);
+    await expect(diagnose(model, test.x, [[1]])).rejects.toThrow(/3000 rows but targets have 1/);
+    model.dispose();
+  });
+});
+
+describe('baselines', () => {
+  it('the unconditional mixture recovers a two-component mixture', () => {
+    const n = 4000;
+    const y = new Float64Array(n).map((_, i) => (i % 4 === 0 ? 5 : -1) + 0.5 * Math.sin(i * 12.9898) * 1.7);
+    const fit = unconditionalMixture({ data: y, rows: n, columns: 1 }, 2);
+    const single = unconditionalMixture({ data: y, rows: n, columns: 1 }, 1);
+    const mean = (v: Float64Array) => v.reduce((a, b) => a + b, 0) / v.length;
+    expect(mean(fit.logProb)).toBeGreaterThan(mean(single.logProb) + 0.3);
+    expect(fit.mean[0]).toBeCloseTo(mean(y), 6);
+  });
+
+  it('the linear heteroscedastic baseline recovers the forum toy (mean slope 2, sd 0.2 + 0.5x)', () => {
+    const fit = linearHeteroscedastic(data.x, data.y);
+    const at = (x: number) => {
+      let best = 0;
+      for (let i = 0; i < data.x.rows; i++)
+        if (Math.abs(data.x.data[i]! - x) < Math.abs(data.x.data[best]! - x)) best = i;
+      return best;
+    };
+    const i2 = at(2);
+    const i8 = at(8);
+    const slope = (fit.mean[i8]! - fit.mean[i2]!) / (data.x.data[i8]! - data.x.data[i2]!);
+    expect(slope).toBeCloseTo(2, 1);
+    let baseline = 0;
+    let truth = 0;
+    for (let i = 0; i < data.x.rows; i++) {
+      baseline -= fit.logProb[i]! / data.x.rows;
+      truth -= data.trueLogProb[i]! / data.x.rows;
+    }
+    // log-linear variance is not the true (0.2 + 0.5x)², so a small gap remains.
+    expect(baseline - truth).toBeGreaterThan(0);
+    expect(baseline - truth).toBeLessThan(0.1);
+  });
+});

@@ -1,0 +1,307 @@
+import { assertFinite, type Matrix, type MatrixInput, toMatrix } from '../data/matrix.js';
+import { calibrationError, pit } from '../mixture/scores.js';
+import type { MixtureDensityNetwork } from '../model/network.js';
+import { linearHeteroscedastic, unconditionalMixture } from './baselines.js';
+
+/** How serious a finding is. */
+export type Severity = 'info' | 'warning' | 'problem';
+
+/** One thing the diagnostics noticed, in plain words, with what to do about it. */
+export interface Finding {
+  code:
+    | 'non-finite'
+    | 'ignores-input'
+    | 'worse-than-baseline'
+    | 'dead-components'
+    | 'duplicate-components'
+    | 'scale-at-floor'
+    | 'miscalibrated';
+  severity: Severity;
+  message: string;
+  advice: string;
+}
+
+/** Figures behind the findings (nats per row are in original units). */
+export interface DiagnosisMetrics {
+  rows: number;
+  /** Mean NLL of the model on the data. */
+  nll: number;
+  /** Mean NLL of the unconditional K-component mixture fitted to y alone. */
+  unconditionalNll: number;
+  /** Mean NLL of the linear heteroscedastic Gaussian (k = 1) baseline. */
+  linearBaselineNll: number;
+  /** unconditionalNll − nll: how much knowing x helps the model (≈ 0 for a collapsed model). */
+  gainOverUnconditional: number;
+  /** unconditionalNll − linearBaselineNll: how much x helps even a linear model. */
+  baselineGainOverUnconditional: number;
+  /** R² of the predicted mean, per target dimension. */
+  meanR2: number[];
+  /** R² of the linear baseline's mean, per target dimension. */
+  baselineMeanR2: number[];
+  /** Average weight of each component over the rows. */
+  componentUsage: number[];
+  /** exp(entropy) of the average weights: how many components are in use. */
+  effectiveComponents: number;
+  /** Fraction of rows where a used component's σ is within 5 % of the floor. */
+  scaleAtFloorFraction: number;
+  /** PIT calibration error over all rows (D = 1: the target; D > 1: mean over dimensions). */
+  calibrationError: number;
+  /** PIT calibration error within each of the x-bins. */
+  binCalibrationErrors: number[];
+  /** Non-finite parameters or log-densities found. */
+  nonFinite: number;
+}
+
+/** The report of {@link diagnose}. */
+export interface Diagnosis {
+  /** 'ok' without warnings or problems. */
+  status: 'ok' | 'warning' | 'problem';
+  findings: Finding[];
+  metrics: DiagnosisMetrics;
+}
+
+/** Options for {@link diagnose}. */
+export interface DiagnoseOptions {
+  /** Number of x-bins for the conditional calibration check. Default: 5 (fewer for small data). */
+  bins?: number;
+}
+
+function r2(y: Matrix, mean: ArrayLike<number>): number[] {
+  const { rows: n, columns: d } = y;
+  return Array.from({ length: d }, (_, e) => {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += y.data[i * d + e]!;
+    const m = s / n;
+    let total = 0;
+    let residual = 0;
+    for (let i = 0; i < n; i++) {
+      total += (y.data[i * d + e]! - m) ** 2;
+      residual += (y.data[i * d + e]! - mean[i * d + e]!) ** 2;
+    }
+    return total > 0 ? 1 - residual / total : 0;
+  });
+}
+
+const meanOf = (values: ArrayLike<number>) => {
+  let s = 0;
+  for (let i = 0; i < values.length; i++) s += values[i]!;
+  return s / values.length;
+};
+
+/**
+ * Checks a trained model on data (held-out data is best) and explains in plain words what went wrong:
+ * a prediction that ignores x (compared with the unconditional mixture and a linear heteroscedastic k = 1
+ * baseline), dead or duplicate components, σ stuck at its floor, NaN/Inf, and PIT calibration within x-bins.
+ */
+export async function diagnose(
+  model: MixtureDensityNetwork,
+  x: MatrixInput,
+  y: MatrixInput,
+  options: DiagnoseOptions = {},
+): Promise<Diagnosis> {
+  const xm = toMatrix(x, 'inputs');
+  const ym = toMatrix(y, 'targets');
+  if (xm.rows !== ym.rows) throw new Error(`inputs have ${xm.rows} rows but targets have ${ym.rows}`);
+  if (xm.rows < 10) throw new Error(`diagnose needs at least 10 rows, got ${xm.rows}`);
+  assertFinite(xm, 'inputs', model.metadata.inputColumns);
+  assertFinite(ym, 'targets', model.metadata.targetColumns);
+  const n = xm.rows;
+  const { components: k, outputDimension: d } = model.config;
+  const findings: Finding[] = [];
+
+  const host = await model.predictHost(xm);
+  const logProb = await model.logProb(xm, ym);
+  let nonFinite = 0;
+  for (const v of [host.logWeights, host.means, host.scales])
+    for (const value of v) if (!Number.isFinite(value)) nonFinite++;
+  let nllSum = 0;
+  for (const v of logProb) {
+    if (Number.isFinite(v)) nllSum -= v;
+    else nonFinite++;
+  }
+  const nll = nonFinite > 0 ? Number.NaN : nllSum / n;
+  if (nonFinite > 0) {
+    findings.push({
+      code: 'non-finite',
+      severity: 'problem',
+      message: `${nonFinite} predicted parameters or log-densities are NaN or infinite.`,
+      advice:
+        'Retrain with the defaults (standardize on, scaleActivation "softplus" with a floor); elu + 1 gives σ = 0 in float32 for large negative inputs.',
+    });
+  }
+
+  const unconditional = unconditionalMixture(ym, k);
+  const linear = linearHeteroscedastic(xm, ym);
+  const unconditionalNll = -meanOf(unconditional.logProb);
+  const linearBaselineNll = -meanOf(linear.logProb);
+  const gain = unconditionalNll - nll;
+  const baselineGain = unconditionalNll - linearBaselineNll;
+  const meanR2 = r2(ym, host.mean());
+  const baselineMeanR2 = r2(ym, linear.mean);
+  const significant = Math.max(0.02, 3 / Math.sqrt(n));
+
+  if (baselineGain > 2 * significant && gain < 0.25 * baselineGain) {
+    findings.push({
+      code: 'ignores-input',
+      severity: 'problem',
+      message:
+        `The prediction barely depends on x: knowing x improves the model's NLL by only ${gain.toFixed(3)} nats/row over the ` +
+        `unconditional mixture, while a linear heteroscedastic Gaussian gains ${baselineGain.toFixed(3)}. ` +
+        `R² of the predicted mean is ${meanR2.map((v) => v.toFixed(2)).join(', ')} (linear baseline: ${baselineMeanR2.map((v) => v.toFixed(2)).join(', ')}). ` +
+        'This is the collapsed solution: the same mixture for every x.',
+      advice:
+        'Standardise x and y (the default), lower the learning rate (3e-3 with warm-up is the default), keep the mean-first warm-up on, and check ' +
+        'that x actually reaches the model (right columns, no constant input).',
+    });
+  } else if (nll > linearBaselineNll + significant) {
+    findings.push({
+      code: 'worse-than-baseline',
+      severity: 'warning',
+      message: `A linear heteroscedastic Gaussian fits better than the model: NLL ${linearBaselineNll.toFixed(3)} vs ${nll.toFixed(3)} nats/row.`,
+      advice:
+        'Train longer (more epochs or patience), check for overfitting on small data (validation loss), or reduce the learning rate.',
+    });
+  }
+
+  // Components: usage, effective number, duplicates, σ at the floor.
+  const usage = new Float64Array(k);
+  for (let i = 0; i < n; i++) {
+    const w = host.weights(i);
+    for (let c = 0; c < k; c++) usage[c]! += w[c]! / n;
+  }
+  let entropy = 0;
+  for (const u of usage) if (u > 0) entropy -= u * Math.log(u);
+  const effectiveComponents = Math.exp(entropy);
+  const dead = Array.from(usage).filter((u) => u < 0.01).length;
+  if (k > 1 && dead > 0) {
+    findings.push({
+      code: 'dead-components',
+      severity: 'info',
+      message: `${dead} of ${k} components carry less than 1 % of the weight on average (effective number of components: ${effectiveComponents.toFixed(1)}).`,
+      advice: `Harmless: the data needs fewer components. Set components to about ${Math.max(1, Math.round(effectiveComponents))} for a smaller, faster model.`,
+    });
+  }
+  const duplicates: string[] = [];
+  for (let a = 0; a < k; a++) {
+    for (let b = a + 1; b < k; b++) {
+      if (usage[a]! < 0.01 || usage[b]! < 0.01) continue;
+      let separation = 0;
+      let scaleRatio = 0;
+      for (let i = 0; i < n; i++) {
+        for (let e = 0; e < d; e++) {
+          const ia = (i * k + a) * d + e;
+          const ib = (i * k + b) * d + e;
+          separation += Math.abs(host.means[ia]! - host.means[ib]!) / (host.scales[ia]! + host.scales[ib]!);
+          scaleRatio += Math.abs(Math.log(host.scales[ia]! / host.scales[ib]!));
+        }
+      }
+      if (separation / (n * d) < 0.05 && scaleRatio / (n * d) < 0.05) duplicates.push(`${a + 1}&${b + 1}`);
+    }
+  }
+  if (duplicates.length > 0) {
+    findings.push({
+      code: 'duplicate-components',
+      severity: 'info',
+      message: `Components ${duplicates.join(', ')} have nearly the same means and scales everywhere: they act as one.`,
+      advice: 'Harmless for the density; fewer components give the same fit faster.',
+    });
+  }
+  let atFloor = 0;
+  const floorUnits = model.config.scaleActivation === 'softplus' ? model.config.scaleFloor : 0;
+  for (let i = 0; i < n; i++) {
+    const w = host.weights(i);
+    let hit = false;
+    for (let c = 0; c < k && !hit; c++) {
+      if (w[c]! < 0.01) continue;
+      for (let e = 0; e < d; e++) {
+        const standardised = host.scales[(i * k + c) * d + e]! / model.targetStandardiser.scale[e]!;
+        if (standardised <= floorUnits * 1.05 + 1e-12) hit = true;
+      }
+    }
+    if (hit) atFloor++;
+  }
+  const scaleAtFloorFraction = atFloor / n;
+  if (scaleAtFloorFraction > 0.01) {
+    findings.push({
+      code: 'scale-at-floor',
+      severity: 'warning',
+      message: `In ${(100 * scaleAtFloorFraction).toFixed(1)} % of rows a component's σ sits at its floor: the model claims near-exact predictions there.`,
+      advice:
+        'Usually repeated or discrete target values. Keep noise regularisation on, raise scaleFloor, or deduplicate the data; check the log-likelihood on held-out data.',
+    });
+  }
+
+  // Calibration within x-bins: bins by the linear baseline's fitted mean (a model-independent summary of x).
+  const u = pit(host, ym.data);
+  const calibration =
+    d === 1
+      ? calibrationError(u)
+      : meanOf(Array.from({ length: d }, (_, e) => calibrationError(u.filter((_, i) => i % d === e))));
+  let key = Float64Array.from({ length: n }, (_, i) => linear.mean[i * d]!);
+  if (Math.max(...key) - Math.min(...key) < 1e-12)
+    key = Float64Array.from({ length: n }, (_, i) => xm.data[i * xm.columns]!);
+  const bins = Math.max(1, Math.min(options.bins ?? 5, Math.floor(n / 40)));
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => key[a]! - key[b]!);
+  const binErrors: number[] = [];
+  let worst = { error: 0, bin: 0, threshold: 0 };
+  for (let b = 0; b < bins; b++) {
+    const rows = order.slice(Math.floor((b * n) / bins), Math.floor(((b + 1) * n) / bins));
+    const values = rows.map((r) => u[r * d]!);
+    const error = calibrationError(values);
+    binErrors.push(error);
+    // Expected error of a calibrated model with m rows is about 0.31/√m; allow 3× that, and at least 0.05.
+    const threshold = Math.max(0.05, (3 * 0.313) / Math.sqrt(values.length));
+    if (error - threshold > worst.error - worst.threshold) worst = { error, bin: b, threshold };
+  }
+  if (worst.error > worst.threshold) {
+    findings.push({
+      code: 'miscalibrated',
+      severity: 'warning',
+      message:
+        `Predicted distributions are miscalibrated in part of the x-range: PIT calibration error ${worst.error.toFixed(3)} in x-bin ${worst.bin + 1} of ${bins} ` +
+        `(a calibrated model stays below about ${worst.threshold.toFixed(3)}). Overall: ${calibration.toFixed(3)}.`,
+      advice:
+        'The spread is wrong for those x. Train longer, add components, or check for a shift between training data and this data.',
+    });
+  }
+
+  const status = findings.some((f) => f.severity === 'problem')
+    ? 'problem'
+    : findings.some((f) => f.severity === 'warning')
+      ? 'warning'
+      : 'ok';
+  return {
+    status,
+    findings,
+    metrics: {
+      rows: n,
+      nll,
+      unconditionalNll,
+      linearBaselineNll,
+      gainOverUnconditional: gain,
+      baselineGainOverUnconditional: baselineGain,
+      meanR2,
+      baselineMeanR2,
+      componentUsage: Array.from(usage),
+      effectiveComponents,
+      scaleAtFloorFraction,
+      calibrationError: calibration,
+      binCalibrationErrors: binErrors,
+      nonFinite,
+    },
+  };
+}
+
+/** The report as plain text, one finding per paragraph, with the key figures first. */
+export function formatDiagnosis(diagnosis: Diagnosis): string {
+  const m = diagnosis.metrics;
+  const lines = [
+    `status: ${diagnosis.status}`,
+    `NLL ${m.nll.toFixed(4)} nats/row on ${m.rows} rows (unconditional mixture ${m.unconditionalNll.toFixed(4)}, linear heteroscedastic baseline ${m.linearBaselineNll.toFixed(4)})`,
+    `gain from x: ${m.gainOverUnconditional.toFixed(4)} nats/row (baseline: ${m.baselineGainOverUnconditional.toFixed(4)}); R² of the mean ${m.meanR2.map((v) => v.toFixed(3)).join(', ')}`,
+    `components in use: ${m.effectiveComponents.toFixed(2)} (usage ${m.componentUsage.map((v) => v.toFixed(2)).join(' ')}); PIT calibration error ${m.calibrationError.toFixed(3)}`,
+  ];
+  if (diagnosis.findings.length === 0) lines.push('No problems found.');
+  for (const f of diagnosis.findings) lines.push(`[${f.severity}] ${f.message}\n  → ${f.advice}`);
+  return lines.join('\n');
+}

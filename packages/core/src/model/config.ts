@@ -1,0 +1,66 @@
+/** Activation of the hidden layers. */
+export type Activation = 'relu' | 'tanh' | 'silu' | 'elu';
+
+/**
+ * How raw head outputs become standard deviations.
+ * - `'softplus'` (default): σ = softplus(raw) + scaleFloor — never 0 in float32.
+ * - `'elu-plus-one'`: σ = elu(raw) + 1, the forum's choice, kept only to reproduce its failure: it underflows
+ *   to exactly 0 for raw < −17 in float32.
+ */
+export type ScaleActivation = 'softplus' | 'elu-plus-one';
+
+/** The architecture of a mixture density network. */
+export interface MdnConfig {
+  /** Number of input columns. */
+  inputDimension: number;
+  /** Number of target columns (D). */
+  outputDimension: number;
+  /** Mixture components (K). Default 5. */
+  components: number;
+  /** Hidden layer widths of the MLP trunk. Default [64, 64]. */
+  hidden: number[];
+  /** Hidden activation. Default 'tanh'. */
+  activation: Activation;
+  /** How σ is produced from the scale head. Default 'softplus'. */
+  scaleActivation: ScaleActivation;
+  /** Lower bound added to σ, in standardised target units (only with 'softplus'). Default 1e-3. */
+  scaleFloor: number;
+}
+
+export const DEFAULT_MDN_CONFIG: Omit<MdnConfig, 'inputDimension' | 'outputDimension'> = {
+  components: 5,
+  hidden: [64, 64],
+  activation: 'tanh',
+  scaleActivation: 'softplus',
+  scaleFloor: 1e-3,
+};
+
+const ACTIVATIONS: readonly Activation[] = ['relu', 'tanh', 'silu', 'elu'];
+
+/** Fills defaults and validates; throws an error naming the bad field and the allowed values. */
+export function resolveConfig(
+  config: Partial<MdnConfig> & Pick<MdnConfig, 'inputDimension' | 'outputDimension'>,
+): MdnConfig {
+  const resolved: MdnConfig = {
+    ...DEFAULT_MDN_CONFIG,
+    ...config,
+    hidden: [...(config.hidden ?? DEFAULT_MDN_CONFIG.hidden)],
+  };
+  const positiveInteger = (value: number, name: string) => {
+    if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${value}`);
+  };
+  positiveInteger(resolved.inputDimension, 'inputDimension');
+  positiveInteger(resolved.outputDimension, 'outputDimension');
+  positiveInteger(resolved.components, 'components');
+  for (const [i, width] of resolved.hidden.entries()) positiveInteger(width, `hidden[${i}]`);
+  if (!ACTIVATIONS.includes(resolved.activation)) {
+    throw new RangeError(`activation must be one of ${ACTIVATIONS.join(', ')}; got '${resolved.activation}'`);
+  }
+  if (resolved.scaleActivation !== 'softplus' && resolved.scaleActivation !== 'elu-plus-one') {
+    throw new RangeError(`scaleActivation must be 'softplus' or 'elu-plus-one'; got '${resolved.scaleActivation}'`);
+  }
+  if (!(resolved.scaleFloor > 0 && resolved.scaleFloor < 1)) {
+    throw new RangeError(`scaleFloor must be in (0, 1) standardised units, got ${resolved.scaleFloor}`);
+  }
+  return resolved;
+}

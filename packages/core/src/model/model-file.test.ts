@@ -1,0 +1,69 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { Standardiser } from '../data/standardiser.js';
+import { loadModel, MODEL_FORMAT_VERSION, ModelFormatError, saveModel } from './model-file.js';
+import { MixtureDensityNetwork } from './network.js';
+
+function model() {
+  const m = MixtureDensityNetwork.create(
+    { inputDimension: 2, outputDimension: 1, hidden: [6, 5], components: 3, activation: 'silu' },
+    { inputStandardiser: new Standardiser([1, 2], [3, 4]), targetStandardiser: new Standardiser([10], [2]), seed: 4 },
+  );
+  m.metadata = {
+    inputColumns: ['a', 'b'],
+    targetColumns: ['y'],
+    history: [{ epoch: 1, trainLoss: 2.5, validationLoss: 2.6 }],
+  };
+  return m;
+}
+
+describe('model file', () => {
+  it('round-trips: same config, statistics, metadata and identical densities', async () => {
+    const original = model();
+    const text = saveModel(original);
+    const parsed = JSON.parse(text);
+    expect(parsed.format).toBe('mdn-model');
+    expect(parsed.formatVersion).toBe(MODEL_FORMAT_VERSION);
+    const loaded = loadModel(text);
+    expect(loaded.config).toEqual(original.config);
+    expect(loaded.metadata).toEqual(original.metadata);
+    const x = [
+      [0, 1],
+      [5, -3],
+    ];
+    const y = [[9], [14]];
+    expect(Array.from(await loaded.logProb(x, y))).toEqual(Array.from(await original.logProb(x, y)));
+    original.dispose();
+    loaded.dispose();
+  });
+
+  it('gives clear errors for corrupt, truncated, foreign and other-version files', () => {
+    const m = model();
+    const text = saveModel(m);
+    m.dispose();
+    const file = JSON.parse(text);
+    expect(() => loadModel(text.slice(0, text.length / 2))).toThrow(/does not parse.*truncated/);
+    expect(() => loadModel('{"hello": 1}')).toThrow(/not a model file/);
+    expect(() => loadModel(JSON.stringify({ ...file, formatVersion: 99 }))).toThrow(
+      /format version 99 is not supported: this @mdn\/core reads version 1; upgrade @mdn\/core/,
+    );
+    const flipped = structuredClone(file);
+    flipped.weights[0].data = `A${flipped.weights[0].data.slice(1)}`;
+    expect(() => loadModel(flipped)).toThrow(/corrupt: weight checksum/);
+    const reshaped = structuredClone(file);
+    reshaped.config.hidden = [7, 5];
+    expect(() => loadModel(reshaped)).toThrow(/does not match its architecture/);
+    expect(() => loadModel({ ...file, config: { ...file.config, components: -1 } })).toThrow(ModelFormatError);
+  });
+
+  it('loading leaks no tensors beyond the model variables', () => {
+    const m = model();
+    const text = saveModel(m);
+    const before = tf.memory().numTensors;
+    const loaded = loadModel(text);
+    expect(tf.memory().numTensors - before).toBe(loaded.variables.length);
+    loaded.dispose();
+    m.dispose();
+    expect(() => loadModel(saveModel(model()).replace('"checksum":"', '"checksum":"0'))).toThrow(/checksum/);
+  });
+});

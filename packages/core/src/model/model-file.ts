@@ -1,0 +1,173 @@
+import { Standardiser } from '../data/standardiser.js';
+import { type MdnConfig, resolveConfig } from './config.js';
+import { MixtureDensityNetwork, type ModelMetadata } from './network.js';
+
+/** The format name written in every model file. */
+export const MODEL_FORMAT = 'mdn-model';
+/** The version of the model file format this library writes and reads. */
+export const MODEL_FORMAT_VERSION = 1;
+
+/** One weight tensor in a model file: float32 little-endian bytes, base64-encoded. */
+export interface WeightEntry {
+  name: string;
+  shape: number[];
+  dtype: 'float32';
+  data: string;
+}
+
+/**
+ * A saved model: one JSON document holding the architecture, the standardisation statistics, the weights
+ * and what the training run reported. Identical bytes load in Node and in the browser.
+ */
+export interface ModelFile {
+  format: typeof MODEL_FORMAT;
+  formatVersion: number;
+  config: MdnConfig;
+  inputStandardiser: { mean: number[]; scale: number[] };
+  targetStandardiser: { mean: number[]; scale: number[] };
+  metadata: ModelMetadata;
+  weights: WeightEntry[];
+  /** FNV-1a 32-bit hash of every weight's bytes in order, hex; detects truncated or edited files. */
+  checksum: string;
+}
+
+/** A model file that cannot be read; `message` says what is wrong and what to do. */
+export class ModelFormatError extends Error {
+  override name = 'ModelFormatError';
+}
+
+function fnv1a(chunks: readonly Uint8Array[]): string {
+  let hash = 0x811c9dc5;
+  for (const bytes of chunks) {
+    for (const byte of bytes) {
+      hash ^= byte;
+      hash = Math.imul(hash, 0x01000193) >>> 0;
+    }
+  }
+  return hash.toString(16).padStart(8, '0');
+}
+
+function littleEndianBytes(values: Float32Array): Uint8Array {
+  const bytes = new Uint8Array(values.length * 4);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i]!, true);
+  return bytes;
+}
+
+function fromLittleEndian(bytes: Uint8Array): Float32Array {
+  const values = new Float32Array(bytes.length / 4);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let i = 0; i < values.length; i++) values[i] = view.getFloat32(i * 4, true);
+  return values;
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  const chunk = 0x8000;
+  for (let i = 0; i < bytes.length; i += chunk) binary += String.fromCharCode(...bytes.subarray(i, i + chunk));
+  return btoa(binary);
+}
+
+function fromBase64(text: string, name: string): Uint8Array {
+  let binary: string;
+  try {
+    binary = atob(text);
+  } catch {
+    throw new ModelFormatError(
+      `weight '${name}' is not valid base64; the model file is corrupt — re-save or retrain it`,
+    );
+  }
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/** The model as a {@link ModelFile} object. */
+export function toModelFile(model: MixtureDensityNetwork): ModelFile {
+  const weights = model.getWeights();
+  const bytes = weights.map((w) => littleEndianBytes(w.values));
+  return {
+    format: MODEL_FORMAT,
+    formatVersion: MODEL_FORMAT_VERSION,
+    config: { ...model.config, hidden: [...model.config.hidden] },
+    inputStandardiser: model.inputStandardiser.toJSON(),
+    targetStandardiser: model.targetStandardiser.toJSON(),
+    metadata: model.metadata,
+    weights: weights.map((w, i) => ({ name: w.name, shape: w.shape, dtype: 'float32', data: toBase64(bytes[i]!) })),
+    checksum: fnv1a(bytes),
+  };
+}
+
+/** The model serialised as JSON text (the portable model file). */
+export function saveModel(model: MixtureDensityNetwork): string {
+  return `${JSON.stringify(toModelFile(model))}\n`;
+}
+
+/**
+ * Reads a model file (JSON text or the parsed object). Throws {@link ModelFormatError} with a clear message
+ * for text that is not a model, another format version, a corrupt or truncated file.
+ */
+export function loadModel(source: string | ModelFile): MixtureDensityNetwork {
+  let file: Partial<ModelFile>;
+  if (typeof source === 'string') {
+    try {
+      file = JSON.parse(source) as Partial<ModelFile>;
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new ModelFormatError(
+        `not a model file: the JSON does not parse (${reason}); the file may be truncated or not an mdn model`,
+      );
+    }
+  } else {
+    file = source;
+  }
+  if (file === null || typeof file !== 'object' || file.format !== MODEL_FORMAT) {
+    throw new ModelFormatError(`not a model file: expected "format": "${MODEL_FORMAT}"`);
+  }
+  if (file.formatVersion !== MODEL_FORMAT_VERSION) {
+    throw new ModelFormatError(
+      `model file format version ${String(file.formatVersion)} is not supported: this @mdn/core reads version ${MODEL_FORMAT_VERSION}; ` +
+        `${Number(file.formatVersion) > MODEL_FORMAT_VERSION ? 'upgrade @mdn/core' : 'retrain the model with this version'}`,
+    );
+  }
+  if (!file.config || !file.inputStandardiser || !file.targetStandardiser || !Array.isArray(file.weights)) {
+    throw new ModelFormatError(
+      'the model file is incomplete: it needs config, inputStandardiser, targetStandardiser and weights',
+    );
+  }
+  let config: MdnConfig;
+  let inputStandardiser: Standardiser;
+  let targetStandardiser: Standardiser;
+  try {
+    config = resolveConfig(file.config);
+    inputStandardiser = Standardiser.fromJSON(file.inputStandardiser);
+    targetStandardiser = Standardiser.fromJSON(file.targetStandardiser);
+  } catch (error) {
+    throw new ModelFormatError(`the model file is corrupt: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const bytes = file.weights.map((w) => {
+    if (!w || typeof w.data !== 'string' || !Array.isArray(w.shape) || w.dtype !== 'float32') {
+      throw new ModelFormatError('the model file is corrupt: every weight needs name, shape, dtype "float32" and data');
+    }
+    return fromBase64(w.data, w.name);
+  });
+  const checksum = fnv1a(bytes);
+  if (checksum !== file.checksum) {
+    throw new ModelFormatError(
+      `the model file is corrupt: weight checksum ${checksum} does not match the recorded ${String(file.checksum)}`,
+    );
+  }
+  const weights = file.weights.map((w, i) => {
+    const b = bytes[i]!;
+    if (b.length % 4 !== 0)
+      throw new ModelFormatError(`the model file is corrupt: weight '${w.name}' has ${b.length} bytes`);
+    return { shape: w.shape, values: fromLittleEndian(b) };
+  });
+  try {
+    return MixtureDensityNetwork.fromParts(config, inputStandardiser, targetStandardiser, weights, file.metadata ?? {});
+  } catch (error) {
+    throw new ModelFormatError(
+      `the model file does not match its architecture: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+}

@@ -1,0 +1,93 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { Standardiser } from '../data/standardiser.js';
+import { forumToy } from '../datasets/synthetic.js';
+import { MixtureDensityNetwork } from './network.js';
+
+describe('MixtureDensityNetwork', () => {
+  const data = forumToy({ rows: 500, seed: 3 });
+  const inputStandardiser = Standardiser.fit(data.x);
+  const targetStandardiser = Standardiser.fit(data.y);
+
+  it('starts with distinct component means spread over the targets and uniform weights', () => {
+    const model = MixtureDensityNetwork.create(
+      { inputDimension: 1, outputDimension: 1, components: 5 },
+      { inputStandardiser, targetStandardiser, initialTargets: data.y, seed: 1 },
+    );
+    const host = model.predictHostSync([[5]]);
+    const means = Array.from(host.means).sort((a, b) => a - b);
+    for (let i = 1; i < means.length; i++) expect(means[i]! - means[i - 1]!).toBeGreaterThan(0.5);
+    for (const w of host.weights(0)) expect(w).toBeCloseTo(0.2, 1);
+    expect(Math.min(...means)).toBeGreaterThan(Math.min(...data.y.data) - 1);
+    expect(Math.max(...means)).toBeLessThan(Math.max(...data.y.data) + 1);
+    model.dispose();
+  });
+
+  it('logProb in original units equals the original-unit mixture density (Jacobian applied once)', async () => {
+    const model = MixtureDensityNetwork.create(
+      { inputDimension: 1, outputDimension: 1 },
+      { inputStandardiser, targetStandardiser, initialTargets: data.y },
+    );
+    const x = [[1], [7]];
+    const y = [[3], [12]];
+    const viaModel = await model.logProb(x, y);
+    const mixture = model.predict(x);
+    const direct = mixture.logProb(tf.tensor2d(y)).dataSync();
+    expect(viaModel[0]).toBeCloseTo(direct[0]!, 4);
+    expect(viaModel[1]).toBeCloseTo(direct[1]!, 4);
+    const host = await model.predictHost(x);
+    expect(host.logProbAt(1, [12])).toBeCloseTo(viaModel[1]!, 4);
+    mixture.dispose();
+    model.dispose();
+  });
+
+  it('predicts for tensors and arrays alike and rejects wrong widths and non-finite inputs', () => {
+    const model = MixtureDensityNetwork.create({ inputDimension: 2, outputDimension: 3, hidden: [8] });
+    const a = model.predictHostSync([[1, 2]]);
+    const b = model.predictHostSync(tf.tensor2d([[1, 2]]));
+    expect(Array.from(a.means)).toEqual(Array.from(b.means));
+    expect(a.dimensions).toBe(3);
+    expect(() => model.predict([[1, 2, 3]])).toThrow('inputs must have 2 columns, got 3');
+    expect(() => model.predict([[1, Number.NaN]])).toThrow(/row 0, column 1 is NaN/);
+    expect(model.parameterCount).toBe(2 * 8 + 8 + (8 * 5 + 5) + 2 * (8 * 15 + 15));
+    model.dispose();
+    expect(() => model.predict([[1, 2]])).toThrow(/disposed/);
+  });
+
+  it('validates its configuration with the field name', () => {
+    expect(() => MixtureDensityNetwork.create({ inputDimension: 1, outputDimension: 1, components: 0 })).toThrow(
+      'components must be a positive integer, got 0',
+    );
+    expect(() =>
+      MixtureDensityNetwork.create({ inputDimension: 1, outputDimension: 1, activation: 'gelu' as never }),
+    ).toThrow(/activation must be one of/);
+  });
+
+  it('setWeights checks shapes; snapshot/restore round-trips; nothing leaks', () => {
+    const before = tf.memory().numTensors;
+    const model = MixtureDensityNetwork.create({ inputDimension: 1, outputDimension: 1, hidden: [4] });
+    const weights = model.getWeights();
+    expect(weights.map((w) => w.name)).toEqual([
+      'trunk.0.kernel',
+      'trunk.0.bias',
+      'head.logits.kernel',
+      'head.logits.bias',
+      'head.means.kernel',
+      'head.means.bias',
+      'head.scales.kernel',
+      'head.scales.bias',
+    ]);
+    expect(() => model.setWeights(weights.slice(1))).toThrow(/expected 8 weight tensors/);
+    const bad = weights.map((w, i) => (i === 0 ? { ...w, shape: [4, 1] } : w));
+    expect(() => model.setWeights(bad)).toThrow(/weight 0 \(mdn\d+\/trunk.0.kernel\) must have shape \[1,4\]/);
+    const snapshot = model.snapshot();
+    model.setWeights(weights.map((w) => ({ ...w, values: new Float32Array(w.values.length) })));
+    model.restore(snapshot);
+    tf.dispose(snapshot);
+    expect(Array.from(model.getWeights()[0]!.values)).toEqual(Array.from(weights[0]!.values));
+    tf.dispose(model.predict([[0.5]]).logits);
+    model.dispose();
+    // predict() returned three tensors; the logits were disposed above, the other two on purpose not:
+    expect(tf.memory().numTensors).toBe(before + 2);
+  });
+});

@@ -1,0 +1,403 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '../backend/register-gradients.js';
+import { assertFinite, type Matrix, type MatrixInput, toMatrix } from '../data/matrix.js';
+import { Standardiser } from '../data/standardiser.js';
+import { GaussianMixture, scalesFromRaw } from '../mixture/gaussian-mixture.js';
+import type { HostMixture, SampleOptions } from '../mixture/host-mixture.js';
+import { createRandom } from '../random/rng.js';
+import { type MdnConfig, resolveConfig } from './config.js';
+import { kMeans } from './kmeans.js';
+
+/** One dense layer's variables. */
+interface Dense {
+  kernel: tf.Variable<tf.Rank.R2>;
+  bias: tf.Variable<tf.Rank.R1>;
+}
+
+/** What a trained model remembers beside its weights (saved with it). */
+export interface ModelMetadata {
+  /** Names of the input columns, when trained from a table. */
+  inputColumns?: string[];
+  /** Names of the target columns. */
+  targetColumns?: string[];
+  /** Per-epoch losses (NLL per row in original units) of the training run that produced the weights. */
+  history?: { epoch: number; trainLoss: number; validationLoss: number | null }[];
+  /** Free-form facts about the training run (backend, seed, stop reason, …). */
+  training?: Record<string, string | number | boolean | null>;
+}
+
+/** Options for {@link MixtureDensityNetwork.create}. */
+export interface CreateOptions {
+  /** Seed for the weight initialisation. Default 0. */
+  seed?: number;
+  /** Fitted on the training inputs; identity when omitted. */
+  inputStandardiser?: Standardiser;
+  /** Fitted on the training targets; identity when omitted. */
+  targetStandardiser?: Standardiser;
+  /**
+   * Training targets (original units). When given, component means start at k-means centres of the
+   * standardised targets and σ at the within-cluster spread; otherwise means are spread on [−1, 1].
+   */
+  initialTargets?: MatrixInput;
+  /**
+   * 'spread' (default): the symmetry-breaking initialisation described on {@link MixtureDensityNetwork.create}.
+   * 'naive': PyTorch's default nn.Linear initialisation (weights and biases U(±1/√fan_in)) for every layer,
+   * heads included — what the forum post used; kept to reproduce and diagnose collapse.
+   */
+  initialization?: 'spread' | 'naive';
+}
+
+/** The three raw head outputs of the network for a batch. */
+export interface RawOutputs {
+  /** `[N, K]` */
+  logits: tf.Tensor2D;
+  /** `[N, K, D]` standardised units */
+  means: tf.Tensor3D;
+  /** `[N, K, D]` before the scale activation */
+  rawScales: tf.Tensor3D;
+}
+
+let modelCounter = 0;
+
+const identity = (columns: number) => new Standardiser(new Float64Array(columns), new Float64Array(columns).fill(1));
+
+function uniformMatrix(
+  rows: number,
+  columns: number,
+  limit: number,
+  random: ReturnType<typeof createRandom>,
+): Float32Array {
+  const values = new Float32Array(rows * columns);
+  for (let i = 0; i < values.length; i++) values[i] = (2 * random.uniform() - 1) * limit;
+  return values;
+}
+
+/** softplus⁻¹(v) = log(expm1(v)), stable for large v. */
+function inverseSoftplus(value: number): number {
+  return value > 20 ? value : Math.log(Math.expm1(value));
+}
+
+/**
+ * A mixture density network: an MLP trunk and three heads (logits, means, raw scales) that map inputs
+ * to a Gaussian mixture over the targets. Inputs and targets are standardised inside the model with the
+ * statistics it was created with, so `predict` takes and returns original units.
+ */
+export class MixtureDensityNetwork {
+  readonly config: MdnConfig;
+  readonly inputStandardiser: Standardiser;
+  readonly targetStandardiser: Standardiser;
+  metadata: ModelMetadata;
+  private readonly trunk: Dense[];
+  private readonly heads: { logits: Dense; means: Dense; scales: Dense };
+  private disposed = false;
+
+  private constructor(
+    config: MdnConfig,
+    trunk: Dense[],
+    heads: { logits: Dense; means: Dense; scales: Dense },
+    inputStandardiser: Standardiser,
+    targetStandardiser: Standardiser,
+    metadata: ModelMetadata,
+  ) {
+    this.config = config;
+    this.trunk = trunk;
+    this.heads = heads;
+    this.inputStandardiser = inputStandardiser;
+    this.targetStandardiser = targetStandardiser;
+    this.metadata = metadata;
+  }
+
+  /**
+   * A freshly initialised network. Trunk weights: He-uniform (relu/elu/silu) or Glorot-uniform (tanh);
+   * head weights: Glorot-uniform × 0.1 so the first predictions are set by the head biases: uniform weights,
+   * means at k-means centres of the targets, σ at their within-cluster spread (symmetry broken from step 0).
+   */
+  static create(
+    config: Partial<MdnConfig> & Pick<MdnConfig, 'inputDimension' | 'outputDimension'>,
+    options: CreateOptions = {},
+  ): MixtureDensityNetwork {
+    const resolved = resolveConfig(config);
+    const { inputDimension, outputDimension: d, components: k } = resolved;
+    const inputStandardiser = options.inputStandardiser ?? identity(inputDimension);
+    const targetStandardiser = options.targetStandardiser ?? identity(d);
+    if (inputStandardiser.columns !== inputDimension)
+      throw new Error('inputStandardiser has the wrong number of columns');
+    if (targetStandardiser.columns !== d) throw new Error('targetStandardiser has the wrong number of columns');
+    const random = createRandom(options.seed ?? 0);
+    // tfjs variable names are process-global: prefix them per model; saved files use the part after '/'.
+    const prefix = `mdn${modelCounter++}/`;
+    // tf.variable keeps its initial tensor alive: create each inside tidy so only the variable survives.
+    const dense = (fanIn: number, fanOut: number, limit: number, bias?: Float32Array, name = 'dense'): Dense =>
+      tf.tidy(() => ({
+        kernel: tf.variable(
+          tf.tensor2d(uniformMatrix(fanIn, fanOut, limit, random), [fanIn, fanOut]),
+          true,
+          `${prefix}${name}.kernel`,
+        ),
+        bias: tf.variable(tf.tensor1d(bias ?? new Float32Array(fanOut)), true, `${prefix}${name}.bias`),
+      }));
+    const trunk: Dense[] = [];
+    let width = inputDimension;
+    resolved.hidden.forEach((next, i) => {
+      const limit = resolved.activation === 'tanh' ? Math.sqrt(6 / (width + next)) : Math.sqrt(6 / width);
+      trunk.push(dense(width, next, limit, undefined, `trunk.${i}`));
+      width = next;
+    });
+    const headLimit = (out: number) => 0.1 * Math.sqrt(6 / (width + out));
+
+    // Component means at k-means centres of the standardised targets, σ at the within-cluster spread.
+    const meanBias = new Float32Array(k * d);
+    const spread = new Float64Array(d).fill(Math.min(1, 1 / k + 0.1));
+    if (options.initialTargets !== undefined) {
+      const targets = targetStandardiser.transform(options.initialTargets);
+      const { centres, spread: within } = kMeans(targets, k, { seed: options.seed ?? 0 });
+      meanBias.set(centres);
+      for (let e = 0; e < d; e++) spread[e] = Math.min(1, Math.max(0.05, within[e]!));
+    } else {
+      for (let c = 0; c < k; c++)
+        for (let e = 0; e < d; e++) meanBias[c * d + e] = k === 1 ? 0 : -1 + (2 * c) / (k - 1);
+    }
+    const scaleBias = new Float32Array(k * d);
+    for (let c = 0; c < k; c++) {
+      for (let e = 0; e < d; e++) {
+        const sigma = spread[e]!;
+        scaleBias[c * d + e] =
+          resolved.scaleActivation === 'softplus'
+            ? inverseSoftplus(sigma - resolved.scaleFloor)
+            : sigma >= 1
+              ? sigma - 1
+              : Math.log(sigma);
+      }
+    }
+    if (options.initialization === 'naive') {
+      const naive = (fanIn: number, fanOut: number, name: string) =>
+        dense(fanIn, fanOut, 1 / Math.sqrt(fanIn), uniformMatrix(1, fanOut, 1 / Math.sqrt(fanIn), random), name);
+      tf.dispose(trunk.flatMap((layer) => [layer.kernel, layer.bias]));
+      trunk.length = 0;
+      let fanIn = inputDimension;
+      resolved.hidden.forEach((next, i) => {
+        trunk.push(naive(fanIn, next, `trunk.${i}`));
+        fanIn = next;
+      });
+      const naiveHeads = {
+        logits: naive(width, k, 'head.logits'),
+        means: naive(width, k * d, 'head.means'),
+        scales: naive(width, k * d, 'head.scales'),
+      };
+      return new MixtureDensityNetwork(resolved, trunk, naiveHeads, inputStandardiser, targetStandardiser, {});
+    }
+    const heads = {
+      logits: dense(width, k, headLimit(k), undefined, 'head.logits'),
+      means: dense(width, k * d, headLimit(k * d), meanBias, 'head.means'),
+      scales: dense(width, k * d, headLimit(k * d), scaleBias, 'head.scales'),
+    };
+    return new MixtureDensityNetwork(resolved, trunk, heads, inputStandardiser, targetStandardiser, {});
+  }
+
+  /** Every trainable variable, trunk first then heads, in a stable order (the save order). */
+  get variables(): tf.Variable[] {
+    const all: tf.Variable[] = [];
+    for (const layer of this.trunk) all.push(layer.kernel, layer.bias);
+    for (const head of [this.heads.logits, this.heads.means, this.heads.scales]) all.push(head.kernel, head.bias);
+    return all;
+  }
+
+  /** Number of trainable parameters. */
+  get parameterCount(): number {
+    return this.variables.reduce((total, v) => total + v.size, 0);
+  }
+
+  /**
+   * The raw head outputs for standardised inputs. Call inside `tf.tidy` (or dispose the outputs).
+   * @param x standardised inputs `[N, inputDimension]`
+   */
+  forward(x: tf.Tensor2D): RawOutputs {
+    this.assertUsable();
+    const { components: k, outputDimension: d } = this.config;
+    let h: tf.Tensor2D = x;
+    for (const layer of this.trunk) h = this.activate(tf.add(tf.matMul(h, layer.kernel), layer.bias) as tf.Tensor2D);
+    const n = x.shape[0];
+    const affine = (head: Dense) => tf.add(tf.matMul(h, head.kernel), head.bias) as tf.Tensor2D;
+    return {
+      logits: affine(this.heads.logits),
+      means: tf.reshape(affine(this.heads.means), [n, k, d]),
+      rawScales: tf.reshape(affine(this.heads.scales), [n, k, d]),
+    };
+  }
+
+  /** σ from the raw scale outputs, with the configured activation and floor. */
+  scalesFromRaw(rawScales: tf.Tensor3D): tf.Tensor3D {
+    if (this.config.scaleActivation === 'elu-plus-one') return tf.add(tf.elu(rawScales), tf.scalar(1)) as tf.Tensor3D;
+    return scalesFromRaw(rawScales, this.config.scaleFloor);
+  }
+
+  /**
+   * The mixture over standardised targets for standardised inputs (what training optimises).
+   * @param x standardised inputs `[N, inputDimension]`
+   */
+  mixtureStandardised(x: tf.Tensor2D): GaussianMixture {
+    const { logits, means, rawScales } = this.forward(x);
+    return GaussianMixture.diagonal({ logits, means, scales: this.scalesFromRaw(rawScales) });
+  }
+
+  /**
+   * The predicted mixture p(y | x) in original units; the caller owns (and disposes) it.
+   * @param x inputs in original units, `[N, inputDimension]`
+   */
+  predict(x: MatrixInput | tf.Tensor2D): GaussianMixture {
+    this.assertUsable();
+    const [logits, means, scales] = tf.tidy(() => {
+      const standardised = this.standardisedInputs(x);
+      const mixture = this.targetStandardiser.inverseMixture(this.mixtureStandardised(standardised));
+      return [mixture.logits, mixture.means, mixture.scales] as const;
+    });
+    return GaussianMixture.diagonal({ logits, means, scales });
+  }
+
+  /** The predicted mixtures copied to the host in float64 (original units). */
+  async predictHost(x: MatrixInput | tf.Tensor2D): Promise<HostMixture> {
+    const mixture = this.predict(x);
+    try {
+      return await mixture.toHost();
+    } finally {
+      mixture.dispose();
+    }
+  }
+
+  /** Synchronous {@link predictHost} (blocks on GPU backends). */
+  predictHostSync(x: MatrixInput | tf.Tensor2D): HostMixture {
+    const mixture = this.predict(x);
+    try {
+      return mixture.toHostSync();
+    } finally {
+      mixture.dispose();
+    }
+  }
+
+  /**
+   * log p(y | x) per row in original units, `[N]`.
+   * @param x `[N, inputDimension]` @param y `[N, outputDimension]`
+   */
+  async logProb(x: MatrixInput, y: MatrixInput): Promise<Float64Array> {
+    const yMatrix = toMatrix(y, 'targets');
+    const values = tf.tidy(() => {
+      const standardisedY = this.targetStandardiser.transform(yMatrix);
+      const yt = tf.tensor2d(standardisedY.data as Float32Array, [standardisedY.rows, standardisedY.columns]);
+      return tf.add(
+        this.mixtureStandardised(this.standardisedInputs(x)).logProb(yt),
+        tf.scalar(this.targetStandardiser.logDetJacobian),
+      );
+    });
+    try {
+      return Float64Array.from(await values.data());
+    } finally {
+      values.dispose();
+    }
+  }
+
+  /** Mean negative log-likelihood per row, in nats, in original units. */
+  async nll(x: MatrixInput, y: MatrixInput): Promise<number> {
+    const values = await this.logProb(x, y);
+    let total = 0;
+    for (const v of values) total -= v;
+    return total / values.length;
+  }
+
+  /** Seeded draws from p(y | x), `[N, n, D]` in original units. */
+  async sample(x: MatrixInput, n: number, options: SampleOptions = {}): Promise<Float64Array> {
+    return (await this.predictHost(x)).sample(n, options);
+  }
+
+  /** Copies of the weights in save order. */
+  getWeights(): { name: string; shape: number[]; values: Float32Array }[] {
+    return this.variables.map((v) => ({
+      name: v.name.slice(v.name.indexOf('/') + 1),
+      shape: [...v.shape],
+      values: Float32Array.from(v.dataSync()),
+    }));
+  }
+
+  /** Overwrites the weights (same order and shapes as {@link getWeights}). */
+  setWeights(weights: readonly { name?: string; shape: readonly number[]; values: Float32Array }[]): void {
+    const variables = this.variables;
+    if (weights.length !== variables.length)
+      throw new Error(`expected ${variables.length} weight tensors, got ${weights.length}`);
+    weights.forEach((w, i) => {
+      const v = variables[i]!;
+      if (!tf.util.arraysEqual(w.shape as number[], v.shape)) {
+        throw new Error(`weight ${i} (${v.name}) must have shape [${v.shape}], got [${w.shape}]`);
+      }
+      if (w.values.length !== v.size) throw new Error(`weight ${i} (${v.name}) must hold ${v.size} values`);
+      tf.tidy(() => v.assign(tf.tensor(w.values, v.shape)));
+    });
+  }
+
+  /** A snapshot of the weights on the backend (used to restore the best epoch); dispose with tf.dispose. */
+  snapshot(): tf.Tensor[] {
+    return this.variables.map((v) => tf.clone(v));
+  }
+
+  /** Restores a {@link snapshot}. */
+  restore(snapshot: readonly tf.Tensor[]): void {
+    for (const [i, v] of this.variables.entries()) v.assign(snapshot[i]!);
+  }
+
+  /** Frees every variable. The model cannot be used afterwards. */
+  dispose(): void {
+    if (this.disposed) return;
+    tf.dispose(this.variables);
+    this.disposed = true;
+  }
+
+  /** Builds a network from saved parts (used by the model file reader). */
+  static fromParts(
+    config: MdnConfig,
+    inputStandardiser: Standardiser,
+    targetStandardiser: Standardiser,
+    weights: readonly { shape: readonly number[]; values: Float32Array }[],
+    metadata: ModelMetadata,
+  ): MixtureDensityNetwork {
+    const model = MixtureDensityNetwork.create(config, { inputStandardiser, targetStandardiser });
+    try {
+      model.setWeights(weights);
+    } catch (error) {
+      model.dispose();
+      throw error;
+    }
+    model.metadata = metadata;
+    return model;
+  }
+
+  private standardisedInputs(x: MatrixInput | tf.Tensor2D): tf.Tensor2D {
+    if (x instanceof tf.Tensor) {
+      if (x.rank !== 2 || x.shape[1] !== this.config.inputDimension) {
+        throw new Error(`inputs must be [N, ${this.config.inputDimension}], got shape [${x.shape}]`);
+      }
+      return this.inputStandardiser.transformTensor(x);
+    }
+    const matrix: Matrix = toMatrix(x, 'inputs');
+    if (matrix.rows > 0 && matrix.columns !== this.config.inputDimension) {
+      throw new Error(`inputs must have ${this.config.inputDimension} columns, got ${matrix.columns}`);
+    }
+    assertFinite(matrix, 'inputs', this.metadata.inputColumns);
+    const standardised = this.inputStandardiser.transform(matrix);
+    return tf.tensor2d(standardised.data as Float32Array, [matrix.rows, this.config.inputDimension]);
+  }
+
+  private activate(h: tf.Tensor2D): tf.Tensor2D {
+    switch (this.config.activation) {
+      case 'relu':
+        return tf.relu(h);
+      case 'tanh':
+        return tf.tanh(h);
+      case 'elu':
+        return tf.elu(h);
+      case 'silu':
+        return tf.mul(h, tf.sigmoid(h));
+    }
+  }
+
+  private assertUsable(): void {
+    if (this.disposed) throw new Error('this model was disposed');
+  }
+}
