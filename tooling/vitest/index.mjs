@@ -25,6 +25,11 @@ export function createVitestConfig({ packageDir, backend = 'cpu', environment = 
       testTimeout: timeoutMs,
       hookTimeout: timeoutMs,
       env: { MDN_TEST_BACKEND: backend },
+      // The JSON results feed `pnpm test:all`'s closing "N passed, N failed" line (tooling/scripts/test-summary.mjs).
+      reporters: [
+        'default',
+        ['json', { outputFile: path.join(packageDir, '.test-results', `vitest-${backend}-${environment}.json`) }],
+      ],
     },
   });
 }
