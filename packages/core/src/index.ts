@@ -3,6 +3,13 @@
  * This file is the whole public surface.
  */
 
+export {
+  activeBackend,
+  BACKEND_CONTRACT_VERSION,
+  type BackendAdapter,
+  type BackendInfo,
+  useBackend,
+} from './backend/adapter.js';
 export { type Matrix, type MatrixInput, toMatrix } from './data/matrix.js';
 export { Standardiser, type StandardiserJSON } from './data/standardiser.js';
 export {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '../backend/register-gradients.js';
+import { activeBackend } from '../backend/adapter.js';
 import { assertFinite, type Matrix, type MatrixInput, toMatrix } from '../data/matrix.js';
 import { Standardiser } from '../data/standardiser.js';
 import { GaussianMixture } from '../mixture/gaussian-mixture.js';
@@ -83,6 +84,11 @@ export interface TrainOptions {
   guardNonFinite?: boolean;
   /** Restore the weights of the best epoch at the end. Default true. */
   restoreBest?: boolean;
+  /**
+   * Train on a backend with 16-bit floats (some WebGL devices). Default false: such a backend cannot hold
+   * the NLL's terms accurately (σ near its floor, large z²), so training refuses to start.
+   */
+  allowLowPrecision?: boolean;
   /** Consecutive non-finite steps tolerated before the learning rate is halved from the best weights; default 25. */
   maxBadSteps?: number;
 }
@@ -185,6 +191,13 @@ export async function train(
   if (x.rows < 2) throw new TrainingError(`training needs at least 2 rows, got ${x.rows}`);
   assertFinite(x, 'inputs', options.columns?.x);
   assertFinite(y, 'targets', options.columns?.y);
+  const backend = activeBackend();
+  if (backend.floatPrecision < 32 && !options.allowLowPrecision) {
+    throw new TrainingError(
+      `the active backend '${backend.tfjsBackend}' computes in ${backend.floatPrecision}-bit floats, too coarse for the NLL ` +
+        '(σ near its floor and large squared residuals overflow or round to 0); use the wasm or cpu backend, or pass allowLowPrecision: true',
+    );
+  }
   const seed = options.seed ?? 0;
   const random = createRandom(seed);
 

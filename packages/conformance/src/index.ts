@@ -1,0 +1,211 @@
+/**
+ * The conformance suite: written once, registered by every backend adapter in its own tests (the tfjs
+ * `describeWithFlags` idea). Tolerances come from the backend's float precision, never per test.
+ *
+ *   registerConformanceSuite(wasmBackend(), { exclusions: { 'training reaches the target NLL': 'why…' } });
+ */
+import {
+  type BackendAdapter,
+  type BackendInfo,
+  forumToy,
+  GaussianMixture,
+  loadModel,
+  MixtureDensityNetwork,
+  saveModel,
+  train,
+  useBackend,
+} from '@mdn/core';
+import { referenceLogProb } from '@mdn/testing';
+import * as tf from '@tensorflow/tfjs-core';
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+/** The suites, by the names used in exclusions and in the matrix table. */
+export const CONFORMANCE_SUITES = ['mixture maths', 'nll gradients', 'training', 'save and load', 'no leaks'] as const;
+export type ConformanceSuite = (typeof CONFORMANCE_SUITES)[number];
+
+export interface ConformanceOptions {
+  /** Suites this backend skips, each with the reason (shown in the test report and the matrix). */
+  exclusions?: Partial<Record<ConformanceSuite, string>>;
+  /** The adapter that computes the reference values for cross-backend checks. Default: the same adapter. */
+  reference?: BackendAdapter;
+}
+
+/** Relative tolerance for one float operation chain on a backend of the given precision. */
+export function precisionTolerance(bits: 32 | 16): number {
+  return bits === 32 ? 2e-5 : 2e-2;
+}
+
+function within(actual: number, expected: number, tolerance: number, label: string): void {
+  const allowed = tolerance * (1 + Math.abs(expected));
+  if (!(Math.abs(actual - expected) <= allowed))
+    throw new Error(`${label}: expected ${expected}, got ${actual} (allowed ±${allowed})`);
+}
+
+const float = (min: number, max: number) =>
+  fc.double({ min, max, noNaN: true, noDefaultInfinity: true }).map(Math.fround);
+
+/** Registers the conformance suites for `adapter` with Vitest. */
+export function registerConformanceSuite(adapter: BackendAdapter, options: ConformanceOptions = {}): void {
+  const exclusions = options.exclusions ?? {};
+  let info: BackendInfo;
+  const suite = (name: ConformanceSuite, body: () => void) => {
+    const reason = exclusions[name];
+    if (reason !== undefined) describe.skip(`${name} (excluded: ${reason})`, body);
+    else describe(name, body);
+  };
+
+  describe(`conformance: ${adapter.name}`, () => {
+    beforeAll(async () => {
+      info = await useBackend(adapter);
+    });
+
+    suite('mixture maths', () => {
+      it('logProb and nll match the float64 reference on random mixtures', () => {
+        const tolerance = precisionTolerance(info.floatPrecision);
+        fc.assert(
+          fc.property(
+            fc.integer({ min: 1, max: 5 }).chain((k) =>
+              fc.record({
+                logits: fc.array(float(-4, 4), { minLength: k, maxLength: k }),
+                means: fc.array(fc.tuple(float(-5, 5), float(-5, 5)), { minLength: k, maxLength: k }),
+                scales: fc.array(fc.tuple(float(0.01, 3), float(0.01, 3)), { minLength: k, maxLength: k }),
+                y: fc.tuple(float(-8, 8), float(-8, 8)),
+              }),
+            ),
+            ({ logits, means, scales, y }) => {
+              const mixture = GaussianMixture.diagonal({
+                logits: tf.tensor2d([logits]),
+                means: tf.tensor3d([means]),
+                scales: tf.tensor3d([scales]),
+              });
+              const yt = tf.tensor2d([y]);
+              const got = mixture.logProb(yt).dataSync()[0]!;
+              const expected = referenceLogProb({ logits, means, scales }, y);
+              within(got, expected, tolerance, 'logProb');
+              within(mixture.nll(yt).dataSync()[0]!, -expected, tolerance, 'nll');
+              mixture.dispose();
+              yt.dispose();
+            },
+          ),
+          { numRuns: 50, seed: 7 },
+        );
+      });
+
+      it('stays finite at the extremes (|y − μ| = 1e4 σ, σ = 1e-3, logits ±80)', () => {
+        const mixture = GaussianMixture.diagonal({
+          logits: tf.tensor2d([[80, -80]]),
+          means: tf.tensor3d([[[0], [1]]]),
+          scales: tf.tensor3d([[[1e-3], [1e-3]]]),
+        });
+        const got = mixture.logProb(tf.tensor2d([[10]])).dataSync()[0]!;
+        expect(Number.isFinite(got)).toBe(true);
+        within(
+          got,
+          referenceLogProb({ logits: [80, -80], means: [[0], [1]], scales: [[1e-3], [1e-3]] }, [10]),
+          precisionTolerance(info.floatPrecision),
+          'extreme',
+        );
+        mixture.dispose();
+      });
+    });
+
+    suite('nll gradients', () => {
+      it('match central differences of the float64 reference', () => {
+        const logits = [0.3, -0.5, 1.1];
+        const means = [[-1], [0.5], [2]];
+        const scales = [[0.7], [1.3], [0.4]];
+        const y = [0.8];
+        const grads = tf.grads((l, m, s) =>
+          GaussianMixture.diagonal({ logits: l as tf.Tensor2D, means: m as tf.Tensor3D, scales: s as tf.Tensor3D }).nll(
+            tf.tensor2d([y]),
+          ),
+        )([tf.tensor2d([logits]), tf.tensor3d([means]), tf.tensor3d([scales])]);
+        const [gl, gm, gs] = grads.map((g) => g.dataSync());
+        const h = 1e-6;
+        const nll = (l: number[], m: number[][], s: number[][]) =>
+          -referenceLogProb({ logits: l, means: m, scales: s }, y);
+        const tolerance = 50 * precisionTolerance(info.floatPrecision);
+        for (let k = 0; k < 3; k++) {
+          const bump = (delta: number) => logits.map((v, i) => (i === k ? v + delta : v));
+          within(
+            gl![k]!,
+            (nll(bump(h), means, scales) - nll(bump(-h), means, scales)) / (2 * h),
+            tolerance,
+            `dlogit ${k}`,
+          );
+          const bumpM = (delta: number) => means.map((v, i) => (i === k ? [v[0]! + delta] : v));
+          within(
+            gm![k]!,
+            (nll(logits, bumpM(h), scales) - nll(logits, bumpM(-h), scales)) / (2 * h),
+            tolerance,
+            `dmean ${k}`,
+          );
+          const bumpS = (delta: number) => scales.map((v, i) => (i === k ? [v[0]! + delta] : v));
+          within(
+            gs![k]!,
+            (nll(logits, means, bumpS(h)) - nll(logits, means, bumpS(-h))) / (2 * h),
+            tolerance,
+            `dscale ${k}`,
+          );
+        }
+        tf.dispose(grads);
+      });
+    });
+
+    suite('training', () => {
+      it('a short run on the forum toy reaches the target NLL and σ grows with x', async () => {
+        const data = forumToy({ rows: 2000, seed: 21 });
+        const test = forumToy({ rows: 2000, seed: 22 });
+        const { model } = await train(data.x, data.y, { model: { hidden: [32, 32] }, epochs: 30, seed: 1 });
+        let trueNll = 0;
+        for (const v of test.trueLogProb) trueNll -= v / test.trueLogProb.length;
+        expect((await model.nll(test.x, test.y)) - trueNll).toBeLessThan(0.08);
+        const sd = Array.from((await model.predictHost([[1], [9]])).variance(), Math.sqrt);
+        expect(sd[1]! / sd[0]!).toBeGreaterThan(3);
+        model.dispose();
+      });
+    });
+
+    suite('save and load', () => {
+      it('a model saved on this backend gives the same densities when loaded on the reference backend, and back', async () => {
+        const data = forumToy({ rows: 200, seed: 23 });
+        const model = MixtureDensityNetwork.create(
+          { inputDimension: 1, outputDimension: 1, hidden: [16] },
+          { seed: 3, initialTargets: data.y },
+        );
+        const here = await model.logProb(data.x, data.y);
+        const text = saveModel(model);
+        model.dispose();
+        const reference = options.reference;
+        if (reference) await useBackend(reference);
+        const loaded = loadModel(text);
+        const there = await loaded.logProb(data.x, data.y);
+        const roundTrip = saveModel(loaded);
+        loaded.dispose();
+        if (reference) await useBackend(adapter);
+        const back = loadModel(roundTrip);
+        const again = await back.logProb(data.x, data.y);
+        back.dispose();
+        const tolerance = precisionTolerance(info.floatPrecision);
+        for (let i = 0; i < here.length; i++) {
+          within(there[i]!, here[i]!, tolerance, `row ${i} across backends`);
+          expect(again[i]).toBe(here[i]);
+        }
+      });
+    });
+
+    suite('no leaks', () => {
+      it('prediction, densities and a training run leave only the model variables behind', async () => {
+        const data = forumToy({ rows: 256, seed: 24 });
+        const before = tf.memory().numTensors;
+        const { model } = await train(data.x, data.y, { model: { hidden: [8] }, epochs: 2 });
+        await model.logProb(data.x, data.y);
+        (await model.predictHost([[1]])).mode();
+        expect(tf.memory().numTensors - before).toBe(model.variables.length);
+        model.dispose();
+        expect(tf.memory().numTensors).toBe(before);
+      });
+    });
+  });
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+// Prints the backend × suite table of the conformance matrix from the adapters' Vitest JSON results
+// (run `pnpm test:matrix`, which runs the adapter tests first). Exits 1 when a cell failed.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const suites = ['mixture maths', 'nll gradients', 'training', 'save and load', 'no leaks'];
+const rows = new Map();
+for (const name of readdirSync(path.join(root, 'packages')).filter((n) => n.startsWith('backend-'))) {
+  const dir = path.join(root, 'packages', name, '.test-results');
+  if (!existsSync(dir)) continue;
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
+    const results = JSON.parse(readFileSync(path.join(dir, file), 'utf8'));
+    for (const testFile of results.testResults ?? []) {
+      for (const assertion of testFile.assertionResults ?? []) {
+        const [top, suite] = assertion.ancestorTitles ?? [];
+        if (!top?.startsWith('conformance: ')) continue;
+        const environment = file.replace(/^vitest-[a-z]+-/, '').replace(/\.json$/, '');
+        const backend = `${top.slice('conformance: '.length)} (${environment})`;
+        const suiteName = suites.find((s) => suite?.startsWith(s)) ?? suite;
+        const row = rows.get(backend) ?? {};
+        const cell = row[suiteName] ?? { passed: 0, failed: 0, skipped: 0, note: '' };
+        if (assertion.status === 'passed') cell.passed++;
+        else if (assertion.status === 'failed') cell.failed++;
+        else {
+          cell.skipped++;
+          cell.note = suite?.match(/\(excluded: (.*)\)$/)?.[1] ?? '';
+        }
+        row[suiteName] = cell;
+        rows.set(backend, row);
+      }
+    }
+  }
+}
+if (rows.size === 0) {
+  console.error('no conformance results found: run the adapters tests first (pnpm test:matrix does)');
+  process.exit(1);
+}
+const width = Math.max(...[...rows.keys()].map((k) => k.length), 'backend'.length);
+console.log(['backend'.padEnd(width), ...suites].join(' | '));
+console.log(['-'.repeat(width), ...suites.map((s) => '-'.repeat(s.length))].join('-|-'));
+let failed = 0;
+for (const [backend, row] of [...rows.entries()].sort()) {
+  const cells = suites.map((suite) => {
+    const cell = row[suite];
+    const text = !cell
+      ? 'n/a'
+      : cell.failed > 0
+        ? `FAIL ${cell.failed}`
+        : cell.skipped > 0
+          ? 'excluded'
+          : `pass ${cell.passed}`;
+    if (cell?.failed) failed += cell.failed;
+    return text.padEnd(suite.length);
+  });
+  console.log([backend.padEnd(width), ...cells].join(' | '));
+  for (const suite of suites) if (row[suite]?.note) console.log(`  ${backend} excludes '${suite}': ${row[suite].note}`);
+}
+process.exit(failed > 0 ? 1 : 0);
