@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { forumToy } from '../datasets/synthetic.js';
+import { circle2d, forumToy } from '../datasets/synthetic.js';
 import { learningRateAt } from './schedule.js';
 import { type EpochEvent, type TrainOptions, train } from './train.js';
 
@@ -138,6 +138,21 @@ describe('train', () => {
         },
       ),
     ).rejects.toThrow(/training diverged: 2 consecutive steps gave a non-finite loss/);
+  });
+
+  it('trains 2-D targets through the mean-first warm-up (Adam moments stay with their variables)', async () => {
+    const data = circle2d({ rows: 400, seed: 9 });
+    const result = await train(data.x, data.y, {
+      model: { hidden: [16] },
+      epochs: 6,
+      meanWarmupEpochs: 2,
+      validationSplit: 0,
+    });
+    const losses = result.history.map((h) => h.trainLoss);
+    expect(losses.every(Number.isFinite)).toBe(true);
+    expect(losses.at(-1)!).toBeLessThan(losses[0]!);
+    expect(result.model.predictHostSync([[0.5]]).dimensions).toBe(2);
+    result.model.dispose();
   });
 
   it('rejects bad input naming rows and columns', async () => {

@@ -363,7 +363,11 @@ export async function train(
             return GaussianMixture.diagonal({ logits, means, scales }).nll(yb);
           }, variables);
         });
-        const names = Object.keys(grads);
+        // Every variable gets a gradient, in the same order every step: tfjs's Adam keys its moment estimates
+        // by position in this list, so a list that changes (the warm-up leaves the logits and scale heads out)
+        // would mix up the moments of different variables. Zero gradients leave Adam's state untouched.
+        for (const variable of variables) grads[variable.name] ??= tf.zerosLike(variable);
+        const names = variables.map((variable) => variable.name);
         const [loss, norm] = tf.tidy(() => {
           const squares = names.map((name) => tf.sum(tf.square(grads[name]!)));
           return [value, tf.sqrt(tf.addN(squares))];
