@@ -82,7 +82,7 @@ describe('train', () => {
     result.model.dispose();
   });
 
-  it('early stopping restores the best epoch', async () => {
+  it('early stopping (after half the schedule) restores the best epoch', async () => {
     const data = forumToy({ rows: 300, seed: 6 });
     const result = await train(data.x, data.y, {
       ...small,
@@ -94,7 +94,8 @@ describe('train', () => {
     expect(result.stopReason).toBe('early-stopping');
     const best = result.history[result.bestEpoch - 1]!;
     expect(best.validationLoss).toBeCloseTo(result.bestLoss, 10);
-    expect(result.epochs - result.bestEpoch).toBe(3);
+    // 3 steps per epoch, 600 in all: early stopping may act from epoch 100 (half the schedule) on.
+    expect(result.epochs).toBe(Math.max(100, result.bestEpoch + 3));
     result.model.dispose();
   });
 

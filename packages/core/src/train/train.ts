@@ -61,7 +61,10 @@ export interface TrainOptions {
   validationSplit?: number;
   /** An explicit validation set (overrides validationSplit). */
   validation?: { x: MatrixInput; y: MatrixInput };
-  /** Stop after this many epochs without a validation improvement; the best weights are restored. Default 30. */
+  /**
+   * Stop after this many epochs without a validation improvement (checked once the cosine schedule is half
+   * done); the best weights are restored. Default 30.
+   */
   patience?: number;
   /** Clip the global gradient norm to this value (Infinity: off). Default 10. */
   clipNorm?: number;
@@ -435,7 +438,10 @@ export async function train(
       history.push(event);
       await options.onEpoch?.(event);
       if (stopReason === 'aborted') break;
-      if (epoch > meanWarmupEpochs && epoch - Math.max(best.epoch, meanWarmupEpochs) >= patience) {
+      // Early stopping waits until the cosine schedule is half done: while the rate is near its peak the
+      // validation loss is noisy, and stopping then forfeits the gains of the low-rate phase.
+      const scheduleHalfDone = finalFraction === 1 || step >= totalSteps / 2;
+      if (scheduleHalfDone && epoch > meanWarmupEpochs && epoch - Math.max(best.epoch, meanWarmupEpochs) >= patience) {
         stopReason = 'early-stopping';
         break;
       }
