@@ -22,6 +22,8 @@ export interface NoiseOptions {
 /** Everything `train` reports after each epoch. */
 export interface EpochEvent {
   epoch: number;
+  /** The epoch budget of this run (early stopping may end it sooner). */
+  totalEpochs: number;
   /** Mean training NLL per row over the epoch, in nats, original units (with noise, if any). */
   trainLoss: number;
   /** Validation NLL per row, original units; null without a validation set. */
@@ -63,7 +65,8 @@ export interface TrainOptions {
   validation?: { x: MatrixInput; y: MatrixInput };
   /**
    * Stop after this many epochs without a validation improvement (checked once the cosine schedule is half
-   * done); the best weights are restored. Default 30.
+   * done); the best weights are restored. With the cosine schedule the best epoch is sought in its low-rate
+   * second half only (peak-rate weights are noisy). Default 30.
    */
   patience?: number;
   /** Clip the global gradient norm to this value (Infinity: off). Default 10. */
@@ -302,6 +305,7 @@ export async function train(
   const variables = model.variables;
   const history: EpochEvent[] = [];
   let best = { loss: Number.POSITIVE_INFINITY, epoch: 0, weights: model.snapshot() };
+  let inLowRatePhase = false;
   let stopReason: StopReason = 'max-epochs';
   let step = 0;
   let skippedTotal = 0;
@@ -414,13 +418,20 @@ export async function train(
       const trainLoss = lossCount > 0 ? lossSum / lossCount - logDet : Number.NaN;
       const validationLoss = parts.validation ? evaluate() : null;
       const monitored = validationLoss ?? trainLoss;
-      if (Number.isFinite(monitored) && monitored < best.loss - 1e-4) {
+      // The low-rate half of the cosine schedule starts a fresh search for the best epoch: a lucky validation
+      // score at the peak rate (noise on a small validation set) must neither be restored nor start the
+      // patience clock that ends training before the low-rate phase has converged.
+      const scheduleHalfDone = finalFraction === 1 || step >= totalSteps / 2;
+      const lowRatePhaseStarts = scheduleHalfDone && !inLowRatePhase;
+      inLowRatePhase = scheduleHalfDone;
+      if (Number.isFinite(monitored) && (monitored < best.loss - 1e-4 || (lowRatePhaseStarts && finalFraction !== 1))) {
         tf.dispose(best.weights);
         best = { loss: monitored, epoch, weights: model.snapshot() };
       }
       const seconds = (performance.now() - epochStart) / 1000;
       const event: EpochEvent = {
         epoch,
+        totalEpochs: epochs,
         trainLoss,
         validationLoss:
           validationLoss !== null && Number.isFinite(validationLoss)
@@ -440,7 +451,6 @@ export async function train(
       if (stopReason === 'aborted') break;
       // Early stopping waits until the cosine schedule is half done: while the rate is near its peak the
       // validation loss is noisy, and stopping then forfeits the gains of the low-rate phase.
-      const scheduleHalfDone = finalFraction === 1 || step >= totalSteps / 2;
       if (scheduleHalfDone && epoch > meanWarmupEpochs && epoch - Math.max(best.epoch, meanWarmupEpochs) >= patience) {
         stopReason = 'early-stopping';
         break;

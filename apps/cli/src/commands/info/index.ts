@@ -1,0 +1,83 @@
+import { readFileSync } from 'node:fs';
+import { MODEL_FORMAT_VERSION, type ModelFile } from '@mdn/core';
+import type { Command } from 'commander';
+import { CliError } from '../../errors.js';
+import { fixed } from '../../format.js';
+import { selectBackend } from '../../io/backend.js';
+import { readModel } from '../../io/files.js';
+
+export function registerInfo(program: Command): void {
+  program
+    .command('info')
+    .summary('show what a model file holds: config, columns, data statistics, training run, format')
+    .description(
+      'Show a model file: format version, architecture, input/target columns with the training data\n' +
+        "statistics (the standardiser's mean and scale), and how it was trained (backend, seed, epochs, losses).",
+    )
+    .argument('<model>', 'a model file written by mdn train')
+    .option('--json', 'print the same facts as JSON')
+    .addHelpText('after', '\nExamples:\n  $ mdn info price.mdn.json\n  $ mdn info price.mdn.json --json\n')
+    .action(async (modelFile: string, flags: { json?: boolean }) => {
+      await selectBackend('cpu');
+      const model = readModel(modelFile); // validates format, version and checksum
+      const parameters = model.getWeights().reduce((n, w) => n + w.values.length, 0);
+      model.dispose();
+      let file: ModelFile;
+      try {
+        file = JSON.parse(readFileSync(modelFile, 'utf8')) as ModelFile;
+      } catch (error) {
+        throw new CliError(`${modelFile}: cannot be read (${(error as Error).message})`);
+      }
+      const { config, metadata } = file;
+      const inputs = metadata.inputColumns ?? Array.from({ length: config.inputDimension }, (_, i) => `x${i + 1}`);
+      const targets = metadata.targetColumns ?? Array.from({ length: config.outputDimension }, (_, i) => `y${i + 1}`);
+      const stats = (names: string[], s: { mean: number[]; scale: number[] }) =>
+        names.map((name, i) => ({ name, mean: s.mean[i]!, scale: s.scale[i]! }));
+      const history = metadata.history ?? [];
+      const facts = {
+        file: modelFile,
+        format: file.format,
+        formatVersion: file.formatVersion,
+        readerVersion: MODEL_FORMAT_VERSION,
+        config,
+        parameters,
+        inputs: stats(inputs, file.inputStandardiser),
+        targets: stats(targets, file.targetStandardiser),
+        training: metadata.training ?? null,
+        finalLoss: history.at(-1) ?? null,
+      };
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify(facts)}\n`);
+        return;
+      }
+      const t = metadata.training ?? {};
+      const lines = [
+        `${modelFile}: ${file.format} format version ${file.formatVersion} (this mdn reads version ${MODEL_FORMAT_VERSION})`,
+        `Model: ${config.inputDimension} input${config.inputDimension === 1 ? '' : 's'} → hidden ${config.hidden.join(',')} (${config.activation}) → ` +
+          `${config.components} Gaussian components over ${config.outputDimension} target${config.outputDimension === 1 ? '' : 's'}; ` +
+          `σ = ${config.scaleActivation} + ${config.scaleFloor} (standardised units); ${parameters} parameters`,
+        'Data statistics (training mean and scale, used to standardise):',
+        ...facts.inputs.map(
+          (c) => `  input  ${c.name.padEnd(16)} mean ${fixed(c.mean, 4, 12)}  scale ${fixed(c.scale, 4, 12)}`,
+        ),
+        ...facts.targets.map(
+          (c) => `  target ${c.name.padEnd(16)} mean ${fixed(c.mean, 4, 12)}  scale ${fixed(c.scale, 4, 12)}`,
+        ),
+      ];
+      if (metadata.training) {
+        lines.push(
+          `Training: backend ${t.backend ?? '?'}, seed ${t.seed ?? '?'}, ${t.rows ?? '?'} rows, ${t.epochs ?? '?'} epochs ` +
+            `(${t.stopReason ?? '?'}, best epoch ${t.bestEpoch ?? '?'}), ${t.seconds ?? '?'} s`,
+        );
+      }
+      const last = facts.finalLoss;
+      if (last) {
+        lines.push(
+          `Last epoch: train NLL ${fixed(last.trainLoss, 4)}` +
+            (last.validationLoss !== null ? `, validation NLL ${fixed(last.validationLoss, 4)}` : '') +
+            (typeof t.bestLoss === 'number' ? `; best ${fixed(t.bestLoss, 4)}` : ''),
+        );
+      }
+      process.stdout.write(`${lines.join('\n')}\n`);
+    });
+}

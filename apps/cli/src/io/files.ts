@@ -1,0 +1,127 @@
+import {
+  closeSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
+import path from 'node:path';
+import { loadModel, type MixtureDensityNetwork, MODEL_FORMAT, ModelFormatError } from '@mdn/core';
+import { CliError } from '../errors.js';
+
+const pendingTemporaries = new Set<string>();
+
+/** Removes temp files of writes that never finished (called on exit and on a second Ctrl-C). */
+export function removePendingTemporaries(): void {
+  for (const file of pendingTemporaries) rmSync(file, { force: true });
+  pendingTemporaries.clear();
+}
+
+/**
+ * Writes `content` to `file` atomically: a temp file beside it, flushed, then renamed over the target, so a
+ * reader sees the old file or the new one, never half of one.
+ */
+export function writeFileAtomic(file: string, content: string | Uint8Array): void {
+  const directory = path.dirname(path.resolve(file));
+  try {
+    if (!statSync(directory).isDirectory()) throw new Error('not a directory');
+  } catch {
+    throw new CliError(`${file}: the folder ${directory} does not exist; create it first`);
+  }
+  const temporary = path.join(directory, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  pendingTemporaries.add(temporary);
+  try {
+    const fd = openSync(temporary, 'wx');
+    try {
+      writeSync(fd, typeof content === 'string' ? Buffer.from(content, 'utf8') : content);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temporary, file);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    if (error instanceof CliError) throw error;
+    throw new CliError(`${file}: cannot be written (${(error as Error).message})`, 1);
+  } finally {
+    pendingTemporaries.delete(temporary);
+  }
+}
+
+function sameFile(a: string, b: string): boolean {
+  try {
+    return realpathSync(a) === realpathSync(b);
+  } catch {
+    return path.resolve(a) === path.resolve(b);
+  }
+}
+
+/**
+ * Checks before any work that writing `output` is safe: it is not one of the inputs, and an existing file there
+ * is replaced only when it is of the kind we write (an mdn model for models) or `force` is set.
+ */
+export function checkOutput(
+  output: string,
+  inputs: readonly string[],
+  options: { kind: 'model' | 'any'; force?: boolean; flag: string },
+): void {
+  for (const input of inputs) {
+    if (input !== '-' && sameFile(output, input)) {
+      throw new CliError(`${options.flag} ${output} is the input file itself; choose another output path`);
+    }
+  }
+  let exists = false;
+  try {
+    const stats = statSync(output);
+    if (stats.isDirectory()) throw new CliError(`${options.flag} ${output} is a directory; give a file name`);
+    exists = true;
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+  }
+  if (exists && options.kind === 'model' && !options.force) {
+    let isModel = false;
+    try {
+      isModel = (JSON.parse(readFileSync(output, 'utf8')) as { format?: unknown }).format === MODEL_FORMAT;
+    } catch {
+      isModel = false;
+    }
+    if (!isModel) {
+      throw new CliError(
+        `${options.flag} ${output} exists and is not an mdn model; refusing to overwrite it (pass --force to replace it)`,
+      );
+    }
+  }
+  const directory = path.dirname(path.resolve(output));
+  try {
+    if (!statSync(directory).isDirectory()) throw new Error();
+  } catch {
+    throw new CliError(`${options.flag} ${output}: the folder ${directory} does not exist; create it first`);
+  }
+}
+
+/** Loads a model file, turning every failure into a message that names the file and says what to do. */
+export function readModel(file: string): MixtureDensityNetwork {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT')
+      throw new CliError(`${file}: no such model file; train one with 'mdn train … --out ${file}'`);
+    throw new CliError(`${file}: cannot be read (${(error as Error).message})`);
+  }
+  try {
+    return loadModel(text);
+  } catch (error) {
+    if (error instanceof ModelFormatError) {
+      throw new CliError(
+        `${file}: ${error.message.replace(/upgrade @mdn\/core$/, 'upgrade @mdn/cli (and @mdn/core)')}`,
+      );
+    }
+    throw new CliError(`${file}: not a usable mdn model (${(error as Error).message})`);
+  }
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+// The `mdn` command. Errors the user can act on print one line and exit 2 (bad usage/input) or 1 (failed
+// run); a stack trace is printed only for internal errors, or for any error with MDN_DEBUG=1.
+import { CommanderError } from 'commander';
+import { CliError, EXIT } from './errors.js';
+import { removePendingTemporaries } from './io/files.js';
+import { createProgram } from './program.js';
+
+async function main(): Promise<number> {
+  const program = createProgram();
+  try {
+    await program.parseAsync(process.argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (error) {
+    removePendingTemporaries();
+    if (error instanceof CommanderError) {
+      // Help and --version "exit" with 0; every other parse error is bad usage (commander printed it).
+      return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+    }
+    if (process.env.MDN_DEBUG === '1' && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    if (error instanceof CliError) {
+      process.stderr.write(`mdn: error: ${error.message}\n`);
+      return error.exitCode;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(
+      `mdn: error: ${message}\n(this looks like a bug in mdn; rerun with MDN_DEBUG=1 for the stack trace and report it)\n`,
+    );
+    return EXIT.failed;
+  }
+}
+
+process.on('exit', removePendingTemporaries);
+process.exitCode = await main();

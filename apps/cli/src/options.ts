@@ -1,0 +1,60 @@
+import { InvalidArgumentError } from 'commander';
+
+/** Commander parsers: each rejects a bad value with a message that says what is expected. */
+export function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) {
+    throw new InvalidArgumentError(`expected a whole number ≥ 1, got '${value}'.`);
+  }
+  return n;
+}
+
+export function nonNegativeInteger(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) {
+    throw new InvalidArgumentError(`expected a whole number ≥ 0, got '${value}'.`);
+  }
+  return n;
+}
+
+export function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {
+    throw new InvalidArgumentError(`expected a number > 0, got '${value}'.`);
+  }
+  return n;
+}
+
+export function nonNegativeNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) {
+    throw new InvalidArgumentError(`expected a number ≥ 0, got '${value}'.`);
+  }
+  return n;
+}
+
+/** `128,128` → [128, 128]. */
+export function integerList(value: string): number[] {
+  const parts = value.split(',').map((s) => s.trim());
+  if (parts.some((p) => !/^\d+$/.test(p) || Number(p) < 1)) {
+    throw new InvalidArgumentError(`expected whole numbers ≥ 1 separated by commas (like 128,128), got '${value}'.`);
+  }
+  return parts.map(Number);
+}
+
+/** `0.05,0.5,0.95` → probabilities strictly between 0 and 1. */
+export function probabilityList(value: string): number[] {
+  const parts = value.split(',').map((s) => s.trim());
+  const numbers = parts.map(Number);
+  if (parts.some((p) => p === '') || numbers.some((p) => !(p > 0 && p < 1))) {
+    throw new InvalidArgumentError(`expected probabilities in (0, 1) separated by commas, got '${value}'.`);
+  }
+  return numbers;
+}
+
+/** A comma-separated list of column names. */
+export function nameList(value: string): string[] {
+  const names = value.split(',').map((s) => s.trim());
+  if (names.some((n) => n === '')) throw new InvalidArgumentError(`a column name in '${value}' is empty.`);
+  return names;
+}

@@ -1,0 +1,212 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { mdn, spawnMdn, temporaryDirectory, toyCsv, write } from './run-cli.js';
+
+const dir = temporaryDirectory();
+let modelText: string;
+
+beforeAll(() => {
+  write(dir, 'good.csv', toyCsv(200, 4));
+  const run = mdn(['train', 'good.csv', '--y', 'y', '--out', 'good.mdn.json', '--epochs', '3', '--quiet'], {
+    cwd: dir,
+  });
+  expect(run.code).toBe(0);
+  modelText = readFileSync(path.join(dir, 'good.mdn.json'), 'utf8');
+});
+
+/** A user error: exit 2, one line naming what is wrong, no stack trace, nothing written. */
+function expectBadInput(run: ReturnType<typeof mdn>, ...fragments: string[]) {
+  expect(run.code, run.stderr).toBe(2);
+  for (const fragment of fragments) expect(run.stderr).toContain(fragment);
+  expect(run.stderr).not.toMatch(/\n\s+at /);
+  expect(run.stdout).not.toContain('Saved the model');
+}
+
+const trainOn = (name: string, content: string, extra: string[] = []) => {
+  write(dir, name, content);
+  return mdn(['train', name, '--y', 'y', '--out', 'out.mdn.json', '--epochs', '2', '--quiet', ...extra], { cwd: dir });
+};
+
+describe('bad data files are refused with file, line and column named, and no model is written', () => {
+  it.each([
+    ['nan.csv', 'x,y\n1,2\n2,NaN\n3,4\n', ["nan.csv: line 3, column 'y' is 'NaN', not a number"]],
+    ['inf.csv', 'x,y\n1,2\n2,3\nInfinity,4\n', ["inf.csv: line 4, column 'x' is 'Infinity', not a number"]],
+    ['text.csv', 'x,y\n1,2\n2,three\n', ["text.csv: line 3, column 'y' is 'three', not a number"]],
+    ['blank.csv', 'x,y\n1,2\n2,\n3,4\n', ["blank.csv: line 3, column 'y' is empty"]],
+    ['huge.csv', 'x,y\n1,2\n2,1e200\n3,4\n', ["huge.csv: line 3, column 'y' is 1e200, too large"]],
+    ['empty.csv', '', ['empty.csv: the file is empty']],
+    ['header.csv', 'x,y\n', ['header.csv: has 0 data rows; training needs at least 2']],
+    ['one.csv', 'x,y\n1,2\n', ['one.csv: has 1 data row; training needs at least 2']],
+    ['constant.csv', 'x,y\n1,5\n2,5\n3,5\n', ["constant.csv: target column 'y' is 5 in every row"]],
+    ['dup.csv', 'x,y,x\n1,2,3\n2,3,4\n', ["dup.csv: the header names 'x' twice (columns 1 and 3)"]],
+    ['ragged.csv', 'x,y\n1,2\n2,3,4\n', ['ragged.csv: line 3 has 3 fields but the header has 2']],
+    ['noname.csv', 'x,,y\n1,2,3\n', ['noname.csv: line 1, column 2 has an empty name']],
+  ])('%s', (name, content, fragments) => {
+    expectBadInput(trainOn(name, content), ...fragments);
+    expect(existsSync(path.join(dir, 'out.mdn.json'))).toBe(false);
+  });
+
+  it('a missing column lists the columns the file has', () => {
+    write(dir, 'cols.csv', 'a,b\n1,2\n2,3\n');
+    expectBadInput(
+      mdn(['train', 'cols.csv', '--y', 'price', '--out', 'out.mdn.json'], { cwd: dir }),
+      "cols.csv: no column named 'price' (from --y); the file has 'a', 'b'",
+    );
+    expectBadInput(
+      mdn(['train', 'cols.csv', '--y', 'b', '--x', 'a,c', '--out', 'out.mdn.json'], { cwd: dir }),
+      "cols.csv: no column named 'c' (from --x)",
+    );
+  });
+
+  it('a missing file, a folder, and a missing --y or --out are usage errors', () => {
+    expectBadInput(mdn(['train', 'nope.csv', '--y', 'y', '--out', 'o.json'], { cwd: dir }), 'nope.csv: no such file');
+    expectBadInput(mdn(['train', '.', '--y', 'y', '--out', 'o.json'], { cwd: dir }), '.: is a directory');
+    expectBadInput(mdn(['train', 'good.csv', '--out', 'o.json'], { cwd: dir }), '--y is required with DATA');
+    expectBadInput(mdn(['train', 'good.csv', '--y', 'y'], { cwd: dir }), '--out is required with DATA');
+    expectBadInput(mdn(['train'], { cwd: dir }), 'give a CSV/TSV file to train on');
+  });
+
+  it('scoring data that lacks the model columns says which columns the model needs', () => {
+    write(dir, 'other.csv', 'a,y\n1,2\n');
+    expectBadInput(
+      mdn(['predict', 'good.mdn.json', 'other.csv'], { cwd: dir }),
+      "other.csv: no column named 'x' (from input)",
+      'good.mdn.json was trained on inputs x',
+    );
+    write(dir, 'xonly.csv', 'x\n1\n2\n');
+    expect(mdn(['predict', 'good.mdn.json', 'xonly.csv'], { cwd: dir }).code).toBe(0);
+    expectBadInput(mdn(['eval', 'good.mdn.json', 'xonly.csv'], { cwd: dir }), 'scoring needs the target columns y');
+  });
+});
+
+describe('files that are awkward but valid are read', () => {
+  it('a UTF-8 BOM, CRLF line ends, quoted cells and blank lines', () => {
+    const body = toyCsv(60, 8).trim().split('\n').slice(1);
+    const text = `\uFEFF"x","y"\r\n${body.join('\r\n')}\r\n\r\n`;
+    const run = trainOn('bom-crlf.csv', text);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('Training on bom-crlf.csv: 60 rows; inputs x; target y.');
+  });
+
+  it('magnitudes of 1e30 train and score in original units', () => {
+    const body = toyCsv(120, 9)
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) =>
+        line
+          .split(',')
+          .map((v) => `${v}e30`)
+          .join(','),
+      );
+    const run = trainOn('big.csv', `x,y\n${body.join('\n')}\n`, ['--epochs', '10']);
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(mdn(['eval', 'out.mdn.json', 'big.csv', '--json'], { cwd: dir }).stdout);
+    // log p in original units: the toy's ~2.2 nats plus log(1e30) ≈ 69.1 nats for the scale.
+    expect(report.nll).toBeGreaterThan(69);
+    expect(report.nll).toBeLessThan(75);
+    expect(Number.isFinite(report.crps)).toBe(true);
+  });
+});
+
+describe('bad model files', () => {
+  const cases: [string, string, string][] = [
+    ['truncated.mdn.json', 'truncated', 'not a model file: the JSON does not parse'],
+    ['foreign.mdn.json', '{"hello": "world"}', 'not a model file: expected "format": "mdn-model"'],
+    [
+      'future.mdn.json',
+      'future',
+      'model file format version 2 is not supported: this @mdn/core reads version 1; upgrade @mdn/cli (and @mdn/core)',
+    ],
+    ['corrupt.mdn.json', 'corrupt', 'the model file is corrupt: weight checksum'],
+  ];
+  it.each(cases)('%s', (name, kind, fragment) => {
+    const content =
+      kind === 'truncated'
+        ? modelText.slice(0, 2000)
+        : kind === 'future'
+          ? modelText.replace('"formatVersion":1', '"formatVersion":2')
+          : kind === 'corrupt'
+            ? modelText.replace(/"data":"([A-Za-z0-9+/])/, (_, c: string) => `"data":"${c === 'A' ? 'B' : 'A'}`)
+            : kind;
+    write(dir, name, content);
+    for (const command of [
+      ['info', name],
+      ['eval', name, 'good.csv'],
+      ['predict', name, 'good.csv'],
+    ]) {
+      expectBadInput(mdn(command, { cwd: dir }), `${name}: ${fragment}`);
+    }
+  });
+
+  it('a missing model file says how to make one', () => {
+    expectBadInput(
+      mdn(['info', 'absent.mdn.json'], { cwd: dir }),
+      "absent.mdn.json: no such model file; train one with 'mdn train",
+    );
+  });
+});
+
+describe('writes lose nothing', () => {
+  it('refuses to overwrite a file that is not a model, or the input itself', () => {
+    write(dir, 'notes.txt', 'precious');
+    expectBadInput(
+      mdn(['train', 'good.csv', '--y', 'y', '--out', 'notes.txt', '--epochs', '2'], { cwd: dir }),
+      '--out notes.txt exists and is not an mdn model; refusing to overwrite it',
+    );
+    expect(readFileSync(path.join(dir, 'notes.txt'), 'utf8')).toBe('precious');
+    expectBadInput(
+      mdn(['train', 'good.csv', '--y', 'y', '--out', 'good.csv', '--epochs', '2'], { cwd: dir }),
+      '--out good.csv is the input file itself',
+    );
+    expectBadInput(
+      mdn(['predict', 'good.mdn.json', 'good.csv', '--out', 'good.mdn.json'], { cwd: dir }),
+      '--out good.mdn.json is the input file itself',
+    );
+    expect(readFileSync(path.join(dir, 'good.mdn.json'), 'utf8')).toBe(modelText);
+    expectBadInput(
+      mdn(['train', 'good.csv', '--y', 'y', '--out', 'missing/dir/m.json'], { cwd: dir }),
+      'does not exist; create it first',
+    );
+    const replaced = mdn(
+      ['train', 'good.csv', '--y', 'y', '--out', 'notes.txt', '--epochs', '2', '--force', '--quiet'],
+      {
+        cwd: dir,
+      },
+    );
+    expect(replaced.code).toBe(0);
+    expect(JSON.parse(readFileSync(path.join(dir, 'notes.txt'), 'utf8')).format).toBe('mdn-model');
+  });
+
+  it('a bad file leaves an existing model untouched and no temp files behind', () => {
+    write(dir, 'keep.mdn.json', modelText);
+    expectBadInput(trainOn('bad-keep.csv', 'x,y\n1,2\n2,oops\n', ['--out', 'keep.mdn.json']));
+    expect(readFileSync(path.join(dir, 'keep.mdn.json'), 'utf8')).toBe(modelText);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('Ctrl-C stops training, saves the best model so far and exits 130', async () => {
+    write(dir, 'long.csv', toyCsv(3000, 11));
+    const child = spawnMdn(['train', 'long.csv', '--y', 'y', '--out', 'interrupted.mdn.json', '--epochs', '400'], dir);
+    let stderr = '';
+    let stdout = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    const code = await new Promise<number | null>((resolve) => {
+      child.stderr.on('data', (chunk) => {
+        stderr += chunk;
+        if (/epoch {2}10\//.test(stderr) && !child.killed) child.kill('SIGINT');
+      });
+      child.on('exit', (exitCode) => resolve(exitCode));
+    });
+    expect(code, stderr).toBe(130);
+    expect(stderr).toContain('Stopping after this epoch; the best weights so far will be saved');
+    expect(stdout).toMatch(/Interrupted after \d+ epochs \(aborted; best epoch \d+\)/);
+    expect(stdout).toContain('Saved the model to interrupted.mdn.json');
+    const info = mdn(['info', 'interrupted.mdn.json'], { cwd: dir });
+    expect(info.code).toBe(0);
+    expect(info.stdout).toContain('(aborted, best epoch');
+  });
+});

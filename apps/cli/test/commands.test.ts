@@ -1,0 +1,234 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { mdn, temporaryDirectory, toyCsv, write } from './run-cli.js';
+
+// One small model trained once through the real binary; every other command is run against it.
+const dir = temporaryDirectory();
+const model = path.join(dir, 'toy.mdn.json');
+let trainRun: ReturnType<typeof mdn>;
+
+beforeAll(() => {
+  write(dir, 'train.csv', toyCsv(600, 1));
+  write(dir, 'test.csv', toyCsv(400, 2));
+  trainRun = mdn(['train', 'train.csv', '--y', 'y', '--out', 'toy.mdn.json', '--epochs', '40', '--seed', '3'], {
+    cwd: dir,
+  });
+});
+
+describe('mdn train', () => {
+  it('trains on a CSV file, prints the final NLL and the diagnosis, and saves the model', () => {
+    expect(trainRun.stderr).toMatch(/^epoch {3}1\/40 {2}train NLL/m);
+    expect(trainRun.code).toBe(0);
+    expect(trainRun.stdout).toContain('Training on train.csv: 600 rows; inputs x; target y.');
+    expect(trainRun.stdout).toMatch(
+      /Final NLL per row \(nats, original units\): train \d\.\d{4}, validation \d\.\d{4}/,
+    );
+    expect(trainRun.stdout).toMatch(/Diagnosis on the validation rows:\nstatus: ok/);
+    expect(JSON.parse(readFileSync(model, 'utf8')).format).toBe('mdn-model');
+  });
+
+  it('gives the same model for the same seed and data', () => {
+    const again = mdn(['train', 'train.csv', '--y', 'y', '--out', 'again.mdn.json', '--epochs', '40', '--seed', '3'], {
+      cwd: dir,
+    });
+    expect(again.code).toBe(0);
+    const weights = (file: string) => JSON.parse(readFileSync(path.join(dir, file), 'utf8')).weights;
+    expect(weights('again.mdn.json')).toEqual(weights('toy.mdn.json'));
+  });
+
+  it('reads stdin for -, TSV files, and several target columns', () => {
+    const fromStdin = mdn(['train', '-', '--y', 'y', '--out', 'stdin.mdn.json', '--epochs', '2', '--quiet'], {
+      cwd: dir,
+      input: toyCsv(80, 5),
+    });
+    expect(fromStdin.code).toBe(0);
+    expect(fromStdin.stdout).toContain('Training on stdin: 80 rows');
+
+    write(
+      dir,
+      'two.tsv',
+      toyCsv(120, 6, 'x\ty')
+        .replaceAll(',', '\t')
+        .replace(/^x\ty\n/, 'x\ty\n'),
+    );
+    const rows = toyCsv(200, 7)
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line, i) => `${line},${(Number(line.split(',')[1]) * 0.5 + (i % 7)).toFixed(3)}`);
+    write(dir, 'multi.csv', `x,y,z\n${rows.join('\n')}\n`);
+    const multi = mdn(['train', 'multi.csv', '--y', 'y,z', '--out', 'multi.mdn.json', '--epochs', '3', '--quiet'], {
+      cwd: dir,
+    });
+    expect(multi.code).toBe(0);
+    expect(multi.stdout).toContain('inputs x; target y, z');
+    const predict = mdn(['predict', 'multi.mdn.json', 'multi.csv', '--quantiles', '0.5'], { cwd: dir });
+    expect(predict.code).toBe(0);
+    expect(predict.stdout.split('\n')[0]).toBe('x,mean_y,std_y,mode_y,q0.5_y,mean_z,std_z,mode_z,q0.5_z');
+    const evaluation = JSON.parse(mdn(['eval', 'multi.mdn.json', 'multi.csv', '--json'], { cwd: dir }).stdout);
+    expect(Object.keys(evaluation.targets)).toEqual(['y', 'z']);
+  });
+
+  it('trains on the built-in example and draws the fit', () => {
+    const run = mdn(
+      ['train', '--example', '--rows', '600', '--epochs', '30', '--out', 'ex.mdn.json', '--plot', 'ex.svg', '--quiet'],
+      { cwd: dir },
+    );
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("the built-in example 'forum-toy'");
+    expect(run.stdout).toMatch(/the true density scores -?\d\.\d{4} \(excess -?\d\.\d{4}/);
+    expect(run.stdout).toContain('What the model predicts across x');
+    const svg = readFileSync(path.join(dir, 'ex.svg'), 'utf8');
+    expect(svg).toContain('data:image/png;base64,');
+    expect(svg.match(/<circle /g)?.length).toBe(600);
+  });
+
+  it('names an unknown example and lists the built-in ones', () => {
+    const run = mdn(['train', '--example', 'nope', '--out', 'x.json'], { cwd: dir });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("--example 'nope' is not a built-in dataset; choose one of forum-toy,");
+  });
+});
+
+describe('mdn eval', () => {
+  it('prints the scores in words and as one JSON object with the documented keys', () => {
+    const text = mdn(['eval', model, 'test.csv'], { cwd: dir });
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('test.csv: 400 rows scored with');
+    expect(text.stdout).toMatch(/90% interval {9}coverage \d+\.\d% \(ideal 90%\)/);
+    const json = mdn(['eval', model, 'test.csv', '--json'], { cwd: dir });
+    const report = JSON.parse(json.stdout);
+    expect(Object.keys(report)).toEqual(['nll', 'crps', 'calibrationError', 'coverage90', 'width90', 'rmse', 'n']);
+    expect(report.n).toBe(400);
+    // A trained model on held-out data from the same process: calibrated and close to the noise level.
+    expect(report.coverage90).toBeGreaterThan(0.8);
+    expect(report.coverage90).toBeLessThan(0.97);
+    expect(report.nll).toBeLessThan(2.6);
+    expect(report.rmse).toBeLessThan(4);
+  });
+});
+
+describe('mdn predict', () => {
+  it('writes mean, std, mode and quantiles per row, in order', () => {
+    const run = mdn(['predict', model, 'test.csv'], { cwd: dir });
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trim().split('\n');
+    expect(lines[0]).toBe('x,mean,std,mode,q0.05,q0.5,q0.95');
+    expect(lines).toHaveLength(401);
+    for (const line of lines.slice(1)) {
+      const [, , std, , q05, q50, q95] = line.split(',').map(Number);
+      expect(std).toBeGreaterThan(0);
+      expect(q05).toBeLessThan(q50!);
+      expect(q50).toBeLessThan(q95!);
+    }
+  });
+
+  it('adds the mixture parameters and writes to --out atomically', () => {
+    const run = mdn(['predict', model, 'test.csv', '--mixture', '--quantiles', '0.1,0.9', '--out', 'p.csv'], {
+      cwd: dir,
+    });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe('');
+    const lines = readFileSync(path.join(dir, 'p.csv'), 'utf8').trim().split('\n');
+    const header = lines[0]!.split(',');
+    expect(header.slice(0, 6)).toEqual(['x', 'mean', 'std', 'mode', 'q0.1', 'q0.9']);
+    expect(header.filter((h) => h.startsWith('weight_'))).toHaveLength(5);
+    const weights = lines[1]!.split(',').slice(6, 11).map(Number);
+    expect(weights.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+  });
+});
+
+describe('mdn sample', () => {
+  it('draws n samples per row, the same for the same seed', () => {
+    const args = ['sample', model, 'test.csv', '-n', '3', '--seed', '9'];
+    const first = mdn(args, { cwd: dir });
+    expect(first.code).toBe(0);
+    const lines = first.stdout.trim().split('\n');
+    expect(lines[0]).toBe('row,x,sample,y');
+    expect(lines).toHaveLength(1 + 400 * 3);
+    expect(lines[1]).toMatch(/^0,[\d.]+,0,-?[\d.]+/);
+    expect(mdn(args, { cwd: dir }).stdout).toBe(first.stdout);
+    expect(mdn([...args.slice(0, -1), '10'], { cwd: dir }).stdout).not.toBe(first.stdout);
+  });
+
+  it('temperature 0 returns the most likely component mean every time', () => {
+    const run = mdn(['sample', model, 'test.csv', '-n', '2', '--temperature', '0'], { cwd: dir });
+    const lines = run.stdout.trim().split('\n').slice(1);
+    expect(lines[0]!.split(',')[3]).toBe(lines[1]!.split(',')[3]);
+  });
+});
+
+describe('mdn diagnose', () => {
+  it('reports in words and in JSON', () => {
+    const text = mdn(['diagnose', model, 'test.csv'], { cwd: dir });
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^status: (ok|warning)/);
+    const json = JSON.parse(mdn(['diagnose', model, 'test.csv', '--json'], { cwd: dir }).stdout);
+    expect(json.metrics.rows).toBe(400);
+    expect(json.findings.map((f: { code: string }) => f.code)).not.toContain('ignores-input');
+  });
+});
+
+describe('mdn plot', () => {
+  it('draws SVG and PNG pictures', () => {
+    expect(mdn(['plot', model, 'test.csv', '--out', 'fit.svg'], { cwd: dir }).code).toBe(0);
+    const svg = readFileSync(path.join(dir, 'fit.svg'), 'utf8');
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).toContain('Loss per epoch');
+    expect(mdn(['plot', model, 'test.csv', '--out', 'fit.png'], { cwd: dir }).code).toBe(0);
+    const png = readFileSync(path.join(dir, 'fit.png'));
+    expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    expect(png.length).toBeGreaterThan(50_000);
+  });
+
+  it('refuses other picture formats and models with several inputs', () => {
+    const jpg = mdn(['plot', model, 'test.csv', '--out', 'fit.jpg'], { cwd: dir });
+    expect(jpg.code).toBe(2);
+    expect(jpg.stderr).toContain('must end in .svg or .png');
+    const multi = mdn(['plot', 'multi.mdn.json', 'multi.csv', '--out', 'multi.svg'], { cwd: dir });
+    expect(multi.code).toBe(2);
+    expect(multi.stderr).toContain('plot draws models with 1 input and 1 target');
+    expect(existsSync(path.join(dir, 'multi.svg'))).toBe(false);
+  });
+});
+
+describe('mdn info', () => {
+  it('shows config, columns, data statistics and the format version', () => {
+    const run = mdn(['info', model], { cwd: dir });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('mdn-model format version 1');
+    expect(run.stdout).toMatch(/input {2}x +mean +\d+\.\d{4} +scale/);
+    expect(run.stdout).toMatch(/Training: backend \w+, seed 3, 540 rows, \d+ epochs/);
+    const json = JSON.parse(mdn(['info', model, '--json'], { cwd: dir }).stdout);
+    expect(json.config.components).toBe(5);
+    expect(json.targets[0].name).toBe('y');
+  });
+});
+
+describe('help and usage', () => {
+  it.each(['train', 'eval', 'predict', 'sample', 'diagnose', 'plot', 'info'])(
+    'mdn %s --help shows an example',
+    (name) => {
+      const run = mdn([name, '--help']);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain(`Usage: mdn ${name}`);
+      expect(run.stdout).toContain(`$ mdn ${name}`);
+    },
+  );
+
+  it('lists the commands and exit codes; unknown commands and options are usage errors (exit 2)', () => {
+    const help = mdn(['--help']);
+    expect(help.code).toBe(0);
+    for (const name of ['train', 'eval', 'predict', 'sample', 'diagnose', 'plot', 'info'])
+      expect(help.stdout).toContain(name);
+    expect(help.stdout).toContain('Exit codes: 0 success, 1 failed run, 2 bad usage or bad input');
+    expect(mdn(['frobnicate']).code).toBe(2);
+    const option = mdn(['eval', model, 'x.csv', '--bogus']);
+    expect(option.code).toBe(2);
+    expect(option.stderr).toContain("unknown option '--bogus'");
+    const value = mdn(['train', '--example', '-k', 'three']);
+    expect(value.code).toBe(2);
+    expect(value.stderr).toContain("expected a whole number ≥ 1, got 'three'");
+  });
+});
