@@ -49,7 +49,7 @@ await esbuild.build({
   target: 'es2022',
   mainFields: ['module', 'main'],
   sourcemap: true,
-  external: externalPatterns,
+  external: [...externalPatterns, 'node:*'],
   plugins: [keepEntriesSeparate, ...(hasTfjsCore ? [tfjsGradientsPlugin(cwd)] : [])],
   logLevel: 'warning',
 });

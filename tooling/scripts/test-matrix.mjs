@@ -7,6 +7,19 @@ import path from 'node:path';
 const root = path.resolve(import.meta.dirname, '../..');
 const suites = ['mixture maths', 'nll gradients', 'training', 'save and load', 'no leaks'];
 const rows = new Map();
+const detected = new Map();
+const initFailures = [];
+const describe = (info) =>
+  [
+    `tfjs '${info.tfjsBackend}'`,
+    info.simd === null ? null : info.simd ? 'SIMD' : 'no SIMD',
+    `${info.threads} thread${info.threads === 1 ? '' : 's'}`,
+    `float${info.floatPrecision}`,
+    info.fusedKernels?.length ? `fused: ${info.fusedKernels.join(', ')}` : null,
+    ...(info.notes ?? []),
+  ]
+    .filter(Boolean)
+    .join('; ');
 for (const name of readdirSync(path.join(root, 'packages')).filter((n) => n.startsWith('backend-'))) {
   const dir = path.join(root, 'packages', name, '.test-results');
   if (!existsSync(dir)) continue;
@@ -18,6 +31,12 @@ for (const name of readdirSync(path.join(root, 'packages')).filter((n) => n.star
         if (!top?.startsWith('conformance: ')) continue;
         const environment = file.replace(/^vitest-[a-z]+-/, '').replace(/\.json$/, '');
         const backend = `${top.slice('conformance: '.length)} (${environment})`;
+        if (suite === undefined) {
+          const info = assertion.meta?.backendInfo;
+          if (info) detected.set(backend, describe(info));
+          if (assertion.status === 'failed') initFailures.push(backend);
+          continue;
+        }
         const suiteName = suites.find((s) => suite?.startsWith(s)) ?? suite;
         const row = rows.get(backend) ?? {};
         const cell = row[suiteName] ?? { passed: 0, failed: 0, skipped: 0, note: '' };
@@ -57,4 +76,8 @@ for (const [backend, row] of [...rows.entries()].sort()) {
   console.log([backend.padEnd(width), ...cells].join(' | '));
   for (const suite of suites) if (row[suite]?.note) console.log(`  ${backend} excludes '${suite}': ${row[suite].note}`);
 }
+console.log('\nWhat each backend detected:');
+for (const backend of [...rows.keys()].sort()) console.log(`  ${backend}: ${detected.get(backend) ?? 'not reported'}`);
+for (const backend of initFailures) console.log(`  ${backend}: FAILED to initialise`);
+failed += initFailures.length;
 process.exit(failed > 0 ? 1 : 0);

@@ -9,7 +9,9 @@ export interface WasmBackendOptions {
   wasmPaths?: string | Record<string, string>;
   /**
    * Threads for the threaded build. Used only where the platform allows threads (a cross-origin-isolated page
-   * with SharedArrayBuffer); tfjs-backend-wasm never uses threads in Node.
+   * with SharedArrayBuffer); tfjs-backend-wasm never uses threads in Node. In browsers threads are off unless
+   * this is set: tfjs's threaded build starts its workers from the source text of a bundled function, which
+   * minifiers break, so use it only in an unminified build.
    */
   threads?: number;
 }
@@ -25,18 +27,38 @@ export function wasmBackend(options: WasmBackendOptions = {}): BackendAdapter {
     async initialize(tfjs): Promise<BackendInfo> {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
       const notes: string[] = [];
+      const inNode = typeof process !== 'undefined' && Boolean(process.versions?.node);
+      // In a page built with the mdnWasm() Vite plugin the files sit at the site's base path; the plugin says
+      // which. Without it tfjs looks next to the page.
+      const served = (globalThis as { __MDN_WASM_PATH__?: unknown }).__MDN_WASM_PATH__;
       if (options.wasmPaths !== undefined) wasm.setWasmPaths(options.wasmPaths as never);
+      else if (!inNode && typeof served === 'string') wasm.setWasmPaths(served);
       if (options.threads !== undefined) wasm.setThreadsCount(options.threads);
-      if (!(await tfjs.setBackend('wasm')))
-        throw new Error('the tfjs wasm backend failed to initialise (is the .wasm file reachable?)');
+      else if (!inNode) {
+        // tfjs starts its threaded build's workers from the source text of a function in its bundle, which a
+        // minifier breaks (the workers die with "e is not defined" and initialisation never finishes), so
+        // threads are opt-in in browsers: pass `threads` in an unminified, cross-origin-isolated build.
+        tfjs.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+        notes.push(
+          "threads are opt-in in browsers (tfjs's threaded build fails once minified); pass threads: N to try them",
+        );
+      }
+      if (!(await tfjs.setBackend('wasm'))) {
+        throw new Error(
+          inNode
+            ? 'the tfjs wasm backend failed to initialise'
+            : 'the tfjs wasm backend failed to initialise: its .wasm files were not found; with Vite add mdnWasm() ' +
+                "from '@mdn/backend-wasm/vite' to the plugins, otherwise serve the files and pass wasmPaths",
+        );
+      }
       await tfjs.ready();
       const simd = Boolean(await tfjs.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
       const multithread = Boolean(await tfjs.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'));
       const threads = multithread ? wasm.getThreadsCount() : 1;
       if (!simd) notes.push('WebAssembly SIMD is not available: the slower scalar build is in use');
-      if (!multithread) {
+      if (!multithread && (inNode || options.threads !== undefined)) {
         notes.push(
-          typeof process !== 'undefined' && process.versions?.node
+          inNode
             ? 'single-threaded: tfjs-backend-wasm does not use threads in Node'
             : 'single-threaded: threads need a cross-origin-isolated page (COOP/COEP headers)',
         );

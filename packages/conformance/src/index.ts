@@ -60,6 +60,13 @@ export function registerConformanceSuite(adapter: BackendAdapter, options: Confo
       info = await useBackend(adapter);
     });
 
+    it('initialises and reports what it detected', ({ task }) => {
+      expect(tf.getBackend()).toBe(info.tfjsBackend);
+      expect([16, 32]).toContain(info.floatPrecision);
+      // Shown by `pnpm test:matrix` beside the backend's row.
+      (task.meta as Record<string, unknown>).backendInfo = info;
+    });
+
     suite('mixture maths', () => {
       it('logProb and nll match the float64 reference on random mixtures', () => {
         const tolerance = precisionTolerance(info.floatPrecision);

@@ -1,0 +1,3 @@
+import { createVitestConfig } from '@mdn/vitest-config';
+
+export default createVitestConfig({ packageDir: import.meta.dirname });
