@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const suites = ['mixture maths', 'nll gradients', 'training', 'save and load', 'no leaks'];
+const suites = ['mixture maths', 'nll gradients', 'fused kernels', 'training', 'save and load', 'no leaks'];
 const rows = new Map();
 const detected = new Map();
 const initFailures = [];

@@ -1,4 +1,4 @@
-import type { BackendAdapter, BackendInfo } from '@mdn/core';
+import { type BackendAdapter, type BackendInfo, registerHostKernels, unregisterHostKernels } from '@mdn/core';
 
 /** Options for {@link wasmBackend}. */
 export interface WasmBackendOptions {
@@ -14,6 +14,23 @@ export interface WasmBackendOptions {
    * minifiers break, so use it only in an unminified build.
    */
   threads?: number;
+  /** Register the fused mixture-NLL and Adam kernels (JavaScript on the wasm heap). Default true. */
+  fusedKernels?: boolean;
+}
+
+interface WasmBackendInternals {
+  typedArrayFromHeap(tensor: { dataId: object; shape: number[]; dtype: string }): Float32Array;
+  makeOutput(shape: number[], dtype: 'float32'): { dataId: object; shape: number[]; dtype: 'float32' };
+}
+
+/** The fused kernels of @mdn/core, reading tensors on the wasm heap and filling new ones. */
+function registerWasmKernels(): string[] {
+  const internals = (backend: unknown) => backend as WasmBackendInternals;
+  return registerHostKernels(
+    'wasm',
+    (backend, tensor) => internals(backend).typedArrayFromHeap(tensor as never),
+    (backend, shape) => internals(backend).makeOutput(shape, 'float32') as never,
+  );
 }
 
 /**
@@ -63,7 +80,9 @@ export function wasmBackend(options: WasmBackendOptions = {}): BackendAdapter {
             : 'single-threaded: threads need a cross-origin-isolated page (COOP/COEP headers)',
         );
       }
-      return { adapter: 'wasm', tfjsBackend: 'wasm', simd, threads, floatPrecision: 32, fusedKernels: [], notes };
+      if (options.fusedKernels === false) unregisterHostKernels('wasm');
+      const fusedKernels = options.fusedKernels === false ? [] : registerWasmKernels();
+      return { adapter: 'wasm', tfjsBackend: 'wasm', simd, threads, floatPrecision: 32, fusedKernels, notes };
     },
   };
 }

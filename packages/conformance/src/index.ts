@@ -5,13 +5,16 @@
  *   registerConformanceSuite(wasmBackend(), { exclusions: { 'training reaches the target NLL': 'why…' } });
  */
 import {
+  adamStep,
   type BackendAdapter,
   type BackendInfo,
   forumToy,
   GaussianMixture,
   loadModel,
   MixtureDensityNetwork,
+  mixtureNllWithGradients,
   saveModel,
+  TrainingStep,
   train,
   useBackend,
 } from '@mdn/core';
@@ -21,7 +24,14 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 /** The suites, by the names used in exclusions and in the matrix table. */
-export const CONFORMANCE_SUITES = ['mixture maths', 'nll gradients', 'training', 'save and load', 'no leaks'] as const;
+export const CONFORMANCE_SUITES = [
+  'mixture maths',
+  'nll gradients',
+  'fused kernels',
+  'training',
+  'save and load',
+  'no leaks',
+] as const;
 export type ConformanceSuite = (typeof CONFORMANCE_SUITES)[number];
 
 export interface ConformanceOptions {
@@ -157,6 +167,103 @@ export function registerConformanceSuite(adapter: BackendAdapter, options: Confo
           );
         }
         tf.dispose(grads);
+      });
+    });
+
+    suite('fused kernels', () => {
+      // The kernels an adapter registers must compute what the plain-op path (the reference) computes.
+      const random = (shape: number[], seed: number, scale = 1) =>
+        tf.mul(tf.randomNormal(shape, 0, 1, 'float32', seed), scale);
+      const compare = (actual: tf.Tensor, expected: tf.Tensor, label: string) => {
+        const a = actual.dataSync();
+        const e = expected.dataSync();
+        expect(a.length).toBe(e.length);
+        const tolerance = 4 * precisionTolerance(info.floatPrecision);
+        for (let i = 0; i < a.length; i++) within(a[i]!, e[i]!, tolerance, `${label}[${i}]`);
+      };
+
+      it('the mixture NLL and its analytic gradient match the plain ops', ({ skip }) => {
+        if (info.fusedKernels.length === 0) skip('this backend registers no fused kernels');
+        tf.tidy(() => {
+          const [b, k, d] = [37, 4, 2];
+          const logits = random([b, k], 1, 3) as tf.Tensor2D;
+          const means = random([b, k, d], 2, 2) as tf.Tensor3D;
+          const raw = random([b, k, d], 3, 4) as tf.Tensor3D; // softplus from ~0 (σ at the floor) to ~12
+          const y = random([b, d], 4, 3) as tf.Tensor2D;
+          const fused = mixtureNllWithGradients(logits, means, raw, y, 1e-3);
+          const plain = mixtureNllWithGradients(logits, means, raw, y, 1e-3, true);
+          compare(fused.loss, plain.loss, 'loss');
+          compare(fused.dLogits, plain.dLogits, 'dLogits');
+          compare(fused.dMeans, plain.dMeans, 'dMeans');
+          compare(fused.dRaw, plain.dRaw, 'dRaw');
+        });
+      });
+
+      it('the Adam step with clipping and the NaN/Inf guard matches the plain ops', ({ skip }) => {
+        if (info.fusedKernels.length === 0) skip('this backend registers no fused kernels');
+        const shapes = [[3, 5], [5], [1]];
+        const make = () =>
+          tf.tidy(() => ({
+            params: shapes.map((shape, i) => tf.variable(random(shape, 10 + i), false)),
+            m: shapes.map((shape) => tf.variable(tf.zeros(shape), false)),
+            v: shapes.map((shape) => tf.variable(tf.zeros(shape), false)),
+            state: tf.variable(tf.zeros([6]), false),
+          }));
+        const fused = make();
+        const plain = make();
+        const settings = { learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, clipNorm: 2, guard: true };
+        // Steps: small gradients, a large one (clipped), a NaN one (skipped), an Inf loss (skipped), small again.
+        const steps: [number, number][] = [
+          [0.1, 1],
+          [50, 2],
+          [Number.NaN, 3],
+          [0.1, 4],
+          [0.3, 5],
+        ];
+        for (const [scale, seed] of steps) {
+          const grads = shapes.map((shape, i) => random(shape, seed * 7 + i, scale));
+          const loss = tf.scalar(seed === 4 ? Number.POSITIVE_INFINITY : 1.5 * seed);
+          adamStep(fused.params, grads, fused.m, fused.v, fused.state, loss, 8, settings);
+          adamStep(plain.params, grads, plain.m, plain.v, plain.state, loss, 8, settings, true);
+          tf.dispose([...grads, loss]);
+        }
+        for (const [i] of shapes.entries()) {
+          compare(fused.params[i]!, plain.params[i]!, `param ${i}`);
+          compare(fused.m[i]!, plain.m[i]!, `m ${i}`);
+          compare(fused.v[i]!, plain.v[i]!, `v ${i}`);
+        }
+        // [t, consecutive bad, bad, loss sum, rows, last norm]: 3 applied, 2 skipped.
+        expect(Array.from(fused.state.dataSync()).slice(0, 5)).toEqual([3, 0, 2, 8 * (1.5 + 3 + 7.5), 24]);
+        compare(fused.state, plain.state, 'state');
+        tf.dispose([fused, plain].flatMap((s) => [...s.params, ...s.m, ...s.v, s.state]));
+      });
+
+      it('training steps with the fused kernels follow the plain-op steps', ({ skip }) => {
+        if (info.fusedKernels.length === 0) skip('this backend registers no fused kernels');
+        const config = {
+          inputDimension: 2,
+          outputDimension: 2,
+          components: 3,
+          hidden: [16, 16],
+          activation: 'relu' as const,
+        };
+        const models = [
+          MixtureDensityNetwork.create(config, { seed: 5 }),
+          MixtureDensityNetwork.create(config, { seed: 5 }),
+        ];
+        const steps = [new TrainingStep(models[0]!), new TrainingStep(models[1]!, { plain: true })];
+        const x = random([64, 2], 30) as tf.Tensor2D;
+        const y = random([64, 2], 31) as tf.Tensor2D;
+        for (let i = 0; i < 5; i++) for (const step of steps) step.run(x, y, 1e-2);
+        const [a, b] = steps.map((step) => step.readStats());
+        within(a!.lossSum, b!.lossSum, 1e-4, 'loss sum');
+        const [wa, wb] = models.map((model) => model.getWeights());
+        for (const [i, w] of wa!.entries()) {
+          for (let j = 0; j < w.values.length; j++) within(w.values[j]!, wb![i]!.values[j]!, 1e-4, `${w.name}[${j}]`);
+        }
+        for (const step of steps) step.dispose();
+        for (const model of models) model.dispose();
+        tf.dispose([x, y]);
       });
     });
 

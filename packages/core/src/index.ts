@@ -66,6 +66,18 @@ export {
 export { type CreateOptions, MixtureDensityNetwork, type ModelMetadata, type RawOutputs } from './model/network.js';
 export { createRandom, type Random } from './random/rng.js';
 export {
+  type AdamSettings,
+  adamStep,
+  FUSED_KERNELS,
+  type HostOutput,
+  type HostView,
+  hasFusedKernel,
+  mixtureNllWithGradients,
+  registerHostKernels,
+  unregisterHostKernels,
+} from './train/fused.js';
+export { type StepStats, TrainingStep, type TrainingStepOptions } from './train/step.js';
+export {
   DEFAULT_NOISE,
   type EpochEvent,
   FORUM_TRAIN_OPTIONS,

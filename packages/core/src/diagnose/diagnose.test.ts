@@ -35,10 +35,23 @@ describe('diagnose', () => {
     model.dispose();
   });
 
-  it("flags a model trained the forum's way (elu + 1, lr 1e-2, raw data): σ underflows and the weights turn NaN", async () => {
+  it("flags a model trained the forum's way (elu + 1, lr 1e-2, raw data): σ underflows and the weights turn NaN", {
+    timeout: 180_000,
+  }, async () => {
+    // The forum's way fails in some runs and not others (as on the forum): take the first of four seeds that
+    // fails; with these settings at least one does.
     const forumData = forumToy({ rows: 1000, seed: 1 });
-    const { model, history } = await train(forumData.x, forumData.y, { ...FORUM_TRAIN_OPTIONS, seed: 1 });
-    expect(history.some((h) => !Number.isFinite(h.trainLoss))).toBe(true);
+    let crashed: Awaited<ReturnType<typeof train>> | undefined;
+    for (const seed of [1, 2, 3, 4]) {
+      const run = await train(forumData.x, forumData.y, { ...FORUM_TRAIN_OPTIONS, seed });
+      if (run.history.some((h) => !Number.isFinite(h.trainLoss))) {
+        crashed = run;
+        break;
+      }
+      run.model.dispose();
+    }
+    expect(crashed, 'none of 4 seeds trained the forum way ended in NaN').toBeDefined();
+    const { model } = crashed!;
     const report = await diagnose(model, test.x, test.y);
     expect(report.status).toBe('problem');
     expect(report.findings[0]).toMatchObject({ code: 'non-finite', severity: 'problem' });

@@ -334,12 +334,15 @@ export class MixtureDensityNetwork {
 
   /** A snapshot of the weights on the backend (used to restore the best epoch); dispose with tf.dispose. */
   snapshot(): tf.Tensor[] {
-    return this.variables.map((v) => tf.clone(v));
+    // Real copies (tf.clone shares memory): fused optimisers update the variables in place.
+    return tf.tidy(() => this.variables.map((v) => tf.add(v, tf.scalar(0))));
   }
 
-  /** Restores a {@link snapshot}. */
+  /** Restores a {@link snapshot} (copying it: the snapshot stays valid and the variables own their memory). */
   restore(snapshot: readonly tf.Tensor[]): void {
-    for (const [i, v] of this.variables.entries()) v.assign(snapshot[i]!);
+    tf.tidy(() => {
+      for (const [i, v] of this.variables.entries()) v.assign(tf.add(snapshot[i]!, tf.scalar(0)));
+    });
   }
 
   /** Frees every variable. The model cannot be used afterwards. */

@@ -3,11 +3,14 @@ import '../backend/register-gradients.js';
 import { activeBackend } from '../backend/adapter.js';
 import { assertFinite, type Matrix, type MatrixInput, toMatrix } from '../data/matrix.js';
 import { Standardiser } from '../data/standardiser.js';
-import { GaussianMixture } from '../mixture/gaussian-mixture.js';
 import type { MdnConfig } from '../model/config.js';
 import { MixtureDensityNetwork } from '../model/network.js';
 import { createRandom } from '../random/rng.js';
 import { learningRateAt } from './schedule.js';
+import { type StepStats, TrainingStep } from './step.js';
+
+/** Steps between reads of the device-side loss and guard counters (each read is one host sync). */
+const SYNC_EVERY = 16;
 
 /** Noise regularisation (Rothfuss et al. 2019): Gaussian noise added to standardised x and y each step. */
 export interface NoiseOptions {
@@ -298,18 +301,13 @@ export async function train(
     return model.scalesFromRaw(raw as tf.Tensor3D);
   });
 
-  const optimizer = tf.train.adam(peak);
-  const setLearningRate = (value: number) => {
-    (optimizer as unknown as { learningRate: number }).learningRate = value;
-  };
-  const variables = model.variables;
+  const trainer = new TrainingStep(model, { clipNorm, guardNonFinite });
   const history: EpochEvent[] = [];
   let best = { loss: Number.POSITIVE_INFINITY, epoch: 0, weights: model.snapshot() };
   let inLowRatePhase = false;
   let stopReason: StopReason = 'max-epochs';
   let step = 0;
   let skippedTotal = 0;
-  let consecutiveBad = 0;
   let lrScale = 1;
   const order = Array.from({ length: n }, (_, i) => i);
 
@@ -341,6 +339,22 @@ export async function train(
       let lossSum = 0;
       let lossCount = 0;
       let skipped = 0;
+      // Takes in the device-side sums and counters; recovers from a run of non-finite steps.
+      const absorb = (stats: StepStats) => {
+        lossSum += stats.lossSum;
+        lossCount += stats.rows;
+        skipped += stats.skipped;
+        if (stats.consecutiveBad < maxBadSteps) return;
+        if (lrScale < 1 / 64) {
+          throw new TrainingError(
+            `training diverged: ${stats.consecutiveBad} consecutive steps gave a non-finite loss or gradient even after lowering the learning rate 64×; ` +
+              'check the data for extreme values, keep standardize on, or use scaleActivation "softplus"',
+          );
+        }
+        model.restore(best.weights);
+        lrScale /= 2;
+        trainer.resetBadSteps();
+      };
       let learningRate = peak;
       for (let start = 0; start < n; start += batchSize) {
         if (options.signal?.aborted) {
@@ -349,11 +363,10 @@ export async function train(
         }
         const size = Math.min(batchSize, n - start);
         learningRate = learningRateAt(step, totalSteps, peak, warmupSteps, finalFraction) * lrScale;
-        setLearningRate(learningRate);
         const noiseLevel = noise === false ? 0 : noise.anneal ? Math.max(0, 1 - step / totalSteps) : 1;
         const noiseSeed = random.uint32();
         const indices = Int32Array.from(order.slice(start, start + size));
-        const { value, grads } = tf.tidy(() => {
+        const batch = tf.tidy(() => {
           const index = tf.tensor1d(indices, 'int32');
           let xb = tf.gather(tensors.x!, index) as tf.Tensor2D;
           let yb = tf.gather(tensors.y!, index) as tf.Tensor2D;
@@ -362,57 +375,15 @@ export async function train(
             if (noise.y > 0)
               yb = tf.add(yb, tf.randomNormal(yb.shape, 0, noise.y * noiseLevel, 'float32', noiseSeed + 1));
           }
-          return tf.variableGrads(() => {
-            if (!inMeanWarmup) return model.mixtureStandardised(xb).nll(yb);
-            const { means } = model.forward(xb);
-            const logits = tf.zeros([size, model.config.components]) as tf.Tensor2D;
-            const scales = tf.tile(warmupScales, [size, 1, 1]) as tf.Tensor3D;
-            return GaussianMixture.diagonal({ logits, means, scales }).nll(yb);
-          }, variables);
+          return { xb, yb };
         });
-        // Every variable gets a gradient, in the same order every step: tfjs's Adam keys its moment estimates
-        // by position in this list, so a list that changes (the warm-up leaves the logits and scale heads out)
-        // would mix up the moments of different variables. Zero gradients leave Adam's state untouched.
-        for (const variable of variables) grads[variable.name] ??= tf.zerosLike(variable);
-        const names = variables.map((variable) => variable.name);
-        const [loss, norm] = tf.tidy(() => {
-          const squares = names.map((name) => tf.sum(tf.square(grads[name]!)));
-          return [value, tf.sqrt(tf.addN(squares))];
-        });
-        const stats = tf.tidy(() => tf.stack([loss!, norm!]).dataSync());
-        const lossValue = stats[0]!;
-        const normValue = stats[1]!;
-        if (!guardNonFinite || (Number.isFinite(lossValue) && Number.isFinite(normValue))) {
-          const factor = normValue > clipNorm ? clipNorm / normValue : 1;
-          const clipped = tf.tidy(() =>
-            names.map((name) => ({
-              name,
-              tensor: factor === 1 ? tf.clone(grads[name]!) : tf.mul(grads[name]!, tf.scalar(factor)),
-            })),
-          );
-          optimizer.applyGradients(clipped);
-          tf.dispose(clipped.map((g) => g.tensor));
-          lossSum += lossValue * size;
-          lossCount += size;
-          consecutiveBad = 0;
-        } else {
-          skipped++;
-          consecutiveBad++;
-          if (consecutiveBad >= maxBadSteps) {
-            if (lrScale < 1 / 64) {
-              throw new TrainingError(
-                `training diverged: ${consecutiveBad} consecutive steps gave a non-finite loss or gradient even after lowering the learning rate 64×; ` +
-                  'check the data for extreme values, keep standardize on, or use scaleActivation "softplus"',
-              );
-            }
-            model.restore(best.weights);
-            lrScale /= 2;
-            consecutiveBad = 0;
-          }
-        }
-        tf.dispose([value, loss!, norm!, ...Object.values(grads)]);
+        trainer.run(batch.xb, batch.yb, learningRate, inMeanWarmup ? { scales: warmupScales } : undefined);
+        tf.dispose([batch.xb, batch.yb]);
         step++;
+        // The step leaves its loss and the guard's counters on the device; read them every few steps (one sync).
+        if (step % SYNC_EVERY === 0) absorb(trainer.readStats());
       }
+      absorb(trainer.readStats());
       skippedTotal += skipped;
       if (stopReason === 'aborted' && lossCount === 0) break;
       const trainLoss = lossCount > 0 ? lossSum / lossCount - logDet : Number.NaN;
@@ -470,7 +441,7 @@ export async function train(
     throw error;
   } finally {
     tf.dispose([best.weights, warmupScales, ...Object.values(tensors)]);
-    optimizer.dispose();
+    trainer.dispose();
   }
 
   const seconds = (performance.now() - started) / 1000;

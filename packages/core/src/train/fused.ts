@@ -1,0 +1,350 @@
+/**
+ * The two hot spots of a training step as single operations: the mixture NLL with its analytic gradient, and the
+ * Adam update of every variable with gradient clipping and the NaN/Inf guard. Each has a plain-op path (tfjs ops,
+ * any backend: the reference) and a host-memory kernel that backend adapters may register
+ * ({@link registerHostKernels}); the conformance suite checks the kernels against the plain ops.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+/** Kernel names registered by {@link registerHostKernels}. */
+export const FUSED_KERNELS = { mixtureNll: 'MdnMixtureNllGrad', adam: 'MdnAdamStep' } as const;
+
+const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
+
+/** Adam and guard settings of {@link adamStep}. */
+export interface AdamSettings {
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  /** Global gradient-norm clip (Infinity for none). */
+  clipNorm: number;
+  /** Skip steps whose loss or gradient norm is NaN/Inf (else apply them). */
+  guard: boolean;
+}
+
+/**
+ * Optimiser state kept on the device so a step needs no host sync: `[t, consecutiveBad, badSteps, lossSum,
+ * appliedRows, lastNorm]`.
+ */
+export const STATE_SIZE = 6;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Host implementations (float32 arrays in, float32 arrays out); used by the registered kernels.
+
+/**
+ * Mean NLL of a diagonal mixture with σ = softplus(raw) + floor, and its gradients with respect to the logits
+ * `[B,K]`, means `[B,K,D]` and raw scales `[B,K,D]`. Writes the gradients; returns the loss.
+ */
+export function mixtureNllHost(
+  logits: Float32Array,
+  means: Float32Array,
+  raw: Float32Array,
+  y: Float32Array,
+  b: number,
+  k: number,
+  d: number,
+  floor: number,
+  dLogits: Float32Array,
+  dMeans: Float32Array,
+  dRaw: Float32Array,
+): number {
+  const a = new Float64Array(k);
+  let total = 0;
+  const inv = 1 / b;
+  for (let i = 0; i < b; i++) {
+    let maxLogit = Number.NEGATIVE_INFINITY;
+    for (let j = 0; j < k; j++) maxLogit = Math.max(maxLogit, logits[i * k + j]!);
+    let sumLogit = 0;
+    for (let j = 0; j < k; j++) sumLogit += Math.exp(logits[i * k + j]! - maxLogit);
+    const logNorm = maxLogit + Math.log(sumLogit);
+    let maxA = Number.NEGATIVE_INFINITY;
+    for (let j = 0; j < k; j++) {
+      let logN = -d * LOG_SQRT_2PI;
+      for (let c = 0; c < d; c++) {
+        const index = (i * k + j) * d + c;
+        const r = raw[index]!;
+        const sigma = (r > 20 ? r : Math.log1p(Math.exp(r))) + floor;
+        const z = (y[i * d + c]! - means[index]!) / sigma;
+        logN -= 0.5 * z * z + Math.log(sigma);
+      }
+      a[j] = logits[i * k + j]! - logNorm + logN;
+      maxA = Math.max(maxA, a[j]!);
+    }
+    let sumA = 0;
+    for (let j = 0; j < k; j++) sumA += Math.exp(a[j]! - maxA);
+    const lse = maxA + Math.log(sumA);
+    total -= lse;
+    for (let j = 0; j < k; j++) {
+      const gamma = Math.exp(a[j]! - lse);
+      const pi = Math.exp(logits[i * k + j]! - logNorm);
+      dLogits[i * k + j] = (pi - gamma) * inv;
+      for (let c = 0; c < d; c++) {
+        const index = (i * k + j) * d + c;
+        const r = raw[index]!;
+        const sigma = (r > 20 ? r : Math.log1p(Math.exp(r))) + floor;
+        const z = (y[i * d + c]! - means[index]!) / sigma;
+        dMeans[index] = (-gamma * z * inv) / sigma;
+        const sigmoid = 1 / (1 + Math.exp(-r));
+        dRaw[index] = ((-gamma * (z * z - 1)) / sigma) * sigmoid * inv;
+      }
+    }
+  }
+  return total * inv;
+}
+
+/**
+ * One Adam step over the given arrays (updated in place: the kernel passes fresh copies), with global-norm
+ * clipping and the guard; updates `state` (see {@link STATE_SIZE}). `rows` is the batch size (for the loss sum).
+ */
+export function adamHost(
+  params: Float32Array[],
+  grads: Float32Array[],
+  m: Float32Array[],
+  v: Float32Array[],
+  state: Float32Array,
+  loss: number,
+  rows: number,
+  s: AdamSettings,
+  outParams: Float32Array[] = params,
+): void {
+  let squares = 0;
+  for (const g of grads) for (let i = 0; i < g.length; i++) squares += g[i]! * g[i]!;
+  const norm = Math.sqrt(squares);
+  const ok = !s.guard || (Number.isFinite(loss) && Number.isFinite(norm));
+  state[5] = norm;
+  if (!ok) {
+    state[1] = state[1]! + 1;
+    state[2] = state[2]! + 1;
+    for (let p = 0; p < params.length; p++) if (outParams[p] !== params[p]) outParams[p]!.set(params[p]!);
+    return;
+  }
+  const factor = norm > s.clipNorm ? s.clipNorm / norm : 1;
+  const t = state[0]! + 1;
+  state[0] = t;
+  state[1] = 0;
+  state[3] = state[3]! + loss * rows;
+  state[4] = state[4]! + rows;
+  const { beta1, beta2, epsilon } = s;
+  const step = s.learningRate / (1 - beta1 ** t);
+  const correction2 = 1 / (1 - beta2 ** t);
+  for (let p = 0; p < params.length; p++) {
+    const param = params[p]!;
+    const out = outParams[p]!;
+    const g = grads[p]!;
+    const mp = m[p]!;
+    const vp = v[p]!;
+    for (let i = 0; i < param.length; i++) {
+      const gi = g[i]! * factor;
+      const mi = beta1 * mp[i]! + (1 - beta1) * gi;
+      const vi = beta2 * vp[i]! + (1 - beta2) * gi * gi;
+      mp[i] = mi;
+      vp[i] = vi;
+      out[i] = param[i]! - (step * mi) / (Math.sqrt(vi * correction2) + epsilon);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Registration by adapters.
+
+/** A tensor's float32 values in the backend's memory (read inputs, fill outputs). */
+export type HostView = (backend: unknown, tensor: tf.TensorInfo) => Float32Array;
+/** Makes an output tensor of the given shape on the backend. */
+export type HostOutput = (backend: unknown, shape: number[]) => tf.TensorInfo;
+
+/**
+ * Registers the fused kernels for a backend whose tensors live in host memory (cpu, wasm). The adapter supplies
+ * how to view a tensor's memory and how to make an output. Returns the registered kernel names.
+ */
+export function registerHostKernels(backendName: string, view: HostView, output: HostOutput): string[] {
+  const register = (kernelName: string, kernelFunc: tf.KernelFunc) => {
+    if (tf.getKernel(kernelName, backendName) === undefined) tf.registerKernel({ kernelName, backendName, kernelFunc });
+  };
+  register(FUSED_KERNELS.mixtureNll, ({ inputs, backend, attrs }) => {
+    const { logits, means, raw, y } = inputs as Record<string, tf.TensorInfo>;
+    const [b, k, d] = means!.shape as [number, number, number];
+    const outLoss = output(backend, []);
+    const outLogits = output(backend, [b, k]);
+    const outMeans = output(backend, [b, k, d]);
+    const outRaw = output(backend, [b, k, d]);
+    // Views last: making outputs may grow (and detach) wasm memory.
+    const loss = mixtureNllHost(
+      view(backend, logits!),
+      view(backend, means!),
+      view(backend, raw!),
+      view(backend, y!),
+      b,
+      k,
+      d,
+      (attrs as { floor: number }).floor,
+      view(backend, outLogits),
+      view(backend, outMeans),
+      view(backend, outRaw),
+    );
+    view(backend, outLoss)[0] = loss;
+    return [outLoss, outLogits, outMeans, outRaw];
+  });
+  register(FUSED_KERNELS.adam, ({ inputs, backend, attrs }) => {
+    // The variables come out as new tensors, never updated in place: backends cache work derived from a
+    // tensor's memory (the wasm backend's XNNPACK operators hold packed copies of matrix-product weights),
+    // which in-place writes would leave stale. Adam's moments and the state are the optimiser's own and are
+    // updated in place.
+    const list = inputs as unknown as tf.TensorInfo[];
+    const settings = attrs as unknown as AdamSettings & { count: number; rows: number };
+    const n = settings.count;
+    const outputs = list.slice(0, n).map((t) => output(backend, [...t.shape]));
+    // Views last: making outputs may grow (and detach) wasm memory.
+    const all = (from: number, to: number) => list.slice(from, to).map((t) => view(backend, t));
+    adamHost(
+      all(0, n),
+      all(n, 2 * n),
+      all(2 * n, 3 * n),
+      all(3 * n, 4 * n),
+      view(backend, list[4 * n]!),
+      view(backend, list[4 * n + 1]!)[0]!,
+      settings.rows,
+      settings,
+      outputs.map((t) => view(backend, t)),
+    );
+    return outputs;
+  });
+  return [FUSED_KERNELS.mixtureNll, FUSED_KERNELS.adam];
+}
+
+/** Removes the fused kernels of a backend (the plain-op path is used again). */
+export function unregisterHostKernels(backendName: string): void {
+  for (const kernelName of Object.values(FUSED_KERNELS)) {
+    if (tf.getKernel(kernelName, backendName) !== undefined) tf.unregisterKernel(kernelName, backendName);
+  }
+}
+
+/** Whether the active backend has the fused kernel. */
+export function hasFusedKernel(name: string): boolean {
+  return tf.getKernel(name, tf.getBackend()) !== undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The operations, kernel or plain ops.
+
+/**
+ * Mean NLL `[]` of a diagonal mixture (σ = softplus(raw) + floor) with its gradients, `{ loss, dLogits `[B,K]`,
+ * dMeans `[B,K,D]`, dRaw `[B,K,D]` }`. `plain` forces the plain-op path.
+ */
+export function mixtureNllWithGradients(
+  logits: tf.Tensor2D,
+  means: tf.Tensor3D,
+  raw: tf.Tensor3D,
+  y: tf.Tensor2D,
+  floor: number,
+  plain = false,
+): { loss: tf.Scalar; dLogits: tf.Tensor2D; dMeans: tf.Tensor3D; dRaw: tf.Tensor3D } {
+  if (!plain && hasFusedKernel(FUSED_KERNELS.mixtureNll)) {
+    const [loss, dLogits, dMeans, dRaw] = tf
+      .engine()
+      .runKernel(
+        FUSED_KERNELS.mixtureNll,
+        { logits, means, raw, y } as unknown as tf.NamedTensorMap,
+        { floor } as unknown as tf.NamedAttrMap,
+      ) as tf.Tensor[];
+    return {
+      loss: loss as tf.Scalar,
+      dLogits: dLogits as tf.Tensor2D,
+      dMeans: dMeans as tf.Tensor3D,
+      dRaw: dRaw as tf.Tensor3D,
+    };
+  }
+  return tf.tidy(() => {
+    const [b, k, d] = means.shape;
+    const sigma = tf.add(tf.softplus(raw), tf.scalar(floor));
+    const z = tf.div(tf.sub(tf.reshape(y, [b, 1, d]), means), sigma);
+    const logWeights = tf.logSoftmax(logits);
+    const logN = tf.sub(
+      tf.mul(tf.scalar(-0.5), tf.sum(tf.square(z), 2)),
+      tf.add(tf.sum(tf.log(sigma), 2), tf.scalar(d * LOG_SQRT_2PI)),
+    );
+    const a = tf.add(logWeights, logN);
+    const lse = tf.logSumExp(a, 1, true);
+    const gamma = tf.exp(tf.sub(a, lse));
+    const inv = tf.scalar(1 / b);
+    const g3 = tf.reshape(gamma, [b, k, 1]);
+    return {
+      loss: tf.neg(tf.mean(lse)) as tf.Scalar,
+      dLogits: tf.mul(tf.sub(tf.exp(logWeights), gamma), inv) as tf.Tensor2D,
+      dMeans: tf.mul(tf.div(tf.mul(g3, z), sigma), tf.scalar(-1 / b)) as tf.Tensor3D,
+      dRaw: tf.mul(
+        tf.mul(tf.div(tf.mul(g3, tf.sub(tf.square(z), tf.scalar(1))), sigma), tf.sigmoid(raw)),
+        tf.scalar(-1 / b),
+      ) as tf.Tensor3D,
+    };
+  });
+}
+
+/**
+ * One Adam step of `variables` with `grads` (same order), clipping and guard, updating `m`, `v` and `state`
+ * (the fused kernel writes those three in place, so they must not share memory with other tensors; the
+ * variables get new memory). Returns nothing; the state holds loss sums and counters.
+ */
+export function adamStep(
+  variables: readonly tf.Variable[],
+  grads: readonly tf.Tensor[],
+  m: readonly tf.Variable[],
+  v: readonly tf.Variable[],
+  state: tf.Variable,
+  loss: tf.Scalar,
+  rows: number,
+  settings: AdamSettings,
+  plain = false,
+): void {
+  if (!plain && hasFusedKernel(FUSED_KERNELS.adam)) {
+    const outputs = tf
+      .engine()
+      .runKernel(
+        FUSED_KERNELS.adam,
+        [...variables, ...grads, ...m, ...v, state, loss] as unknown as tf.NamedTensorMap,
+        { ...settings, count: variables.length, rows } as unknown as tf.NamedAttrMap,
+      ) as tf.Tensor[];
+    // assign() swaps the variable's memory for the output's: no kernel runs.
+    for (const [p, variable] of variables.entries()) variable.assign(outputs[p]!);
+    tf.dispose(outputs);
+    return;
+  }
+  tf.tidy(() => {
+    const squares = tf.addN(grads.map((g) => tf.sum(tf.square(g))));
+    const norm = tf.sqrt(squares);
+    const finite = settings.guard
+      ? tf.logicalAnd(tf.isFinite(loss), tf.isFinite(norm))
+      : tf.cast(tf.onesLike(norm), 'bool');
+    const ok = tf.cast(finite, 'float32');
+    const factor = tf.where(finite, tf.minimum(tf.scalar(1), tf.div(tf.scalar(settings.clipNorm), norm)), tf.scalar(0));
+    const parts = tf.unstack(state);
+    const t = tf.add(parts[0]!, ok);
+    const safeT = tf.maximum(t, tf.scalar(1));
+    const step = tf.div(
+      tf.scalar(settings.learningRate),
+      tf.sub(tf.scalar(1), tf.pow(tf.scalar(settings.beta1), safeT)),
+    );
+    const correction2 = tf.div(tf.scalar(1), tf.sub(tf.scalar(1), tf.pow(tf.scalar(settings.beta2), safeT)));
+    for (let p = 0; p < variables.length; p++) {
+      const g = tf.where(finite, tf.mul(grads[p]!, factor), tf.zerosLike(grads[p]!));
+      const mi = tf.add(m[p]!, tf.mul(tf.mul(ok, tf.scalar(1 - settings.beta1)), tf.sub(g, m[p]!)));
+      const vi = tf.add(v[p]!, tf.mul(tf.mul(ok, tf.scalar(1 - settings.beta2)), tf.sub(tf.square(g), v[p]!)));
+      const update = tf.div(tf.mul(step, mi), tf.add(tf.sqrt(tf.mul(vi, correction2)), tf.scalar(settings.epsilon)));
+      variables[p]!.assign(tf.sub(variables[p]!, tf.mul(ok, update)));
+      m[p]!.assign(mi);
+      v[p]!.assign(vi);
+    }
+    const bad = tf.sub(tf.scalar(1), ok);
+    const safeLoss = tf.where(finite, loss, tf.scalar(0));
+    state.assign(
+      tf.stack([
+        t,
+        tf.mul(tf.add(parts[1]!, tf.scalar(1)), bad),
+        tf.add(parts[2]!, bad),
+        tf.add(parts[3]!, tf.mul(safeLoss, tf.scalar(rows))),
+        tf.add(parts[4]!, tf.mul(ok, tf.scalar(rows))),
+        norm,
+      ]),
+    );
+  });
+}
