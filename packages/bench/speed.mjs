@@ -1,17 +1,23 @@
 #!/usr/bin/env node
 // pnpm bench:speed — one training step of the forum's net (1→128→128→15 ReLU, k = 5, D = 1: forward, mixture NLL,
-// backward, Adam) on every backend this process has, at batch 64, 1024 and 4096, median of many steps after warm-up;
-// side by side with the same step in PyTorch on one thread when python3 has torch (Debian's python3-torch).
-// Also: the straightforward tfjs step (autodiff through plain ops, tf.train.adam) as the "before" reference,
-// prediction throughput (the web demo's 256×256 density grid) and peak memory.
-//   node speed.mjs [--batches 64,1024,4096] [--seconds 2] [--backends cpu,wasm,node] [--json] [--no-torch]
+// backward, Adam) on every backend this process has, at batch 64, 1024 and 4096, median of many steps after
+// warm-up; side by side with the same step in PyTorch on one thread when python3 has torch (Debian's
+// python3-torch). Also the straightforward tfjs step (autodiff through plain ops, tf.train.adam) as the "before"
+// figure, our step on plain ops (the reference path), prediction throughput (the web demo's 256×256 density grid),
+// peak memory, and the same step on webgl and wasm in headless Chromium.
+//   node speed.mjs [--batches 64,1024,4096] [--seconds 2] [--backends cpu,wasm,node] [--json] [--no-torch] [--no-browser]
 import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { cpuBackend } from '@mdn/backend-cpu';
 import { nodeBackend } from '@mdn/backend-node';
 import { wasmBackend } from '@mdn/backend-wasm';
-import { MixtureDensityNetwork, TrainingStep, useBackend } from '@mdn/core';
+import { useBackend } from '@mdn/core';
 import * as tf from '@tensorflow/tfjs-core';
+import { measureGrid, measureSteps } from './step-bench.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name, fallback) => {
@@ -26,71 +32,8 @@ const log = (...parts) => {
   if (!json) console.log(...parts);
 };
 
-/** The forum's net in our model class (ReLU trunk 128,128, k = 5, D = 1). */
-function forumNet(seed) {
-  return MixtureDensityNetwork.create(
-    { inputDimension: 1, outputDimension: 1, components: 5, hidden: [128, 128], activation: 'relu' },
-    { seed, initialization: 'naive' },
-  );
-}
-
-function batch(size) {
-  return tf.tidy(() => {
-    const x = tf.mul(tf.randomUniform([size, 1], 0, 1, 'float32', 1), tf.scalar(10));
-    const y = tf.add(
-      tf.add(tf.mul(x, 2), 1),
-      tf.mul(tf.add(tf.mul(x, 0.5), 0.2), tf.randomNormal([size, 1], 0, 1, 'float32', 2)),
-    );
-    // standardised, as the trainer feeds them
-    return { x: tf.div(tf.sub(x, 5), 2.9), y: tf.div(tf.sub(y, 11), 6.5) };
-  });
-}
-
-/** Median milliseconds of `step()` over at least `seconds` and 15 runs, after 5 warm-up runs. */
-function timeSteps(step, sync) {
-  for (let i = 0; i < 5; i++) step();
-  sync();
-  const times = [];
-  const start = performance.now();
-  while (performance.now() - start < seconds * 1000 || times.length < 15) {
-    const t0 = performance.now();
-    step();
-    sync();
-    times.push(performance.now() - t0);
-    if (times.length >= 2000) break;
-  }
-  times.sort((a, b) => a - b);
-  return { ms: times[Math.floor(times.length / 2)], steps: times.length };
-}
-
-/** The straightforward tfjs step: autodiff through plain ops and tf.train.adam (the "before" figure). */
-function naiveRunner(model, x, y) {
-  const optimizer = tf.train.adam(1e-3);
-  const variables = model.variables;
-  return {
-    step: () => {
-      const cost = optimizer.minimize(() => model.mixtureStandardised(x).nll(y), true, variables);
-      cost.dataSync();
-      cost.dispose();
-    },
-    sync: () => {},
-    dispose: () => optimizer.dispose(),
-  };
-}
-
-function oursRunner(model, x, y, plain) {
-  const trainer = new TrainingStep(model, { clipNorm: Number.POSITIVE_INFINITY, plain });
-  return {
-    step: () => trainer.run(x, y, 1e-3),
-    // One read of the device-side counters per step, so the figure includes finishing the work.
-    sync: () => trainer.readStats(),
-    dispose: () => trainer.dispose(),
-    fused: trainer.fused,
-  };
-}
-
 function torchFigures() {
-  if (args.includes('--no-torch')) return { reason: '--no-torch' };
+  if (args.includes('--no-torch')) return { reason: '--no-torch given' };
   const script = path.join(import.meta.dirname, 'step-torch.py');
   for (const python of ['python3', '/usr/bin/python3']) {
     try {
@@ -108,92 +51,128 @@ function torchFigures() {
   return { reason: 'python3 with torch not found (Debian: apt-get install python3-torch)' };
 }
 
-const adapters = { cpu: () => cpuBackend(), wasm: () => wasmBackend(), node: () => nodeBackend() };
 const results = [];
+const fmt = (ms) => (ms === null || ms === undefined ? '       —' : ms.toFixed(2).padStart(8));
+function report(label, info, rows, gridMs, torch) {
+  const detected = [info.simd ? 'SIMD' : null, `${info.threads} thread(s)`, `float${info.floatPrecision}`]
+    .filter(Boolean)
+    .join(', ');
+  log(`\n${label}: ${detected}; fused kernels: ${info.fusedKernels.join(', ') || 'none'}`);
+  log('batch   straightforward   ours (plain ops)   ours (fused)    PyTorch   ours/PyTorch');
+  for (const row of rows) {
+    const torchMs = torch.byBatch?.get(row.batch) ?? null;
+    const ratio = row.msPerStep !== null && torchMs ? row.msPerStep / torchMs : null;
+    log(
+      `${String(row.batch).padStart(5)}   ${fmt(row.straightforwardMs)}          ${fmt(row.plainMs)}          ${fmt(row.fusedMs)}   ${fmt(torchMs)}   ${ratio ? ratio.toFixed(2) : '—'}`,
+    );
+    results.push({ backend: label, batch: row.batch, msPerStep: row.msPerStep, ratioVsTorch: ratio });
+  }
+  log(
+    `prediction: 256×256 density grid in ${gridMs.toFixed(1)} ms (${((65536 / gridMs) * 1000).toExponential(2)} densities/s)`,
+  );
+}
+
 const torch = torchFigures();
 log('Training-step benchmark: forum net 1→128→128→15 (ReLU), k = 5, D = 1; median ms per step after warm-up');
 log(
   torch.byBatch
-    ? `PyTorch ${torch.version} (${torch.python}), 1 thread, same step`
+    ? `PyTorch ${torch.version} (${torch.python}), 1 thread, the same step`
     : `PyTorch: ${torch.reason}; ours alone`,
 );
+const adapters = { cpu: () => cpuBackend(), wasm: () => wasmBackend(), node: () => nodeBackend() };
 let peakRss = process.memoryUsage().rss;
 for (const name of backendNames) {
   const info = await useBackend(adapters[name]());
-  const label = name === 'node' ? `node→${info.tfjsBackend}` : name;
-  log(
-    `\n${label}: ${info.simd ? 'SIMD, ' : ''}${info.threads} thread(s), fused kernels: ${info.fusedKernels.join(', ') || 'none'}`,
-  );
-  log('batch   straightforward   ours (plain ops)   ours (fused)   PyTorch   ours/PyTorch');
-  for (const size of batches) {
-    const { x, y } = batch(size);
-    const measure = (make) => {
-      const model = forumNet(1);
-      const runner = make(model);
-      const figure = timeSteps(runner.step, runner.sync);
-      runner.dispose();
-      model.dispose();
-      peakRss = Math.max(peakRss, process.memoryUsage().rss);
-      return figure;
-    };
-    const skipSlow = name === 'cpu' && size > 1024;
-    const naive = skipSlow ? null : measure((model) => naiveRunner(model, x, y));
-    const plain = skipSlow ? null : measure((model) => oursRunner(model, x, y, true));
-    const fused = info.fusedKernels.length > 0 ? measure((model) => oursRunner(model, x, y, false)) : null;
-    const best = fused ?? plain;
-    const torchMs = torch.byBatch?.get(size) ?? null;
-    const ratio = best && torchMs ? best.ms / torchMs : null;
-    tf.dispose([x, y]);
-    const cell = (f) => (f ? f.ms.toFixed(2).padStart(8) : '       —');
-    log(
-      `${String(size).padStart(5)}   ${cell(naive)}          ${cell(plain)}          ${cell(fused)}    ${torchMs ? torchMs.toFixed(2).padStart(7) : '      —'}   ${ratio ? ratio.toFixed(2) : '—'}`,
-    );
-    results.push({
-      backend: label,
-      batch: size,
-      msPerStep: best?.ms ?? null,
-      ratioVsTorch: ratio,
-      straightforwardMs: naive?.ms ?? null,
-      plainMs: plain?.ms ?? null,
-      fusedMs: fused?.ms ?? null,
-      torchMs,
-    });
-  }
-  // Prediction throughput: the web demo's heatmap, p(y | x) on a 256×256 grid (256 forward rows, 65 536 densities).
-  const model = forumNet(1);
-  const xs = Array.from({ length: 256 }, (_, i) => [i / 25.5]);
-  const grid = async () => {
-    const host = await model.predictHost(xs);
-    let total = 0;
-    for (let i = 0; i < 256; i++) for (let j = 0; j < 256; j++) total += host.pdfAt(i, -10 + j * 0.2);
-    return total;
-  };
-  await grid();
-  const t0 = performance.now();
-  let runs = 0;
-  while (performance.now() - t0 < 1000 || runs < 5) {
-    await grid();
-    runs++;
-  }
-  const gridMs = (performance.now() - t0) / runs;
-  model.dispose();
-  log(
-    `prediction: 256×256 density grid in ${gridMs.toFixed(1)} ms (${((65536 / gridMs) * 1000).toExponential(2)} densities/s); tfjs holds ${tf.memory().numTensors} tensors`,
-  );
-  results.push({ backend: label, batch: 'grid-256x256', msPerStep: gridMs, ratioVsTorch: null });
+  const label = name === 'node' ? `node→${info.tfjsBackend} (Node)` : `${name} (Node)`;
+  const rows = measureSteps({
+    batches,
+    seconds,
+    fused: info.fusedKernels.length > 0,
+    // The cpu backend takes seconds per step at 4096; its references add nothing there.
+    skipReferences: (size) => info.tfjsBackend === 'cpu' && size > 1024,
+  });
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  report(label, info, rows, await measureGrid(), torch);
+  if (tf.memory().numTensors > 0) log(`(tfjs still holds ${tf.memory().numTensors} tensors after the run)`);
 }
 log(`\npeak resident memory of this process: ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
-if (json) {
-  console.log(
-    JSON.stringify(
-      results
-        .filter((r) => typeof r.batch === 'number')
-        .map(({ backend, batch: b, msPerStep, ratioVsTorch }) => ({
-          backend,
-          batch: b,
-          msPerStep,
-          ratioVsTorch,
-        })),
-    ),
+
+if (!args.includes('--no-browser')) await browserBench();
+
+if (json) console.log(JSON.stringify(results));
+
+/** The same step in headless Chromium (Debian's chromium through playwright-core), on webgl and wasm. */
+async function browserBench() {
+  let executable;
+  let chromiumArgs;
+  try {
+    const chromium = await import('@mdn/vitest-config/chromium');
+    executable = chromium.chromiumExecutable();
+    chromiumArgs = chromium.CHROMIUM_ARGS;
+  } catch (error) {
+    log(`\nbrowser: skipped (${error.message})`);
+    return;
+  }
+  const { build } = await import('esbuild');
+  const { chromium } = await import('playwright-core');
+  const dir = mkdtempSync(path.join(tmpdir(), 'mdn-speed-browser-'));
+  await build({
+    entryPoints: [path.join(import.meta.dirname, 'browser-entry.mjs')],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    outfile: path.join(dir, 'bench.js'),
+    logLevel: 'warning',
+    define: { 'process.env.NODE_ENV': '"production"' },
+  });
+  const wasmDir = path.join(
+    path.dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')),
+    'dist',
   );
+  for (const file of [
+    'tfjs-backend-wasm.wasm',
+    'tfjs-backend-wasm-simd.wasm',
+    'tfjs-backend-wasm-threaded-simd.wasm',
+  ]) {
+    copyFileSync(path.join(wasmDir, file), path.join(dir, file));
+  }
+  const html =
+    '<!doctype html><meta charset="utf-8"><title>mdn speed</title><script type="module" src="/bench.js"></script>';
+  const server = createServer((request, response) => {
+    const name = (request.url ?? '/').split('?')[0];
+    if (name === '/') {
+      response.setHeader('Content-Type', 'text/html');
+      response.end(html);
+      return;
+    }
+    try {
+      const body = readFileSync(path.join(dir, path.basename(name)));
+      response.setHeader('Content-Type', name.endsWith('.wasm') ? 'application/wasm' : 'text/javascript');
+      response.end(body);
+    } catch {
+      response.statusCode = 404;
+      response.end();
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const browser = await chromium.launch({ executablePath: executable, args: chromiumArgs });
+  try {
+    for (const backend of ['wasm', 'webgl']) {
+      const page = await browser.newPage();
+      await page.goto(`http://127.0.0.1:${server.address().port}/`);
+      await page.waitForFunction(() => globalThis.benchReady === true);
+      const out = await page.evaluate((options) => globalThis.runBench(options), {
+        backend,
+        batches,
+        seconds: Math.min(seconds, 1.5),
+      });
+      const version = await browser.version();
+      report(`${backend} (Chromium ${version.split('.')[0]})`, out.info, out.rows, out.gridMs, torch);
+      await page.close();
+    }
+  } finally {
+    await browser.close();
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
