@@ -1,0 +1,254 @@
+/** Canvas drawing of a run: density heatmap, data, bands, component means, mixing weights, loss curve. */
+import { HostMixture } from '@mdn/core';
+import type { DataSet, RunFrame } from './protocol.js';
+
+const VIRIDIS = [
+  [68, 1, 84],
+  [59, 82, 139],
+  [33, 145, 140],
+  [94, 201, 98],
+  [253, 231, 37],
+] as const;
+export const COMPONENT_COLOURS = [
+  '#e6194b',
+  '#3cb44b',
+  '#4363d8',
+  '#f58231',
+  '#911eb4',
+  '#46f0f0',
+  '#f032e6',
+  '#bcf60c',
+];
+
+function colour(t: number): [number, number, number] {
+  const u = Math.min(Math.max(t, 0), 1) * (VIRIDIS.length - 1);
+  const i = Math.min(Math.floor(u), VIRIDIS.length - 2);
+  const f = u - i;
+  const a = VIRIDIS[i]!;
+  const b = VIRIDIS[i + 1]!;
+  return [0, 1, 2].map((c) => Math.round(a[c]! + f * (b[c]! - a[c]!))) as [number, number, number];
+}
+
+export interface View {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+  xMin: number;
+  xMax: number;
+  yMin: number;
+  yMax: number;
+}
+
+/** The plot area and data ranges for a dataset on a canvas. */
+export function viewFor(canvas: HTMLCanvasElement, data: DataSet, xs: number[]): View {
+  const values = data.y.length > 0 ? data.y : [0, 1];
+  const yMin = Math.min(...values);
+  let yMax = Math.max(...values);
+  if (yMax === yMin) yMax = yMin + 1;
+  const pad = (yMax - yMin) * 0.08;
+  return {
+    left: 44,
+    top: 8,
+    width: canvas.width - 52,
+    height: canvas.height - 34,
+    xMin: xs[0]! - (xs[1]! - xs[0]!) / 2,
+    xMax: xs.at(-1)! + (xs[1]! - xs[0]!) / 2,
+    yMin: yMin - pad,
+    yMax: yMax + pad,
+  };
+}
+
+export const toPixel = (view: View, x: number, y: number): [number, number] => [
+  view.left + ((x - view.xMin) / (view.xMax - view.xMin)) * view.width,
+  view.top + ((view.yMax - y) / (view.yMax - view.yMin)) * view.height,
+];
+
+export const toData = (view: View, px: number, py: number): [number, number] => [
+  view.xMin + ((px - view.left) / view.width) * (view.xMax - view.xMin),
+  view.yMax - ((py - view.top) / view.height) * (view.yMax - view.yMin),
+];
+
+function hostOf(frame: RunFrame): HostMixture {
+  const { xs, components, logWeights, means, scales } = frame.grid;
+  return new HostMixture({ rows: xs.length, components, dimensions: 1, logWeights, means, scales });
+}
+
+/** The main picture: heatmap of p(y | x) (each column scaled to its peak), bands, component means, data. */
+export function drawDensity(canvas: HTMLCanvasElement, frame: RunFrame, data: DataSet): View {
+  const context = canvas.getContext('2d')!;
+  const { xs } = frame.grid;
+  const view = viewFor(canvas, data, xs);
+  context.fillStyle = '#fff';
+  context.fillRect(0, 0, canvas.width, canvas.height);
+  const host = hostOf(frame);
+  const rows = 120;
+  const image = new ImageData(xs.length, rows);
+  const finite = !frame.nonFinite;
+  for (let i = 0; i < xs.length && finite; i++) {
+    const column = new Float64Array(rows);
+    let peak = 0;
+    for (let j = 0; j < rows; j++) {
+      const y = view.yMax - ((j + 0.5) / rows) * (view.yMax - view.yMin);
+      column[j] = host.pdfAt(i, y);
+      if (column[j]! > peak) peak = column[j]!;
+    }
+    for (let j = 0; j < rows; j++) {
+      const [r, g, b] = colour(peak > 0 && Number.isFinite(peak) ? Math.sqrt(column[j]! / peak) : 0);
+      const offset = (j * xs.length + i) * 4;
+      image.data[offset] = r;
+      image.data[offset + 1] = g;
+      image.data[offset + 2] = b;
+      image.data[offset + 3] = 255;
+    }
+  }
+  const buffer = new OffscreenCanvas(xs.length, rows);
+  buffer.getContext('2d')!.putImageData(image, 0, 0);
+  context.imageSmoothingEnabled = true;
+  context.drawImage(buffer, view.left, view.top, view.width, view.height);
+
+  if (finite) {
+    // 50 % and 90 % central intervals and the median.
+    const q = host.quantile([0.05, 0.25, 0.5, 0.75, 0.95]);
+    const band = (lo: number, hi: number, alpha: number) => {
+      context.beginPath();
+      for (const [i, x] of xs.entries()) context.lineTo(...toPixel(view, x, q[i * 5 + hi]!));
+      for (let i = xs.length - 1; i >= 0; i--) context.lineTo(...toPixel(view, xs[i]!, q[i * 5 + lo]!));
+      context.closePath();
+      context.fillStyle = `rgba(255,255,255,${alpha})`;
+      context.fill();
+    };
+    band(0, 4, 0.1);
+    band(1, 3, 0.15);
+    // Component means, opacity = weight.
+    for (let k = 0; k < host.components; k++) {
+      context.strokeStyle = COMPONENT_COLOURS[k % COMPONENT_COLOURS.length]!;
+      context.lineWidth = 2;
+      for (let i = 1; i < xs.length; i++) {
+        context.globalAlpha = Math.max(0.05, Math.exp(host.logWeights[i * host.components + k]!));
+        context.beginPath();
+        context.moveTo(...toPixel(view, xs[i - 1]!, host.means[(i - 1) * host.components + k]!));
+        context.lineTo(...toPixel(view, xs[i]!, host.means[i * host.components + k]!));
+        context.stroke();
+      }
+    }
+    context.globalAlpha = 1;
+    context.strokeStyle = '#fff';
+    context.lineWidth = 2.5;
+    context.beginPath();
+    for (const [i, x] of xs.entries()) context.lineTo(...toPixel(view, x, q[i * 5 + 2]!));
+    context.stroke();
+  }
+  context.fillStyle = 'rgba(255, 110, 84, 0.7)';
+  const stride = Math.max(1, Math.floor(data.x.length / 2000));
+  for (let i = 0; i < data.x.length; i += stride) {
+    const [px, py] = toPixel(view, data.x[i]!, data.y[i]!);
+    context.fillRect(px - 1.5, py - 1.5, 3, 3);
+  }
+  if (!finite) {
+    context.fillStyle = 'rgba(0,0,0,0.55)';
+    context.fillRect(view.left, view.top, view.width, view.height);
+    context.fillStyle = '#fff';
+    context.font = 'bold 16px system-ui, sans-serif';
+    context.fillText('NaN: the weights are no longer numbers', view.left + 20, view.top + 40);
+    context.font = '13px system-ui, sans-serif';
+    context.fillText('σ = elu(raw) + 1 underflowed to 0 — see the diagnostics', view.left + 20, view.top + 62);
+  }
+  axes(context, view);
+  return view;
+}
+
+function ticks(lo: number, hi: number, count = 5): number[] {
+  const raw = (hi - lo) / count;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw)!;
+  const out: number[] = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi; v += step) out.push(Number(v.toPrecision(10)));
+  return out;
+}
+
+function axes(context: CanvasRenderingContext2D, view: View) {
+  context.strokeStyle = '#333';
+  context.lineWidth = 1;
+  context.strokeRect(view.left, view.top, view.width, view.height);
+  context.fillStyle = '#333';
+  context.font = '11px system-ui, sans-serif';
+  context.textAlign = 'center';
+  for (const t of ticks(view.xMin, view.xMax)) {
+    const [px] = toPixel(view, t, 0);
+    context.fillText(String(Number(t.toPrecision(4))), px, view.top + view.height + 14);
+  }
+  context.textAlign = 'right';
+  for (const t of ticks(view.yMin, view.yMax)) {
+    const [, py] = toPixel(view, 0, t);
+    context.fillText(String(Number(t.toPrecision(4))), view.left - 4, py + 4);
+  }
+  context.textAlign = 'left';
+}
+
+/** Mixing weights π_k(x) stacked across x. */
+export function drawWeights(canvas: HTMLCanvasElement, frame: RunFrame) {
+  const context = canvas.getContext('2d')!;
+  context.fillStyle = '#fff';
+  context.fillRect(0, 0, canvas.width, canvas.height);
+  if (frame.nonFinite) return;
+  const host = hostOf(frame);
+  const { xs } = frame.grid;
+  const left = 44;
+  const width = canvas.width - 52;
+  const height = canvas.height - 6;
+  const below = new Float64Array(xs.length);
+  for (let k = 0; k < host.components; k++) {
+    context.beginPath();
+    for (let i = 0; i < xs.length; i++) {
+      const w = Math.exp(host.logWeights[i * host.components + k]!);
+      context.lineTo(left + (i / (xs.length - 1)) * width, 3 + (1 - below[i]! - w) * height);
+    }
+    for (let i = xs.length - 1; i >= 0; i--)
+      context.lineTo(left + (i / (xs.length - 1)) * width, 3 + (1 - below[i]!) * height);
+    for (let i = 0; i < xs.length; i++) below[i] = below[i]! + Math.exp(host.logWeights[i * host.components + k]!);
+    context.closePath();
+    context.fillStyle = COMPONENT_COLOURS[k % COMPONENT_COLOURS.length]!;
+    context.globalAlpha = 0.75;
+    context.fill();
+  }
+  context.globalAlpha = 1;
+  context.fillStyle = '#333';
+  context.font = '11px system-ui, sans-serif';
+  context.fillText('π(x)', 6, 14);
+}
+
+/** Training NLL per row against steps (the first steps' large values clipped). */
+export function drawLoss(canvas: HTMLCanvasElement, frame: RunFrame) {
+  const context = canvas.getContext('2d')!;
+  context.fillStyle = '#fff';
+  context.fillRect(0, 0, canvas.width, canvas.height);
+  const points = frame.losses.filter(([, l]) => Number.isFinite(l));
+  context.fillStyle = '#333';
+  context.font = '11px system-ui, sans-serif';
+  if (points.length < 2) {
+    context.fillText('loss: waiting for steps…', 6, 14);
+    return;
+  }
+  const sorted = points.map(([, l]) => l).sort((a, b) => a - b);
+  const lo = sorted[0]!;
+  const hi = Math.max(sorted[Math.floor(0.95 * (sorted.length - 1))]!, lo + 1e-6);
+  const first = points[0]![0];
+  const last = points.at(-1)![0];
+  const left = 44;
+  const width = canvas.width - 52;
+  const height = canvas.height - 22;
+  context.strokeStyle = '#1f77b4';
+  context.lineWidth = 1.5;
+  context.beginPath();
+  for (const [step, loss] of points) {
+    context.lineTo(
+      left + ((step - first) / Math.max(last - first, 1)) * width,
+      4 + ((hi - Math.min(Math.max(loss, lo), hi)) / (hi - lo)) * height,
+    );
+  }
+  context.stroke();
+  context.fillText(hi.toFixed(3), 2, 12);
+  context.fillText(lo.toFixed(3), 2, height + 4);
+  context.fillText(`NLL per point · step ${last}`, left, canvas.height - 4);
+}

@@ -1,0 +1,295 @@
+// The page: controls, one panel per training run (ours, and the forum's settings side by side), diagnostics.
+// Training runs in worker.ts; this thread only draws.
+import { bishopInverse, forumToy, twoBranch } from '@mdn/core';
+import { drawDensity, drawLoss, drawWeights, toData, type View } from './draw.js';
+import type { BackendName, DataSet, FromWorker, RunFrame, Settings, ToWorker } from './protocol.js';
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+const send = (message: ToWorker) => worker.postMessage(message);
+
+let data: DataSet = fromSynthetic('forum-toy');
+let csv: { name: string; header: string[]; columns: number[][] } | null = null;
+let lastFrames: RunFrame[] = [];
+let running = false;
+const views = new Map<string, View>();
+const waiting: { resolve: (message: FromWorker) => void; type: FromWorker['type'] }[] = [];
+
+function fromSynthetic(name: string): DataSet {
+  const make = { 'forum-toy': forumToy, 'bishop-inverse': bishopInverse, 'two-branch': twoBranch }[name];
+  if (!make) return { name: 'drawn points', x: [], y: [], xLabel: 'x', yLabel: 'y' };
+  const set = make({ rows: 1000, seed: 7 });
+  return {
+    name: set.description,
+    x: Array.from(set.x.data),
+    y: Array.from(set.y.data),
+    xLabel: set.inputColumns[0]!,
+    yLabel: set.targetColumns[0]!,
+  };
+}
+
+function settings(): Settings {
+  const number = (id: string) => Number(($(id) as HTMLInputElement).value);
+  const checked = (id: string) => ($(id) as HTMLInputElement).checked;
+  const hidden = ($('hidden') as HTMLInputElement).value
+    .split(',')
+    .map((s) => Number(s.trim()))
+    .filter((n) => Number.isInteger(n) && n > 0);
+  return {
+    components: Math.max(1, Math.round(number('components'))),
+    hidden: hidden.length > 0 ? hidden : [64, 64],
+    learningRate: number('learning-rate') > 0 ? number('learning-rate') : 3e-3,
+    batchSize: Math.max(1, Math.round(number('batch-size'))),
+    standardize: checked('standardize'),
+    spreadInit: checked('spread-init'),
+    noise: checked('noise'),
+    meanWarmup: checked('mean-warmup'),
+    softplusScales: checked('softplus'),
+  };
+}
+
+function configure() {
+  if (data.x.length < 2) {
+    status(`${data.name}: click the plot to add points (${data.x.length} so far; 10 or more to train)`);
+    drawEmpty();
+    return;
+  }
+  send({
+    type: 'configure',
+    backend: ($('backend') as HTMLSelectElement).value as BackendName,
+    data,
+    settings: settings(),
+    forum: ($('forum') as HTMLInputElement).checked,
+    seed: 1,
+  });
+}
+
+function status(text: string) {
+  $('status').textContent = text;
+}
+
+function panel(label: string) {
+  const id = `run-${label.replace(/[^a-z0-9]+/gi, '-')}`;
+  let element = document.getElementById(id);
+  if (!element) {
+    element = document.createElement('div');
+    element.className = 'panel run';
+    element.id = id;
+    element.innerHTML = `<h3></h3><canvas class="density" width="640" height="400"></canvas>
+      <div class="legend">heatmap: p(y | x), each column scaled to its peak · white: median, 50 % and 90 % bands · coloured lines: component means (opacity = weight) · dots: data</div>
+      <canvas class="weights" width="640" height="90"></canvas>
+      <canvas class="loss" width="640" height="130"></canvas>
+      <div class="meta"></div>`;
+    $('runs').appendChild(element);
+    const canvas = element.querySelector<HTMLCanvasElement>('canvas.density')!;
+    canvas.addEventListener('click', (event) => addPoint(label, canvas, event));
+  }
+  element.querySelector('h3')!.textContent = label;
+  return element;
+}
+
+function addPoint(label: string, canvas: HTMLCanvasElement, event: MouseEvent) {
+  if (($('dataset') as HTMLSelectElement).value !== 'draw') return;
+  const view = views.get(label);
+  if (!view) return;
+  const box = canvas.getBoundingClientRect();
+  const [x, y] = toData(
+    view,
+    ((event.clientX - box.left) / box.width) * canvas.width,
+    ((event.clientY - box.top) / box.height) * canvas.height,
+  );
+  data = { ...data, x: [...data.x, x], y: [...data.y, y] };
+  configure();
+}
+
+function drawEmpty() {
+  for (const element of [...$('runs').children]) element.remove();
+  const element = panel('draw your points');
+  const canvas = element.querySelector<HTMLCanvasElement>('canvas.density')!;
+  const xs = Array.from({ length: 160 }, (_, i) => (i + 0.5) / 16);
+  const empty: RunFrame = {
+    label: 'draw your points',
+    steps: 0,
+    stepsPerSecond: 0,
+    losses: [],
+    nonFinite: false,
+    grid: {
+      xs,
+      components: 1,
+      logWeights: new Float64Array(160),
+      means: new Float64Array(160).fill(5),
+      scales: new Float64Array(160).fill(1),
+    },
+  };
+  const shown = data.x.length > 0 ? data : { ...data, y: [0, 10] };
+  views.set('draw your points', drawDensity(canvas, empty, shown));
+}
+
+function render(frames: RunFrame[]) {
+  lastFrames = frames;
+  const labels = new Set(frames.map((f) => f.label));
+  for (const element of [...$('runs').children]) {
+    if (![...labels].some((l) => element.querySelector('h3')?.textContent === l)) element.remove();
+  }
+  for (const frame of frames) {
+    const element = panel(frame.label);
+    views.set(frame.label, drawDensity(element.querySelector('canvas.density')!, frame, data));
+    drawWeights(element.querySelector('canvas.weights')!, frame);
+    drawLoss(element.querySelector('canvas.loss')!, frame);
+    const loss = frame.losses.at(-1)?.[1];
+    element.querySelector('.meta')!.textContent =
+      `${frame.steps} steps · ${frame.stepsPerSecond.toFixed(0)} steps/s · training NLL ${loss === undefined ? '—' : loss.toFixed(4)}` +
+      (frame.nonFinite ? ' · NaN/Inf: training broke' : '');
+  }
+}
+
+worker.onmessage = (event: MessageEvent<FromWorker>) => {
+  const message = event.data;
+  const index = waiting.findIndex((w) => w.type === message.type || message.type === 'error');
+  if (index !== -1) waiting.splice(index, 1)[0]!.resolve(message);
+  switch (message.type) {
+    case 'ready': {
+      const b = message.backend;
+      status(
+        `backend ${b.tfjsBackend}: float${b.floatPrecision}` +
+          (b.simd === null ? '' : b.simd ? ', SIMD' : ', no SIMD') +
+          `, ${b.threads} thread${b.threads === 1 ? '' : 's'}${b.fusedKernels.length ? `, fused kernels ${b.fusedKernels.join(' + ')}` : ''}` +
+          `${b.notes.length ? `\n${b.notes.join('\n')}` : ''}\ncross-origin isolated: ${globalThis.crossOriginIsolated ? 'yes' : 'no'}`,
+      );
+      $('error').textContent = '';
+      return;
+    }
+    case 'frame':
+      running = message.running;
+      render(message.runs);
+      return;
+    case 'model': {
+      const url = URL.createObjectURL(new Blob([message.text], { type: 'application/json' }));
+      const link = document.createElement('a');
+      link.href = url;
+      link.download = 'mdn-demo.mdn.json';
+      link.click();
+      URL.revokeObjectURL(url);
+      return;
+    }
+    case 'loaded':
+      $('error').textContent = '';
+      status(
+        `loaded ${message.fileName}: inputs ${message.inputColumns.join(', ')}, target ${message.targetColumns.join(', ')}`,
+      );
+      return;
+    case 'diagnosis':
+      $('diagnosis').innerHTML = message.runs
+        .map(
+          (r) =>
+            `<b class="${r.status === 'problem' ? 'problem' : ''}">${escapeHtml(r.label)}</b>\n${escapeHtml(r.text)}`,
+        )
+        .join('\n\n');
+      return;
+    case 'error':
+      $('error').textContent = message.message;
+      return;
+    default:
+      return;
+  }
+};
+
+const escapeHtml = (s: string) => s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+
+function request<T extends FromWorker['type']>(message: ToWorker, type: T): Promise<Extract<FromWorker, { type: T }>> {
+  return new Promise((resolve, reject) => {
+    waiting.push({
+      type,
+      resolve: (reply) => (reply.type === 'error' ? reject(new Error(reply.message)) : resolve(reply as never)),
+    });
+    send(message);
+  });
+}
+
+function parseCsv(name: string, text: string) {
+  const lines = text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== '');
+  const delimiter = (lines[0] ?? '').includes('\t') ? '\t' : ',';
+  const header = (lines[0] ?? '').split(delimiter).map((h) => h.trim().replace(/^"|"$/g, ''));
+  const columns = header.map(() => [] as number[]);
+  for (const [r, line] of lines.slice(1).entries()) {
+    const cells = line.split(delimiter);
+    for (const [c] of header.entries()) {
+      const value = Number(cells[c]);
+      if (!Number.isFinite(value))
+        throw new Error(`${name}: line ${r + 2}, column '${header[c]}' is '${cells[c] ?? ''}', not a number`);
+      columns[c]!.push(value);
+    }
+  }
+  if (columns[0]!.length < 10) throw new Error(`${name}: ${columns[0]!.length} rows; the demo needs at least 10`);
+  return { name, header, columns };
+}
+
+function useCsvColumns() {
+  if (!csv) return;
+  const xi = Number(($('csv-x') as HTMLSelectElement).value);
+  const yi = Number(($('csv-y') as HTMLSelectElement).value);
+  data = { name: csv.name, x: csv.columns[xi]!, y: csv.columns[yi]!, xLabel: csv.header[xi]!, yLabel: csv.header[yi]! };
+  configure();
+}
+
+$('csv').addEventListener('change', async () => {
+  const file = ($('csv') as HTMLInputElement).files?.[0];
+  if (!file) return;
+  try {
+    csv = parseCsv(file.name, await file.text());
+    for (const id of ['csv-x', 'csv-y']) {
+      $(id).innerHTML = csv.header.map((h, i) => `<option value="${i}">${escapeHtml(h)}</option>`).join('');
+    }
+    ($('csv-y') as HTMLSelectElement).value = String(csv.header.length - 1);
+    useCsvColumns();
+  } catch (error) {
+    $('error').textContent = (error as Error).message;
+  }
+});
+$('csv-x').addEventListener('change', useCsvColumns);
+$('csv-y').addEventListener('change', useCsvColumns);
+$('dataset').addEventListener('change', () => {
+  data = fromSynthetic(($('dataset') as HTMLSelectElement).value);
+  configure();
+});
+for (const id of [
+  'components',
+  'hidden',
+  'learning-rate',
+  'batch-size',
+  'standardize',
+  'spread-init',
+  'noise',
+  'mean-warmup',
+  'softplus',
+  'forum',
+  'backend',
+]) {
+  $(id).addEventListener('change', configure);
+}
+$('start').addEventListener('click', () => send({ type: 'start' }));
+$('pause').addEventListener('click', () => {
+  send({ type: 'pause' });
+  send({ type: 'diagnose' });
+});
+$('reset').addEventListener('click', configure);
+$('diagnose').addEventListener('click', () => send({ type: 'diagnose' }));
+$('download').addEventListener('click', () => send({ type: 'export' }));
+$('model-file').addEventListener('change', async () => {
+  const file = ($('model-file') as HTMLInputElement).files?.[0];
+  if (file) send({ type: 'load', text: await file.text(), fileName: file.name });
+});
+
+// A small API for the end-to-end tests (and the curious, from the console).
+(globalThis as unknown as { mdnDemo: unknown }).mdnDemo = {
+  frames: () => lastFrames.map((f) => ({ label: f.label, steps: f.steps, losses: f.losses, nonFinite: f.nonFinite })),
+  running: () => running,
+  density: async (points: [number, number][]) => (await request({ type: 'density', points }, 'densities')).values,
+  exportModel: async () => (await request({ type: 'export' }, 'model')).text,
+  loadModel: async (text: string, fileName: string) => request({ type: 'load', text, fileName }, 'loaded'),
+};
+
+configure();
