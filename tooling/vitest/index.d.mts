@@ -15,6 +15,8 @@ export interface VitestConfigOptions {
   include?: string[];
   /** Per-test and per-hook timeout in milliseconds. Default 60 000. */
   timeoutMs?: number;
+  /** Extra setup files, relative to the package, run after the backend setup. */
+  setupFiles?: string[];
   /** Extra Vite plugins (for example the wasm-file plugin of @mdn/backend-wasm). */
   plugins?: PluginOption[];
 }

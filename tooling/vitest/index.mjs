@@ -25,6 +25,7 @@ export function createVitestConfig({
   include,
   timeoutMs = 60_000,
   plugins = [],
+  setupFiles = [],
 }) {
   if (backend !== 'cpu') throw new Error(`createVitestConfig: unknown backend '${backend}'`);
   if (environment !== 'node' && environment !== 'browser') {
@@ -34,7 +35,10 @@ export function createVitestConfig({
   const test = {
     include: include ?? [environment === 'browser' ? 'src/**/*.browser.test.ts' : 'src/**/*.test.ts'],
     exclude: environment === 'browser' ? [] : ['**/node_modules/**', 'src/**/*.browser.test.ts'],
-    setupFiles: [path.join(here, environment === 'browser' ? 'setup-browser.mjs' : 'setup-cpu.mjs')],
+    setupFiles: [
+      path.join(here, environment === 'browser' ? 'setup-browser.mjs' : 'setup-cpu.mjs'),
+      ...setupFiles.map((file) => path.resolve(packageDir, file)),
+    ],
     // wasm, WebGL and training tests take seconds on two shared cores; the 5 s default is too short.
     testTimeout: timeoutMs,
     hookTimeout: timeoutMs,
