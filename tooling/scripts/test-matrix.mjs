@@ -68,13 +68,18 @@ for (const [backend, row] of [...rows.entries()].sort()) {
       : cell.failed > 0
         ? `FAIL ${cell.failed}`
         : cell.skipped > 0
-          ? 'excluded'
+          ? cell.note
+            ? 'excluded'
+            : 'skipped'
           : `pass ${cell.passed}`;
     if (cell?.failed) failed += cell.failed;
     return text.padEnd(suite.length);
   });
   console.log([backend.padEnd(width), ...cells].join(' | '));
   for (const suite of suites) if (row[suite]?.note) console.log(`  ${backend} excludes '${suite}': ${row[suite].note}`);
+  if (row['fused kernels']?.skipped && !row['fused kernels'].note) {
+    console.log(`  ${backend} skips 'fused kernels': it registers none, so training runs the plain-op reference path`);
+  }
 }
 console.log('\nWhat each backend detected:');
 for (const backend of [...rows.keys()].sort()) console.log(`  ${backend}: ${detected.get(backend) ?? 'not reported'}`);

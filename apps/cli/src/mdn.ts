@@ -31,4 +31,11 @@ async function main(): Promise<number> {
 }
 
 process.on('exit', removePendingTemporaries);
+// `mdn predict … | head` closes the pipe early: that is the reader's choice, not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(EXIT.ok);
+    throw error;
+  });
+}
 process.exitCode = await main();

@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mdn, temporaryDirectory, toyCsv, write } from './run-cli.js';
+import { BIN, mdn, temporaryDirectory, toyCsv, write } from './run-cli.js';
 
 // One small model trained once through the real binary; every other command is run against it.
 const dir = temporaryDirectory();
@@ -137,6 +138,21 @@ describe('mdn predict', () => {
     const weights = lines[1]!.split(',').slice(6, 11).map(Number);
     expect(weights.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
   });
+
+  it('stops quietly when the reader closes the pipe early (mdn predict … | head)', () => {
+    write(dir, 'many.csv', toyCsv(20_000, 9));
+    const run = spawnSync(
+      'bash',
+      [
+        '-c',
+        `"${process.execPath}" "${BIN}" predict "${model}" many.csv | head -n 2; echo "exit \${PIPESTATUS[0]}" >&2`,
+      ],
+      { cwd: dir, encoding: 'utf8' },
+    );
+    expect(run.stdout.split('\n')[0]).toBe('x,mean,std,mode,q0.05,q0.5,q0.95');
+    expect(run.stderr).toContain('exit 0');
+    expect(run.stderr).not.toMatch(/EPIPE|\n\s+at /);
+  });
 });
 
 describe('mdn sample', () => {
@@ -203,6 +219,16 @@ describe('mdn info', () => {
     const json = JSON.parse(mdn(['info', model, '--json'], { cwd: dir }).stdout);
     expect(json.config.components).toBe(5);
     expect(json.targets[0].name).toBe('y');
+  });
+
+  it('shows a loss that went NaN (saved as null) as —', () => {
+    const file = JSON.parse(readFileSync(model, 'utf8'));
+    file.metadata.history.at(-1).trainLoss = null;
+    file.metadata.training.bestLoss = null;
+    writeFileSync(path.join(dir, 'nan-history.mdn.json'), JSON.stringify(file));
+    const run = mdn(['info', 'nan-history.mdn.json'], { cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/Last epoch: train NLL —, validation NLL \d\.\d{4}; best —/);
   });
 });
 

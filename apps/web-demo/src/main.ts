@@ -48,9 +48,14 @@ function settings(): Settings {
   };
 }
 
+const MIN_POINTS = 10;
+
 function configure() {
-  if (data.x.length < 2) {
-    status(`${data.name}: click the plot to add points (${data.x.length} so far; 10 or more to train)`);
+  if (data.x.length < MIN_POINTS) {
+    // Stop whatever trained before; its frames must not draw over the new, empty data.
+    send({ type: 'clear' });
+    lastFrames = [];
+    status(`${data.name}: click the plot to add points (${data.x.length} so far; ${MIN_POINTS} or more to train)`);
     drawEmpty();
     return;
   }
@@ -161,7 +166,7 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
     }
     case 'frame':
       running = message.running;
-      render(message.runs);
+      if (data.x.length >= MIN_POINTS) render(message.runs);
       return;
     case 'model': {
       const url = URL.createObjectURL(new Blob([message.text], { type: 'application/json' }));

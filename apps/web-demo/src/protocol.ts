@@ -27,6 +27,7 @@ export interface DataSet {
 
 export type ToWorker =
   | { type: 'configure'; backend: BackendName; data: DataSet; settings: Settings; forum: boolean; seed: number }
+  | { type: 'clear' }
   | { type: 'start' }
   | { type: 'pause' }
   | { type: 'export' }

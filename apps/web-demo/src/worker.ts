@@ -147,12 +147,12 @@ function trainSlice(budgetMs: number) {
     let steps = 0;
     while (performance.now() - started < budgetMs / runs.length) {
       const batch = tf.tidy(() => {
-        const index = tf.randomUniform([size], 0, n, 'int32', run.seed + 2 * run.steps);
+        const index = tf.randomUniform([size], 0, n, 'int32', run.seed + 3 * run.steps);
         let xb = tf.gather(run.x, index) as tf.Tensor2D;
         let yb = tf.gather(run.y, index) as tf.Tensor2D;
         if (run.settings.noise) {
-          xb = tf.add(xb, tf.randomNormal(xb.shape, 0, 0.02, 'float32', run.seed + 2 * run.steps + 1));
-          yb = tf.add(yb, tf.randomNormal(yb.shape, 0, 0.02, 'float32', run.seed + 2 * run.steps + 2));
+          xb = tf.add(xb, tf.randomNormal(xb.shape, 0, 0.02, 'float32', run.seed + 3 * run.steps + 1));
+          yb = tf.add(yb, tf.randomNormal(yb.shape, 0, 0.02, 'float32', run.seed + 3 * run.steps + 2));
         }
         return [xb, yb] as const;
       });
@@ -219,10 +219,18 @@ async function handle(message: ToWorker) {
       post({ type: 'frame', running, runs: await frame() });
       return;
     }
+    case 'clear':
+      running = false;
+      await loopDone;
+      disposeRuns();
+      return;
     case 'start':
       if (!running && runs.length > 0) {
         running = true;
-        loopDone = loop();
+        loopDone = loop().catch((error: unknown) => {
+          running = false;
+          post({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+        });
       }
       return;
     case 'pause':

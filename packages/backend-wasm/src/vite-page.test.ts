@@ -20,7 +20,7 @@ describe('wasmBackend in a Vite-built page', () => {
       root,
       logLevel: 'warn' as const,
       configFile: false as const,
-      plugins: [mdnWasm()],
+      plugins: [mdnWasm({ crossOriginIsolation: true })],
       resolve: { alias: { '@mdn/backend-wasm': path.join(packageDir, 'src/index.ts') } },
       build: { outDir, emptyOutDir: true, target: 'es2022' },
       preview: { port: 0, host: '127.0.0.1', strictPort: false },

@@ -6,9 +6,9 @@
  *   export default defineConfig({ plugins: [mdnWasm()] });
  *
  * It copies the three `.wasm` builds of the installed `@tensorflow/tfjs-backend-wasm` (so their version always
- * matches its JavaScript) to the root of the build output and serves them in dev, tells the adapter where they
- * are, and (by default) serves the page cross-origin isolated (COOP/COEP), which browsers require before
- * WebAssembly may use threads.
+ * matches its JavaScript) to the root of the build output and serves them in dev, and tells the adapter where
+ * they are. With `crossOriginIsolation: true` it also serves dev and preview pages cross-origin isolated
+ * (COOP/COEP), which browsers require before WebAssembly may use threads.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -27,7 +27,10 @@ export const WASM_PATH_GLOBAL = '__MDN_WASM_PATH__';
 
 /** Options for {@link mdnWasm}. */
 export interface MdnWasmOptions {
-  /** Serve dev and preview pages with COOP/COEP headers so wasm may use threads. Default true. */
+  /**
+   * Serve dev and preview pages with COOP/COEP headers so wasm may use threads (with `wasmBackend({ threads })`).
+   * Default false: isolation blocks cross-origin images, fonts and frames that lack CORP headers, and popups.
+   */
   crossOriginIsolation?: boolean;
 }
 
@@ -53,7 +56,7 @@ const ISOLATION_HEADERS = {
 
 /** The Vite plugin; see the module comment. */
 export function mdnWasm(options: MdnWasmOptions = {}): Plugin {
-  const isolate = options.crossOriginIsolation ?? true;
+  const isolate = options.crossOriginIsolation ?? false;
   let base = '/';
   let directory = '';
   const read = (file: string) => readFileSync(path.join(directory, file));

@@ -212,13 +212,15 @@ export function registerConformanceSuite(adapter: BackendAdapter, options: Confo
         const fused = make();
         const plain = make();
         const settings = { learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, clipNorm: 2, guard: true };
-        // Steps: small gradients, a large one (clipped), a NaN one (skipped), an Inf loss (skipped), small again.
+        // Steps: small gradients, a large one (clipped), a NaN one (skipped), an Inf loss (skipped), small again,
+        // and gradients of 1e20 whose float32 sum of squares would overflow (clipped, not skipped).
         const steps: [number, number][] = [
           [0.1, 1],
           [50, 2],
           [Number.NaN, 3],
           [0.1, 4],
           [0.3, 5],
+          [1e20, 6],
         ];
         for (const [scale, seed] of steps) {
           const grads = shapes.map((shape, i) => random(shape, seed * 7 + i, scale));
@@ -232,8 +234,8 @@ export function registerConformanceSuite(adapter: BackendAdapter, options: Confo
           compare(fused.m[i]!, plain.m[i]!, `m ${i}`);
           compare(fused.v[i]!, plain.v[i]!, `v ${i}`);
         }
-        // [t, consecutive bad, bad, loss sum, rows, last norm]: 3 applied, 2 skipped.
-        expect(Array.from(fused.state.dataSync()).slice(0, 5)).toEqual([3, 0, 2, 8 * (1.5 + 3 + 7.5), 24]);
+        // [t, consecutive bad, bad, loss sum, rows, last norm]: 4 applied, 2 skipped.
+        expect(Array.from(fused.state.dataSync()).slice(0, 5)).toEqual([4, 0, 2, 8 * (1.5 + 3 + 7.5 + 9), 32]);
         compare(fused.state, plain.state, 'state');
         tf.dispose([fused, plain].flatMap((s) => [...s.params, ...s.m, ...s.v, s.state]));
       });

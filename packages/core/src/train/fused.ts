@@ -310,13 +310,23 @@ export function adamStep(
     return;
   }
   tf.tidy(() => {
-    const squares = tf.addN(grads.map((g) => tf.sum(tf.square(g))));
-    const norm = tf.sqrt(squares);
+    // The global norm, scaled by the largest |g| so the float32 sum of squares cannot overflow (the host kernel
+    // sums in float64): max|g| · √Σ(g / max|g|)².
+    const largest = tf.max(tf.stack(grads.map((g) => tf.max(tf.abs(g)))));
+    const divisor = tf.where(tf.greater(largest, tf.scalar(0)), largest, tf.scalar(1));
+    const squares = tf.addN(grads.map((g) => tf.sum(tf.square(tf.div(g, divisor)))));
+    const norm = tf.mul(tf.sqrt(squares), divisor);
     const finite = settings.guard
       ? tf.logicalAnd(tf.isFinite(loss), tf.isFinite(norm))
       : tf.cast(tf.onesLike(norm), 'bool');
     const ok = tf.cast(finite, 'float32');
-    const factor = tf.where(finite, tf.minimum(tf.scalar(1), tf.div(tf.scalar(settings.clipNorm), norm)), tf.scalar(0));
+    // As the host kernel: clip/norm when the norm exceeds the clip, else 1 (0 on a skipped step).
+    const clipped = tf.where(
+      tf.greater(norm, tf.scalar(settings.clipNorm)),
+      tf.div(tf.scalar(settings.clipNorm), norm),
+      tf.scalar(1),
+    );
+    const factor = tf.where(finite, clipped, tf.scalar(0));
     const parts = tf.unstack(state);
     const t = tf.add(parts[0]!, ok);
     const safeT = tf.maximum(t, tf.scalar(1));

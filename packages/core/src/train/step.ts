@@ -130,11 +130,13 @@ export class TrainingStep {
   constructor(model: MixtureDensityNetwork, options: TrainingStepOptions = {}) {
     this.model = model;
     this.plain = options.plain ?? false;
+    const clipNorm = options.clipNorm ?? 10;
+    if (!(clipNorm > 0)) throw new RangeError(`clipNorm must be > 0 (Infinity for no clipping), got ${clipNorm}`);
     this.settings = {
       beta1: options.beta1 ?? 0.9,
       beta2: options.beta2 ?? 0.999,
       epsilon: options.epsilon ?? 1e-7,
-      clipNorm: options.clipNorm ?? 10,
+      clipNorm,
       guard: options.guardNonFinite ?? true,
     };
     const variables = model.variables;

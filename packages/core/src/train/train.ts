@@ -180,7 +180,13 @@ function split(x: Matrix, y: Matrix, fraction: number, random: ReturnType<typeof
   };
 }
 
-const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+/** Lets timers, messages and signal handlers (Ctrl-C, an AbortController) run; setImmediate where there is one. */
+const yieldToEventLoop = () =>
+  new Promise<void>((resolve) => {
+    const immediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
+    if (immediate) immediate(resolve);
+    else setTimeout(resolve, 0);
+  });
 
 /**
  * Trains a mixture density network on inputs `x` (`[N, P]`) and targets `y` (`[N, D]`), with defaults that
@@ -381,7 +387,11 @@ export async function train(
         tf.dispose([batch.xb, batch.yb]);
         step++;
         // The step leaves its loss and the guard's counters on the device; read them every few steps (one sync).
-        if (step % SYNC_EVERY === 0) absorb(trainer.readStats());
+        if (step % SYNC_EVERY === 0) {
+          absorb(trainer.readStats());
+          // Within long epochs too, let an abort (Ctrl-C) and the host's other work get through.
+          await yieldToEventLoop();
+        }
       }
       absorb(trainer.readStats());
       skippedTotal += skipped;
@@ -393,8 +403,8 @@ export async function train(
       // score at the peak rate (noise on a small validation set) must neither be restored nor start the
       // patience clock that ends training before the low-rate phase has converged.
       const scheduleHalfDone = finalFraction === 1 || step >= totalSteps / 2;
-      const lowRatePhaseStarts = scheduleHalfDone && !inLowRatePhase;
-      inLowRatePhase = scheduleHalfDone;
+      const lowRatePhaseStarts = scheduleHalfDone && !inLowRatePhase && Number.isFinite(monitored);
+      if (lowRatePhaseStarts) inLowRatePhase = true;
       if (Number.isFinite(monitored) && (monitored < best.loss - 1e-4 || (lowRatePhaseStarts && finalFraction !== 1))) {
         tf.dispose(best.weights);
         best = { loss: monitored, epoch, weights: model.snapshot() };

@@ -3,6 +3,10 @@ import { MODEL_FORMAT_VERSION, type ModelFile } from '@mdn/core';
 import type { Command } from 'commander';
 import { CliError } from '../../errors.js';
 import { fixed } from '../../format.js';
+
+/** A loss for people: 4 decimals, or — when it is missing or not a number (a run that went NaN saves null). */
+const loss = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? fixed(value, 4) : '—');
+
 import { selectBackend } from '../../io/backend.js';
 import { readModel } from '../../io/files.js';
 
@@ -73,9 +77,9 @@ export function registerInfo(program: Command): void {
       const last = facts.finalLoss;
       if (last) {
         lines.push(
-          `Last epoch: train NLL ${fixed(last.trainLoss, 4)}` +
-            (last.validationLoss !== null ? `, validation NLL ${fixed(last.validationLoss, 4)}` : '') +
-            (typeof t.bestLoss === 'number' ? `; best ${fixed(t.bestLoss, 4)}` : ''),
+          `Last epoch: train NLL ${loss(last.trainLoss)}` +
+            (last.validationLoss !== null ? `, validation NLL ${loss(last.validationLoss)}` : '') +
+            (t.bestLoss !== undefined ? `; best ${loss(t.bestLoss)}` : ''),
         );
       }
       process.stdout.write(`${lines.join('\n')}\n`);

@@ -164,9 +164,13 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
   const parts = splitRows(x, y, x.rows >= 50 ? 0.1 : 0, flags.seed);
   const controller = new AbortController();
   let interrupts = 0;
+  let firstInterrupt = 0;
   const onInterrupt = () => {
+    // A second press within a second is the same impatient press, not "quit without saving".
+    if (interrupts === 1 && performance.now() - firstInterrupt < 1000) return;
     interrupts += 1;
     if (interrupts === 1) {
+      firstInterrupt = performance.now();
       process.stderr.write(
         '\nStopping after this epoch; the best weights so far will be saved (Ctrl-C again quits without saving).\n',
       );
