@@ -85,6 +85,15 @@ describe('mdn train', () => {
     expect(svg.match(/<circle /g)?.length).toBe(600);
   });
 
+  it('draws a progress bar on a terminal (a pseudo-terminal through util-linux script)', ({ skip }) => {
+    if (spawnSync('script', ['--version']).status !== 0) skip('util-linux script is not installed');
+    const command = `"${process.execPath}" "${BIN}" train --example --rows 500 --epochs 5 --out tty.mdn.json`;
+    const run = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: dir, encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/epoch 5\/5 \[=+\] train NLL \d\.\d{4}/);
+    expect(run.stdout).not.toMatch(/^epoch {3}1\/5 {2}train NLL/m); // not the plain lines of a pipe
+  });
+
   it('names an unknown example and lists the built-in ones', () => {
     const run = mdn(['train', '--example', 'nope', '--out', 'x.json'], { cwd: dir });
     expect(run.code).toBe(2);
