@@ -23,6 +23,11 @@ export interface TrainingStepOptions {
   epsilon?: number;
   /** Use plain tfjs ops even where fused kernels are registered (the reference path). Default false. */
   plain?: boolean;
+  /**
+   * Transpose before the backward products instead of using transposed-operand products. Default: on the wasm
+   * backend only (its transposed products miss XNNPACK; on cpu and webgl the transpose is an extra copy).
+   */
+  explicitTranspose?: boolean;
 }
 
 /** Totals since the last {@link TrainingStep.readStats} (one host sync). */
@@ -57,8 +62,8 @@ function activationGrad(activation: Activation, dy: tf.Tensor2D, h: tf.Tensor2D,
 }
 
 /**
- * A dense layer `activation(x W + b)` with a hand-written gradient: dW = xᵀ·dz, db = Σ dz, dx = dz·Wᵀ, each
- * with an explicit transpose so every product is a plain one.
+ * A dense layer `activation(x W + b)` with a hand-written gradient: dW = xᵀ·dz, db = Σ dz, dx = dz·Wᵀ; with
+ * `explicitTranspose` each transpose is done first so every product is a plain one.
  */
 function dense(
   x: tf.Tensor2D,
@@ -66,6 +71,7 @@ function dense(
   bias: tf.Tensor1D,
   activation: Activation | 'linear',
   needInputGrad: boolean,
+  explicitTranspose: boolean,
 ): tf.Tensor2D {
   const op = tf.customGrad((input, w, b, save) => {
     const fusable = activation === 'relu' || activation === 'elu' || activation === 'linear';
@@ -83,9 +89,15 @@ function dense(
         const [xs, ws, hs, zs] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
         const dz =
           activation === 'linear' ? (dy as tf.Tensor2D) : activationGrad(activation, dy as tf.Tensor2D, hs, zs);
-        const dw = tf.matMul(tf.transpose(xs), dz);
+        // wasm: transposed-operand products leave XNNPACK (5–6× slower), so transpose first; elsewhere
+        // (cpu, webgl) a transpose is a copy the product would not need.
+        const dw = explicitTranspose ? tf.matMul(tf.transpose(xs), dz) : tf.matMul(xs, dz, true, false);
         const db = tf.sum(dz, 0);
-        const dx = needInputGrad ? tf.matMul(dz, tf.transpose(ws)) : tf.zerosLike(xs);
+        const dx = !needInputGrad
+          ? tf.zerosLike(xs)
+          : explicitTranspose
+            ? tf.matMul(dz, tf.transpose(ws))
+            : tf.matMul(dz, ws, false, true);
         return [dx, dw, db];
       },
     };
@@ -126,10 +138,12 @@ export class TrainingStep {
   private readonly state: tf.Variable;
   private readonly settings: Omit<AdamSettings, 'learningRate'>;
   private readonly plain: boolean;
+  private readonly explicitTranspose: boolean;
 
   constructor(model: MixtureDensityNetwork, options: TrainingStepOptions = {}) {
     this.model = model;
     this.plain = options.plain ?? false;
+    this.explicitTranspose = options.explicitTranspose ?? tf.getBackend() === 'wasm';
     const clipNorm = options.clipNorm ?? 10;
     if (!(clipNorm > 0)) throw new RangeError(`clipNorm must be > 0 (Infinity for no clipping), got ${clipNorm}`);
     this.settings = {
@@ -164,9 +178,10 @@ export class TrainingStep {
           return GaussianMixture.diagonal({ logits, means, scales }).nll(y);
         }
         const layers = variables.length / 2 - 3;
+        const transpose = this.explicitTranspose;
         let h = x;
         for (let i = 0; i < layers; i++) {
-          h = dense(h, variables[2 * i] as tf.Tensor2D, variables[2 * i + 1] as tf.Tensor1D, activation, i > 0);
+          h = dense(h, variables[2 * i] as tf.Tensor2D, variables[2 * i + 1] as tf.Tensor1D, activation, i > 0, transpose);
         }
         const head = (i: number) =>
           dense(
@@ -175,6 +190,7 @@ export class TrainingStep {
             variables[2 * (layers + i) + 1] as tf.Tensor1D,
             'linear',
             true,
+            transpose,
           );
         const logits = head(0);
         const means = tf.reshape(head(1), [rows, k, d]) as tf.Tensor3D;
