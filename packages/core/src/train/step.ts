@@ -181,7 +181,14 @@ export class TrainingStep {
         const transpose = this.explicitTranspose;
         let h = x;
         for (let i = 0; i < layers; i++) {
-          h = dense(h, variables[2 * i] as tf.Tensor2D, variables[2 * i + 1] as tf.Tensor1D, activation, i > 0, transpose);
+          h = dense(
+            h,
+            variables[2 * i] as tf.Tensor2D,
+            variables[2 * i + 1] as tf.Tensor1D,
+            activation,
+            i > 0,
+            transpose,
+          );
         }
         const head = (i: number) =>
           dense(
