@@ -196,13 +196,23 @@ export function registerHostKernels(backendName: string, view: HostView, output:
     const outputs = list.slice(0, n).map((t) => output(backend, [...t.shape]));
     // Views last: making outputs may grow (and detach) wasm memory.
     const all = (from: number, to: number) => list.slice(from, to).map((t) => view(backend, t));
+    const params = all(0, n);
+    // m and v are flat over every variable, in order: cut them into per-variable views.
+    const pieces = (flat: Float32Array) => {
+      let offset = 0;
+      return params.map((param) => {
+        const piece = flat.subarray(offset, offset + param.length);
+        offset += param.length;
+        return piece;
+      });
+    };
     adamHost(
-      all(0, n),
+      params,
       all(n, 2 * n),
-      all(2 * n, 3 * n),
-      all(3 * n, 4 * n),
-      view(backend, list[4 * n]!),
-      view(backend, list[4 * n + 1]!)[0]!,
+      pieces(view(backend, list[2 * n]!)),
+      pieces(view(backend, list[2 * n + 1]!)),
+      view(backend, list[2 * n + 2]!),
+      view(backend, list[2 * n + 3]!)[0]!,
       settings.rows,
       settings,
       outputs.map((t) => view(backend, t)),
@@ -281,15 +291,16 @@ export function mixtureNllWithGradients(
 }
 
 /**
- * One Adam step of `variables` with `grads` (same order), clipping and guard, updating `m`, `v` and `state`
- * (the fused kernel writes those three in place, so they must not share memory with other tensors; the
- * variables get new memory). Returns nothing; the state holds loss sums and counters.
+ * One Adam step of `variables` with `grads` (same order), clipping and guard, updating Adam's moments `m` and `v`
+ * (flat `[P]` over every variable in order) and `state` (the fused kernel writes those three in place, so they
+ * must not share memory with other tensors; the variables get new memory). The state holds loss sums and
+ * counters.
  */
 export function adamStep(
   variables: readonly tf.Variable[],
   grads: readonly tf.Tensor[],
-  m: readonly tf.Variable[],
-  v: readonly tf.Variable[],
+  m: tf.Variable,
+  v: tf.Variable,
   state: tf.Variable,
   loss: tf.Scalar,
   rows: number,
@@ -301,7 +312,7 @@ export function adamStep(
       .engine()
       .runKernel(
         FUSED_KERNELS.adam,
-        [...variables, ...grads, ...m, ...v, state, loss] as unknown as tf.NamedTensorMap,
+        [...variables, ...grads, m, v, state, loss] as unknown as tf.NamedTensorMap,
         { ...settings, count: variables.length, rows } as unknown as tf.NamedAttrMap,
       ) as tf.Tensor[];
     // assign() swaps the variable's memory for the output's: no kernel runs.
@@ -309,13 +320,15 @@ export function adamStep(
     tf.dispose(outputs);
     return;
   }
+  // Plain ops on one flat vector of every gradient: a few dozen operations whatever the number of variables
+  // (on webgl each is a shader pass).
   tf.tidy(() => {
+    const g = tf.concat(grads.map((grad) => tf.reshape(grad, [-1])));
     // The global norm, scaled by the largest |g| so the float32 sum of squares cannot overflow (the host kernel
     // sums in float64): max|g| · √Σ(g / max|g|)².
-    const largest = tf.max(tf.stack(grads.map((g) => tf.max(tf.abs(g)))));
+    const largest = tf.max(tf.abs(g));
     const divisor = tf.where(tf.greater(largest, tf.scalar(0)), largest, tf.scalar(1));
-    const squares = tf.addN(grads.map((g) => tf.sum(tf.square(tf.div(g, divisor)))));
-    const norm = tf.mul(tf.sqrt(squares), divisor);
+    const norm = tf.mul(tf.sqrt(tf.sum(tf.square(tf.div(g, divisor)))), divisor);
     const finite = settings.guard
       ? tf.logicalAnd(tf.isFinite(loss), tf.isFinite(norm))
       : tf.cast(tf.onesLike(norm), 'bool');
@@ -335,15 +348,22 @@ export function adamStep(
       tf.sub(tf.scalar(1), tf.pow(tf.scalar(settings.beta1), safeT)),
     );
     const correction2 = tf.div(tf.scalar(1), tf.sub(tf.scalar(1), tf.pow(tf.scalar(settings.beta2), safeT)));
-    for (let p = 0; p < variables.length; p++) {
-      const g = tf.where(finite, tf.mul(grads[p]!, factor), tf.zerosLike(grads[p]!));
-      const mi = tf.add(m[p]!, tf.mul(tf.mul(ok, tf.scalar(1 - settings.beta1)), tf.sub(g, m[p]!)));
-      const vi = tf.add(v[p]!, tf.mul(tf.mul(ok, tf.scalar(1 - settings.beta2)), tf.sub(tf.square(g), v[p]!)));
-      const update = tf.div(tf.mul(step, mi), tf.add(tf.sqrt(tf.mul(vi, correction2)), tf.scalar(settings.epsilon)));
-      variables[p]!.assign(tf.sub(variables[p]!, tf.mul(ok, update)));
-      m[p]!.assign(mi);
-      v[p]!.assign(vi);
+    const gs = tf.where(finite, tf.mul(g, factor), tf.zerosLike(g));
+    const mi = tf.add(m, tf.mul(tf.mul(ok, tf.scalar(1 - settings.beta1)), tf.sub(gs, m)));
+    const vi = tf.add(v, tf.mul(tf.mul(ok, tf.scalar(1 - settings.beta2)), tf.sub(tf.square(gs), v)));
+    const update = tf.mul(
+      ok,
+      tf.div(tf.mul(step, mi), tf.add(tf.sqrt(tf.mul(vi, correction2)), tf.scalar(settings.epsilon))),
+    );
+    const pieces = tf.split(
+      update,
+      variables.map((variable) => variable.size),
+    );
+    for (const [p, variable] of variables.entries()) {
+      variable.assign(tf.sub(variable, tf.reshape(pieces[p]!, variable.shape)));
     }
+    m.assign(mi);
+    v.assign(vi);
     const bad = tf.sub(tf.scalar(1), ok);
     const safeLoss = tf.where(finite, loss, tf.scalar(0));
     state.assign(

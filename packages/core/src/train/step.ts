@@ -133,8 +133,9 @@ function mixtureNll(
 export class TrainingStep {
   readonly fused: boolean;
   private readonly model: MixtureDensityNetwork;
-  private readonly m: tf.Variable[];
-  private readonly v: tf.Variable[];
+  /** Adam's moments, flat over every variable in order. */
+  private readonly m: tf.Variable;
+  private readonly v: tf.Variable;
   private readonly state: tf.Variable;
   private readonly settings: Omit<AdamSettings, 'learningRate'>;
   private readonly plain: boolean;
@@ -154,8 +155,9 @@ export class TrainingStep {
       guard: options.guardNonFinite ?? true,
     };
     const variables = model.variables;
-    this.m = tf.tidy(() => variables.map((variable) => tf.variable(tf.zerosLike(variable), false)));
-    this.v = tf.tidy(() => variables.map((variable) => tf.variable(tf.zerosLike(variable), false)));
+    const size = variables.reduce((total, variable) => total + variable.size, 0);
+    this.m = tf.tidy(() => tf.variable(tf.zeros([size]), false));
+    this.v = tf.tidy(() => tf.variable(tf.zeros([size]), false));
     this.state = tf.tidy(() => tf.variable(tf.zeros([STATE_SIZE]), false));
     this.fused = !this.plain && tf.getKernel('MdnAdamStep', tf.getBackend()) !== undefined;
   }
@@ -250,6 +252,6 @@ export class TrainingStep {
 
   /** Frees Adam's state. */
   dispose(): void {
-    tf.dispose([...this.m, ...this.v, this.state]);
+    tf.dispose([this.m, this.v, this.state]);
   }
 }
