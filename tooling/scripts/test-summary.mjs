@@ -14,7 +14,7 @@ for (const group of ['packages', 'apps', 'tooling']) {
   for (const name of readdirSync(groupDir)) {
     const resultsDir = path.join(groupDir, name, '.test-results');
     if (!existsSync(resultsDir)) continue;
-    for (const file of readdirSync(resultsDir).filter((f) => f.endsWith('.json'))) {
+    for (const file of readdirSync(resultsDir).filter((f) => f.startsWith('vitest-') && f.endsWith('.json'))) {
       const results = JSON.parse(readFileSync(path.join(resultsDir, file), 'utf8'));
       const p = results.numPassedTests ?? 0;
       const f = results.numFailedTests ?? 0;

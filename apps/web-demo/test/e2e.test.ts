@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { cpuBackend } from '@mdn/backend-cpu';
 import { loadModel, useBackend } from '@mdn/core';
@@ -183,7 +184,7 @@ describe('web demo', () => {
   it('loads a model trained by `mdn train` and gives the same densities as in Node', async () => {
     // The real CLI binary (a devDependency, so turbo builds it first).
     const cli = path.join(path.dirname(createRequire(import.meta.url).resolve('@mdn/cli/package.json')), 'dist/mdn.js');
-    const modelFile = path.join(artifacts, 'cli-trained.mdn.json');
+    const modelFile = path.join(mkdtempSync(path.join(tmpdir(), 'mdn-demo-')), 'cli-trained.mdn.json');
     const run = spawnSync(
       process.execPath,
       [
