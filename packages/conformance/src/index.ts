@@ -16,6 +16,7 @@ import {
   saveModel,
   TrainingStep,
   train,
+  transpose2d,
   useBackend,
 } from '@mdn/core';
 import { referenceLogProb } from '@mdn/testing';
@@ -196,6 +197,23 @@ export function registerConformanceSuite(adapter: BackendAdapter, options: Confo
           compare(fused.dLogits, plain.dLogits, 'dLogits');
           compare(fused.dMeans, plain.dMeans, 'dMeans');
           compare(fused.dRaw, plain.dRaw, 'dRaw');
+        });
+      });
+
+      it('the 2-D transpose matches tf.transpose exactly, tiles and edges included', ({ skip }) => {
+        if (info.fusedKernels.length === 0) skip('this backend registers no fused kernels');
+        tf.tidy(() => {
+          for (const [rows, columns] of [
+            [1, 1],
+            [1, 7],
+            [33, 65],
+            [1024, 128],
+            [5, 300],
+          ] as const) {
+            const x = random([rows, columns], rows + columns) as tf.Tensor2D;
+            expect(Array.from(transpose2d(x).dataSync())).toEqual(Array.from(tf.transpose(x).dataSync()));
+            expect(transpose2d(x).shape).toEqual([columns, rows]);
+          }
         });
       });
 

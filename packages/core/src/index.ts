@@ -74,6 +74,7 @@ export {
   hasFusedKernel,
   mixtureNllWithGradients,
   registerHostKernels,
+  transpose2d,
   unregisterHostKernels,
 } from './train/fused.js';
 export { type StepStats, TrainingStep, type TrainingStepOptions } from './train/step.js';

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { GaussianMixture } from '../mixture/gaussian-mixture.js';
 import type { Activation } from '../model/config.js';
 import type { MixtureDensityNetwork } from '../model/network.js';
-import { type AdamSettings, adamStep, mixtureNllWithGradients, STATE_SIZE } from './fused.js';
+import { type AdamSettings, adamStep, mixtureNllWithGradients, STATE_SIZE, transpose2d } from './fused.js';
 
 /** Options of {@link TrainingStep}. */
 export interface TrainingStepOptions {
@@ -72,6 +72,7 @@ function dense(
   activation: Activation | 'linear',
   needInputGrad: boolean,
   explicitTranspose: boolean,
+  transposeOf: (t: tf.Tensor2D) => tf.Tensor2D = (t) => transpose2d(t),
 ): tf.Tensor2D {
   const op = tf.customGrad((input, w, b, save) => {
     const fusable = activation === 'relu' || activation === 'elu' || activation === 'linear';
@@ -91,12 +92,15 @@ function dense(
           activation === 'linear' ? (dy as tf.Tensor2D) : activationGrad(activation, dy as tf.Tensor2D, hs, zs);
         // wasm: transposed-operand products leave XNNPACK (5–6× slower), so transpose first; elsewhere
         // (cpu, webgl) a transpose is a copy the product would not need.
-        const dw = explicitTranspose ? tf.matMul(tf.transpose(xs), dz) : tf.matMul(xs, dz, true, false);
-        const db = tf.sum(dz, 0);
+        const dw = explicitTranspose ? tf.matMul(transposeOf(xs), dz) : tf.matMul(xs, dz, true, false);
+        // Σ over the batch as a product with a row of ones: a reduction along axis 0 transposes first on wasm.
+        const db = explicitTranspose
+          ? tf.reshape(tf.matMul(tf.ones([1, dz.shape[0]]), dz), [dz.shape[1]])
+          : tf.sum(dz, 0);
         const dx = !needInputGrad
           ? tf.zerosLike(xs)
           : explicitTranspose
-            ? tf.matMul(dz, tf.transpose(ws))
+            ? tf.matMul(dz, transpose2d(ws))
             : tf.matMul(dz, ws, false, true);
         return [dx, dw, db];
       },
@@ -171,6 +175,7 @@ export class TrainingStep {
     const variables = model.variables;
     const { components: k, outputDimension: d, activation, scaleActivation, scaleFloor } = model.config;
     const rows = x.shape[0];
+    const transposes = new Map<number, tf.Tensor2D>();
     tf.tidy(() => {
       const { value, grads } = tf.variableGrads(() => {
         if (meanWarmup) {
@@ -181,6 +186,15 @@ export class TrainingStep {
         }
         const layers = variables.length / 2 - 3;
         const transpose = this.explicitTranspose;
+        // The three heads share their input: transpose it once for their weight gradients.
+        const transposeOf = (t: tf.Tensor2D) => {
+          let transposed = transposes.get(t.id);
+          if (!transposed) {
+            transposed = tf.keep(transpose2d(t));
+            transposes.set(t.id, transposed);
+          }
+          return transposed;
+        };
         let h = x;
         for (let i = 0; i < layers; i++) {
           h = dense(
@@ -200,6 +214,7 @@ export class TrainingStep {
             'linear',
             true,
             transpose,
+            transposeOf,
           );
         const logits = head(0);
         const means = tf.reshape(head(1), [rows, k, d]) as tf.Tensor3D;
@@ -223,6 +238,7 @@ export class TrainingStep {
         this.plain,
       );
     });
+    tf.dispose([...transposes.values()]);
   }
 
   /** Reads the counters (one host sync) and resets the per-read sums. */
