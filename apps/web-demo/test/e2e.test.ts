@@ -38,6 +38,17 @@ async function openPage(): Promise<{ page: Page; problems: string[] }> {
   return { page, problems };
 }
 
+/** Start, wait until the first run has reported `frames` loss readings, pause. */
+async function trainUntil(page: Page, frames: number) {
+  await page.click('#start');
+  await page.waitForFunction(
+    (n) => ((globalThis as unknown as { mdnDemo: Demo }).mdnDemo.frames()[0]?.losses.length ?? 0) >= n,
+    frames,
+    { timeout: 150_000 },
+  );
+  await page.click('#pause');
+}
+
 const steps = (page: Page, label = 'mdn defaults') =>
   page.evaluate((l) => (globalThis as unknown as { mdnDemo: Demo }).mdnDemo.frames().find((f) => f.label === l), label);
 
@@ -73,13 +84,7 @@ describe('web demo', () => {
         timeout: 60_000,
       },
     );
-    await page.click('#start');
-    await page.waitForFunction(
-      () => ((globalThis as unknown as { mdnDemo: Demo }).mdnDemo.frames()[0]?.losses.length ?? 0) >= 8,
-      undefined,
-      { timeout: 150_000 },
-    );
-    await page.click('#pause');
+    await trainUntil(page, 8);
     const run = (await steps(page))!;
     const losses = run.losses.map(([, l]) => l);
     expect(losses.every(Number.isFinite)).toBe(true);
@@ -144,13 +149,7 @@ describe('web demo', () => {
       await canvas.click({ position: { x: box.width * (0.12 + 0.055 * i), y: box.height * (0.85 - 0.05 * i) } });
     }
     await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('backend'));
-    await page.click('#start');
-    await page.waitForFunction(
-      () => ((globalThis as unknown as { mdnDemo: Demo }).mdnDemo.frames()[0]?.losses.length ?? 0) >= 4,
-      undefined,
-      { timeout: 60_000 },
-    );
-    await page.click('#pause');
+    await trainUntil(page, 4);
     expect((await steps(page))!.losses.every(([, l]) => Number.isFinite(l))).toBe(true);
 
     const rows = Array.from(
@@ -164,13 +163,7 @@ describe('web demo', () => {
     });
     await page.selectOption('#csv-x', '1');
     await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('backend'));
-    await page.click('#start');
-    await page.waitForFunction(
-      () => ((globalThis as unknown as { mdnDemo: Demo }).mdnDemo.frames()[0]?.losses.length ?? 0) >= 4,
-      undefined,
-      { timeout: 60_000 },
-    );
-    await page.click('#pause');
+    await trainUntil(page, 4);
     expect(await page.inputValue('#csv-y')).toBe('2');
     expect((await steps(page))!.losses.every(([, l]) => Number.isFinite(l))).toBe(true);
     // A bad CSV is named, with the line and column, and nothing else changes.
