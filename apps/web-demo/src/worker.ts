@@ -46,7 +46,6 @@ interface Run {
   trainer: TrainingStep | null;
   x: tf.Tensor2D;
   y: tf.Tensor2D;
-  warmupScales: tf.Tensor3D | null;
   steps: number;
   losses: [number, number][];
   stepsPerSecond: number;
@@ -76,7 +75,7 @@ function disposeRuns() {
   for (const run of runs) {
     run.trainer?.dispose();
     run.model.dispose();
-    tf.dispose([run.x, run.y, ...(run.warmupScales ? [run.warmupScales] : [])]);
+    tf.dispose([run.x, run.y]);
   }
   runs = [];
 }
@@ -111,12 +110,6 @@ function attachRun(label: string, settings: Settings, model: MixtureDensityNetwo
   const sx = model.inputStandardiser.transform(dataset.x.map((v) => [v]));
   const sy = model.targetStandardiser.transform(dataset.y.map((v) => [v]));
   const guarded = settings.softplusScales; // the forum's way has no guard: its NaNs are the point
-  const warmupScales = settings.meanWarmup
-    ? tf.tidy(() => {
-        const raw = tf.reshape(model.variables[model.variables.length - 1]!, [1, model.config.components, 1]);
-        return model.scalesFromRaw(raw as tf.Tensor3D);
-      })
-    : null;
   return {
     label,
     settings,
@@ -127,7 +120,6 @@ function attachRun(label: string, settings: Settings, model: MixtureDensityNetwo
     }),
     x: tf.tensor2d(Float32Array.from(sx.data), [sx.rows, 1]),
     y: tf.tensor2d(Float32Array.from(sy.data), [sy.rows, 1]),
-    warmupScales,
     steps: 0,
     losses: [],
     stepsPerSecond: 0,
@@ -156,7 +148,7 @@ function trainSlice(budgetMs: number) {
         }
         return [xb, yb] as const;
       });
-      const warm = run.warmupScales && run.steps < MEAN_WARMUP_STEPS ? { scales: run.warmupScales } : undefined;
+      const warm = run.settings.meanWarmup && run.steps < MEAN_WARMUP_STEPS;
       run.trainer.run(batch[0], batch[1], run.settings.learningRate, warm);
       tf.dispose([...batch]);
       run.steps++;

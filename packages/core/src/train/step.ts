@@ -135,8 +135,9 @@ function mixtureNll(
  * Owns Adam's moment estimates; `dispose()` frees them.
  */
 export class TrainingStep {
-  readonly fused: boolean;
   private readonly model: MixtureDensityNetwork;
+  /** σ of the mean-first warm-up: each component's σ at construction, from the scale-head biases, `[1, K, D]`. */
+  private readonly warmupScales: tf.Tensor3D;
   /** Adam's moments, flat over every variable in order. */
   private readonly m: tf.Variable;
   private readonly v: tf.Variable;
@@ -163,14 +164,18 @@ export class TrainingStep {
     this.m = tf.tidy(() => tf.variable(tf.zeros([size]), false));
     this.v = tf.tidy(() => tf.variable(tf.zeros([size]), false));
     this.state = tf.tidy(() => tf.variable(tf.zeros([STATE_SIZE]), false));
-    this.fused = !this.plain && tf.getKernel('MdnAdamStep', tf.getBackend()) !== undefined;
+    this.warmupScales = tf.tidy(() => {
+      const { components, outputDimension } = model.config;
+      const scaleBias = tf.reshape(variables[variables.length - 1]!, [1, components, outputDimension]);
+      return model.scalesFromRaw(scaleBias as tf.Tensor3D);
+    });
   }
 
   /**
    * One step on a standardised batch `x` `[B, P]`, `y` `[B, D]`. `meanWarmup` trains the means only, with
-   * uniform weights and each component's initial σ (`warmupScales` `[1, K, D]`).
+   * uniform weights and each component's σ as it was when this step was made.
    */
-  run(x: tf.Tensor2D, y: tf.Tensor2D, learningRate: number, meanWarmup?: { scales: tf.Tensor3D }): void {
+  run(x: tf.Tensor2D, y: tf.Tensor2D, learningRate: number, meanWarmup = false): void {
     const model = this.model;
     const variables = model.variables;
     const { components: k, outputDimension: d, activation, scaleActivation, scaleFloor } = model.config;
@@ -181,7 +186,7 @@ export class TrainingStep {
         if (meanWarmup) {
           const { means } = model.forward(x);
           const logits = tf.zeros([rows, k]) as tf.Tensor2D;
-          const scales = tf.tile(meanWarmup.scales, [rows, 1, 1]) as tf.Tensor3D;
+          const scales = tf.tile(this.warmupScales, [rows, 1, 1]) as tf.Tensor3D;
           return GaussianMixture.diagonal({ logits, means, scales }).nll(y);
         }
         const layers = variables.length / 2 - 3;
@@ -268,6 +273,6 @@ export class TrainingStep {
 
   /** Frees Adam's state. */
   dispose(): void {
-    tf.dispose([this.m, this.v, this.state]);
+    tf.dispose([this.m, this.v, this.state, this.warmupScales]);
   }
 }

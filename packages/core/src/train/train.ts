@@ -301,11 +301,6 @@ export async function train(
     }
     return result;
   });
-  // σ used during the mean-first warm-up: the initial σ of each component (from the scale-head biases).
-  const warmupScales = tf.tidy(() => {
-    const raw = tf.reshape(model.variables[model.variables.length - 1]!, [1, model.config.components, y.columns]);
-    return model.scalesFromRaw(raw as tf.Tensor3D);
-  });
 
   const trainer = new TrainingStep(model, { clipNorm, guardNonFinite });
   const history: EpochEvent[] = [];
@@ -383,7 +378,7 @@ export async function train(
           }
           return { xb, yb };
         });
-        trainer.run(batch.xb, batch.yb, learningRate, inMeanWarmup ? { scales: warmupScales } : undefined);
+        trainer.run(batch.xb, batch.yb, learningRate, inMeanWarmup);
         tf.dispose([batch.xb, batch.yb]);
         step++;
         // The step leaves its loss and the guard's counters on the device; read them every few steps (one sync).
@@ -450,7 +445,7 @@ export async function train(
     model.dispose();
     throw error;
   } finally {
-    tf.dispose([best.weights, warmupScales, ...Object.values(tensors)]);
+    tf.dispose([best.weights, ...Object.values(tensors)]);
     trainer.dispose();
   }
 
