@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { circle2d, forumToy } from '../datasets/synthetic.js';
 import { learningRateAt } from './schedule.js';
-import { type EpochEvent, type TrainOptions, train } from './train.js';
+import { type EpochEvent, splitValidation, type TrainOptions, train } from './train.js';
 
 const small: TrainOptions = { model: { hidden: [32, 32] }, batchSize: 128 };
 
@@ -169,6 +169,29 @@ describe('train', () => {
       "inputs: row 1, column 'age' is Infinity",
     );
     await expect(train([[1]], [[1]])).rejects.toThrow(/at least 2 rows/);
+  });
+});
+
+describe('splitValidation', () => {
+  it('holds out a seeded, disjoint fraction of the rows, rows kept whole', () => {
+    const x = Array.from({ length: 50 }, (_, i) => [i, 100 + i]);
+    const y = Array.from({ length: 50 }, (_, i) => [-i]);
+    const a = splitValidation(x, y, 0.2, 3);
+    expect(a.validation!.x.rows).toBe(10);
+    expect(a.train.x.rows).toBe(40);
+    const ids = (m: { data: ArrayLike<number>; rows: number }) =>
+      Array.from({ length: m.rows }, (_, r) => m.data[r * 2]!);
+    const held = ids(a.validation!.x);
+    expect(new Set([...held, ...ids(a.train.x)]).size).toBe(50);
+    for (let r = 0; r < 10; r++) {
+      expect(a.validation!.x.data[r * 2 + 1]).toBe(100 + held[r]!);
+      expect(a.validation!.y.data[r]).toBe(-held[r]!);
+    }
+    expect(ids(splitValidation(x, y, 0.2, 3).validation!.x)).toEqual(held);
+    expect(ids(splitValidation(x, y, 0.2, 4).validation!.x)).not.toEqual(held);
+    expect(splitValidation(x, y, 0, 3).validation).toBeNull();
+    expect(() => splitValidation(x, y.slice(1), 0.2)).toThrow(/50 rows but targets have 49/);
+    expect(() => splitValidation(x, y, 1)).toThrow(/must be in \[0, 1\), got 1/);
   });
 });
 

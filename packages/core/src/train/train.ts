@@ -150,7 +150,8 @@ export const FORUM_TRAIN_OPTIONS: Readonly<TrainOptions> = {
   restoreBest: false,
 };
 
-interface Split {
+/** Training rows and held-out validation rows (`null` when none are held out). */
+export interface Split {
   train: { x: Matrix; y: Matrix };
   validation: { x: Matrix; y: Matrix } | null;
 }
@@ -178,6 +179,23 @@ function split(x: Matrix, y: Matrix, fraction: number, random: ReturnType<typeof
     train: { x: takeRows(x, trainRows), y: takeRows(y, trainRows) },
     validation: { x: takeRows(x, validationRows), y: takeRows(y, validationRows) },
   };
+}
+
+/**
+ * Holds out a seeded random `fraction` of the rows (rounded; none when that rounds to 0) for validation, as
+ * `train` does with `validationSplit`. For callers that pass `validation` themselves and want the rows back.
+ */
+export function splitValidation(x: MatrixInput, y: MatrixInput, fraction: number, seed = 0): Split {
+  const inputs = toMatrix(x, 'inputs');
+  const targets = toMatrix(y, 'targets');
+  if (inputs.rows !== targets.rows) {
+    throw new RangeError(
+      `inputs have ${inputs.rows} rows but targets have ${targets.rows}; they must match row for row`,
+    );
+  }
+  if (!(fraction >= 0 && fraction < 1))
+    throw new RangeError(`the validation fraction must be in [0, 1), got ${fraction}`);
+  return split(inputs, targets, fraction, createRandom(seed));
 }
 
 /** Lets timers, messages and signal handlers (Ctrl-C, an AbortController) run; setImmediate where there is one. */

@@ -6,6 +6,7 @@ import {
   type Matrix,
   type MixtureDensityNetwork,
   saveModel,
+  splitValidation,
   TrainingError,
   type TrainOptions,
   train,
@@ -19,7 +20,7 @@ import { checkOutput, removePendingTemporaries, writeFileAtomic } from '../../io
 import { numericMatrix, readTable } from '../../io/table.js';
 import { integerList, nameList, nonNegativeInteger, positiveInteger, positiveNumber } from '../../options.js';
 import { plotFormat, writePlot } from '../plot/write.js';
-import { exampleReport, splitRows } from './report.js';
+import { exampleReport } from './report.js';
 
 interface TrainFlags {
   y?: string[];
@@ -161,7 +162,7 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
       `Model: k = ${flags.components}, hidden ${(flags.hidden ?? [64, 64]).join(',')}; backend ${describeBackend(backend)}.`,
   );
 
-  const parts = splitRows(x, y, x.rows >= 50 ? 0.1 : 0, flags.seed);
+  const parts = splitValidation(x, y, x.rows >= 50 ? 0.1 : 0, flags.seed);
   const controller = new AbortController();
   let interrupts = 0;
   let firstInterrupt = 0;

@@ -1,36 +1,5 @@
-import { createRandom, type Matrix, type MixtureDensityNetwork, type SyntheticDataset } from '@mdn/core';
+import type { MixtureDensityNetwork, SyntheticDataset } from '@mdn/core';
 import { fixed } from '../../format.js';
-
-function take(matrix: Matrix, rows: readonly number[]): Matrix {
-  const data = new Float64Array(rows.length * matrix.columns);
-  for (const [i, r] of rows.entries()) {
-    data.set(matrix.data.subarray(r * matrix.columns, (r + 1) * matrix.columns), i * matrix.columns);
-  }
-  return { data, rows: rows.length, columns: matrix.columns };
-}
-
-/** A seeded random split into training and validation rows (the validation part is held out for the report). */
-export function splitRows(
-  x: Matrix,
-  y: Matrix,
-  fraction: number,
-  seed: number,
-): { train: { x: Matrix; y: Matrix }; validation: { x: Matrix; y: Matrix } | null } {
-  const count = Math.round(x.rows * fraction);
-  if (count === 0) return { train: { x, y }, validation: null };
-  const random = createRandom(seed + 7919);
-  const order = Array.from({ length: x.rows }, (_, i) => i);
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(random.uniform() * (i + 1));
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  const validationRows = order.slice(0, count).sort((a, b) => a - b);
-  const trainRows = order.slice(count).sort((a, b) => a - b);
-  return {
-    train: { x: take(x, trainRows), y: take(y, trainRows) },
-    validation: { x: take(x, validationRows), y: take(y, validationRows) },
-  };
-}
 
 /**
  * For a built-in example: the test NLL against the true density's, and (1 input, 1 target) a table of what the
