@@ -1,10 +1,8 @@
 #!/usr/bin/env node
 // Prints the backend × suite table of the conformance matrix from the adapters' Vitest JSON results
 // (run `pnpm test:matrix`, which runs the adapter tests first). Exits 1 when a cell failed.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { vitestResults } from './vitest-results.mjs';
 
-const root = path.resolve(import.meta.dirname, '../..');
 const suites = ['mixture maths', 'nll gradients', 'fused kernels', 'training', 'save and load', 'no leaks'];
 const rows = new Map();
 const detected = new Map();
@@ -20,35 +18,30 @@ const describe = (info) =>
   ]
     .filter(Boolean)
     .join('; ');
-for (const name of readdirSync(path.join(root, 'packages')).filter((n) => n.startsWith('backend-'))) {
-  const dir = path.join(root, 'packages', name, '.test-results');
-  if (!existsSync(dir)) continue;
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
-    const results = JSON.parse(readFileSync(path.join(dir, file), 'utf8'));
-    for (const testFile of results.testResults ?? []) {
-      for (const assertion of testFile.assertionResults ?? []) {
-        const [top, suite] = assertion.ancestorTitles ?? [];
-        if (!top?.startsWith('conformance: ')) continue;
-        const environment = file.replace(/^vitest-[a-z]+-/, '').replace(/\.json$/, '');
-        const backend = `${top.slice('conformance: '.length)} (${environment})`;
-        if (suite === undefined) {
-          const info = assertion.meta?.backendInfo;
-          if (info) detected.set(backend, describe(info));
-          if (assertion.status === 'failed') initFailures.push(backend);
-          continue;
-        }
-        const suiteName = suites.find((s) => suite?.startsWith(s)) ?? suite;
-        const row = rows.get(backend) ?? {};
-        const cell = row[suiteName] ?? { passed: 0, failed: 0, skipped: 0, note: '' };
-        if (assertion.status === 'passed') cell.passed++;
-        else if (assertion.status === 'failed') cell.failed++;
-        else {
-          cell.skipped++;
-          cell.note = suite?.match(/\(excluded: (.*)\)$/)?.[1] ?? '';
-        }
-        row[suiteName] = cell;
-        rows.set(backend, row);
+for (const { name, environment, results } of vitestResults(['packages'])) {
+  if (!name.startsWith('backend-')) continue;
+  for (const testFile of results.testResults ?? []) {
+    for (const assertion of testFile.assertionResults ?? []) {
+      const [top, suite] = assertion.ancestorTitles ?? [];
+      if (!top?.startsWith('conformance: ')) continue;
+      const backend = `${top.slice('conformance: '.length)} (${environment})`;
+      if (suite === undefined) {
+        const info = assertion.meta?.backendInfo;
+        if (info) detected.set(backend, describe(info));
+        if (assertion.status === 'failed') initFailures.push(backend);
+        continue;
       }
+      const suiteName = suites.find((s) => suite?.startsWith(s)) ?? suite;
+      const row = rows.get(backend) ?? {};
+      const cell = row[suiteName] ?? { passed: 0, failed: 0, skipped: 0, note: '' };
+      if (assertion.status === 'passed') cell.passed++;
+      else if (assertion.status === 'failed') cell.failed++;
+      else {
+        cell.skipped++;
+        cell.note = suite?.match(/\(excluded: (.*)\)$/)?.[1] ?? '';
+      }
+      row[suiteName] = cell;
+      rows.set(backend, row);
     }
   }
 }
