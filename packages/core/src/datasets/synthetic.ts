@@ -26,6 +26,12 @@ export interface SyntheticOptions {
 
 const logNormal = (y: number, mean: number, sd: number) => -LOG_SQRT_2PI - Math.log(sd) - 0.5 * ((y - mean) / sd) ** 2;
 
+/** log(½eᵃ + ½eᵇ) without overflow: the log-density of an equal-weight mixture of two densities. */
+const logEvenMixture = (a: number, b: number) => {
+  const top = Math.max(a, b);
+  return top + Math.log(0.5 * Math.exp(a - top) + 0.5 * Math.exp(b - top));
+};
+
 function build(
   name: string,
   description: string,
@@ -162,8 +168,7 @@ export function twoBranch(options: SyntheticOptions = {}): SyntheticDataset {
       y[0] = (random.uniform() < 0.5 ? -1 : 1) * mean + sd * random.normal();
       const a = logNormal(y[0], mean, sd);
       const b = logNormal(y[0], -mean, sd);
-      const top = Math.max(a, b);
-      return top + Math.log(0.5 * Math.exp(a - top) + 0.5 * Math.exp(b - top));
+      return logEvenMixture(a, b);
     },
   );
 }
@@ -190,8 +195,7 @@ export function circle2d(options: SyntheticOptions = {}): SyntheticDataset {
       y[1] = sign * s + sd * random.normal();
       const a = logNormal(y[0], c, sd) + logNormal(y[1], s, sd);
       const b = logNormal(y[0], -c, sd) + logNormal(y[1], -s, sd);
-      const top = Math.max(a, b);
-      return top + Math.log(0.5 * Math.exp(a - top) + 0.5 * Math.exp(b - top));
+      return logEvenMixture(a, b);
     },
   );
 }
