@@ -21,17 +21,23 @@ export function removePendingTemporaries(): void {
   pendingTemporaries.clear();
 }
 
+/** The folder `file` goes into; a clear error (naming it as `label`) when that folder does not exist. */
+function existingFolderOf(file: string, label: string): string {
+  const directory = path.dirname(path.resolve(file));
+  try {
+    if (statSync(directory).isDirectory()) return directory;
+  } catch {
+    // reported below
+  }
+  throw new CliError(`${label}: the folder ${directory} does not exist; create it first`);
+}
+
 /**
  * Writes `content` to `file` atomically: a temp file beside it, flushed, then renamed over the target, so a
  * reader sees the old file or the new one, never half of one.
  */
 export function writeFileAtomic(file: string, content: string | Uint8Array): void {
-  const directory = path.dirname(path.resolve(file));
-  try {
-    if (!statSync(directory).isDirectory()) throw new Error('not a directory');
-  } catch {
-    throw new CliError(`${file}: the folder ${directory} does not exist; create it first`);
-  }
+  const directory = existingFolderOf(file, file);
   const temporary = path.join(directory, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
   pendingTemporaries.add(temporary);
   try {
@@ -95,12 +101,7 @@ export function checkOutput(
       );
     }
   }
-  const directory = path.dirname(path.resolve(output));
-  try {
-    if (!statSync(directory).isDirectory()) throw new Error();
-  } catch {
-    throw new CliError(`${options.flag} ${output}: the folder ${directory} does not exist; create it first`);
-  }
+  existingFolderOf(output, `${options.flag} ${output}`);
 }
 
 /** Loads a model file, turning every failure into a message that names the file and says what to do. */
