@@ -1,14 +1,7 @@
 /** Canvas drawing of a run: density heatmap, data, bands, component means, mixing weights, loss curve. */
-import { HostMixture } from '@mdn/core';
+import { HostMixture, niceTicks, viridis } from '@mdn/core/host';
 import type { DataSet, RunFrame } from './protocol.js';
 
-const VIRIDIS = [
-  [68, 1, 84],
-  [59, 82, 139],
-  [33, 145, 140],
-  [94, 201, 98],
-  [253, 231, 37],
-] as const;
 export const COMPONENT_COLOURS = [
   '#e6194b',
   '#3cb44b',
@@ -19,15 +12,6 @@ export const COMPONENT_COLOURS = [
   '#f032e6',
   '#bcf60c',
 ];
-
-function colour(t: number): [number, number, number] {
-  const u = Math.min(Math.max(t, 0), 1) * (VIRIDIS.length - 1);
-  const i = Math.min(Math.floor(u), VIRIDIS.length - 2);
-  const f = u - i;
-  const a = VIRIDIS[i]!;
-  const b = VIRIDIS[i + 1]!;
-  return [0, 1, 2].map((c) => Math.round(a[c]! + f * (b[c]! - a[c]!))) as [number, number, number];
-}
 
 export interface View {
   left: number;
@@ -94,7 +78,7 @@ export function drawDensity(canvas: HTMLCanvasElement, frame: RunFrame, data: Da
       if (column[j]! > peak) peak = column[j]!;
     }
     for (let j = 0; j < rows; j++) {
-      const [r, g, b] = colour(peak > 0 && Number.isFinite(peak) ? Math.sqrt(column[j]! / peak) : 0);
+      const [r, g, b] = viridis(peak > 0 && Number.isFinite(peak) ? Math.sqrt(column[j]! / peak) : 0);
       const offset = (j * xs.length + i) * 4;
       image.data[offset] = r;
       image.data[offset + 1] = g;
@@ -158,15 +142,6 @@ export function drawDensity(canvas: HTMLCanvasElement, frame: RunFrame, data: Da
   return view;
 }
 
-function ticks(lo: number, hi: number, count = 5): number[] {
-  const raw = (hi - lo) / count;
-  const power = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw)!;
-  const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi; v += step) out.push(Number(v.toPrecision(10)));
-  return out;
-}
-
 function axes(context: CanvasRenderingContext2D, view: View) {
   context.strokeStyle = '#333';
   context.lineWidth = 1;
@@ -174,12 +149,12 @@ function axes(context: CanvasRenderingContext2D, view: View) {
   context.fillStyle = '#333';
   context.font = '11px system-ui, sans-serif';
   context.textAlign = 'center';
-  for (const t of ticks(view.xMin, view.xMax)) {
+  for (const t of niceTicks(view.xMin, view.xMax, 5)) {
     const [px] = toPixel(view, t, 0);
     context.fillText(String(Number(t.toPrecision(4))), px, view.top + view.height + 14);
   }
   context.textAlign = 'right';
-  for (const t of ticks(view.yMin, view.yMax)) {
+  for (const t of niceTicks(view.yMin, view.yMax, 5)) {
     const [, py] = toPixel(view, 0, t);
     context.fillText(String(Number(t.toPrecision(4))), view.left - 4, py + 4);
   }

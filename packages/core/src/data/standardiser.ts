@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { columnMoments } from '../math/host-math.js';
 import { GaussianMixture } from '../mixture/gaussian-mixture.js';
 import { HostMixture } from '../mixture/host-mixture.js';
 import { assertFinite, type Matrix, type MatrixInput, toMatrix } from './matrix.js';
@@ -42,22 +43,12 @@ export class Standardiser {
     const matrix = toMatrix(input, name);
     if (matrix.rows === 0) throw new Error(`${name}: cannot standardise an empty matrix`);
     assertFinite(matrix, name, options.columnNames);
-    const { rows, columns, data } = matrix;
-    const mean = new Float64Array(columns);
-    const scale = new Float64Array(columns);
+    // Two-pass moments: accurate with large offsets such as 1e6 + noise.
+    const { mean, sd: scale } = columnMoments(matrix);
     const constant: number[] = [];
-    for (let c = 0; c < columns; c++) {
-      // Two passes (mean, then centred squares) for accuracy with large offsets such as 1e6 + noise.
-      let sum = 0;
-      for (let r = 0; r < rows; r++) sum += data[r * columns + c]!;
-      const m = sum / rows;
-      let squares = 0;
-      for (let r = 0; r < rows; r++) squares += (data[r * columns + c]! - m) ** 2;
-      const sd = Math.sqrt(squares / rows);
-      mean[c] = m;
-      if (sd > 1e-12 * Math.max(1, Math.abs(m)) && Number.isFinite(sd)) {
-        scale[c] = sd;
-      } else {
+    for (let c = 0; c < matrix.columns; c++) {
+      const sd = scale[c]!;
+      if (!(sd > 1e-12 * Math.max(1, Math.abs(mean[c]!)) && Number.isFinite(sd))) {
         scale[c] = 1;
         constant.push(c);
       }

@@ -1,5 +1,5 @@
 import type { Matrix } from '../data/matrix.js';
-import { LOG_SQRT_2PI } from '../math/normal.js';
+import { logNormalPdf, logSumExp } from '../math/host-math.js';
 import { createRandom } from '../random/rng.js';
 
 /** A synthetic dataset whose true conditional density is known. */
@@ -24,13 +24,8 @@ export interface SyntheticOptions {
   seed?: number;
 }
 
-const logNormal = (y: number, mean: number, sd: number) => -LOG_SQRT_2PI - Math.log(sd) - 0.5 * ((y - mean) / sd) ** 2;
-
 /** log(½eᵃ + ½eᵇ) without overflow: the log-density of an equal-weight mixture of two densities. */
-const logEvenMixture = (a: number, b: number) => {
-  const top = Math.max(a, b);
-  return top + Math.log(0.5 * Math.exp(a - top) + 0.5 * Math.exp(b - top));
-};
+const logEvenMixture = (a: number, b: number) => logSumExp([a, b]) - Math.LN2;
 
 function build(
   name: string,
@@ -79,7 +74,7 @@ export function forumToy(options: SyntheticOptions & { xMax?: number } = {}): Sy
       const mean = 2 * x[0] + 1;
       const sd = 0.2 + 0.5 * x[0];
       y[0] = mean + sd * random.normal();
-      return logNormal(y[0], mean, sd);
+      return logNormalPdf(y[0], mean, sd);
     },
   );
 }
@@ -131,7 +126,7 @@ export function linearGaussian(options: SyntheticOptions = {}): SyntheticDataset
       const mean = 0.005 * x[0];
       const sd = 0.01 + 0.002 * x[0];
       y[0] = mean + sd * random.normal();
-      return logNormal(y[0], mean, sd);
+      return logNormalPdf(y[0], mean, sd);
     },
   );
 }
@@ -146,7 +141,7 @@ export function econDensity(options: SyntheticOptions = {}): SyntheticDataset {
     const mean = x[0] * x[0];
     const sd = 1 + x[0];
     y[0] = mean + sd * random.normal();
-    return logNormal(y[0], mean, sd);
+    return logNormalPdf(y[0], mean, sd);
   });
 }
 
@@ -166,8 +161,8 @@ export function twoBranch(options: SyntheticOptions = {}): SyntheticDataset {
       const mean = x[0] * x[0] + 0.5;
       const sd = 0.05 + 0.1 * Math.abs(x[0]);
       y[0] = (random.uniform() < 0.5 ? -1 : 1) * mean + sd * random.normal();
-      const a = logNormal(y[0], mean, sd);
-      const b = logNormal(y[0], -mean, sd);
+      const a = logNormalPdf(y[0], mean, sd);
+      const b = logNormalPdf(y[0], -mean, sd);
       return logEvenMixture(a, b);
     },
   );
@@ -193,8 +188,8 @@ export function circle2d(options: SyntheticOptions = {}): SyntheticDataset {
       const sign = random.uniform() < 0.5 ? -1 : 1;
       y[0] = sign * c + sd * random.normal();
       y[1] = sign * s + sd * random.normal();
-      const a = logNormal(y[0], c, sd) + logNormal(y[1], s, sd);
-      const b = logNormal(y[0], -c, sd) + logNormal(y[1], -s, sd);
+      const a = logNormalPdf(y[0], c, sd) + logNormalPdf(y[1], s, sd);
+      const b = logNormalPdf(y[0], -c, sd) + logNormalPdf(y[1], -s, sd);
       return logEvenMixture(a, b);
     },
   );

@@ -1,5 +1,5 @@
 import type { Matrix } from '../data/matrix.js';
-import { LOG_SQRT_2PI } from '../math/normal.js';
+import { columnMoments, logNormalPdf, logSumExp } from '../math/host-math.js';
 import { kMeans } from '../model/kmeans.js';
 
 /** Per-row log-densities of a baseline model and its fitted mean, `[N]` and `[N, D]`. */
@@ -17,37 +17,21 @@ export function unconditionalMixture(y: Matrix, components: number, iterations =
   const k = Math.max(1, Math.min(components, n));
   const { centres } = kMeans(y, k, { seed: 1 });
   const means = Float64Array.from(centres);
-  const variances = new Float64Array(k * d);
+  const sds = new Float64Array(k * d);
   const weights = new Float64Array(k).fill(1 / k);
-  const overall = new Float64Array(d);
-  for (let e = 0; e < d; e++) {
-    let s = 0;
-    let s2 = 0;
-    for (let i = 0; i < n; i++) {
-      s += data[i * d + e]!;
-      s2 += data[i * d + e]! ** 2;
-    }
-    overall[e] = Math.max(1e-12, s2 / n - (s / n) ** 2);
-    for (let c = 0; c < k; c++) variances[c * d + e] = overall[e]!;
-  }
+  const overall = Float64Array.from(columnMoments(y).sd, (sd) => Math.max(1e-12, sd * sd));
+  for (let c = 0; c < k; c++) for (let e = 0; e < d; e++) sds[c * d + e] = Math.sqrt(overall[e]!);
   const floor = (e: number) => 1e-6 * overall[e]!;
   const responsibility = new Float64Array(n * k);
   const logProb = new Float64Array(n);
   const step = () => {
     for (let i = 0; i < n; i++) {
-      let max = Number.NEGATIVE_INFINITY;
       for (let c = 0; c < k; c++) {
         let value = Math.log(weights[c]!);
-        for (let e = 0; e < d; e++) {
-          const v = variances[c * d + e]!;
-          value -= LOG_SQRT_2PI + 0.5 * Math.log(v) + (0.5 * (data[i * d + e]! - means[c * d + e]!) ** 2) / v;
-        }
+        for (let e = 0; e < d; e++) value += logNormalPdf(data[i * d + e]!, means[c * d + e]!, sds[c * d + e]!);
         responsibility[i * k + c] = value;
-        if (value > max) max = value;
       }
-      let total = 0;
-      for (let c = 0; c < k; c++) total += Math.exp(responsibility[i * k + c]! - max);
-      logProb[i] = max + Math.log(total);
+      logProb[i] = logSumExp(responsibility, i * k, k);
       for (let c = 0; c < k; c++) responsibility[i * k + c] = Math.exp(responsibility[i * k + c]! - logProb[i]!);
     }
   };
@@ -65,7 +49,7 @@ export function unconditionalMixture(y: Matrix, components: number, iterations =
         let v = 0;
         for (let i = 0; i < n; i++) v += responsibility[i * k + c]! * (data[i * d + e]! - m) ** 2;
         means[c * d + e] = m;
-        variances[c * d + e] = Math.max(v / mass, floor(e));
+        sds[c * d + e] = Math.sqrt(Math.max(v / mass, floor(e)));
       }
     }
   }
@@ -128,15 +112,10 @@ export function linearHeteroscedastic(x: Matrix, y: Matrix, iterations = 5): Bas
   const d = y.columns;
   // Standardise x for conditioning.
   const xs = new Float64Array(n * p);
+  const moments = columnMoments(x);
   for (let j = 0; j < p; j++) {
-    let s = 0;
-    let s2 = 0;
-    for (let i = 0; i < n; i++) {
-      s += x.data[i * p + j]!;
-      s2 += x.data[i * p + j]! ** 2;
-    }
-    const m = s / n;
-    const sd = Math.sqrt(Math.max(s2 / n - m * m, 0)) || 1;
+    const m = moments.mean[j]!;
+    const sd = moments.sd[j]! || 1;
     for (let i = 0; i < n; i++) xs[i * p + j] = (x.data[i * p + j]! - m) / sd;
   }
   const standardX: Matrix = { data: xs, rows: n, columns: p };
@@ -172,7 +151,7 @@ export function linearHeteroscedastic(x: Matrix, y: Matrix, iterations = 5): Bas
       const m = predict(meanCoefficients, i);
       const logVariance = predict(varianceCoefficients, i) + shift;
       mean[i * d + e] = m;
-      logProb[i]! += -LOG_SQRT_2PI - 0.5 * logVariance - (0.5 * (target[i]! - m) ** 2) / Math.exp(logVariance);
+      logProb[i]! += logNormalPdf(target[i]!, m, Math.exp(0.5 * logVariance));
     }
   }
   return { logProb, mean };

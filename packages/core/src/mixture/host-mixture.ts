@@ -1,4 +1,5 @@
-import { LOG_SQRT_2PI, normalCdf, normalPdf, normalQuantile } from '../math/normal.js';
+import { logNormalPdf, logSumExp } from '../math/host-math.js';
+import { normalCdf, normalPdf, normalQuantile } from '../math/normal.js';
 import { createRandom } from '../random/rng.js';
 
 /** Float64 parameters of N diagonal Gaussian mixtures, row-major. */
@@ -56,6 +57,8 @@ export class HostMixture {
   readonly means: Float64Array;
   /** `[N, K, D]` */
   readonly scales: Float64Array;
+  /** Scratch `[K]` for {@link logProbAt}'s per-component terms (no allocation per call). */
+  private readonly logTerms: Float64Array;
 
   constructor(parameters: HostMixtureParameters) {
     const { rows: n, components: k, dimensions: d } = parameters;
@@ -70,14 +73,11 @@ export class HostMixture {
     // Normalise in float64: raw logits and float32 log-weights both become exact float64 log-weights.
     const lw = new Float64Array(n * k);
     for (let i = 0; i < n; i++) {
-      let max = Number.NEGATIVE_INFINITY;
-      for (let j = 0; j < k; j++) max = Math.max(max, parameters.logWeights[i * k + j]!);
-      let total = 0;
-      for (let j = 0; j < k; j++) total += Math.exp(parameters.logWeights[i * k + j]! - max);
-      const norm = max + Math.log(total);
+      const norm = logSumExp(parameters.logWeights, i * k, k);
       for (let j = 0; j < k; j++) lw[i * k + j] = parameters.logWeights[i * k + j]! - norm;
     }
     this.logWeights = lw;
+    this.logTerms = new Float64Array(k);
   }
 
   /** Weights π of row `row`, `[K]`. */
@@ -90,24 +90,20 @@ export class HostMixture {
 
   /** Log-density of `y` (`[D]`) under row `row`'s mixture. */
   logProbAt(row: number, y: ArrayLike<number>): number {
+    const { components: k, logTerms } = this;
+    for (let j = 0; j < k; j++) logTerms[j] = this.componentLogProb(row, j, y);
+    return logSumExp(logTerms, 0, k);
+  }
+
+  /** log π_j + log N(y; μ_j, diag σ_j²) of component `j` of row `row`. */
+  private componentLogProb(row: number, j: number, y: ArrayLike<number>): number {
     const { components: k, dimensions: d } = this;
-    let max = Number.NEGATIVE_INFINITY;
-    const terms = new Float64Array(k);
-    for (let j = 0; j < k; j++) {
-      let acc = this.logWeights[row * k + j]! - d * LOG_SQRT_2PI;
-      for (let e = 0; e < d; e++) {
-        const at = (row * k + j) * d + e;
-        const sigma = this.scales[at]!;
-        const z = (y[e]! - this.means[at]!) / sigma;
-        acc -= Math.log(sigma) + 0.5 * z * z;
-      }
-      terms[j] = acc;
-      if (acc > max) max = acc;
+    let acc = this.logWeights[row * k + j]!;
+    for (let e = 0; e < d; e++) {
+      const at = (row * k + j) * d + e;
+      acc += logNormalPdf(y[e]!, this.means[at]!, this.scales[at]!);
     }
-    if (max === Number.NEGATIVE_INFINITY) return max;
-    let total = 0;
-    for (let j = 0; j < k; j++) total += Math.exp(terms[j]! - max);
-    return max + Math.log(total);
+    return acc;
   }
 
   /** Mixture mean, `[N, D]`. */
@@ -275,28 +271,20 @@ export class HostMixture {
     const x = new Float64Array(d);
     const num = new Float64Array(d);
     const den = new Float64Array(d);
-    const logTerms = new Float64Array(k);
+    const terms = new Float64Array(k);
     for (let i = 0; i < n; i++) {
       let best = Number.NEGATIVE_INFINITY;
       for (let start = 0; start < k; start++) {
         if (this.logWeights[i * k + start] === Number.NEGATIVE_INFINITY) continue;
         for (let e = 0; e < d; e++) x[e] = this.means[(i * k + start) * d + e]!;
         for (let iteration = 0; iteration < 1000; iteration++) {
-          let max = Number.NEGATIVE_INFINITY;
-          for (let j = 0; j < k; j++) {
-            let acc = this.logWeights[i * k + j]!;
-            for (let e = 0; e < d; e++) {
-              const at = (i * k + j) * d + e;
-              const z = (x[e]! - this.means[at]!) / this.scales[at]!;
-              acc -= Math.log(this.scales[at]!) + 0.5 * z * z;
-            }
-            logTerms[j] = acc;
-            if (acc > max) max = acc;
-          }
+          for (let j = 0; j < k; j++) terms[j] = this.componentLogProb(i, j, x);
+          // Responsibilities γ_j(x) = exp(term_j − logsumexp), computed in log space.
+          const norm = logSumExp(terms, 0, k);
           num.fill(0);
           den.fill(0);
           for (let j = 0; j < k; j++) {
-            const g = Math.exp(logTerms[j]! - max);
+            const g = Math.exp(terms[j]! - norm);
             for (let e = 0; e < d; e++) {
               const at = (i * k + j) * d + e;
               const precision = g / this.scales[at]! ** 2;

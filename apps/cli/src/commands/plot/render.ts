@@ -1,4 +1,5 @@
 import type { HostMixture, Matrix, MixtureDensityNetwork } from '@mdn/core';
+import { niceTicks, viridis } from '@mdn/core/host';
 import { encodePng } from './png.js';
 
 /** What {@link renderPlot} draws. */
@@ -17,35 +18,6 @@ const HEIGHT = 560;
 const GRID_X = 220;
 const GRID_Y = 160;
 const MAX_POINTS = 3000;
-
-// Perceptually even colour map (viridis stops), low density → high density.
-const VIRIDIS = [
-  [68, 1, 84],
-  [59, 82, 139],
-  [33, 145, 140],
-  [94, 201, 98],
-  [253, 231, 37],
-] as const;
-
-function colour(t: number): [number, number, number] {
-  const u = Math.min(Math.max(t, 0), 1) * (VIRIDIS.length - 1);
-  const i = Math.min(Math.floor(u), VIRIDIS.length - 2);
-  const f = u - i;
-  const a = VIRIDIS[i]!;
-  const b = VIRIDIS[i + 1]!;
-  return [0, 1, 2].map((c) => Math.round(a[c]! + f * (b[c]! - a[c]!))) as [number, number, number];
-}
-
-/** 1, 2 or 5 × 10^k ticks covering [lo, hi]. */
-function ticks(lo: number, hi: number, count = 6): number[] {
-  const span = hi - lo || 1;
-  const raw = span / count;
-  const power = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw)!;
-  const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
-  return out;
-}
 
 const label = (v: number) => String(Number(v.toPrecision(4)));
 const escapeXml = (s: string) => s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
@@ -100,7 +72,7 @@ export async function renderPlot(input: PlotInput): Promise<string> {
       peak = Math.max(peak, column[j]!);
     }
     for (let j = 0; j < GRID_Y; j++) {
-      const [r, g, b] = colour(peak > 0 ? Math.sqrt(column[j]! / peak) : 0);
+      const [r, g, b] = viridis(peak > 0 ? Math.sqrt(column[j]! / peak) : 0);
       const offset = (j * GRID_X + i) * 3;
       rgb[offset] = r;
       rgb[offset + 1] = g;
@@ -137,13 +109,13 @@ export async function renderPlot(input: PlotInput): Promise<string> {
     '</g>',
     `<rect x="${main.left}" y="${main.top}" width="${main.width}" height="${main.height}" fill="none" stroke="#333"/>`,
   );
-  for (const t of ticks(xMin, xMax)) {
+  for (const t of niceTicks(xMin, xMax, 6)) {
     parts.push(
       `<line x1="${px(t).toFixed(1)}" x2="${px(t).toFixed(1)}" y1="${main.top + main.height}" y2="${main.top + main.height + 5}" stroke="#333"/>`,
       `<text x="${px(t).toFixed(1)}" y="${main.top + main.height + 18}" text-anchor="middle">${label(t)}</text>`,
     );
   }
-  for (const t of ticks(yMin, yMax)) {
+  for (const t of niceTicks(yMin, yMax, 6)) {
     parts.push(
       `<line x1="${main.left - 5}" x2="${main.left}" y1="${py(t).toFixed(1)}" y2="${py(t).toFixed(1)}" stroke="#333"/>`,
       `<text x="${main.left - 8}" y="${(py(t) + 4).toFixed(1)}" text-anchor="end">${label(t)}</text>`,
@@ -189,13 +161,13 @@ function lossPanel(model: MixtureDensityNetwork, box: { left: number; top: numbe
     `<polyline points="${line((h) => h.trainLoss)}" fill="none" stroke="#1f77b4" stroke-width="1.6"/>`,
     `<polyline points="${line((h) => h.validationLoss)}" fill="none" stroke="#d62728" stroke-width="1.6"/>`,
   );
-  for (const t of ticks(lo, hi, 5)) {
+  for (const t of niceTicks(lo, hi, 5)) {
     out.push(
       `<text x="${box.left - 6}" y="${(py(t) + 4).toFixed(1)}" text-anchor="end">${label(t)}</text>`,
       `<line x1="${box.left}" x2="${box.left + box.width}" y1="${py(t).toFixed(1)}" y2="${py(t).toFixed(1)}" stroke="#ddd"/>`,
     );
   }
-  for (const t of ticks(first, last, 5)) {
+  for (const t of niceTicks(first, last, 5)) {
     out.push(`<text x="${px(t).toFixed(1)}" y="${box.top + box.height + 16}" text-anchor="middle">${label(t)}</text>`);
   }
   const training = model.metadata.training ?? {};
