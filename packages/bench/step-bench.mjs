@@ -1,6 +1,7 @@
 // The training-step measurement shared by the Node benchmark (speed.mjs) and the browser page (browser-entry.mjs):
 // the forum's net 1→128→128→15 (ReLU), k = 5, D = 1; median milliseconds per step after warm-up.
-import { MixtureDensityNetwork, TrainingStep } from '@mdn/core';
+import { MixtureDensityNetwork } from '@mdn/core';
+import { TrainingStep } from '@mdn/core/adapter';
 import * as tf from '@tensorflow/tfjs-core';
 
 function forumNet(seed) {

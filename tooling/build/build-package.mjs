@@ -45,6 +45,10 @@ await esbuild.build({
   outbase: 'src',
   bundle: true,
   format: 'esm',
+  // Entry points share modules (and module state, such as the active backend) through common chunks.
+  splitting: true,
+  // Chunks sit beside the root entries: the imports keepEntriesSeparate writes are relative to dist/.
+  chunkNames: '[name]-[hash]',
   platform: pkg.mdnPlatform ?? 'neutral',
   target: 'es2022',
   mainFields: ['module', 'main'],

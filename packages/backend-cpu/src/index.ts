@@ -1,4 +1,4 @@
-import { type BackendAdapter, type BackendInfo, registerHostKernels, unregisterHostKernels } from '@mdn/core';
+import { type BackendAdapter, type BackendInfo, registerHostKernels, unregisterHostKernels } from '@mdn/core/adapter';
 
 interface CpuBackendInternals {
   data: { get(dataId: object): { values: Float32Array } };

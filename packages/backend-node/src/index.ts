@@ -1,6 +1,6 @@
 import { cpuBackend } from '@mdn/backend-cpu';
 import { wasmBackend } from '@mdn/backend-wasm';
-import type { BackendAdapter, BackendInfo } from '@mdn/core';
+import type { BackendAdapter, BackendInfo } from '@mdn/core/adapter';
 
 /** Options for {@link nodeBackend}. */
 export interface NodeBackendOptions {

@@ -1,4 +1,4 @@
-import { type BackendAdapter, type BackendInfo, registerHostKernels, unregisterHostKernels } from '@mdn/core';
+import { type BackendAdapter, type BackendInfo, registerHostKernels, unregisterHostKernels } from '@mdn/core/adapter';
 
 /** Options for {@link wasmBackend}. */
 export interface WasmBackendOptions {

@@ -1,4 +1,4 @@
-import type { BackendAdapter, BackendInfo } from '@mdn/core';
+import type { BackendAdapter, BackendInfo } from '@mdn/core/adapter';
 
 /** Options for {@link webglBackend}. */
 export interface WebglBackendOptions {

@@ -4,21 +4,15 @@
  *
  *   registerConformanceSuite(wasmBackend(), { exclusions: { 'training reaches the target NLL': 'why…' } });
  */
+import { forumToy, GaussianMixture, loadModel, MixtureDensityNetwork, saveModel, train, useBackend } from '@mdn/core';
 import {
   adamStep,
   type BackendAdapter,
   type BackendInfo,
-  forumToy,
-  GaussianMixture,
-  loadModel,
-  MixtureDensityNetwork,
   mixtureNllWithGradients,
-  saveModel,
   TrainingStep,
-  train,
   transpose2d,
-  useBackend,
-} from '@mdn/core';
+} from '@mdn/core/adapter';
 import { referenceLogProb } from '@mdn/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';

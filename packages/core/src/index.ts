@@ -1,16 +1,10 @@
 /**
  * @mdn/core — Mixture Density Networks on TensorFlow.js (tfjs-core only; bring a backend adapter).
- * This file is the whole public surface.
+ * This file is the user API. Two more entry points: `@mdn/core/host` (tfjs-free: host mixtures, scores, tables;
+ * re-exported here) and `@mdn/core/adapter` (for authors of backend adapters: the contract and fused kernels).
  */
 
-export {
-  activeBackend,
-  BACKEND_CONTRACT_VERSION,
-  type BackendAdapter,
-  type BackendInfo,
-  useBackend,
-} from './backend/adapter.js';
-export { type Matrix, type MatrixInput, toMatrix } from './data/matrix.js';
+export { activeBackend, type BackendAdapter, type BackendInfo, useBackend } from './backend/adapter.js';
 export { Standardiser, type StandardiserJSON } from './data/standardiser.js';
 export {
   bishopInverse,
@@ -33,24 +27,14 @@ export {
   formatDiagnosis,
   type Severity,
 } from './diagnose/diagnose.js';
-export { normalCdf, normalPdf, normalQuantile } from './math/normal.js';
+export { TrainingError } from './errors.js';
+export * from './host.js';
 export {
   type CovarianceFamily,
   type DiagonalMixtureParameters,
   GaussianMixture,
   scalesFromRaw,
 } from './mixture/gaussian-mixture.js';
-export { HostMixture, type HostMixtureParameters, type Interval, type SampleOptions } from './mixture/host-mixture.js';
-export {
-  CALIBRATION_LEVELS,
-  calibrationError,
-  crps,
-  type EnergyScoreOptions,
-  energyScore,
-  type IntervalSummary,
-  intervalSummary,
-  pit,
-} from './mixture/scores.js';
 export { type Activation, DEFAULT_MDN_CONFIG, type MdnConfig, type ScaleActivation } from './model/config.js';
 export { type KMeansResult, kMeans } from './model/kmeans.js';
 export {
@@ -64,30 +48,15 @@ export {
   type WeightEntry,
 } from './model/model-file.js';
 export { type CreateOptions, MixtureDensityNetwork, type ModelMetadata, type RawOutputs } from './model/network.js';
-export { createRandom, type Random } from './random/rng.js';
 export {
-  type AdamSettings,
-  adamStep,
-  FUSED_KERNELS,
-  type HostOutput,
-  type HostView,
-  hasFusedKernel,
-  mixtureNllWithGradients,
-  registerHostKernels,
-  transpose2d,
-  unregisterHostKernels,
-} from './train/fused.js';
-export { type StepStats, TrainingStep, type TrainingStepOptions } from './train/step.js';
-export {
-  DEFAULT_NOISE,
-  type EpochEvent,
-  FORUM_TRAIN_OPTIONS,
+  type DataShape,
+  describeTrainPlan,
   type NoiseOptions,
-  type Split,
-  type StopReason,
-  splitValidation,
-  TrainingError,
-  type TrainOptions,
-  type TrainResult,
-  train,
-} from './train/train.js';
+  type PlanOptions,
+  resolveTrainPlan,
+  TRAIN_DEFAULTS,
+  type TrainPlan,
+} from './train/plan.js';
+export { type ColumnNames, type Split, splitValidation } from './train/prepare.js';
+export { type EpochEvent, type RunHooks, type StopReason, TrainingRun, type TrainResult } from './train/run.js';
+export { FORUM_TRAIN_OPTIONS, planTraining, startTraining, type TrainOptions, train } from './train/train.js';

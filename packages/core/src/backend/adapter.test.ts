@@ -62,10 +62,26 @@ describe('backend contract', () => {
     model.dispose();
   });
 
-  it('describes a backend set without an adapter from tfjs itself', () => {
-    expect(tf.getBackend()).toBe('cpu');
-    const info = activeBackend();
-    expect(info.floatPrecision).toBe(32);
-    expect(info.tfjsBackend).toBe('cpu');
+  it('describes a backend set without an adapter from tfjs itself', async () => {
+    // A second tfjs backend, made active with plain tfjs calls: the adapter's report no longer applies.
+    const { MathBackendCPU } = await import('@tensorflow/tfjs-backend-cpu');
+    tf.registerBackend('plain-test', () => new MathBackendCPU());
+    try {
+      await tf.setBackend('plain-test');
+      const info = activeBackend();
+      expect(info).toMatchObject({
+        adapter: 'plain-test',
+        tfjsBackend: 'plain-test',
+        floatPrecision: 32,
+        fusedKernels: [],
+        notes: ['set without an @mdn adapter'],
+      });
+      // Back on the adapter's backend, its own report applies again.
+      await tf.setBackend('cpu');
+      expect(activeBackend().adapter).toBe('test-cpu');
+    } finally {
+      await tf.setBackend('cpu');
+      tf.removeBackend('plain-test');
+    }
   });
 });

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { MdnError } from '../errors.js';
 
 /** Version of the adapter contract below. An adapter states the version it implements. */
 export const BACKEND_CONTRACT_VERSION = 1;
@@ -41,14 +42,16 @@ let active: BackendInfo | null = null;
  */
 export async function useBackend(adapter: BackendAdapter): Promise<BackendInfo> {
   if (adapter.contractVersion !== BACKEND_CONTRACT_VERSION) {
-    throw new Error(
+    throw new MdnError(
+      'backend',
       `backend adapter '${adapter.name}' implements contract version ${adapter.contractVersion}, ` +
         `but this @mdn/core speaks version ${BACKEND_CONTRACT_VERSION}; install matching versions of @mdn/core and the adapter`,
     );
   }
   const info = await adapter.initialize(tf);
   if (tf.getBackend() !== info.tfjsBackend) {
-    throw new Error(
+    throw new MdnError(
+      'backend',
       `backend adapter '${adapter.name}' reported '${info.tfjsBackend}' but tfjs is running '${tf.getBackend()}'`,
     );
   }
@@ -61,7 +64,18 @@ export async function useBackend(adapter: BackendAdapter): Promise<BackendInfo> 
  * description inferred from tfjs (precision from `tf.backend().floatPrecision()`).
  */
 export function activeBackend(): BackendInfo {
-  const name = tf.getBackend();
+  let name: string | undefined;
+  try {
+    name = tf.getBackend();
+  } catch {
+    name = undefined;
+  }
+  if (!name) {
+    throw new MdnError(
+      'backend',
+      'no TensorFlow.js backend is ready: call `await useBackend(wasmBackend())` (from @mdn/backend-wasm; or cpuBackend(), nodeBackend(), webglBackend()) first',
+    );
+  }
   if (active !== null && active.tfjsBackend === name) return active;
   const precision = tf.backend().floatPrecision();
   return {

@@ -30,8 +30,13 @@ describe('diagnose', () => {
     expect(collapsed.status).toBe('problem');
     const finding = collapsed.findings.find((f) => f.code === 'ignores-input');
     expect(finding?.message).toMatch(/barely depends on x/);
-    expect(finding?.advice).toMatch(/Standardise x and y/);
+    expect(finding?.advice).toMatch(/^Standardise x and y/);
     expect(collapsed.metrics.meanR2[0]!).toBeLessThan(0.05);
+    // Trained outside train() (no plan in its metadata): the advice names the forum's broadcasting bug first.
+    delete model.metadata.plan;
+    const ownLoop = (await diagnose(model, test.x, test.y)).findings.find((f) => f.code === 'ignores-input');
+    expect(ownLoop?.advice).toMatch(/^If you trained this model in your own loop, check the loss first/);
+    expect(ownLoop?.advice).toMatch(/\[B, 1\] target .* \[B, B\] matrix/);
     model.dispose();
   });
 

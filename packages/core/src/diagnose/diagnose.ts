@@ -1,6 +1,8 @@
 import { assertFinite, type Matrix, type MatrixInput, toMatrix } from '../data/matrix.js';
+import { columnMoments } from '../math/host-math.js';
 import { calibrationError, pit } from '../mixture/scores.js';
 import type { MixtureDensityNetwork } from '../model/network.js';
+import { TRAIN_DEFAULTS } from '../train/plan.js';
 import { linearHeteroscedastic, unconditionalMixture } from './baselines.js';
 
 /** How serious a finding is. */
@@ -68,10 +70,9 @@ export interface DiagnoseOptions {
 
 function r2(y: Matrix, mean: ArrayLike<number>): number[] {
   const { rows: n, columns: d } = y;
+  const means = columnMoments(y).mean;
   return Array.from({ length: d }, (_, e) => {
-    let s = 0;
-    for (let i = 0; i < n; i++) s += y.data[i * d + e]!;
-    const m = s / n;
+    const m = means[e]!;
     let total = 0;
     let residual = 0;
     for (let i = 0; i < n; i++) {
@@ -150,7 +151,13 @@ export async function diagnose(
         `R² of the predicted mean is ${meanR2.map((v) => v.toFixed(2)).join(', ')} (linear baseline: ${baselineMeanR2.map((v) => v.toFixed(2)).join(', ')}). ` +
         'This is the collapsed solution: the same mixture for every x.',
       advice:
-        'Standardise x and y (the default), lower the learning rate (3e-3 with warm-up is the default), keep the mean-first warm-up on, and check ' +
+        (model.metadata.plan === undefined
+          ? // Not trained by train(): the most common cause of this symptom is in the user's own loss.
+            'If you trained this model in your own loop, check the loss first: the target must have exactly the shape [N, D] of the batch. ' +
+            "PyTorch's MixtureSameFamily.log_prob broadcasts a [B, 1] target against a batch of B mixtures into a [B, B] matrix, " +
+            'which fits every row to the marginal p(y) and gives exactly this symptom (GaussianMixture.logProb refuses such a target). Then: s'
+          : 'S') +
+        `tandardise x and y (the default), lower the learning rate (${TRAIN_DEFAULTS.learningRate} with warm-up is the default), keep the mean-first warm-up on, and check ` +
         'that x actually reaches the model (right columns, no constant input).',
     });
   } else if (nll > linearBaselineNll + significant) {

@@ -207,7 +207,26 @@ describe('GaussianMixture (tensors)', () => {
       GaussianMixture.diagonal({ logits: tf.zeros([2, 3]), means: tf.zeros([2, 2, 1]), scales: tf.ones([2, 2, 1]) }),
     ).toThrow(/means shape \[2,2,1\] does not match logits shape \[2,3\]/);
     const mixture = toMixture({ logits: [[0]], means: [[[0]]], scales: [[[1]]] });
-    expect(() => mixture.logProb(tf.zeros([1, 2]))).toThrow(/targets must be \[1, 1\]/);
+    expect(() => mixture.logProb(tf.zeros([1, 2]))).toThrow(/targets must be exactly \[1, 1\]/);
+  });
+
+  it("refuses the forum's mis-shaped target instead of broadcasting it to [B, B]", () => {
+    // Four rows, one mixture each: a [4] target (or [1, 4]) would be scored against every row's mixture.
+    const mixture = GaussianMixture.diagonal({
+      logits: tf.zeros([4, 2]),
+      means: tf.zeros([4, 2, 1]),
+      scales: tf.ones([4, 2, 1]),
+    });
+    for (const shape of [[4], [1, 4], [4, 1, 1], [2, 1]]) {
+      const y = tf.zeros(shape);
+      expect(() => mixture.logProb(y as tf.Tensor2D)).toThrow(
+        new RegExp(`targets must be exactly \\[4, 1\\] \\(one row per mixture\\), got shape \\[${shape.join(',')}\\]`),
+      );
+      expect(() => mixture.nll(y as tf.Tensor2D)).toThrow(/broadcast against every row/);
+      y.dispose();
+    }
+    expect(tf.tidy(() => mixture.logProb(tf.zeros([4, 1]))).shape).toEqual([4]);
+    mixture.dispose();
   });
 
   it('leaks no tensors', () => {

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { InputError } from '../errors.js';
 import '../backend/register-gradients.js';
 import { LOG_SQRT_2PI } from '../math/normal.js';
 import { HostMixture } from './host-mixture.js';
@@ -212,7 +213,12 @@ export class GaussianMixture {
 
   private checkTargets(y: tf.Tensor2D): void {
     if (y.rank !== 2 || y.shape[0] !== this.batchSize || y.shape[1] !== this.dimensions) {
-      throw new Error(`targets must be [${this.batchSize}, ${this.dimensions}], got shape [${y.shape}]`);
+      // Never broadcast: a [B] or [1, B] target against B mixtures would score every mixture against every
+      // target (a [B, B] matrix), whose mean is minimised by the marginal p(y) in every row.
+      throw new InputError(
+        `targets must be exactly [${this.batchSize}, ${this.dimensions}] (one row per mixture), got shape [${y.shape}]; ` +
+          'reshape them to [N, D]: a target of another shape would be broadcast against every row, which fits the marginal p(y) instead of p(y | x)',
+      );
     }
   }
 }

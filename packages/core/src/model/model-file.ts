@@ -1,4 +1,5 @@
 import { Standardiser } from '../data/standardiser.js';
+import { InputError } from '../errors.js';
 import { type MdnConfig, resolveConfig } from './config.js';
 import { MixtureDensityNetwork, type ModelMetadata } from './network.js';
 
@@ -32,8 +33,11 @@ export interface ModelFile {
 }
 
 /** A model file that cannot be read; `message` says what is wrong and what to do. */
-export class ModelFormatError extends Error {
+export class ModelFormatError extends InputError {
   override name = 'ModelFormatError';
+  constructor(message: string) {
+    super(message, 'model-format');
+  }
 }
 
 function fnv1a(chunks: readonly Uint8Array[]): string {

@@ -2,9 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import '../backend/register-gradients.js';
 import { assertFinite, type Matrix, type MatrixInput, toMatrix } from '../data/matrix.js';
 import { Standardiser } from '../data/standardiser.js';
+import { InputError, MdnError } from '../errors.js';
+import { inverseSoftplus } from '../math/host-math.js';
 import { GaussianMixture, scalesFromRaw } from '../mixture/gaussian-mixture.js';
 import type { HostMixture, SampleOptions } from '../mixture/host-mixture.js';
 import { createRandom } from '../random/rng.js';
+import type { TrainPlan } from '../train/plan.js';
 import { type MdnConfig, resolveConfig } from './config.js';
 import { kMeans } from './kmeans.js';
 
@@ -22,6 +25,8 @@ export interface ModelMetadata {
   targetColumns?: string[];
   /** Per-epoch losses (NLL per row in original units) of the training run that produced the weights. */
   history?: { epoch: number; trainLoss: number; validationLoss: number | null }[];
+  /** Every setting of the training run that produced the weights. */
+  plan?: TrainPlan;
   /** Free-form facts about the training run (backend, seed, stop reason, …). */
   training?: Record<string, string | number | boolean | null>;
 }
@@ -59,6 +64,33 @@ export interface RawOutputs {
 
 let modelCounter = 0;
 
+/** Reads `input` as a matrix of `columns` finite values per row; an InputError names the row and column otherwise. */
+function checkedMatrix(input: MatrixInput, name: string, columns: number, columnNames?: readonly string[]): Matrix {
+  try {
+    const matrix = toMatrix(input, name);
+    if (matrix.rows > 0 && matrix.columns !== columns) {
+      throw new Error(`${name} must have ${columns} column${columns === 1 ? '' : 's'}, got ${matrix.columns}`);
+    }
+    assertFinite(matrix, name, columnNames);
+    return matrix;
+  } catch (error) {
+    throw InputError.isInstance(error) ? error : new InputError((error as Error).message);
+  }
+}
+
+/** Every dense layer of an architecture in save order: [name, fan-in, fan-out]. */
+function layerLayout(config: MdnConfig): [string, number, number][] {
+  const { inputDimension, outputDimension: d, components: k, hidden } = config;
+  const layout: [string, number, number][] = [];
+  let width = inputDimension;
+  hidden.forEach((next, i) => {
+    layout.push([`trunk.${i}`, width, next]);
+    width = next;
+  });
+  layout.push(['head.logits', width, k], ['head.means', width, k * d], ['head.scales', width, k * d]);
+  return layout;
+}
+
 const identity = (columns: number) => new Standardiser(new Float64Array(columns), new Float64Array(columns).fill(1));
 
 function uniformMatrix(
@@ -70,11 +102,6 @@ function uniformMatrix(
   const values = new Float32Array(rows * columns);
   for (let i = 0; i < values.length; i++) values[i] = (2 * random.uniform() - 1) * limit;
   return values;
-}
-
-/** softplus⁻¹(v) = log(expm1(v)), stable for large v. */
-function inverseSoftplus(value: number): number {
-  return value > 20 ? value : Math.log(Math.expm1(value));
 }
 
 /**
@@ -254,11 +281,15 @@ export class MixtureDensityNetwork {
     return GaussianMixture.diagonal({ logits, means, scales });
   }
 
-  /** The predicted mixtures copied to the host in float64 (original units). */
+  /**
+   * The predicted mixtures on the host in float64, original units. The network's output (standardised units) is
+   * copied to the host first and mapped back to original units there in float64, so targets with a large offset
+   * (say 1e8 + small variations) keep their resolution.
+   */
   async predictHost(x: MatrixInput | tf.Tensor2D): Promise<HostMixture> {
-    const mixture = this.predict(x);
+    const mixture = this.predictStandardised(x);
     try {
-      return await mixture.toHost();
+      return this.targetStandardiser.inverseHostMixture(await mixture.toHost());
     } finally {
       mixture.dispose();
     }
@@ -266,12 +297,21 @@ export class MixtureDensityNetwork {
 
   /** Synchronous {@link predictHost} (blocks on GPU backends). */
   predictHostSync(x: MatrixInput | tf.Tensor2D): HostMixture {
-    const mixture = this.predict(x);
+    const mixture = this.predictStandardised(x);
     try {
-      return mixture.toHostSync();
+      return this.targetStandardiser.inverseHostMixture(mixture.toHostSync());
     } finally {
       mixture.dispose();
     }
+  }
+
+  private predictStandardised(x: MatrixInput | tf.Tensor2D): GaussianMixture {
+    this.assertUsable();
+    const [logits, means, scales] = tf.tidy(() => {
+      const mixture = this.mixtureStandardised(this.standardisedInputs(x));
+      return [mixture.logits, mixture.means, mixture.scales] as const;
+    });
+    return GaussianMixture.diagonal({ logits, means, scales });
   }
 
   /**
@@ -279,17 +319,20 @@ export class MixtureDensityNetwork {
    * @param x `[N, inputDimension]` @param y `[N, outputDimension]`
    */
   async logProb(x: MatrixInput, y: MatrixInput): Promise<Float64Array> {
-    const yMatrix = toMatrix(y, 'targets');
+    this.assertUsable();
+    const yMatrix = checkedMatrix(y, 'targets', this.config.outputDimension, this.metadata.targetColumns);
+    const rows = x instanceof tf.Tensor ? x.shape[0] : toMatrix(x, 'inputs').rows;
+    if (rows !== yMatrix.rows) {
+      throw new InputError(`inputs have ${rows} rows but targets have ${yMatrix.rows}; they must match row for row`);
+    }
     const values = tf.tidy(() => {
       const standardisedY = this.targetStandardiser.transform(yMatrix);
-      const yt = tf.tensor2d(standardisedY.data as Float32Array, [standardisedY.rows, standardisedY.columns]);
-      return tf.add(
-        this.mixtureStandardised(this.standardisedInputs(x)).logProb(yt),
-        tf.scalar(this.targetStandardiser.logDetJacobian),
-      );
+      const yt = tf.tensor2d(Float32Array.from(standardisedY.data), [standardisedY.rows, standardisedY.columns]);
+      return this.mixtureStandardised(this.standardisedInputs(x)).logProb(yt);
     });
     try {
-      return Float64Array.from(await values.data());
+      const logDet = this.targetStandardiser.logDetJacobian;
+      return Float64Array.from(await values.data(), (v) => v + logDet);
     } finally {
       values.dispose();
     }
@@ -352,7 +395,10 @@ export class MixtureDensityNetwork {
     this.disposed = true;
   }
 
-  /** Builds a network from saved parts (used by the model file reader). */
+  /**
+   * Builds a network from saved parts (used by the model file reader): the variables are made from `weights`
+   * directly (no random initialisation first), after every shape is checked against the architecture.
+   */
   static fromParts(
     config: MdnConfig,
     inputStandardiser: Standardiser,
@@ -360,29 +406,55 @@ export class MixtureDensityNetwork {
     weights: readonly { shape: readonly number[]; values: Float32Array }[],
     metadata: ModelMetadata,
   ): MixtureDensityNetwork {
-    const model = MixtureDensityNetwork.create(config, { inputStandardiser, targetStandardiser });
-    try {
-      model.setWeights(weights);
-    } catch (error) {
-      model.dispose();
-      throw error;
+    const resolved = resolveConfig(config);
+    if (inputStandardiser.columns !== resolved.inputDimension)
+      throw new InputError('inputStandardiser has the wrong number of columns');
+    if (targetStandardiser.columns !== resolved.outputDimension)
+      throw new InputError('targetStandardiser has the wrong number of columns');
+    const layout = layerLayout(resolved);
+    if (weights.length !== layout.length * 2) {
+      throw new InputError(`expected ${layout.length * 2} weight tensors, got ${weights.length}`);
     }
-    model.metadata = metadata;
-    return model;
+    layout.forEach(([name, fanIn, fanOut], i) => {
+      const expected = [[fanIn, fanOut], [fanOut]];
+      for (const [j, shape] of expected.entries()) {
+        const w = weights[2 * i + j]!;
+        const what = `${name}.${j === 0 ? 'kernel' : 'bias'}`;
+        if (!tf.util.arraysEqual([...w.shape], shape)) {
+          throw new InputError(`weight ${2 * i + j} (${what}) must have shape [${shape}], got [${w.shape}]`);
+        }
+        if (w.values.length !== tf.util.sizeFromShape(shape)) {
+          throw new InputError(`weight ${2 * i + j} (${what}) must hold ${tf.util.sizeFromShape(shape)} values`);
+        }
+      }
+    });
+    const prefix = `mdn${modelCounter++}/`;
+    const layers = layout.map(([name, fanIn, fanOut], i) =>
+      tf.tidy(() => ({
+        kernel: tf.variable(tf.tensor2d(weights[2 * i]!.values, [fanIn, fanOut]), true, `${prefix}${name}.kernel`),
+        bias: tf.variable(tf.tensor1d(weights[2 * i + 1]!.values), true, `${prefix}${name}.bias`),
+      })),
+    ) as Dense[];
+    const trunk = layers.slice(0, resolved.hidden.length);
+    const [logits, means, scales] = layers.slice(resolved.hidden.length) as [Dense, Dense, Dense];
+    return new MixtureDensityNetwork(
+      resolved,
+      trunk,
+      { logits, means, scales },
+      inputStandardiser,
+      targetStandardiser,
+      metadata,
+    );
   }
 
   private standardisedInputs(x: MatrixInput | tf.Tensor2D): tf.Tensor2D {
     if (x instanceof tf.Tensor) {
       if (x.rank !== 2 || x.shape[1] !== this.config.inputDimension) {
-        throw new Error(`inputs must be [N, ${this.config.inputDimension}], got shape [${x.shape}]`);
+        throw new InputError(`inputs must be [N, ${this.config.inputDimension}], got shape [${x.shape}]`);
       }
       return this.inputStandardiser.transformTensor(x);
     }
-    const matrix: Matrix = toMatrix(x, 'inputs');
-    if (matrix.rows > 0 && matrix.columns !== this.config.inputDimension) {
-      throw new Error(`inputs must have ${this.config.inputDimension} columns, got ${matrix.columns}`);
-    }
-    assertFinite(matrix, 'inputs', this.metadata.inputColumns);
+    const matrix: Matrix = checkedMatrix(x, 'inputs', this.config.inputDimension, this.metadata.inputColumns);
     const standardised = this.inputStandardiser.transform(matrix);
     return tf.tensor2d(standardised.data as Float32Array, [matrix.rows, this.config.inputDimension]);
   }
@@ -401,6 +473,6 @@ export class MixtureDensityNetwork {
   }
 
   private assertUsable(): void {
-    if (this.disposed) throw new Error('this model was disposed');
+    if (this.disposed) throw new MdnError('disposed', 'this model was disposed; load or train it again');
   }
 }

@@ -28,6 +28,11 @@ export interface TrainingStepOptions {
    * backend only (its transposed products miss XNNPACK; on cpu and webgl the transpose is an extra copy).
    */
   explicitTranspose?: boolean;
+  /**
+   * Replaces the objective (default: the mixture's mean NLL, with its fused analytic gradient): gets the mixture
+   * over standardised targets and the batch's standardised targets `[B, D]`, returns a scalar to minimise.
+   */
+  loss?: (mixture: GaussianMixture, y: tf.Tensor2D) => tf.Scalar;
 }
 
 /** Totals since the last {@link TrainingStep.readStats} (one host sync). */
@@ -145,10 +150,12 @@ export class TrainingStep {
   private readonly settings: Omit<AdamSettings, 'learningRate'>;
   private readonly plain: boolean;
   private readonly explicitTranspose: boolean;
+  private readonly loss: ((mixture: GaussianMixture, y: tf.Tensor2D) => tf.Scalar) | undefined;
 
   constructor(model: MixtureDensityNetwork, options: TrainingStepOptions = {}) {
     this.model = model;
     this.plain = options.plain ?? false;
+    this.loss = options.loss;
     this.explicitTranspose = options.explicitTranspose ?? tf.getBackend() === 'wasm';
     const clipNorm = options.clipNorm ?? 10;
     if (!(clipNorm > 0)) throw new RangeError(`clipNorm must be > 0 (Infinity for no clipping), got ${clipNorm}`);
@@ -224,6 +231,12 @@ export class TrainingStep {
         const logits = head(0);
         const means = tf.reshape(head(1), [rows, k, d]) as tf.Tensor3D;
         const raw = tf.reshape(head(2), [rows, k, d]) as tf.Tensor3D;
+        if (this.loss) {
+          const mixture = GaussianMixture.diagonal({ logits, means, scales: model.scalesFromRaw(raw) });
+          const value = this.loss(mixture, y);
+          if (value.rank !== 0) throw new RangeError(`the loss must return a scalar, got shape [${value.shape}]`);
+          return value;
+        }
         if (scaleActivation !== 'softplus') {
           return GaussianMixture.diagonal({ logits, means, scales: model.scalesFromRaw(raw) }).nll(y);
         }

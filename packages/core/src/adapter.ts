@@ -1,0 +1,19 @@
+/**
+ * @mdn/core/adapter — for authors of backend adapters: the adapter contract and the fused kernels an adapter may
+ * register beside the plain-op reference path (the conformance suite checks each against it).
+ */
+
+export { BACKEND_CONTRACT_VERSION, type BackendAdapter, type BackendInfo } from './backend/adapter.js';
+export {
+  type AdamSettings,
+  adamStep,
+  FUSED_KERNELS,
+  type HostOutput,
+  type HostView,
+  hasFusedKernel,
+  mixtureNllWithGradients,
+  registerHostKernels,
+  transpose2d,
+  unregisterHostKernels,
+} from './train/fused.js';
+export { type StepStats, TrainingStep, type TrainingStepOptions } from './train/step.js';

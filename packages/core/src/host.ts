@@ -1,0 +1,40 @@
+/**
+ * @mdn/core/host — the tfjs-free part of @mdn/core: evaluate, sample and score Gaussian mixtures in float64 on
+ * the host, read tables, and the errors. Nothing here imports TensorFlow.js, so a page or a server that only
+ * evaluates saved predictions can use it without a backend.
+ */
+
+export { type Matrix, type MatrixInput, toMatrix } from './data/matrix.js';
+export {
+  columnIndices,
+  MAX_MAGNITUDE,
+  numericMatrix,
+  parseTable,
+  type Table,
+  type TableOptions,
+  TableReader,
+  type TableRecord,
+} from './data/table.js';
+export { InputError, MdnError, type MdnErrorCode } from './errors.js';
+export {
+  type ColumnMoments,
+  columnMoments,
+  inverseSoftplus,
+  logNormalPdf,
+  logSumExp,
+  softplus,
+} from './math/host-math.js';
+export { normalCdf, normalPdf, normalQuantile } from './math/normal.js';
+export { HostMixture, type HostMixtureParameters, type Interval, type SampleOptions } from './mixture/host-mixture.js';
+export {
+  CALIBRATION_LEVELS,
+  calibrationError,
+  crps,
+  type EnergyScoreOptions,
+  energyScore,
+  type IntervalSummary,
+  intervalSummary,
+  pit,
+} from './mixture/scores.js';
+export { niceTicks, viridis } from './plot/scales.js';
+export { createRandom, type Random } from './random/rng.js';

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { describeTrainPlan, resolveTrainPlan, TRAIN_DEFAULTS } from './plan.js';
+import { FORUM_TRAIN_OPTIONS, planTraining } from './train.js';
+
+describe('resolveTrainPlan', () => {
+  it('derives the defaults from the data shape', () => {
+    const plan = resolveTrainPlan({}, { rows: 5000, inputs: 1, targets: 1 });
+    expect(plan).toMatchObject({
+      trainRows: 4500,
+      validationRows: 500,
+      validation: 'split',
+      batchSize: 128,
+      stepsPerEpoch: 36,
+      epochs: 333,
+      totalSteps: 333 * 36,
+      learningRate: 3e-3,
+      schedule: 'cosine',
+      finalLearningRateFraction: 0.01,
+      warmupSteps: 36,
+      meanWarmupEpochs: 3,
+      noise: { x: 0.02, y: 0.02, anneal: true },
+      patience: 30,
+      clipNorm: 10,
+      seed: 0,
+    });
+    expect(plan.model).toMatchObject({ inputDimension: 1, outputDimension: 1, components: 5, hidden: [64, 64] });
+    // Small data: the whole set is one batch, nothing is held out below 50 rows, the epoch budget is capped.
+    const small = resolveTrainPlan({}, { rows: 40, inputs: 3, targets: 2 });
+    expect(small).toMatchObject({ trainRows: 40, validationRows: 0, validation: 'none', batchSize: 40 });
+    expect(small.epochs).toBe(TRAIN_DEFAULTS.maxEpochs);
+  });
+
+  it('is JSON-safe and pure: "off" is null, the same inputs give the same plan', () => {
+    const plan = resolveTrainPlan(FORUM_TRAIN_OPTIONS, { rows: 1000, inputs: 1, targets: 1 });
+    expect(plan.patience).toBeNull();
+    expect(plan.clipNorm).toBeNull();
+    expect(plan.noise).toBeNull();
+    expect(JSON.parse(JSON.stringify(plan))).toEqual(plan);
+    expect(resolveTrainPlan(FORUM_TRAIN_OPTIONS, { rows: 1000, inputs: 1, targets: 1 })).toEqual(plan);
+    expect(describeTrainPlan(plan)).toContain('patience off');
+  });
+
+  it('refuses unknown options with the nearest name, and values out of range naming the option', () => {
+    const shape = { rows: 100, inputs: 1, targets: 1 };
+    expect(() => resolveTrainPlan({ epoch: 3 } as never, shape)).toThrow(
+      "unknown train option 'epoch'; did you mean 'epochs'?",
+    );
+    expect(() => resolveTrainPlan({ model: { hiden: [3] } } as never, shape)).toThrow(/did you mean 'hidden'/);
+    expect(() => resolveTrainPlan({ batchSize: 0 }, shape)).toThrow('batchSize must be a whole number ≥ 1, got 0');
+    expect(() => resolveTrainPlan({ clipNorm: 0 }, shape)).toThrow(/clipNorm must be > 0/);
+    expect(() => resolveTrainPlan({ seed: 2 ** 32 + 1 }, shape)).toThrow(/seed must be a whole number in/);
+    expect(() => resolveTrainPlan({ validationSplit: 0.99 }, shape)).toThrow(/leaves 1 training rows/);
+    expect(() => resolveTrainPlan({ model: { components: 0 } }, shape)).toThrow(
+      /components must be a positive integer/,
+    );
+    expect(() => planTraining([[1], [2]], [[1], [2]], { sampleWeights: [1, 2] } as never)).toThrow(
+      /unknown train option 'sampleWeights'/,
+    );
+  });
+
+  it('planTraining counts an explicit validation set as given', () => {
+    const x = Array.from({ length: 60 }, (_, i) => [i]);
+    const plan = planTraining(x, x, { validation: { x: [[1], [2], [3]], y: [[1], [2], [3]] } });
+    expect(plan).toMatchObject({ trainRows: 60, validationRows: 3, validation: 'given', validationFraction: 0 });
+  });
+});

@@ -1,0 +1,363 @@
+/**
+ * The training plan: every setting of a training run, resolved from the caller's options and the shape of the
+ * data. This file is the only place a training default is written; `train`, the `mdn` command and the web demo
+ * all run the plan this function returns, and the model file stores it.
+ */
+import { InputError } from '../errors.js';
+import { type MdnConfig, resolveConfig } from '../model/config.js';
+
+/** Noise regularisation (Rothfuss et al. 2019): Gaussian noise added to standardised x and y each step. */
+export interface NoiseOptions {
+  /** Standard deviation of the noise on standardised inputs. */
+  x: number;
+  /** Standard deviation of the noise on standardised targets. */
+  y: number;
+  /** Decay the noise linearly to 0 over training (keeps the early regularisation, removes the final bias). */
+  anneal: boolean;
+}
+
+/**
+ * What a caller may set; every field is optional and resolved by {@link resolveTrainPlan}. (`train` accepts
+ * these plus the run's callbacks and data: see `TrainOptions`.)
+ */
+export interface PlanOptions {
+  /** Architecture (components, hidden, activation, scaleActivation, scaleFloor). */
+  model?: Partial<Omit<MdnConfig, 'inputDimension' | 'outputDimension'>>;
+  /** Standardise inputs and targets with training statistics. Default true. Turning it off is rarely wise. */
+  standardize?: boolean;
+  /** Initialisation: 'spread' (default, breaks symmetry) or 'naive' (PyTorch's default; for demonstrations). */
+  initialization?: 'spread' | 'naive';
+  /** Maximum number of epochs. Default: enough for about 12 000 steps, between 30 and 400. */
+  epochs?: number;
+  /** Rows per step. Default 128 (or the whole training set if smaller). */
+  batchSize?: number;
+  /** Peak Adam learning rate. Default 3e-3. */
+  learningRate?: number;
+  /** Learning-rate schedule after the warm-up: cosine decay to 1 % of the peak, or constant. Default 'cosine'. */
+  schedule?: 'cosine' | 'constant';
+  /** Linear learning-rate warm-up, in epochs. Default 1. */
+  warmupEpochs?: number;
+  /** Fraction of rows held out for validation and early stopping. Default 0.1 (0 when fewer than 50 rows). */
+  validationSplit?: number;
+  /**
+   * Stop after this many epochs without a validation improvement (checked once the cosine schedule is half
+   * done); the best weights are restored. With the cosine schedule the best epoch is sought in its low-rate
+   * second half only (peak-rate weights are noisy). Default 30; Infinity turns early stopping off.
+   */
+  patience?: number;
+  /** Clip the global gradient norm to this value (Infinity: off). Default 10. */
+  clipNorm?: number;
+  /** Epochs of mean-first warm-up: σ fixed at its initial value and weights uniform, only the means train. Default 3; 0 turns it off. */
+  meanWarmupEpochs?: number;
+  /** Noise regularisation; false turns it off. Default { x: 0.02, y: 0.02, anneal: true }. */
+  noise?: NoiseOptions | false;
+  /** Seed for initialisation, shuffling, splits and noise (an integer in [0, 2³²)). Default 0. */
+  seed?: number;
+  /**
+   * Skip any step whose loss or gradient is NaN/Inf so the weights are never corrupted. Default true.
+   * False applies such steps as they are (what plain training loops do; only for demonstrations).
+   */
+  guardNonFinite?: boolean;
+  /** Restore the weights of the best epoch at the end. Default true. */
+  restoreBest?: boolean;
+  /** Consecutive non-finite steps tolerated before the learning rate is halved from the best weights; default 25. */
+  maxBadSteps?: number;
+  /**
+   * Train on a backend with 16-bit floats (some WebGL devices). Default false: such a backend cannot hold
+   * the NLL's terms accurately (σ near its floor, large z²), so training refuses to start.
+   */
+  allowLowPrecision?: boolean;
+}
+
+/** The shape of the data a plan is made for. */
+export interface DataShape {
+  /** Rows given for training (before any validation split). */
+  rows: number;
+  /** Input columns (P). */
+  inputs: number;
+  /** Target columns (D). */
+  targets: number;
+  /** Rows of an explicit validation set, when the caller gives one (then nothing is split off). */
+  validationRows?: number;
+}
+
+/**
+ * Every setting of one training run, resolved. JSON-safe (stored in the model file): "off" is `null`, never
+ * Infinity.
+ */
+export interface TrainPlan {
+  /** Version of this structure. */
+  version: 1;
+  /** The network, every field resolved. */
+  model: MdnConfig;
+  initialization: 'spread' | 'naive';
+  standardize: boolean;
+  /** Rows given, and how they are used. */
+  rows: number;
+  trainRows: number;
+  validationRows: number;
+  /** 'split': `validationFraction` of the rows held out at random; 'given': the caller's own set; 'none'. */
+  validation: 'split' | 'given' | 'none';
+  validationFraction: number;
+  seed: number;
+  batchSize: number;
+  stepsPerEpoch: number;
+  epochs: number;
+  totalSteps: number;
+  learningRate: number;
+  schedule: 'cosine' | 'constant';
+  /** Fraction of the peak rate at the end of the schedule (0.01 for cosine, 1 for constant). */
+  finalLearningRateFraction: number;
+  warmupSteps: number;
+  meanWarmupEpochs: number;
+  noise: NoiseOptions | null;
+  /** Epochs without improvement before stopping; null: never stop early. */
+  patience: number | null;
+  restoreBest: boolean;
+  /** Global gradient-norm clip; null: no clipping. */
+  clipNorm: number | null;
+  guardNonFinite: boolean;
+  maxBadSteps: number;
+  allowLowPrecision: boolean;
+}
+
+/** The defaults that do not depend on the data, for help texts (the `mdn train` flags show these). */
+export const TRAIN_DEFAULTS = {
+  batchSize: 128,
+  learningRate: 3e-3,
+  schedule: 'cosine',
+  finalLearningRateFraction: 0.01,
+  warmupEpochs: 1,
+  /** Validation fraction, and the row count below which nothing is held out. */
+  validationSplit: 0.1,
+  validationMinimumRows: 50,
+  patience: 30,
+  clipNorm: 10,
+  meanWarmupEpochs: 3,
+  noise: { x: 0.02, y: 0.02, anneal: true },
+  /** The epoch budget aims at this many steps, within [minEpochs, maxEpochs]. */
+  targetSteps: 12_000,
+  minEpochs: 30,
+  maxEpochs: 400,
+  maxBadSteps: 25,
+  seed: 0,
+} as const satisfies Record<string, unknown>;
+
+/** The option names {@link resolveTrainPlan} knows (an unknown one is refused, with the nearest known name). */
+export const PLAN_OPTION_NAMES: readonly (keyof PlanOptions)[] = [
+  'model',
+  'standardize',
+  'initialization',
+  'epochs',
+  'batchSize',
+  'learningRate',
+  'schedule',
+  'warmupEpochs',
+  'validationSplit',
+  'patience',
+  'clipNorm',
+  'meanWarmupEpochs',
+  'noise',
+  'seed',
+  'guardNonFinite',
+  'restoreBest',
+  'maxBadSteps',
+  'allowLowPrecision',
+];
+
+const MODEL_OPTION_NAMES = ['components', 'hidden', 'activation', 'scaleActivation', 'scaleFloor'];
+
+/** Edit distance, for "did you mean" suggestions. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length]!;
+}
+
+/**
+ * Refuses option names outside `known` (a typo would otherwise be silently ignored), suggesting the nearest.
+ * @param where how to name the options in the message, e.g. "train option"
+ */
+export function checkOptionNames(options: object, known: readonly string[], where: string): void {
+  for (const name of Object.keys(options)) {
+    if (known.includes(name)) continue;
+    const nearest = [...known].sort((a, b) => distance(name, a) - distance(name, b))[0];
+    const hint =
+      nearest !== undefined && distance(name, nearest) <= Math.max(2, name.length / 3)
+        ? `did you mean '${nearest}'?`
+        : `the known ones are ${known.join(', ')}`;
+    throw new InputError(`unknown ${where} '${name}'; ${hint}`, 'invalid-option');
+  }
+}
+
+const option = (name: string, message: string) => new InputError(`${name} ${message}`, 'invalid-option');
+
+function positiveInteger(value: number | undefined, name: string): void {
+  if (value === undefined) return;
+  if (!Number.isSafeInteger(value) || value < 1) throw option(name, `must be a whole number ≥ 1, got ${value}`);
+}
+
+function nonNegativeNumber(value: number | undefined, name: string, allowInfinity = false): void {
+  if (value === undefined) return;
+  if (!(value >= 0) || (!allowInfinity && !Number.isFinite(value))) {
+    throw option(name, `must be a number ≥ 0${allowInfinity ? ' (or Infinity)' : ''}, got ${value}`);
+  }
+}
+
+function oneOf<T extends string>(value: T | undefined, allowed: readonly T[], name: string): void {
+  if (value !== undefined && !allowed.includes(value)) {
+    throw option(name, `must be one of ${allowed.map((a) => `'${a}'`).join(', ')}; got '${value}'`);
+  }
+}
+
+function flag(value: boolean | undefined, name: string): void {
+  if (value !== undefined && typeof value !== 'boolean') throw option(name, `must be true or false, got ${value}`);
+}
+
+/** Checks every option's type and range; throws an InputError naming the option and what it accepts. */
+function checkOptions(options: PlanOptions): void {
+  checkOptionNames(options, PLAN_OPTION_NAMES, 'train option');
+  if (options.model !== undefined) {
+    if (typeof options.model !== 'object' || options.model === null)
+      throw option('model', 'must be an object of architecture settings');
+    checkOptionNames(options.model, MODEL_OPTION_NAMES, 'model option');
+  }
+  positiveInteger(options.epochs, 'epochs');
+  positiveInteger(options.batchSize, 'batchSize');
+  positiveInteger(options.maxBadSteps, 'maxBadSteps');
+  if (options.learningRate !== undefined && !(options.learningRate > 0 && Number.isFinite(options.learningRate))) {
+    throw option('learningRate', `must be a finite number > 0, got ${options.learningRate}`);
+  }
+  oneOf(options.schedule, ['cosine', 'constant'], 'schedule');
+  oneOf(options.initialization, ['spread', 'naive'], 'initialization');
+  nonNegativeNumber(options.warmupEpochs, 'warmupEpochs');
+  nonNegativeNumber(options.meanWarmupEpochs, 'meanWarmupEpochs');
+  if (options.meanWarmupEpochs !== undefined && !Number.isInteger(options.meanWarmupEpochs)) {
+    throw option('meanWarmupEpochs', `must be a whole number of epochs, got ${options.meanWarmupEpochs}`);
+  }
+  if (options.validationSplit !== undefined && !(options.validationSplit >= 0 && options.validationSplit < 1)) {
+    throw option('validationSplit', `must be in [0, 1), got ${options.validationSplit}`);
+  }
+  if (options.patience !== undefined && !(options.patience >= 1)) {
+    throw option('patience', `must be ≥ 1 epoch (Infinity: never stop early), got ${options.patience}`);
+  }
+  if (options.clipNorm !== undefined && !(options.clipNorm > 0)) {
+    throw option('clipNorm', `must be > 0 (Infinity: no clipping), got ${options.clipNorm}`);
+  }
+  if (options.seed !== undefined && !(Number.isInteger(options.seed) && options.seed >= 0 && options.seed < 2 ** 32)) {
+    throw option('seed', `must be a whole number in [0, 4294967295], got ${options.seed}`);
+  }
+  if (options.noise !== undefined && options.noise !== false) {
+    const noise = options.noise;
+    if (typeof noise !== 'object' || noise === null) throw option('noise', 'must be { x, y, anneal } or false');
+    checkOptionNames(noise, ['x', 'y', 'anneal'], 'noise option');
+    nonNegativeNumber(noise.x, 'noise.x');
+    nonNegativeNumber(noise.y, 'noise.y');
+    flag(noise.anneal, 'noise.anneal');
+  }
+  flag(options.standardize, 'standardize');
+  flag(options.guardNonFinite, 'guardNonFinite');
+  flag(options.restoreBest, 'restoreBest');
+  flag(options.allowLowPrecision, 'allowLowPrecision');
+}
+
+/**
+ * Resolves every training setting from `options` and the data's shape: a pure function (no tensors, no
+ * randomness), so the same options and shape always give the same plan. Throws an {@link InputError} for an
+ * unknown option or a value out of range.
+ */
+export function resolveTrainPlan(options: PlanOptions, shape: DataShape): TrainPlan {
+  checkOptions(options);
+  const { rows, inputs, targets } = shape;
+  if (!Number.isInteger(rows) || rows < 2) {
+    throw new InputError(`training needs at least 2 rows, got ${rows}`);
+  }
+  const model = (() => {
+    try {
+      return resolveConfig({ inputDimension: inputs, outputDimension: targets, ...options.model });
+    } catch (error) {
+      throw new InputError(`model: ${(error as Error).message}`, 'invalid-option');
+    }
+  })();
+  const defaults = TRAIN_DEFAULTS;
+  const given = shape.validationRows !== undefined;
+  const validationFraction = given
+    ? 0
+    : (options.validationSplit ?? (rows < defaults.validationMinimumRows ? 0 : defaults.validationSplit));
+  const held = given ? 0 : Math.round(validationFraction * rows);
+  if (rows - held < 2) {
+    throw option(
+      'validationSplit',
+      `${validationFraction} leaves ${rows - held} training rows of ${rows}; at least 2 are needed`,
+    );
+  }
+  const trainRows = rows - held;
+  const batchSize = Math.min(options.batchSize ?? defaults.batchSize, trainRows);
+  const stepsPerEpoch = Math.ceil(trainRows / batchSize);
+  const epochs =
+    options.epochs ??
+    Math.min(defaults.maxEpochs, Math.max(defaults.minEpochs, Math.round(defaults.targetSteps / stepsPerEpoch)));
+  const schedule = options.schedule ?? defaults.schedule;
+  const noise =
+    options.noise === undefined ? { ...defaults.noise } : options.noise === false ? null : { ...options.noise };
+  const finite = (value: number) => (Number.isFinite(value) ? value : null);
+  return {
+    version: 1,
+    model,
+    initialization: options.initialization ?? 'spread',
+    standardize: options.standardize ?? true,
+    rows,
+    trainRows,
+    validationRows: given ? shape.validationRows! : held,
+    validation: given ? 'given' : held > 0 ? 'split' : 'none',
+    validationFraction: held > 0 ? validationFraction : 0,
+    seed: options.seed ?? defaults.seed,
+    batchSize,
+    stepsPerEpoch,
+    epochs,
+    totalSteps: epochs * stepsPerEpoch,
+    learningRate: options.learningRate ?? defaults.learningRate,
+    schedule,
+    finalLearningRateFraction: schedule === 'cosine' ? defaults.finalLearningRateFraction : 1,
+    warmupSteps: Math.round((options.warmupEpochs ?? defaults.warmupEpochs) * stepsPerEpoch),
+    meanWarmupEpochs: options.meanWarmupEpochs ?? defaults.meanWarmupEpochs,
+    noise,
+    patience: finite(options.patience ?? defaults.patience),
+    restoreBest: options.restoreBest ?? true,
+    clipNorm: finite(options.clipNorm ?? defaults.clipNorm),
+    guardNonFinite: options.guardNonFinite ?? true,
+    maxBadSteps: options.maxBadSteps ?? defaults.maxBadSteps,
+    allowLowPrecision: options.allowLowPrecision ?? false,
+  };
+}
+
+/** The plan in a few lines for people (printed by `mdn train` and `mdn info`). */
+export function describeTrainPlan(plan: TrainPlan): string {
+  const m = plan.model;
+  const off = (value: number | null, unit = '') => (value === null ? 'off' : `${value}${unit}`);
+  const validation =
+    plan.validation === 'split'
+      ? `${plan.validationRows} rows held out (${plan.validationFraction})`
+      : plan.validation === 'given'
+        ? `${plan.validationRows} rows given`
+        : 'none';
+  const noise = plan.noise
+    ? `x ${plan.noise.x}, y ${plan.noise.y}${plan.noise.anneal ? ', annealed to 0' : ''}`
+    : 'off';
+  return [
+    `network     k = ${m.components}, hidden ${m.hidden.join(',')}, ${m.activation}, σ = ${m.scaleActivation}${m.scaleActivation === 'softplus' ? ` + ${m.scaleFloor}` : ''}; init ${plan.initialization}; standardize ${plan.standardize ? 'on' : 'off'}`,
+    `data        ${plan.trainRows} training rows; validation ${validation}; seed ${plan.seed}`,
+    `steps       ${plan.epochs} epochs × ${plan.stepsPerEpoch} steps of ${plan.batchSize} rows = ${plan.totalSteps}`,
+    `rate        Adam ${plan.learningRate}, ${plan.schedule}${plan.schedule === 'cosine' ? ` to ${plan.finalLearningRateFraction}×` : ''}, warm-up ${plan.warmupSteps} steps; clip norm ${off(plan.clipNorm)}`,
+    `regularise  mean-first warm-up ${plan.meanWarmupEpochs} epochs; noise ${noise}`,
+    `stopping    patience ${off(plan.patience, ' epochs')}; restore best ${plan.restoreBest ? 'on' : 'off'}; non-finite guard ${plan.guardNonFinite ? `on (recover after ${plan.maxBadSteps} in a row)` : 'off'}`,
+  ].join('\n');
+}

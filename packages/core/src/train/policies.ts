@@ -1,0 +1,105 @@
+/**
+ * The policies of a training run, each a small object with no tensors: the learning-rate schedule, the noise
+ * schedule, recovery from non-finite steps, and early stopping with the choice of the best epoch. The run
+ * (run.ts) asks them; they read only the plan and what the run tells them, so each is testable alone.
+ */
+import { TrainingError } from '../errors.js';
+import type { NoiseOptions, TrainPlan } from './plan.js';
+import { learningRateAt } from './schedule.js';
+
+/** The learning rate of each step: linear warm-up, then cosine decay (or constant), times a recovery scale. */
+export class LearningRatePolicy {
+  /** Lowered by the non-finite recovery (halved each time). */
+  scale = 1;
+  constructor(private readonly plan: TrainPlan) {}
+
+  rateAt(step: number): number {
+    const { totalSteps, learningRate, warmupSteps, finalLearningRateFraction } = this.plan;
+    return learningRateAt(step, totalSteps, learningRate, warmupSteps, finalLearningRateFraction) * this.scale;
+  }
+}
+
+/** The noise standard deviations of each step (standardised units), annealed linearly to 0 if the plan says so. */
+export class NoisePolicy {
+  constructor(private readonly plan: TrainPlan) {}
+
+  /** Null when no noise is added at this step. */
+  at(step: number): NoiseOptions | null {
+    const noise = this.plan.noise;
+    if (noise === null) return null;
+    const level = noise.anneal ? Math.max(0, 1 - step / this.plan.totalSteps) : 1;
+    if (level <= 0 || (noise.x <= 0 && noise.y <= 0)) return null;
+    return { x: noise.x * level, y: noise.y * level, anneal: noise.anneal };
+  }
+}
+
+/**
+ * Recovery from a run of non-finite steps (the step's guard skips each one on the device): after
+ * `maxBadSteps` in a row, go back to the best weights and halve the learning rate; after six halvings, give up
+ * with a {@link TrainingError} that says what to try.
+ */
+export class RecoveryPolicy {
+  private halvings = 0;
+  constructor(
+    private readonly plan: TrainPlan,
+    private readonly rate: LearningRatePolicy,
+  ) {}
+
+  /** 'recover' when the caller must restore the best weights and clear the guard's counter. */
+  observe(consecutiveBad: number): 'ok' | 'recover' {
+    if (consecutiveBad < this.plan.maxBadSteps) return 'ok';
+    if (this.halvings >= 6) {
+      throw new TrainingError(
+        `training diverged: ${consecutiveBad} consecutive steps gave a non-finite loss or gradient even after lowering the learning rate 64×; ` +
+          'check the data for extreme values, keep standardize on, or use scaleActivation "softplus"',
+      );
+    }
+    this.halvings += 1;
+    this.rate.scale /= 2;
+    return 'recover';
+  }
+}
+
+/** What {@link EarlyStoppingPolicy.observe} decides after an epoch. */
+export interface EpochDecision {
+  /** This epoch's weights are the new best: snapshot them. */
+  best: boolean;
+  /** Stop training now. */
+  stop: boolean;
+}
+
+/**
+ * Early stopping and the choice of the best epoch, on the monitored loss (validation NLL, else training NLL).
+ * With the cosine schedule the search for the best epoch starts afresh when the schedule is half done: a lucky
+ * score at the peak rate (noise on a small validation set) is neither restored nor allowed to start the
+ * patience clock before the low-rate phase has converged. Stopping needs `patience` epochs without an
+ * improvement of more than 1e-4 nats, counted from the best epoch (or the end of the mean-first warm-up).
+ */
+export class EarlyStoppingPolicy {
+  /** The best epoch so far (1-based; 0 before any finite loss) and its loss. */
+  bestEpoch = 0;
+  bestLoss = Number.POSITIVE_INFINITY;
+  private inLowRatePhase = false;
+  constructor(private readonly plan: TrainPlan) {}
+
+  /** @param step optimisation steps done when the epoch ended */
+  observe(epoch: number, loss: number, step: number): EpochDecision {
+    const { finalLearningRateFraction, totalSteps, meanWarmupEpochs, patience } = this.plan;
+    const constant = finalLearningRateFraction === 1;
+    const halfDone = constant || step >= totalSteps / 2;
+    const finite = Number.isFinite(loss);
+    const lowRatePhaseStarts = halfDone && !this.inLowRatePhase && finite;
+    if (lowRatePhaseStarts) this.inLowRatePhase = true;
+    const best = finite && (loss < this.bestLoss - 1e-4 || (lowRatePhaseStarts && !constant));
+    if (best) {
+      this.bestEpoch = epoch;
+      this.bestLoss = loss;
+    }
+    const stop =
+      patience !== null &&
+      halfDone &&
+      epoch > meanWarmupEpochs &&
+      epoch - Math.max(this.bestEpoch, meanWarmupEpochs) >= patience;
+    return { best, stop };
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * Data preparation for a training run: the checks at the boundary (once), the validation split, the
+ * standardisers fitted on the training rows, and the standardised rows uploaded to the backend.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '../backend/register-gradients.js';
+import { assertFinite, type Matrix, type MatrixInput, toMatrix } from '../data/matrix.js';
+import { Standardiser } from '../data/standardiser.js';
+import { InputError } from '../errors.js';
+import { createRandom, type Random } from '../random/rng.js';
+import type { TrainPlan } from './plan.js';
+
+/** Training rows and held-out validation rows (`null` when none are held out), original units. */
+export interface Split {
+  train: { x: Matrix; y: Matrix };
+  validation: { x: Matrix; y: Matrix } | null;
+}
+
+/** Column names, used in messages and stored with the model. */
+export interface ColumnNames {
+  x?: string[];
+  y?: string[];
+}
+
+/** The checked inputs of a run: matrices in original units and the optional explicit validation set. */
+export interface CheckedData {
+  x: Matrix;
+  y: Matrix;
+  validation?: { x: Matrix; y: Matrix };
+}
+
+/** What a run trains on: the split, the standardisers, and the standardised rows on the device. */
+export interface PreparedData {
+  split: Split;
+  inputStandardiser: Standardiser;
+  targetStandardiser: Standardiser;
+  /** Standardised float32 rows: x `[N, P]`, y `[N, D]`, and the validation rows when there are any. */
+  tensors: { x: tf.Tensor2D; y: tf.Tensor2D; validationX?: tf.Tensor2D; validationY?: tf.Tensor2D };
+  /** Frees the tensors. */
+  dispose(): void;
+}
+
+function takeRows(matrix: Matrix, rows: ArrayLike<number>): Matrix {
+  const c = matrix.columns;
+  const data = new Float64Array(rows.length * c);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    for (let j = 0; j < c; j++) data[i * c + j] = matrix.data[r * c + j]!;
+  }
+  return { data, rows: rows.length, columns: c };
+}
+
+/** Holds out `held` random rows (a seeded shuffle) for validation. */
+function splitRows(x: Matrix, y: Matrix, held: number, random: Random): Split {
+  if (held === 0) return { train: { x, y }, validation: null };
+  const order = Array.from({ length: x.rows }, (_, i) => i);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(random.uniform() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  const validationRows = order.slice(0, held);
+  const trainRows = order.slice(held);
+  return {
+    train: { x: takeRows(x, trainRows), y: takeRows(y, trainRows) },
+    validation: { x: takeRows(x, validationRows), y: takeRows(y, validationRows) },
+  };
+}
+
+/**
+ * Reads and checks the caller's data once: equal row counts, at least 2 rows, finite values (the error names
+ * the row and column), and an explicit validation set of the same widths.
+ */
+export function checkTrainingData(
+  xInput: MatrixInput,
+  yInput: MatrixInput,
+  validation?: { x: MatrixInput; y: MatrixInput },
+  columns: ColumnNames = {},
+): CheckedData {
+  const read = (input: MatrixInput, name: string) => {
+    try {
+      return toMatrix(input, name);
+    } catch (error) {
+      throw new InputError((error as Error).message);
+    }
+  };
+  const finite = (matrix: Matrix, name: string, names?: string[]) => {
+    try {
+      assertFinite(matrix, name, names);
+    } catch (error) {
+      throw new InputError((error as Error).message);
+    }
+  };
+  const x = read(xInput, 'inputs');
+  const y = read(yInput, 'targets');
+  if (x.rows !== y.rows) {
+    throw new InputError(`inputs have ${x.rows} rows but targets have ${y.rows}; they must match row for row`);
+  }
+  if (x.rows < 2) throw new InputError(`training needs at least 2 rows, got ${x.rows}`);
+  finite(x, 'inputs', columns.x);
+  finite(y, 'targets', columns.y);
+  for (const [name, list, width] of [
+    ['x', columns.x, x.columns],
+    ['y', columns.y, y.columns],
+  ] as const) {
+    if (list !== undefined && list.length !== width) {
+      throw new InputError(`columns.${name} names ${list.length} columns but the data has ${width}`);
+    }
+  }
+  if (validation === undefined) return { x, y };
+  const vx = read(validation.x, 'validation inputs');
+  const vy = read(validation.y, 'validation targets');
+  if (vx.rows !== vy.rows || vx.rows === 0) {
+    throw new InputError(
+      `validation inputs have ${vx.rows} rows and targets ${vy.rows}; they must match row for row and not be empty`,
+    );
+  }
+  if (vx.columns !== x.columns || vy.columns !== y.columns) {
+    throw new InputError(
+      `the validation set has ${vx.columns} input and ${vy.columns} target columns; the training data has ${x.columns} and ${y.columns}`,
+    );
+  }
+  finite(vx, 'validation inputs', columns.x);
+  finite(vy, 'validation targets', columns.y);
+  return { x, y, validation: { x: vx, y: vy } };
+}
+
+/**
+ * Holds out a seeded random `fraction` of the rows (rounded; none when that rounds to 0) for validation, exactly
+ * as a training run with `validationSplit: fraction` and `seed` does.
+ */
+export function splitValidation(x: MatrixInput, y: MatrixInput, fraction: number, seed = 0): Split {
+  const data = checkTrainingData(x, y);
+  if (!(fraction >= 0 && fraction < 1)) {
+    throw new InputError(`the validation fraction must be in [0, 1), got ${fraction}`, 'invalid-option');
+  }
+  return splitRows(data.x, data.y, Math.round(fraction * data.x.rows), createRandom(seed));
+}
+
+/**
+ * Splits, standardises and uploads checked data as `plan` says. The standardisers are fitted on the training
+ * rows only; a constant target column is refused (there is no distribution to learn).
+ */
+export function prepareTrainingData(data: CheckedData, plan: TrainPlan, columns: ColumnNames = {}): PreparedData {
+  const split: Split = data.validation
+    ? { train: { x: data.x, y: data.y }, validation: data.validation }
+    : splitRows(data.x, data.y, plan.validationRows, createRandom(plan.seed));
+  const { x: p, y: d } = { x: data.x.columns, y: data.y.columns };
+  const identity = (n: number) => new Standardiser(new Float64Array(n), new Float64Array(n).fill(1));
+  const inputStandardiser = plan.standardize
+    ? Standardiser.fit(split.train.x, { name: 'inputs', ...(columns.x ? { columnNames: columns.x } : {}) })
+    : identity(p);
+  const targetStandardiser = plan.standardize
+    ? Standardiser.fit(split.train.y, { name: 'targets', ...(columns.y ? { columnNames: columns.y } : {}) })
+    : identity(d);
+  const constant = plan.standardize ? targetStandardiser.constantColumns[0] : undefined;
+  if (constant !== undefined) {
+    const name = columns.y?.[constant] !== undefined ? `'${columns.y[constant]}'` : `column ${constant}`;
+    throw new InputError(
+      `target ${name} is ${targetStandardiser.mean[constant]} in every training row: there is no distribution to learn; pick another target`,
+    );
+  }
+  const upload = (matrix: Matrix, standardiser: Standardiser) => {
+    const standardised = standardiser.transform(matrix);
+    return tf.tensor2d(Float32Array.from(standardised.data), [matrix.rows, matrix.columns]);
+  };
+  const tensors: PreparedData['tensors'] = {
+    x: upload(split.train.x, inputStandardiser),
+    y: upload(split.train.y, targetStandardiser),
+  };
+  if (split.validation) {
+    tensors.validationX = upload(split.validation.x, inputStandardiser);
+    tensors.validationY = upload(split.validation.y, targetStandardiser);
+  }
+  return {
+    split,
+    inputStandardiser,
+    targetStandardiser,
+    tensors,
+    dispose: () => tf.dispose(Object.values(tensors)),
+  };
+}

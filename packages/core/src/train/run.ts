@@ -1,0 +1,400 @@
+/**
+ * A training run, step by step: `step()`, `epoch()`, `run()`, `abort()`, `finish()`. It executes a
+ * {@link TrainPlan} on {@link PreparedData} with the policies of policies.ts; `train()` is `run()` then `finish()`,
+ * and the web demo drives the same object a time slice at a time. This is the only training loop.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { TrainingError } from '../errors.js';
+import type { GaussianMixture } from '../mixture/gaussian-mixture.js';
+import type { MixtureDensityNetwork } from '../model/network.js';
+import { createRandom, type Random } from '../random/rng.js';
+import type { TrainPlan } from './plan.js';
+import { EarlyStoppingPolicy, LearningRatePolicy, NoisePolicy, RecoveryPolicy } from './policies.js';
+import type { PreparedData, Split } from './prepare.js';
+import { type StepStats, TrainingStep } from './step.js';
+
+/** Steps between reads of the device-side loss and guard counters (each read is one host sync). */
+const SYNC_EVERY = 16;
+/** Rows per evaluation chunk. */
+const EVALUATION_CHUNK = 4096;
+
+/** Everything a run reports after each epoch. */
+export interface EpochEvent {
+  epoch: number;
+  /** The epoch budget of this run (early stopping may end it sooner). */
+  totalEpochs: number;
+  /** Mean training loss per row over the epoch, in nats, original units (with noise, if any). */
+  trainLoss: number;
+  /** Validation NLL per row, original units; null without a validation set. */
+  validationLoss: number | null;
+  /** Best validation (or training) loss so far. */
+  bestLoss: number;
+  learningRate: number;
+  /** Optimisation steps per second during this epoch. */
+  stepsPerSecond: number;
+  /** Seconds since training started. */
+  elapsedSeconds: number;
+  /** Steps skipped this epoch because the loss or a gradient was NaN/Inf. */
+  skippedSteps: number;
+  /** True while the mean-first warm-up is active. */
+  meanWarmup: boolean;
+}
+
+/** Why training stopped. */
+export type StopReason = 'max-epochs' | 'early-stopping' | 'aborted';
+
+/** What a finished run hands over. */
+export interface TrainResult {
+  model: MixtureDensityNetwork;
+  /** Every setting the run used. */
+  plan: TrainPlan;
+  /** The rows it trained and validated on (original units). */
+  split: Split;
+  history: EpochEvent[];
+  stopReason: StopReason;
+  /** Epoch whose weights the model holds (1-based). */
+  bestEpoch: number;
+  /** Best validation (or training) loss, nats per row in original units. */
+  bestLoss: number;
+  /** NLL per row of the returned weights, without noise, original units; validation null without a validation set. */
+  finalLoss: { train: number; validation: number | null };
+  epochs: number;
+  steps: number;
+  seconds: number;
+  /** Steps skipped because of NaN/Inf (the weights were left untouched). */
+  skippedSteps: number;
+}
+
+/** Options of a run beyond its plan. */
+export interface RunHooks {
+  /** Stops training cleanly at the next step; the best weights so far are kept. */
+  signal?: AbortSignal;
+  /** Called after every epoch by {@link TrainingRun.epoch} and {@link TrainingRun.run}; may return a promise (awaited). */
+  onEpoch?: (event: EpochEvent) => void | Promise<void>;
+  /**
+   * Replaces the training objective (default: the mixture's mean NLL). Gets the mixture over standardised
+   * targets for the batch and the batch's standardised targets `[B, D]`; returns a scalar to minimise. For
+   * experiments and demonstrations; it runs on the plain-op path.
+   */
+  loss?: (mixture: GaussianMixture, y: tf.Tensor2D) => tf.Scalar;
+}
+
+/** Lets timers, messages and signal handlers (Ctrl-C, an AbortController) run; setImmediate where there is one. */
+export const yieldToEventLoop = () =>
+  new Promise<void>((resolve) => {
+    const immediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
+    if (immediate) immediate(resolve);
+    else setTimeout(resolve, 0);
+  });
+
+/**
+ * Executes a plan. Create it with `startTraining` (train.ts) or directly from a model and prepared data; call
+ * `step()` as often as you like (each returns the epoch's event when an epoch ends), or `await run()`; then
+ * `finish()` restores the best weights and hands over the model. `dispose()` frees what the run still holds.
+ */
+export class TrainingRun {
+  readonly plan: TrainPlan;
+  readonly model: MixtureDensityNetwork;
+  readonly data: PreparedData;
+  readonly history: EpochEvent[] = [];
+  /** Optimisation steps taken. */
+  steps = 0;
+  stopReason: StopReason | null = null;
+
+  private readonly hooks: RunHooks;
+  private readonly random: Random;
+  private readonly trainer: TrainingStep;
+  private readonly rate: LearningRatePolicy;
+  private readonly noise: NoisePolicy;
+  private readonly recovery: RecoveryPolicy;
+  private readonly stopping: EarlyStoppingPolicy;
+  private readonly order: Int32Array;
+  private bestWeights: tf.Tensor[];
+  private readonly started = performance.now();
+  private epochNumber = 0;
+  private position = 0;
+  private epochStarted = 0;
+  private epochSteps = 0;
+  private lossSum = 0;
+  private lossRows = 0;
+  private skipped = 0;
+  private skippedTotal = 0;
+  private lastRate = 0;
+  private aborted = false;
+  private state: 'training' | 'stopped' | 'finished' | 'disposed' = 'training';
+
+  constructor(plan: TrainPlan, model: MixtureDensityNetwork, data: PreparedData, hooks: RunHooks = {}) {
+    this.plan = plan;
+    this.model = model;
+    this.data = data;
+    this.hooks = hooks;
+    // Shuffling and noise draw from their own stream, so the split (drawn from the seed itself) stays put.
+    this.random = createRandom((plan.seed ^ 0x5bd1e995) >>> 0);
+    this.trainer = new TrainingStep(model, {
+      clipNorm: plan.clipNorm ?? Number.POSITIVE_INFINITY,
+      guardNonFinite: plan.guardNonFinite,
+      ...(hooks.loss ? { loss: hooks.loss } : {}),
+    });
+    this.rate = new LearningRatePolicy(plan);
+    this.noise = new NoisePolicy(plan);
+    this.recovery = new RecoveryPolicy(plan, this.rate);
+    this.stopping = new EarlyStoppingPolicy(plan);
+    this.order = Int32Array.from({ length: plan.trainRows }, (_, i) => i);
+    this.bestWeights = model.snapshot();
+  }
+
+  /** True once the run has stopped (budget spent, early stopping, or abort). */
+  get done(): boolean {
+    return this.state !== 'training';
+  }
+
+  /** The epoch in progress (1-based), or the last one once done. */
+  get currentEpoch(): number {
+    return this.epochNumber;
+  }
+
+  /** Asks the run to stop at its next step; the epoch in progress is reported, the best weights kept. */
+  abort(): void {
+    this.aborted = true;
+  }
+
+  /**
+   * One optimisation step (and, when it ends an epoch, the epoch's evaluation). Returns the epoch's event when
+   * this step ended one, else null. Does nothing once the run is done.
+   */
+  step(): EpochEvent | null {
+    if (this.state !== 'training') return null;
+    if (this.aborted || this.hooks.signal?.aborted) {
+      this.stopReason = 'aborted';
+      return this.endEpoch();
+    }
+    const { plan } = this;
+    if (this.position === 0) this.beginEpoch();
+    const size = Math.min(plan.batchSize, plan.trainRows - this.position);
+    const learningRate = this.rate.rateAt(this.steps);
+    const noise = this.noise.at(this.steps);
+    const noiseSeed = this.random.uint32();
+    const indices = this.order.slice(this.position, this.position + size);
+    const tensors = this.data.tensors;
+    const batch = tf.tidy(() => {
+      const index = tf.tensor1d(indices, 'int32');
+      let xb = tf.gather(tensors.x, index) as tf.Tensor2D;
+      let yb = tf.gather(tensors.y, index) as tf.Tensor2D;
+      if (noise !== null) {
+        if (noise.x > 0) xb = tf.add(xb, tf.randomNormal(xb.shape, 0, noise.x, 'float32', noiseSeed));
+        if (noise.y > 0) yb = tf.add(yb, tf.randomNormal(yb.shape, 0, noise.y, 'float32', noiseSeed + 1));
+      }
+      return { xb, yb };
+    });
+    this.trainer.run(batch.xb, batch.yb, learningRate, this.epochNumber <= plan.meanWarmupEpochs);
+    tf.dispose([batch.xb, batch.yb]);
+    this.lastRate = learningRate;
+    this.steps += 1;
+    this.epochSteps += 1;
+    this.position += size;
+    // The step leaves its loss and the guard's counters on the device; read them every few steps (one sync).
+    if (this.steps % SYNC_EVERY === 0) this.absorb(this.trainer.readStats());
+    if (this.position < plan.trainRows) return null;
+    return this.endEpoch();
+  }
+
+  /**
+   * Steps to the end of the current epoch, letting the event loop run every few steps (so an abort or Ctrl-C
+   * gets through), then awaits `onEpoch`. Returns the epoch's event, or null when the run was already done.
+   */
+  async epoch(): Promise<EpochEvent | null> {
+    let event: EpochEvent | null = null;
+    while (event === null && !this.done) {
+      event = this.step();
+      if (event === null && this.steps % SYNC_EVERY === 0) await yieldToEventLoop();
+    }
+    if (event !== null) await this.hooks.onEpoch?.(event);
+    return event;
+  }
+
+  /** Runs epochs until the plan's budget, early stopping or an abort ends training; then {@link finish}. */
+  async run(): Promise<TrainResult> {
+    while (!this.done) {
+      await this.epoch();
+      await yieldToEventLoop();
+    }
+    return this.finish();
+  }
+
+  /**
+   * Ends the run (if it is still going, as an abort): restores the best weights (when the plan says so), records
+   * the plan, history and final losses in the model's metadata, frees the training state, and hands over the
+   * model: the caller owns it from here.
+   */
+  finish(): TrainResult {
+    if (this.state === 'finished' || this.state === 'disposed') throw new Error('this training run has ended');
+    if (this.state === 'training') {
+      this.stopReason = 'aborted';
+      this.endEpoch();
+    }
+    const { plan, model } = this;
+    if (plan.restoreBest) {
+      if (this.stopping.bestEpoch === 0) {
+        this.dispose();
+        throw new TrainingError(
+          this.stopReason === 'aborted' && this.history.length === 0
+            ? 'training was stopped before its first epoch ended: there are no trained weights to keep'
+            : 'training produced no finite loss: every step was non-finite; check the data for extreme values',
+        );
+      }
+      model.restore(this.bestWeights);
+    }
+    const finalLoss = {
+      train: this.evaluate(this.data.tensors.x, this.data.tensors.y),
+      validation: this.data.tensors.validationX
+        ? this.evaluate(this.data.tensors.validationX, this.data.tensors.validationY!)
+        : null,
+    };
+    const seconds = (performance.now() - this.started) / 1000;
+    const bestEpoch = plan.restoreBest ? this.stopping.bestEpoch : this.history.length;
+    model.metadata = {
+      ...model.metadata,
+      plan,
+      history: this.history.map((e) => ({ epoch: e.epoch, trainLoss: e.trainLoss, validationLoss: e.validationLoss })),
+      training: {
+        seed: plan.seed,
+        backend: tf.getBackend(),
+        epochs: this.history.length,
+        bestEpoch,
+        bestLoss: this.stopping.bestLoss,
+        stopReason: this.stopReason!,
+        rows: plan.rows,
+        finalTrainLoss: finalLoss.train,
+        finalValidationLoss: finalLoss.validation,
+        seconds: Math.round(seconds * 1000) / 1000,
+      },
+    };
+    const result: TrainResult = {
+      model,
+      plan,
+      split: this.data.split,
+      history: this.history,
+      stopReason: this.stopReason!,
+      bestEpoch,
+      bestLoss: this.stopping.bestLoss,
+      finalLoss,
+      epochs: this.history.length,
+      steps: this.steps,
+      seconds,
+      skippedSteps: this.skippedTotal,
+    };
+    this.releaseTrainingState();
+    this.state = 'finished';
+    return result;
+  }
+
+  /** Frees everything the run holds, the model too unless {@link finish} handed it over. Safe to call twice. */
+  dispose(): void {
+    if (this.state === 'disposed') return;
+    if (this.state !== 'finished') {
+      this.releaseTrainingState();
+      this.model.dispose();
+    }
+    this.state = 'disposed';
+  }
+
+  /** NLL per row in original units of standardised rows on the device, without noise (chunked). */
+  private evaluate(x: tf.Tensor2D, y: tf.Tensor2D): number {
+    const rows = x.shape[0];
+    let total = 0;
+    for (let start = 0; start < rows; start += EVALUATION_CHUNK) {
+      const size = Math.min(EVALUATION_CHUNK, rows - start);
+      const value = tf.tidy(() => {
+        const xs = tf.slice(x, [start, 0], [size, x.shape[1]]);
+        const ys = tf.slice(y, [start, 0], [size, y.shape[1]]);
+        return tf.sum(this.model.mixtureStandardised(xs).logProb(ys));
+      });
+      total += value.dataSync()[0]!;
+      value.dispose();
+    }
+    return -(total / rows) - this.data.targetStandardiser.logDetJacobian;
+  }
+
+  private beginEpoch(): void {
+    this.epochNumber += 1;
+    const order = this.order;
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(this.random.uniform() * (i + 1));
+      const swap = order[i]!;
+      order[i] = order[j]!;
+      order[j] = swap;
+    }
+    this.epochStarted = performance.now();
+    this.epochSteps = 0;
+    this.lossSum = 0;
+    this.lossRows = 0;
+    this.skipped = 0;
+  }
+
+  /** Takes in the device-side sums and counters; recovers from a run of non-finite steps. */
+  private absorb(stats: StepStats): void {
+    this.lossSum += stats.lossSum;
+    this.lossRows += stats.rows;
+    this.skipped += stats.skipped;
+    if (this.recovery.observe(stats.consecutiveBad) === 'recover') {
+      this.model.restore(this.bestWeights);
+      this.trainer.resetBadSteps();
+    }
+  }
+
+  /** Closes the epoch in progress: evaluation, best weights, early stopping, the event. */
+  private endEpoch(): EpochEvent | null {
+    const { plan } = this;
+    if (this.epochSteps === 0) {
+      // Aborted between epochs (or before the first): nothing to report.
+      this.state = 'stopped';
+      return null;
+    }
+    this.absorb(this.trainer.readStats());
+    this.skippedTotal += this.skipped;
+    const epoch = this.epochNumber;
+    const stepsThisEpoch = this.epochSteps;
+    this.position = 0;
+    this.epochSteps = 0;
+    const logDet = this.data.targetStandardiser.logDetJacobian;
+    const trainLoss = this.lossRows > 0 ? this.lossSum / this.lossRows - logDet : Number.NaN;
+    const { validationX, validationY } = this.data.tensors;
+    const validationLoss = validationX ? this.evaluate(validationX, validationY!) : null;
+    const decision = this.stopping.observe(epoch, validationLoss ?? trainLoss, this.steps);
+    if (decision.best) {
+      tf.dispose(this.bestWeights);
+      this.bestWeights = this.model.snapshot();
+    }
+    const now = performance.now();
+    const seconds = (now - this.epochStarted) / 1000;
+    const event: EpochEvent = {
+      epoch,
+      totalEpochs: plan.epochs,
+      trainLoss,
+      validationLoss: validationLoss === null ? null : Number.isFinite(validationLoss) ? validationLoss : Number.NaN,
+      bestLoss: this.stopping.bestLoss,
+      learningRate: this.lastRate,
+      stepsPerSecond: stepsThisEpoch / Math.max(seconds, 1e-9),
+      elapsedSeconds: (now - this.started) / 1000,
+      skippedSteps: this.skipped,
+      meanWarmup: epoch <= plan.meanWarmupEpochs,
+    };
+    this.history.push(event);
+    if (this.stopReason === 'aborted') this.state = 'stopped';
+    else if (decision.stop) {
+      this.stopReason = 'early-stopping';
+      this.state = 'stopped';
+    } else if (epoch >= plan.epochs) {
+      this.stopReason = 'max-epochs';
+      this.state = 'stopped';
+    }
+    return event;
+  }
+
+  private releaseTrainingState(): void {
+    tf.dispose(this.bestWeights);
+    this.bestWeights = [];
+    this.trainer.dispose();
+    this.data.dispose();
+  }
+}
