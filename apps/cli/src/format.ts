@@ -1,9 +1,14 @@
-/** Compact decimal text for CSV cells: 7 significant digits, no trailing zeros, plain integers as is. */
-export function cell(value: number): string {
+/**
+ * Compact decimal text for CSV cells: 7 significant digits relative to `unit` (the column's spread, for example
+ * its standardiser scale), no trailing zeros. A value far from 0 compared with its unit keeps more digits, so
+ * 100000005.390586 on a column that varies by about 6 is not written as 100000000.
+ */
+export function cell(value: number, unit = Math.abs(value)): string {
   if (Number.isNaN(value)) return 'NaN';
   if (!Number.isFinite(value)) return value > 0 ? 'Inf' : '-Inf';
   if (value === 0) return '0';
-  return String(Number(value.toPrecision(7)));
+  const extra = unit > 0 && Number.isFinite(unit) ? Math.ceil(Math.log10(Math.abs(value) / unit)) : 0;
+  return String(Number(value.toPrecision(Math.min(17, Math.max(7, 7 + extra)))));
 }
 
 /** Quotes a CSV field when it needs it. */

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `mdn` command. Errors the user can act on print one line and exit 2 (bad usage/input) or 1 (failed
 // run); a stack trace is printed only for internal errors, or for any error with MDN_DEBUG=1.
+import { InputError, MdnError } from '@mdn/core/host';
 import { CommanderError } from 'commander';
 import { CliError, EXIT } from './errors.js';
 import { removePendingTemporaries } from './io/files.js';
@@ -21,6 +22,18 @@ async function main(): Promise<number> {
     if (error instanceof CliError) {
       process.stderr.write(`mdn: error: ${error.message}\n`);
       return error.exitCode;
+    }
+    if (InputError.isInstance(error)) {
+      // Bad data, an option or a model file, found by @mdn/core: the message names the place and what to do.
+      process.stderr.write(`mdn: error: ${error.message}\n`);
+      return EXIT.badInput;
+    }
+    if (MdnError.isInstance(error)) {
+      // A run that could not go on (training diverged, no backend): said plainly, exit 1, not reported as a bug.
+      process.stderr.write(
+        `mdn: error: ${error.code === 'training-failed' ? 'training failed: ' : ''}${error.message}\n`,
+      );
+      return EXIT.failed;
     }
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(

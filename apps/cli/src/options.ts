@@ -58,3 +58,37 @@ export function nameList(value: string): string[] {
   if (names.some((n) => n === '')) throw new InvalidArgumentError(`a column name in '${value}' is empty.`);
   return names;
 }
+
+/** A number > 0, or `off` (Infinity: the setting is switched off). */
+export function positiveNumberOrOff(value: string): number {
+  if (value.trim().toLowerCase() === 'off') return Number.POSITIVE_INFINITY;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {
+    throw new InvalidArgumentError(`expected a number > 0 or 'off', got '${value}'.`);
+  }
+  return n;
+}
+
+/** A number ≥ 0, or `off` (0). */
+export function nonNegativeNumberOrOff(value: string): number {
+  return value.trim().toLowerCase() === 'off' ? 0 : nonNegativeNumber(value);
+}
+
+/** A fraction in [0, 1). */
+export function fraction(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !(n >= 0 && n < 1)) {
+    throw new InvalidArgumentError(`expected a fraction in [0, 1), got '${value}'.`);
+  }
+  return n;
+}
+
+/** One of `allowed`. */
+export function choice<T extends string>(allowed: readonly T[]): (value: string) => T {
+  return (value) => {
+    if (!(allowed as readonly string[]).includes(value)) {
+      throw new InvalidArgumentError(`expected one of ${allowed.join(', ')}, got '${value}'.`);
+    }
+    return value as T;
+  };
+}

@@ -38,7 +38,7 @@ describe('bad data files are refused with file, line and column named, and no mo
     ['empty.csv', '', ['empty.csv: the file is empty']],
     ['header.csv', 'x,y\n', ['header.csv: has 0 data rows; training needs at least 2']],
     ['one.csv', 'x,y\n1,2\n', ['one.csv: has 1 data row; training needs at least 2']],
-    ['constant.csv', 'x,y\n1,5\n2,5\n3,5\n', ["constant.csv: target column 'y' is 5 in every row"]],
+    ['constant.csv', 'x,y\n1,5\n2,5\n3,5\n', ["constant.csv: target 'y' is 5 in every training row"]],
     ['dup.csv', 'x,y,x\n1,2,3\n2,3,4\n', ["dup.csv: the header names 'x' twice (columns 1 and 3)"]],
     ['ragged.csv', 'x,y\n1,2\n2,3,4\n', ['ragged.csv: line 3 has 3 fields but the header has 2']],
     ['noname.csv', 'x,,y\n1,2,3\n', ['noname.csv: line 1, column 2 has an empty name']],

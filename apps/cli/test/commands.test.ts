@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { DEFAULT_MDN_CONFIG, TRAIN_DEFAULTS } from '@mdn/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BIN, mdn, temporaryDirectory, toyCsv, write } from './run-cli.js';
 
@@ -22,6 +23,9 @@ describe('mdn train', () => {
     expect(trainRun.stderr).toMatch(/^epoch {3}1\/40 {2}train NLL/m);
     expect(trainRun.code).toBe(0);
     expect(trainRun.stdout).toContain('Training on train.csv: 600 rows; inputs x; target y.');
+    // The plan, every setting, before training; the core resolved it (60 validation rows of 600).
+    expect(trainRun.stdout).toMatch(/data {8}540 training rows; validation 60 rows held out \(0\.1\); seed 3/);
+    expect(trainRun.stdout).toMatch(/rate {8}Adam 0\.003, cosine to 0\.01×/);
     expect(trainRun.stdout).toMatch(
       /Final NLL per row \(nats, original units\): train \d\.\d{4}, validation \d\.\d{4}/,
     );
@@ -224,9 +228,12 @@ describe('mdn info', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('mdn-model format version 1');
     expect(run.stdout).toMatch(/input {2}x +mean +\d+\.\d{4} +scale/);
-    expect(run.stdout).toMatch(/Training: backend \w+, seed 3, 540 rows, \d+ epochs/);
+    expect(run.stdout).toMatch(/Training: backend \w+, seed 3, 600 rows, \d+ epochs/);
+    expect(run.stdout).toContain('Training plan (every setting of the run):');
+    expect(run.stdout).toMatch(/ {2}steps {7}40 epochs × 5 steps of 128 rows = 200/);
     const json = JSON.parse(mdn(['info', model, '--json'], { cwd: dir }).stdout);
     expect(json.config.components).toBe(5);
+    expect(json.plan).toMatchObject({ trainRows: 540, validationRows: 60, epochs: 40, seed: 3, batchSize: 128 });
     expect(json.targets[0].name).toBe('y');
   });
 
@@ -251,6 +258,43 @@ describe('help and usage', () => {
       expect(run.stdout).toContain(`$ mdn ${name}`);
     },
   );
+
+  it("mdn train --help lists the plan's options with the core's defaults, and the flags reach the plan", () => {
+    const help = mdn(['train', '--help']).stdout.replace(/\s+/g, ' ');
+    for (const [flag, value] of [
+      ['--activation', DEFAULT_MDN_CONFIG.activation],
+      ['--hidden', DEFAULT_MDN_CONFIG.hidden.join(',')],
+      ['--patience', TRAIN_DEFAULTS.patience],
+      ['--validation-split', TRAIN_DEFAULTS.validationSplit],
+      ['--noise', TRAIN_DEFAULTS.noise.x],
+      ['--clip-norm', TRAIN_DEFAULTS.clipNorm],
+      ['--schedule', TRAIN_DEFAULTS.schedule],
+      ['--learning-rate', TRAIN_DEFAULTS.learningRate],
+      ['--mean-warmup-epochs', TRAIN_DEFAULTS.meanWarmupEpochs],
+    ] as const) {
+      expect(help).toMatch(new RegExp(`${flag} <[a-z]+> [^$]*?\\(default ${String(value).replace('.', '\\.')}[;,) ]`));
+    }
+    const flags = [
+      ...['--activation', 'relu', '--schedule', 'constant', '--patience', 'off', '--noise', 'off'],
+      ...['--clip-norm', '5', '--validation-split', '0.2', '--mean-warmup-epochs', '0', '--epochs', '2'],
+    ];
+    const run = mdn(['train', 'train.csv', '--y', 'y', '--out', 'flags.mdn.json', '--quiet', ...flags], { cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    const plan = JSON.parse(readFileSync(path.join(dir, 'flags.mdn.json'), 'utf8')).metadata.plan;
+    expect(plan).toMatchObject({
+      schedule: 'constant',
+      patience: null,
+      noise: null,
+      clipNorm: 5,
+      validationRows: 120,
+      meanWarmupEpochs: 0,
+      epochs: 2,
+    });
+    expect(plan.model.activation).toBe('relu');
+    const bad = mdn(['train', 'train.csv', '--y', 'y', '--out', 'x.mdn.json', '--schedule', 'linear'], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("expected one of cosine, constant, got 'linear'");
+  });
 
   it('lists the commands and exit codes; unknown commands and options are usage errors (exit 2)', () => {
     const help = mdn(['--help']);

@@ -1,6 +1,15 @@
 // The page: controls, one panel per training run (ours, and the forum's settings side by side), diagnostics.
 // Training runs in worker.ts; this thread only draws.
-import { bishopInverse, forumToy, twoBranch } from '@mdn/core';
+import {
+  bishopInverse,
+  DEFAULT_MDN_CONFIG,
+  forumToy,
+  type PlanOptions,
+  TRAIN_DEFAULTS,
+  type TrainPlan,
+  twoBranch,
+} from '@mdn/core';
+import { numericMatrix, parseTable } from '@mdn/core/host';
 import { drawDensity, drawLoss, drawWeights, toData, type View } from './draw.js';
 import type { BackendName, DataSet, FromWorker, RunFrame, Settings, ToWorker } from './protocol.js';
 
@@ -11,6 +20,8 @@ const send = (message: ToWorker) => worker.postMessage(message);
 let data: DataSet = fromSynthetic('forum-toy');
 let csv: { name: string; header: string[]; columns: number[][] } | null = null;
 let lastFrames: RunFrame[] = [];
+/** The plan of each run, as the worker resolved it (the core's plan for these options and data). */
+let plans: (TrainPlan | null)[] = [];
 let running = false;
 const views = new Map<string, View>();
 const waiting: { resolve: (message: FromWorker) => void; type: FromWorker['type'] }[] = [];
@@ -28,24 +39,42 @@ function fromSynthetic(name: string): DataSet {
   };
 }
 
+/** The library's defaults, shown as the controls' placeholders: an empty control leaves the choice to the plan. */
+function showDefaults() {
+  const placeholder = (id: string, value: string) => {
+    ($(id) as HTMLInputElement).placeholder = `default ${value}`;
+  };
+  placeholder('components', String(DEFAULT_MDN_CONFIG.components));
+  placeholder('hidden', DEFAULT_MDN_CONFIG.hidden.join(','));
+  placeholder('learning-rate', String(TRAIN_DEFAULTS.learningRate));
+  placeholder('batch-size', String(TRAIN_DEFAULTS.batchSize));
+}
+
+/** Training options from the controls: only what differs from the library's defaults. */
 function settings(): Settings {
-  const number = (id: string) => Number(($(id) as HTMLInputElement).value);
+  const value = (id: string) => ($(id) as HTMLInputElement).value.trim();
   const checked = (id: string) => ($(id) as HTMLInputElement).checked;
-  const hidden = ($('hidden') as HTMLInputElement).value
+  const whole = (id: string) => (value(id) === '' ? undefined : Math.max(1, Math.round(Number(value(id)))));
+  const hidden = value('hidden')
     .split(',')
     .map((s) => Number(s.trim()))
     .filter((n) => Number.isInteger(n) && n > 0);
-  return {
-    components: Math.max(1, Math.round(number('components'))),
-    hidden: hidden.length > 0 ? hidden : [64, 64],
-    learningRate: number('learning-rate') > 0 ? number('learning-rate') : 3e-3,
-    batchSize: Math.max(1, Math.round(number('batch-size'))),
-    standardize: checked('standardize'),
-    spreadInit: checked('spread-init'),
-    noise: checked('noise'),
-    meanWarmup: checked('mean-warmup'),
-    softplusScales: checked('softplus'),
-  };
+  const rate = Number(value('learning-rate'));
+  const model: NonNullable<PlanOptions['model']> = {};
+  const components = whole('components');
+  if (components !== undefined) model.components = components;
+  if (hidden.length > 0) model.hidden = hidden;
+  if (!checked('softplus')) model.scaleActivation = 'elu-plus-one';
+  const options: PlanOptions = {};
+  if (Object.keys(model).length > 0) options.model = model;
+  if (value('learning-rate') !== '' && rate > 0) options.learningRate = rate;
+  const batchSize = whole('batch-size');
+  if (batchSize !== undefined) options.batchSize = batchSize;
+  if (!checked('standardize')) options.standardize = false;
+  if (!checked('spread-init')) options.initialization = 'naive';
+  if (!checked('noise')) options.noise = false;
+  if (!checked('mean-warmup')) options.meanWarmupEpochs = 0;
+  return { options };
 }
 
 const MIN_POINTS = 10;
@@ -64,7 +93,9 @@ function configure() {
     backend: ($('backend') as HTMLSelectElement).value as BackendName,
     data,
     settings: settings(),
-    forum: ($('forum') as HTMLInputElement).checked,
+    forum: ($('forum') as HTMLInputElement).checked
+      ? { standardize: ($('forum-standardize') as HTMLInputElement).checked }
+      : null,
     seed: 1,
   });
 }
@@ -104,6 +135,7 @@ function addPoint(label: string, canvas: HTMLCanvasElement, event: MouseEvent) {
     ((event.clientY - box.top) / box.height) * canvas.height,
   );
   data = { ...data, x: [...data.x, x], y: [...data.y, y] };
+  showDefaults();
   configure();
 }
 
@@ -118,6 +150,8 @@ function drawEmpty() {
     stepsPerSecond: 0,
     losses: [],
     nonFinite: false,
+    done: false,
+    stopReason: null,
     grid: {
       xs,
       components: 1,
@@ -144,7 +178,8 @@ function render(frames: RunFrame[]) {
     const loss = frame.losses.at(-1)?.[1];
     element.querySelector('.meta')!.textContent =
       `${frame.steps} steps · ${frame.stepsPerSecond.toFixed(0)} steps/s · training NLL ${loss === undefined ? '—' : loss.toFixed(4)}` +
-      (frame.nonFinite ? ' · NaN/Inf: training broke' : '');
+      (frame.nonFinite ? ' · NaN/Inf: training broke' : '') +
+      (frame.done && frame.stopReason ? ` · done (${frame.stopReason})` : '');
   }
 }
 
@@ -154,6 +189,7 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
   if (index !== -1) waiting.splice(index, 1)[0]!.resolve(message);
   switch (message.type) {
     case 'ready': {
+      plans = message.plans;
       const b = message.backend;
       status(
         `backend ${b.tfjsBackend}: float${b.floatPrecision}` +
@@ -211,25 +247,15 @@ function request<T extends FromWorker['type']>(message: ToWorker, type: T): Prom
   });
 }
 
+/** Reads a CSV/TSV file with the `mdn` command's parser (@mdn/core); every cell must be a number, none empty. */
 function parseCsv(name: string, text: string) {
-  const lines = text
-    .replace(/^\uFEFF/, '')
-    .split(/\r?\n/)
-    .filter((l) => l.trim() !== '');
-  const delimiter = (lines[0] ?? '').includes('\t') ? '\t' : ',';
-  const header = (lines[0] ?? '').split(delimiter).map((h) => h.trim().replace(/^"|"$/g, ''));
-  const columns = header.map(() => [] as number[]);
-  for (const [r, line] of lines.slice(1).entries()) {
-    const cells = line.split(delimiter);
-    for (const [c] of header.entries()) {
-      const value = Number(cells[c]);
-      if (!Number.isFinite(value))
-        throw new Error(`${name}: line ${r + 2}, column '${header[c]}' is '${cells[c] ?? ''}', not a number`);
-      columns[c]!.push(value);
-    }
-  }
-  if (columns[0]!.length < 10) throw new Error(`${name}: ${columns[0]!.length} rows; the demo needs at least 10`);
-  return { name, header, columns };
+  const table = parseTable(text, { source: name });
+  const matrix = numericMatrix(table, table.header, 'CSV');
+  const columns = table.header.map((_, c) =>
+    Array.from({ length: matrix.rows }, (_, r) => matrix.data[r * matrix.columns + c]!),
+  );
+  if (matrix.rows < 10) throw new Error(`${name}: ${matrix.rows} rows; the demo needs at least 10`);
+  return { name, header: table.header, columns };
 }
 
 function useCsvColumns() {
@@ -237,6 +263,7 @@ function useCsvColumns() {
   const xi = Number(($('csv-x') as HTMLSelectElement).value);
   const yi = Number(($('csv-y') as HTMLSelectElement).value);
   data = { name: csv.name, x: csv.columns[xi]!, y: csv.columns[yi]!, xLabel: csv.header[xi]!, yLabel: csv.header[yi]! };
+  showDefaults();
   configure();
 }
 
@@ -258,6 +285,7 @@ $('csv-x').addEventListener('change', useCsvColumns);
 $('csv-y').addEventListener('change', useCsvColumns);
 $('dataset').addEventListener('change', () => {
   data = fromSynthetic(($('dataset') as HTMLSelectElement).value);
+  showDefaults();
   configure();
 });
 for (const id of [
@@ -271,6 +299,7 @@ for (const id of [
   'mean-warmup',
   'softplus',
   'forum',
+  'forum-standardize',
   'backend',
 ]) {
   $(id).addEventListener('change', configure);
@@ -290,11 +319,24 @@ $('model-file').addEventListener('change', async () => {
 
 // A small API for the end-to-end tests (and the curious, from the console).
 (globalThis as unknown as { mdnDemo: unknown }).mdnDemo = {
-  frames: () => lastFrames.map((f) => ({ label: f.label, steps: f.steps, losses: f.losses, nonFinite: f.nonFinite })),
+  frames: () =>
+    lastFrames.map((f) => ({
+      label: f.label,
+      steps: f.steps,
+      losses: f.losses,
+      nonFinite: f.nonFinite,
+      done: f.done,
+      means: Array.from(f.grid.means),
+      logWeights: Array.from(f.grid.logWeights),
+      components: f.grid.components,
+    })),
+  plans: () => plans,
+  data: () => data,
   running: () => running,
   density: async (points: [number, number][]) => (await request({ type: 'density', points }, 'densities')).values,
   exportModel: async () => (await request({ type: 'export' }, 'model')).text,
   loadModel: async (text: string, fileName: string) => request({ type: 'load', text, fileName }, 'loaded'),
 };
 
+showDefaults();
 configure();

@@ -1,20 +1,20 @@
 /** Messages between the page (main.ts) and the training worker (worker.ts). */
-import type { BackendInfo } from '@mdn/core';
+import type { BackendInfo, PlanOptions, TrainPlan } from '@mdn/core';
 
 export type BackendName = 'webgl' | 'wasm' | 'cpu';
 
-/** What the controls set. */
+/**
+ * What the controls set: training options for the core's plan, holding only what the user changed from the
+ * library's defaults (so an untouched page runs exactly the plan `train()` would run on the same data).
+ */
 export interface Settings {
-  components: number;
-  hidden: number[];
-  learningRate: number;
-  batchSize: number;
-  /** The anti-collapse switches. */
+  options: PlanOptions;
+}
+
+/** The forum's panel: its settings, its loss (the broadcasting bug), optionally on standardised data. */
+export interface ForumSettings {
+  /** Standardise x and y (as the forum's repro script does): the broadcasting collapse shows without the σ underflow. */
   standardize: boolean;
-  spreadInit: boolean;
-  noise: boolean;
-  meanWarmup: boolean;
-  softplusScales: boolean;
 }
 
 export interface DataSet {
@@ -26,7 +26,15 @@ export interface DataSet {
 }
 
 export type ToWorker =
-  | { type: 'configure'; backend: BackendName; data: DataSet; settings: Settings; forum: boolean; seed: number }
+  | {
+      type: 'configure';
+      backend: BackendName;
+      data: DataSet;
+      settings: Settings;
+      /** Train the forum's settings side by side; null: not. */
+      forum: ForumSettings | null;
+      seed: number;
+    }
   | { type: 'clear' }
   | { type: 'start' }
   | { type: 'pause' }
@@ -40,14 +48,18 @@ export interface RunFrame {
   label: string;
   steps: number;
   stepsPerSecond: number;
-  /** [step, training NLL per row (original units)] */
+  /** [step, training NLL per row (original units)] at the end of each epoch */
   losses: [number, number][];
+  /** The run stopped (its plan's budget, early stopping) or the model was loaded: no more steps. */
+  done: boolean;
+  /** Why it stopped, when it did. */
+  stopReason: string | null;
   nonFinite: boolean;
   grid: { xs: number[]; components: number; logWeights: Float64Array; means: Float64Array; scales: Float64Array };
 }
 
 export type FromWorker =
-  | { type: 'ready'; backend: BackendInfo; runs: string[] }
+  | { type: 'ready'; backend: BackendInfo; runs: string[]; plans: (TrainPlan | null)[] }
   | { type: 'frame'; running: boolean; runs: RunFrame[] }
   | { type: 'model'; text: string }
   | { type: 'loaded'; fileName: string; inputColumns: string[]; targetColumns: string[] }

@@ -1,5 +1,7 @@
 /// <reference lib="webworker" />
-// Trains in a Web Worker so the page never freezes: our defaults and, side by side, the forum's settings.
+// Trains in a Web Worker so the page never freezes. Every panel is a core training run (startTraining), stepped a
+// time slice at a time: "mdn defaults" runs the plan train() would run on the same data and options; the forum's
+// panel runs the forum's settings with the forum's loss.
 import { cpuBackend } from '@mdn/backend-cpu';
 import { wasmBackend } from '@mdn/backend-wasm';
 import { webglBackend } from '@mdn/backend-webgl';
@@ -7,16 +9,19 @@ import {
   activeBackend,
   type BackendInfo,
   diagnose,
+  FORUM_TRAIN_OPTIONS,
   formatDiagnosis,
+  type GaussianMixture,
   loadModel,
-  MixtureDensityNetwork,
-  Standardiser,
+  type MixtureDensityNetwork,
+  type PlanOptions,
   saveModel,
-  TrainingStep,
+  startTraining,
+  type TrainingRun,
   useBackend,
 } from '@mdn/core';
 import * as tf from '@tensorflow/tfjs-core';
-import type { BackendName, DataSet, FromWorker, RunFrame, Settings, ToWorker } from './protocol.js';
+import type { BackendName, DataSet, ForumSettings, FromWorker, RunFrame, ToWorker } from './protocol.js';
 
 // The .wasm files sit at the site's base path (the mdnWasm() Vite plugin puts them there); a worker does not
 // see the page's head, so say where.
@@ -25,41 +30,39 @@ import type { BackendName, DataSet, FromWorker, RunFrame, Settings, ToWorker } f
   self.location.href.replace(/\/assets\/[^/]*$/, '/'),
 ).href;
 
-const FORUM: Settings = {
-  components: 5,
-  hidden: [128, 128],
-  learningRate: 1e-2,
-  batchSize: 64,
-  standardize: false,
-  spreadInit: false,
-  noise: false,
-  meanWarmup: false,
-  softplusScales: false,
-};
 const GRID = 160;
-const MEAN_WARMUP_STEPS = 300;
+const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
 
-interface Run {
-  label: string;
-  settings: Settings;
-  model: MixtureDensityNetwork;
-  trainer: TrainingStep | null;
-  x: tf.Tensor2D;
-  y: tf.Tensor2D;
-  steps: number;
-  losses: [number, number][];
-  stepsPerSecond: number;
-  nonFinite: boolean;
-  logDet: number;
-  /** Seeds the batches and noise: the same settings replay the same run. */
-  seed: number;
+/**
+ * The forum's loss, as PyTorch computes it: `MixtureSameFamily(...).log_prob(yy)` with `yy` shaped [B, 1] against a
+ * batch of shape [B] broadcasts to [B, B]: entry (i, j) is log p_j(y_i), the density of row j's mixture at row i's
+ * target, and the mean over all pairs is minimised by the marginal p(y) in every row: the same mixture for every x.
+ * (@mdn/core's own logProb refuses a target that is not [N, D], so this is written here in plain ops.)
+ */
+function forumBroadcastLoss(mixture: GaussianMixture, y: tf.Tensor2D): tf.Scalar {
+  return tf.tidy(() => {
+    const [b, k] = mixture.logits.shape;
+    const means = tf.reshape(mixture.means, [1, b, k]);
+    const scales = tf.reshape(mixture.scales, [1, b, k]);
+    const z = tf.div(tf.sub(tf.reshape(y, [b, 1, 1]), means), scales);
+    const logNormal = tf.sub(tf.mul(tf.scalar(-0.5), tf.square(z)), tf.add(tf.log(scales), tf.scalar(LOG_SQRT_2PI)));
+    const logWeights = tf.reshape(tf.logSoftmax(mixture.logits), [1, b, k]);
+    return tf.neg(tf.mean(tf.logSumExp(tf.add(logNormal, logWeights), 2))) as tf.Scalar;
+  });
 }
 
-let runs: Run[] = [];
+interface Panel {
+  label: string;
+  /** The training run; null for a loaded model (shown as it is). */
+  run: TrainingRun | null;
+  model: MixtureDensityNetwork;
+  stepsPerSecond: number;
+}
+
+let panels: Panel[] = [];
 let data: DataSet | null = null;
 let running = false;
 let backendName: BackendName | null = null;
-let seed = 1;
 let loopDone: Promise<void> = Promise.resolve();
 
 const post = (message: FromWorker) => (self as unknown as Worker).postMessage(message);
@@ -71,117 +74,69 @@ async function selectBackend(name: BackendName): Promise<BackendInfo> {
   return info;
 }
 
-function disposeRuns() {
-  for (const run of runs) {
-    run.trainer?.dispose();
-    run.model.dispose();
-    tf.dispose([run.x, run.y]);
+function disposePanels() {
+  for (const panel of panels) {
+    if (panel.run) panel.run.dispose();
+    else panel.model.dispose();
   }
-  runs = [];
+  panels = [];
 }
 
-function createRun(label: string, settings: Settings, dataset: DataSet): Run {
-  const xs = dataset.x.map((v) => [v]);
-  const ys = dataset.y.map((v) => [v]);
-  const inputStandardiser = settings.standardize ? Standardiser.fit(xs) : new Standardiser([0], [1]);
-  const targetStandardiser = settings.standardize ? Standardiser.fit(ys) : new Standardiser([0], [1]);
-  const model = MixtureDensityNetwork.create(
-    {
-      inputDimension: 1,
-      outputDimension: 1,
-      components: settings.components,
-      hidden: settings.hidden,
-      activation: settings.standardize ? 'tanh' : 'relu',
-      scaleActivation: settings.softplusScales ? 'softplus' : 'elu-plus-one',
-    },
-    {
-      seed,
-      inputStandardiser,
-      targetStandardiser,
-      initialTargets: ys,
-      initialization: settings.spreadInit ? 'spread' : 'naive',
-    },
+function startPanel(
+  label: string,
+  dataset: DataSet,
+  options: PlanOptions & { loss?: typeof forumBroadcastLoss },
+): Panel {
+  const run = startTraining(
+    dataset.x.map((v) => [v]),
+    dataset.y.map((v) => [v]),
+    { ...options, columns: { x: [dataset.xLabel], y: [dataset.yLabel] } },
   );
-  model.metadata = { inputColumns: [dataset.xLabel], targetColumns: [dataset.yLabel] };
-  return attachRun(label, settings, model, dataset);
+  return { label, run, model: run.model, stepsPerSecond: 0 };
 }
 
-function attachRun(label: string, settings: Settings, model: MixtureDensityNetwork, dataset: DataSet): Run {
-  const sx = model.inputStandardiser.transform(dataset.x.map((v) => [v]));
-  const sy = model.targetStandardiser.transform(dataset.y.map((v) => [v]));
-  const guarded = settings.softplusScales; // the forum's way has no guard: its NaNs are the point
-  return {
-    label,
-    settings,
-    model,
-    trainer: new TrainingStep(model, {
-      clipNorm: guarded ? 10 : Number.POSITIVE_INFINITY,
-      guardNonFinite: guarded,
-    }),
-    x: tf.tensor2d(Float32Array.from(sx.data), [sx.rows, 1]),
-    y: tf.tensor2d(Float32Array.from(sy.data), [sy.rows, 1]),
-    steps: 0,
-    losses: [],
-    stepsPerSecond: 0,
-    nonFinite: false,
-    logDet: model.targetStandardiser.logDetJacobian,
-    seed: seed * 1_000_003,
-  };
+function forumOptions(forum: ForumSettings): PlanOptions & { loss: typeof forumBroadcastLoss } {
+  return { ...FORUM_TRAIN_OPTIONS, standardize: forum.standardize, loss: forumBroadcastLoss };
 }
 
-/** Trains each run for about `budgetMs`; returns when done. */
+/** Steps each unfinished run for its share of about `budgetMs`. */
 function trainSlice(budgetMs: number) {
-  for (const run of runs) {
-    if (!run.trainer) continue;
-    const n = run.x.shape[0];
-    const size = Math.min(run.settings.batchSize, n);
+  const active = panels.filter((p) => p.run && !p.run.done);
+  for (const panel of active) {
+    const run = panel.run!;
     const started = performance.now();
-    let steps = 0;
-    while (performance.now() - started < budgetMs / runs.length) {
-      const batch = tf.tidy(() => {
-        const index = tf.randomUniform([size], 0, n, 'int32', run.seed + 3 * run.steps);
-        let xb = tf.gather(run.x, index) as tf.Tensor2D;
-        let yb = tf.gather(run.y, index) as tf.Tensor2D;
-        if (run.settings.noise) {
-          xb = tf.add(xb, tf.randomNormal(xb.shape, 0, 0.02, 'float32', run.seed + 3 * run.steps + 1));
-          yb = tf.add(yb, tf.randomNormal(yb.shape, 0, 0.02, 'float32', run.seed + 3 * run.steps + 2));
-        }
-        return [xb, yb] as const;
-      });
-      const warm = run.settings.meanWarmup && run.steps < MEAN_WARMUP_STEPS;
-      run.trainer.run(batch[0], batch[1], run.settings.learningRate, warm);
-      tf.dispose([...batch]);
-      run.steps++;
-      steps++;
-    }
-    const stats = run.trainer.readStats();
-    const seconds = (performance.now() - started) / 1000;
-    run.stepsPerSecond = steps / Math.max(seconds, 1e-9);
-    const loss = stats.rows > 0 ? stats.lossSum / stats.rows - run.logDet : Number.NaN;
-    if (!Number.isFinite(loss) || stats.skipped > 0) run.nonFinite ||= !Number.isFinite(loss);
-    run.losses.push([run.steps, loss]);
-    if (run.losses.length > 600) run.losses.splice(0, run.losses.length - 600);
+    const before = run.steps;
+    while (!run.done && performance.now() - started < budgetMs / active.length) run.step();
+    panel.stepsPerSecond = (run.steps - before) / Math.max((performance.now() - started) / 1000, 1e-9);
   }
 }
 
 async function frame(): Promise<RunFrame[]> {
   if (!data) return [];
-  let lo = Math.min(...data.x);
-  let hi = Math.max(...data.x);
-  if (hi === lo) hi = lo + 1;
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (const v of data.x) {
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
+  if (!(hi > lo)) hi = lo + 1;
   const pad = (hi - lo) * 0.02;
   lo -= pad;
   hi += pad;
   const xs = Array.from({ length: GRID }, (_, i) => lo + ((i + 0.5) / GRID) * (hi - lo));
   const frames: RunFrame[] = [];
-  for (const run of runs) {
-    const host = await run.model.predictHost(xs.map((v) => [v]));
+  for (const panel of panels) {
+    const host = await panel.model.predictHost(xs.map((v) => [v]));
+    const history = panel.run?.history ?? [];
+    const steps = panel.run?.plan.stepsPerEpoch ?? 0;
     frames.push({
-      label: run.label,
-      steps: run.steps,
-      stepsPerSecond: run.stepsPerSecond,
-      losses: run.losses,
-      nonFinite: run.nonFinite || host.means.some((v) => !Number.isFinite(v)),
+      label: panel.label,
+      steps: panel.run?.steps ?? 0,
+      stepsPerSecond: panel.stepsPerSecond,
+      losses: history.map((e) => [e.epoch * steps, e.trainLoss]),
+      done: panel.run?.done ?? true,
+      stopReason: panel.run?.stopReason ?? null,
+      nonFinite: history.some((e) => !Number.isFinite(e.trainLoss)) || host.means.some((v) => !Number.isFinite(v)),
       grid: { xs, components: host.components, logWeights: host.logWeights, means: host.means, scales: host.scales },
     });
   }
@@ -191,33 +146,41 @@ async function frame(): Promise<RunFrame[]> {
 async function loop() {
   while (running) {
     trainSlice(120);
+    if (panels.every((p) => !p.run || p.run.done)) running = false;
     post({ type: 'frame', running, runs: await frame() });
     await new Promise((resolve) => setTimeout(resolve, 0));
   }
 }
 
+async function stop() {
+  running = false;
+  await loopDone;
+}
+
 async function handle(message: ToWorker) {
   switch (message.type) {
     case 'configure': {
-      running = false;
-      await loopDone;
-      disposeRuns();
+      await stop();
+      disposePanels();
       const backend = message.backend === backendName ? null : await selectBackend(message.backend);
       data = message.data;
-      seed = message.seed;
-      runs = [createRun('mdn defaults', message.settings, message.data)];
-      if (message.forum) runs.push(createRun("the forum's settings", FORUM, message.data));
-      post({ type: 'ready', backend: backend ?? activeBackend(), runs: runs.map((r) => r.label) });
+      panels = [startPanel('mdn defaults', message.data, { ...message.settings.options, seed: message.seed })];
+      if (message.forum) panels.push(startPanel("the forum's settings", message.data, forumOptions(message.forum)));
+      post({
+        type: 'ready',
+        backend: backend ?? activeBackend(),
+        runs: panels.map((p) => p.label),
+        plans: panels.map((p) => p.run?.plan ?? null),
+      });
       post({ type: 'frame', running, runs: await frame() });
       return;
     }
     case 'clear':
-      running = false;
-      await loopDone;
-      disposeRuns();
+      await stop();
+      disposePanels();
       return;
     case 'start':
-      if (!running && runs.length > 0) {
+      if (!running && panels.some((p) => p.run && !p.run.done)) {
         running = true;
         loopDone = loop().catch((error: unknown) => {
           running = false;
@@ -226,16 +189,25 @@ async function handle(message: ToWorker) {
       }
       return;
     case 'pause':
-      running = false;
-      await loopDone;
+      await stop();
       post({ type: 'frame', running, runs: await frame() });
       return;
-    case 'export':
-      if (runs[0]) post({ type: 'model', text: saveModel(runs[0].model) });
+    case 'export': {
+      await stop();
+      const panel = panels[0];
+      if (!panel) return;
+      // The file holds the run's plan and history: finish the run (its best weights, as train() returns them).
+      if (panel.run) {
+        const result = panel.run.finish();
+        panel.run = null;
+        panel.model = result.model;
+      }
+      post({ type: 'model', text: saveModel(panel.model) });
+      post({ type: 'frame', running, runs: await frame() });
       return;
+    }
     case 'load': {
-      running = false;
-      await loopDone;
+      await stop();
       const model = loadModel(message.text);
       if (model.config.inputDimension !== 1 || model.config.outputDimension !== 1) {
         model.dispose();
@@ -243,17 +215,9 @@ async function handle(message: ToWorker) {
           `${message.fileName}: the demo draws models with 1 input and 1 target; this one has ${model.config.inputDimension} and ${model.config.outputDimension}`,
         );
       }
-      disposeRuns();
-      // Keep the data on screen when it has the model's columns' meaning; the model can go on training on it.
-      const dataset = data ?? { name: 'none', x: [0, 1], y: [0, 1], xLabel: 'x', yLabel: 'y' };
-      const settings: Settings = {
-        ...FORUM,
-        softplusScales: model.config.scaleActivation === 'softplus',
-        learningRate: 1e-3,
-        batchSize: 128,
-        standardize: true,
-      };
-      runs = [attachRun(`loaded: ${message.fileName}`, settings, model, dataset)];
+      disposePanels();
+      data ??= { name: 'none', x: [0, 1], y: [0, 1], xLabel: 'x', yLabel: 'y' };
+      panels = [{ label: `loaded: ${message.fileName}`, run: null, model, stepsPerSecond: 0 }];
       post({
         type: 'loaded',
         fileName: message.fileName,
@@ -272,21 +236,21 @@ async function handle(message: ToWorker) {
         return;
       }
       const out = [];
-      for (const run of runs) {
+      for (const panel of panels) {
         const report = await diagnose(
-          run.model,
+          panel.model,
           data.x.map((v) => [v]),
           data.y.map((v) => [v]),
         );
-        out.push({ label: run.label, status: report.status, text: formatDiagnosis(report) });
+        out.push({ label: panel.label, status: report.status, text: formatDiagnosis(report) });
       }
       post({ type: 'diagnosis', runs: out });
       return;
     }
     case 'density': {
-      const run = runs[0];
-      if (!run) throw new Error('no model');
-      const values = await run.model.logProb(
+      const panel = panels[0];
+      if (!panel) throw new Error('no model');
+      const values = await panel.model.logProb(
         message.points.map(([x]) => [x]),
         message.points.map(([, y]) => [y]),
       );

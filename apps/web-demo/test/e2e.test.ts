@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { cpuBackend } from '@mdn/backend-cpu';
-import { loadModel, useBackend } from '@mdn/core';
+import { loadModel, planTraining, type TrainPlan, useBackend } from '@mdn/core';
 import { CHROMIUM_ARGS, chromiumExecutable } from '@mdn/vitest-config/chromium';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { type PreviewServer, preview } from 'vite';
@@ -18,8 +18,21 @@ let server: PreviewServer;
 let browser: Browser;
 let url: string;
 
+interface Frame {
+  label: string;
+  steps: number;
+  losses: [number, number][];
+  nonFinite: boolean;
+  done: boolean;
+  means: number[];
+  logWeights: number[];
+  components: number;
+}
+
 interface Demo {
-  frames(): { label: string; steps: number; losses: [number, number][]; nonFinite: boolean }[];
+  frames(): Frame[];
+  plans(): (TrainPlan | null)[];
+  data(): { x: number[]; y: number[] };
   density(points: [number, number][]): Promise<number[]>;
   loadModel(text: string, fileName: string): Promise<unknown>;
 }
@@ -114,6 +127,74 @@ describe('web demo', () => {
     await page.close();
   });
 
+  it('the "mdn defaults" panel runs exactly the plan train() would run on the same data', async () => {
+    const { page, problems } = await openPage();
+    const { plans, data } = await page.evaluate(() => {
+      const demo = (globalThis as unknown as { mdnDemo: Demo }).mdnDemo;
+      return { plans: demo.plans(), data: demo.data() };
+    });
+    const expected = planTraining(
+      data.x.map((v) => [v]),
+      data.y.map((v) => [v]),
+      { seed: 1 },
+    );
+    expect(plans[0]).toEqual(expected);
+    expect(expected.noise).not.toBeNull();
+    // A changed control changes the plan the same way the option would.
+    await page.fill('#components', '3');
+    await page.dispatchEvent('#components', 'change');
+    await page.waitForFunction(
+      () => (globalThis as unknown as { mdnDemo: Demo }).mdnDemo.plans()[0]?.model.components === 3,
+    );
+    const changed = await page.evaluate(() => (globalThis as unknown as { mdnDemo: Demo }).mdnDemo.plans()[0]);
+    expect(changed).toEqual(
+      planTraining(
+        data.x.map((v) => [v]),
+        data.y.map((v) => [v]),
+        { seed: 1, model: { components: 3 } },
+      ),
+    );
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("on standardised data, the forum's loss gives the same mixture for every x (the broadcasting bug)", async () => {
+    const { page, problems } = await openPage();
+    await page.check('#forum-standardize');
+    await page.check('#forum');
+    await page.waitForFunction(() => (globalThis as unknown as { mdnDemo: Demo }).mdnDemo.frames().length === 2);
+    await page.click('#start');
+    await page.waitForFunction(
+      () => ((globalThis as unknown as { mdnDemo: Demo }).mdnDemo.frames()[1]?.steps ?? 0) >= 300,
+      undefined,
+      { timeout: 150_000 },
+    );
+    await page.click('#pause');
+    const frames = await page.evaluate(() => (globalThis as unknown as { mdnDemo: Demo }).mdnDemo.frames());
+    // The predicted mean across the x grid: Σ_k w_k μ_k per grid point.
+    const meanCurve = (frame: Frame) => {
+      const k = frame.components;
+      return Array.from({ length: frame.means.length / k }, (_, i) => {
+        let total = 0;
+        let weight = 0;
+        for (let j = 0; j < k; j++) {
+          const w = Math.exp(frame.logWeights[i * k + j]!);
+          total += w * frame.means[i * k + j]!;
+          weight += w;
+        }
+        return total / weight;
+      });
+    };
+    const range = (values: number[]) => Math.max(...values) - Math.min(...values);
+    const [ours, forum] = frames as [Frame, Frame];
+    expect(forum.nonFinite).toBe(false);
+    // The data's mean rises by about 20 across x: ours follows it, the forum's stays flat (the marginal).
+    expect(range(meanCurve(ours))).toBeGreaterThan(12);
+    expect(range(meanCurve(forum))).toBeLessThan(2);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it("trains the forum's settings side by side and the diagnostics explain what went wrong", async () => {
     const { page, problems } = await openPage();
     await page.check('#forum');
@@ -169,7 +250,9 @@ describe('web demo', () => {
     // A bad CSV is named, with the line and column, and nothing else changes.
     await page.setInputFiles('#csv', { name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from('a,b\n1,2\n3,x\n') });
     await page.waitForFunction(() => document.getElementById('error')?.textContent !== '');
-    expect(await page.textContent('#error')).toBe("bad.csv: line 3, column 'b' is 'x', not a number");
+    expect(await page.textContent('#error')).toBe(
+      "bad.csv: line 3, column 'b' is 'x', not a number; every value in CSV columns must be numeric",
+    );
     expect(problems).toEqual([]);
     await page.close();
   });

@@ -1,4 +1,5 @@
 import type { Matrix, MixtureDensityNetwork } from '@mdn/core';
+import { InputError } from '@mdn/core/host';
 import { CliError } from '../errors.js';
 import { numericMatrix, type Table } from './table.js';
 
@@ -31,7 +32,7 @@ export function inputsFor(table: Table, columns: string[], modelFile: string): M
   try {
     return numericMatrix(table, columns, 'input');
   } catch (error) {
-    if (error instanceof CliError && error.message.includes('no column named')) {
+    if (InputError.isInstance(error) && error.message.includes('no column named')) {
       throw new CliError(`${error.message}; ${modelFile} was trained on inputs ${columns.join(', ')}`);
     }
     throw error;
@@ -46,7 +47,7 @@ export function targetsFor(table: Table, columns: string[], modelFile: string): 
   try {
     return numericMatrix(table, columns, 'target');
   } catch (error) {
-    if (error instanceof CliError && error.message.includes('no column named')) {
+    if (InputError.isInstance(error) && error.message.includes('no column named')) {
       throw new CliError(`${error.message}; scoring needs the target columns ${columns.join(', ')}`);
     }
     throw error;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { MODEL_FORMAT_VERSION, type ModelFile } from '@mdn/core';
+import { describeTrainPlan, MODEL_FORMAT_VERSION, type ModelFile } from '@mdn/core';
 import type { Command } from 'commander';
 import { CliError } from '../../errors.js';
 import { fixed } from '../../format.js';
@@ -48,6 +48,7 @@ export function registerInfo(program: Command): void {
         inputs: stats(inputs, file.inputStandardiser),
         targets: stats(targets, file.targetStandardiser),
         training: metadata.training ?? null,
+        plan: metadata.plan ?? null,
         finalLoss: history.at(-1) ?? null,
       };
       if (flags.json) {
@@ -73,6 +74,9 @@ export function registerInfo(program: Command): void {
           `Training: backend ${t.backend ?? '?'}, seed ${t.seed ?? '?'}, ${t.rows ?? '?'} rows, ${t.epochs ?? '?'} epochs ` +
             `(${t.stopReason ?? '?'}, best epoch ${t.bestEpoch ?? '?'}), ${t.seconds ?? '?'} s`,
         );
+      }
+      if (metadata.plan) {
+        lines.push('Training plan (every setting of the run):', describeTrainPlan(metadata.plan).replace(/^/gm, '  '));
       }
       const last = facts.finalLoss;
       if (last) {

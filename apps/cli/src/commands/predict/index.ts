@@ -33,6 +33,9 @@ export function registerPredict(program: Command): void {
       const sink = textSink(flags.out, [dataFile, modelFile]);
       const { model, columns, x } = await loadModelData(modelFile, dataFile, flags, false);
       const host = await model.predictHost(x);
+      // Digits in each column relative to its spread in the training data (so large offsets keep their detail).
+      const inputUnit = model.inputStandardiser.scale;
+      const targetUnit = model.targetStandardiser.scale;
       model.dispose();
       const d = host.dimensions;
       const k = host.components;
@@ -57,15 +60,21 @@ export function registerPredict(program: Command): void {
       const q = flags.quantiles.length;
       for (let r = 0; r < x.rows; r++) {
         const row: string[] = [];
-        for (let c = 0; c < x.columns; c++) row.push(cell(x.data[r * x.columns + c]!));
+        for (let c = 0; c < x.columns; c++) row.push(cell(x.data[r * x.columns + c]!, inputUnit[c]));
         for (let c = 0; c < d; c++) {
-          row.push(cell(mean[r * d + c]!), cell(Math.sqrt(variance[r * d + c]!)), cell(mode[r * d + c]!));
-          for (let i = 0; i < q; i++) row.push(cell(quantiles[c]![r * q + i]!));
+          row.push(
+            cell(mean[r * d + c]!, targetUnit[c]),
+            cell(Math.sqrt(variance[r * d + c]!), targetUnit[c]),
+            cell(mode[r * d + c]!, targetUnit[c]),
+          );
+          for (let i = 0; i < q; i++) row.push(cell(quantiles[c]![r * q + i]!, targetUnit[c]));
         }
         if (flags.mixture) {
           for (const w of host.weights(r)) row.push(cell(w));
-          for (let c = 0; c < d; c++) for (let j = 0; j < k; j++) row.push(cell(host.means[(r * k + j) * d + c]!));
-          for (let c = 0; c < d; c++) for (let j = 0; j < k; j++) row.push(cell(host.scales[(r * k + j) * d + c]!));
+          for (let c = 0; c < d; c++)
+            for (let j = 0; j < k; j++) row.push(cell(host.means[(r * k + j) * d + c]!, targetUnit[c]));
+          for (let c = 0; c < d; c++)
+            for (let j = 0; j < k; j++) row.push(cell(host.scales[(r * k + j) * d + c]!, targetUnit[c]));
         }
         sink.write(csvLine(row));
       }

@@ -38,6 +38,8 @@ export function registerSample(program: Command): void {
       const sink = textSink(flags.out, [dataFile, modelFile]);
       const { model, columns, x } = await loadModelData(modelFile, dataFile, flags, false);
       const host = await model.predictHost(x);
+      const inputUnit = model.inputStandardiser.scale;
+      const targetUnit = model.targetStandardiser.scale;
       model.dispose();
       const d = host.dimensions;
       const n = flags.count;
@@ -50,10 +52,10 @@ export function registerSample(program: Command): void {
       sink.write(csvLine(['row', ...columns.x, 'sample', ...targets]));
       for (let r = 0; r < x.rows; r++) {
         const inputs: string[] = [];
-        for (let c = 0; c < x.columns; c++) inputs.push(cell(x.data[r * x.columns + c]!));
+        for (let c = 0; c < x.columns; c++) inputs.push(cell(x.data[r * x.columns + c]!, inputUnit[c]));
         for (let s = 0; s < n; s++) {
           const values: string[] = [];
-          for (let c = 0; c < d; c++) values.push(cell(draws[(r * n + s) * d + c]!));
+          for (let c = 0; c < d; c++) values.push(cell(draws[(r * n + s) * d + c]!, targetUnit[c]));
           sink.write(csvLine([String(r), ...inputs, String(s), ...values]));
         }
       }

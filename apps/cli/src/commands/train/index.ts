@@ -1,15 +1,19 @@
 import {
+  type Activation,
   DATASETS,
+  DEFAULT_MDN_CONFIG,
+  describeTrainPlan,
   diagnose,
   type EpochEvent,
   formatDiagnosis,
+  InputError,
   type Matrix,
-  type MixtureDensityNetwork,
   saveModel,
-  splitValidation,
-  TrainingError,
+  startTraining,
+  TRAIN_DEFAULTS,
+  type TrainingRun,
   type TrainOptions,
-  train,
+  type TrainResult,
 } from '@mdn/core';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
@@ -18,18 +22,36 @@ import { fixed } from '../../format.js';
 import { describeBackend, selectBackend } from '../../io/backend.js';
 import { checkOutput, removePendingTemporaries, writeFileAtomic } from '../../io/files.js';
 import { numericMatrix, readTable } from '../../io/table.js';
-import { integerList, nameList, nonNegativeInteger, positiveInteger, positiveNumber } from '../../options.js';
+import {
+  choice,
+  fraction,
+  integerList,
+  nameList,
+  nonNegativeInteger,
+  nonNegativeNumberOrOff,
+  positiveInteger,
+  positiveNumber,
+  positiveNumberOrOff,
+} from '../../options.js';
 import { plotFormat, writePlot } from '../plot/write.js';
 import { exampleReport } from './report.js';
 
+/** The flags; every training setting is optional here: what is not given, the core's plan decides. */
 interface TrainFlags {
   y?: string[];
   x?: string[];
-  components: number;
+  components?: number;
   hidden?: number[];
+  activation?: Activation;
   epochs?: number;
   batchSize?: number;
   learningRate?: number;
+  schedule?: 'cosine' | 'constant';
+  patience?: number;
+  validationSplit?: number;
+  noise?: number;
+  clipNorm?: number;
+  meanWarmupEpochs?: number;
   backend: string;
   seed: number;
   out?: string;
@@ -41,6 +63,7 @@ interface TrainFlags {
 }
 
 const EXAMPLES = Object.keys(DATASETS);
+const D = TRAIN_DEFAULTS;
 
 export function registerTrain(program: Command): void {
   program
@@ -48,21 +71,61 @@ export function registerTrain(program: Command): void {
     .summary('train a model on a CSV/TSV file or a built-in example')
     .description(
       'Train a mixture density network p(y | x) on a CSV/TSV file with a header row (or - for stdin), with defaults\n' +
-        'that do not collapse. Prints the final train/validation NLL and a diagnosis; saves the model atomically.\n' +
-        'Ctrl-C stops training, keeps the best weights so far and saves them (exit code 130).',
+        'that do not collapse. Prints the training plan (every setting), progress, the final train/validation NLL and\n' +
+        'a diagnosis; saves the model (with its plan) atomically. Every training flag is optional: what you leave out,\n' +
+        'the plan derives from the data. Ctrl-C stops training, keeps the best weights so far and saves them (exit 130).',
     )
     .argument('[data]', 'CSV/TSV file with a header row, or - for stdin')
     .option('--y <columns>', 'target column(s), comma-separated; several make a multivariate target', nameList)
     .option('--x <columns>', 'input column(s), comma-separated (default: every column not in --y)', nameList)
-    .option('-k, --components <n>', 'mixture components', positiveInteger, 5)
-    .option('--hidden <sizes>', 'hidden layer sizes, comma-separated (default 64,64)', integerList)
+    .option('-k, --components <n>', `mixture components (default ${DEFAULT_MDN_CONFIG.components})`, positiveInteger)
+    .option(
+      '--hidden <sizes>',
+      `hidden layer sizes, comma-separated (default ${DEFAULT_MDN_CONFIG.hidden.join(',')})`,
+      integerList,
+    )
+    .option(
+      '--activation <name>',
+      `hidden activation: relu, tanh, silu or elu (default ${DEFAULT_MDN_CONFIG.activation})`,
+      choice<Activation>(['relu', 'tanh', 'silu', 'elu']),
+    )
     .option(
       '--epochs <n>',
-      'epoch budget (default: from the data size; early stopping may end sooner)',
+      `epoch budget (default: about ${D.targetSteps} steps, ${D.minEpochs}–${D.maxEpochs} epochs; early stopping may end sooner)`,
       positiveInteger,
     )
-    .option('--batch-size <n>', 'rows per step (default 128)', positiveInteger)
-    .option('--learning-rate <rate>', 'peak Adam learning rate (default 0.003)', positiveNumber)
+    .option('--batch-size <n>', `rows per step (default ${D.batchSize}, or all rows if fewer)`, positiveInteger)
+    .option('--learning-rate <rate>', `peak Adam learning rate (default ${D.learningRate})`, positiveNumber)
+    .option(
+      '--schedule <name>',
+      `learning-rate schedule after the warm-up: cosine or constant (default ${D.schedule})`,
+      choice(['cosine', 'constant'] as const),
+    )
+    .option(
+      '--patience <epochs>',
+      `stop after this many epochs without a validation improvement, or off (default ${D.patience})`,
+      positiveNumberOrOff,
+    )
+    .option(
+      '--validation-split <fraction>',
+      `rows held out for validation and early stopping (default ${D.validationSplit}; 0 below ${D.validationMinimumRows} rows)`,
+      fraction,
+    )
+    .option(
+      '--noise <sd>',
+      `noise regularisation on standardised x and y, annealed to 0, or off (default ${D.noise.x})`,
+      nonNegativeNumberOrOff,
+    )
+    .option(
+      '--clip-norm <norm>',
+      `clip the gradient norm at this value, or off (default ${D.clipNorm})`,
+      positiveNumberOrOff,
+    )
+    .option(
+      '--mean-warmup-epochs <n>',
+      `epochs that train only the means first, 0 for none (default ${D.meanWarmupEpochs})`,
+      nonNegativeInteger,
+    )
     .option('--backend <name>', 'auto | node | wasm | cpu', 'auto')
     .option('--seed <n>', 'random seed (same seed, same data → same model)', nonNegativeInteger, 0)
     .option('--out <model>', 'where to save the model (JSON); required with DATA')
@@ -76,11 +139,36 @@ export function registerTrain(program: Command): void {
       '\nExamples:\n' +
         '  $ mdn train data.csv --y price --out price.mdn.json\n' +
         '  $ mdn train data.tsv --x age,income --y spend -k 3 --hidden 128,128 --out spend.mdn.json --plot spend.svg\n' +
+        '  $ mdn train data.csv --y price --patience off --noise 0.05 --out price.mdn.json\n' +
         '  $ mdn train --example --out forum-toy.mdn.json --plot forum-toy.svg\n',
     )
     .action(async (data: string | undefined, flags: TrainFlags) => {
       process.exitCode = await runTrain(data, flags);
     });
+}
+
+/** The training options the user set on the command line (nothing else: the plan fills the rest). */
+function trainOptions(flags: TrainFlags): TrainOptions {
+  const model = {
+    ...(flags.components !== undefined ? { components: flags.components } : {}),
+    ...(flags.hidden !== undefined ? { hidden: flags.hidden } : {}),
+    ...(flags.activation !== undefined ? { activation: flags.activation } : {}),
+  };
+  return {
+    seed: flags.seed,
+    ...(Object.keys(model).length > 0 ? { model } : {}),
+    ...(flags.epochs !== undefined ? { epochs: flags.epochs } : {}),
+    ...(flags.batchSize !== undefined ? { batchSize: flags.batchSize } : {}),
+    ...(flags.learningRate !== undefined ? { learningRate: flags.learningRate } : {}),
+    ...(flags.schedule !== undefined ? { schedule: flags.schedule } : {}),
+    ...(flags.patience !== undefined ? { patience: flags.patience } : {}),
+    ...(flags.validationSplit !== undefined ? { validationSplit: flags.validationSplit } : {}),
+    ...(flags.noise !== undefined
+      ? { noise: flags.noise === 0 ? false : { x: flags.noise, y: flags.noise, anneal: true } }
+      : {}),
+    ...(flags.clipNorm !== undefined ? { clipNorm: flags.clipNorm } : {}),
+    ...(flags.meanWarmupEpochs !== undefined ? { meanWarmupEpochs: flags.meanWarmupEpochs } : {}),
+  };
 }
 
 async function runTrain(data: string | undefined, flags: TrainFlags): Promise<number> {
@@ -142,28 +230,33 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
         `${table.source}: has ${x.rows} data row${x.rows === 1 ? '' : 's'}; training needs at least 2 (better hundreds)`,
       );
     }
-    for (const [c, name] of yColumns.entries()) {
-      const first = y.data[c]!;
-      let constant = true;
-      for (let r = 1; r < y.rows && constant; r++) constant = y.data[r * y.columns + c] === first;
-      if (constant) {
-        throw new CliError(
-          `${table.source}: target column '${name}' is ${first} in every row; there is no distribution to learn — pick another --y`,
-        );
-      }
-    }
     source = `${table.source}`;
   }
 
   const backend = await selectBackend(flags.backend);
   const log = (line: string) => process.stdout.write(`${line}\n`);
+  const controller = new AbortController();
+  const progress = createProgress(flags.quiet === true);
+  let run: TrainingRun;
+  try {
+    run = startTraining(x, y, {
+      ...trainOptions(flags),
+      columns: { x: xColumns, y: yColumns },
+      signal: controller.signal,
+      onEpoch: progress.update,
+    });
+  } catch (error) {
+    // The data's own problems (a constant target, …) are named with the file they come from.
+    if (InputError.isInstance(error))
+      throw new CliError(`${exampleName === undefined ? source : '--example'}: ${error.message}`);
+    throw error;
+  }
   log(
     `Training on ${source}: ${x.rows} rows; inputs ${xColumns.join(', ')}; target ${yColumns.join(', ')}.\n` +
-      `Model: k = ${flags.components}, hidden ${(flags.hidden ?? [64, 64]).join(',')}; backend ${describeBackend(backend)}.`,
+      `Backend ${describeBackend(backend)}. The plan (every setting; saved with the model):\n` +
+      describeTrainPlan(run.plan).replace(/^/gm, '  '),
   );
 
-  const parts = splitValidation(x, y, x.rows >= 50 ? 0.1 : 0, flags.seed);
-  const controller = new AbortController();
   let interrupts = 0;
   let firstInterrupt = 0;
   const onInterrupt = () => {
@@ -183,45 +276,25 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
     }
   };
   process.on('SIGINT', onInterrupt);
-  const progress = createProgress(flags.quiet === true);
-  const options: TrainOptions = {
-    model: { components: flags.components, ...(flags.hidden ? { hidden: flags.hidden } : {}) },
-    seed: flags.seed,
-    columns: { x: xColumns, y: yColumns },
-    signal: controller.signal,
-    onEpoch: progress.update,
-    ...(parts.validation ? { validation: parts.validation } : { validationSplit: 0 }),
-    ...(flags.epochs !== undefined ? { epochs: flags.epochs } : {}),
-    ...(flags.batchSize !== undefined ? { batchSize: flags.batchSize } : {}),
-    ...(flags.learningRate !== undefined ? { learningRate: flags.learningRate } : {}),
-  };
-  let model: MixtureDensityNetwork;
-  let stopReason: string;
-  let bestEpoch: number;
-  let epochs: number;
-  let seconds: number;
+  let result: TrainResult;
   try {
-    const result = await train(parts.train.x, parts.train.y, options);
-    ({ model, stopReason, bestEpoch, epochs, seconds } = result);
+    result = await run.run();
   } catch (error) {
+    run.dispose();
+    throw error;
+  } finally {
     progress.stop();
     process.off('SIGINT', onInterrupt);
-    if (error instanceof TrainingError) throw new CliError(`training failed: ${error.message}`, EXIT.failed);
-    throw error;
   }
-  progress.stop();
-  process.off('SIGINT', onInterrupt);
-
-  const trainNll = await model.nll(parts.train.x, parts.train.y);
-  const validationNll = parts.validation ? await model.nll(parts.validation.x, parts.validation.y) : null;
+  const { model, stopReason, bestEpoch, epochs, seconds, finalLoss, split } = result;
   log(
     `\n${stopReason === 'aborted' ? 'Interrupted' : 'Stopped'} after ${epochs} epochs (${stopReason}; best epoch ${bestEpoch}) in ${seconds.toFixed(1)} s.`,
   );
   log(
-    `Final NLL per row (nats, original units): train ${fixed(trainNll, 4)}` +
-      (validationNll !== null
-        ? `, validation ${fixed(validationNll, 4)}`
-        : ' (no validation split: fewer than 50 rows)'),
+    `Final NLL per row (nats, original units): train ${fixed(finalLoss.train, 4)}` +
+      (finalLoss.validation !== null
+        ? `, validation ${fixed(finalLoss.validation, 4)}`
+        : ' (no validation rows held out)'),
   );
   // Save first: nothing after this point may cost the user the trained model.
   let saved = '';
@@ -230,8 +303,8 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
     writeFileAtomic(flags.out, text);
     saved = `Saved the model to ${flags.out} (${(text.length / 1024).toFixed(0)} kB). Next: mdn eval ${flags.out} DATA`;
   }
-  const checkOn = test ?? parts.validation ?? parts.train;
-  const checkName = test ? 'a fresh test draw' : parts.validation ? 'the validation rows' : 'the training rows';
+  const checkOn = test ?? split.validation ?? split.train;
+  const checkName = test ? 'a fresh test draw' : split.validation ? 'the validation rows' : 'the training rows';
   if (checkOn.x.rows >= 10) {
     log(`\nDiagnosis on ${checkName}:`);
     log(formatDiagnosis(await diagnose(model, checkOn.x, checkOn.y)));
