@@ -1,4 +1,4 @@
-import type { Matrix, MixtureDensityNetwork } from '@mdn/core';
+import type { HostMixture, Matrix, MixtureDensityNetwork } from '@mdn/core';
 import type { Command } from 'commander';
 import { selectBackend } from '../io/backend.js';
 import { readModel } from '../io/files.js';
@@ -49,5 +49,31 @@ export async function loadModelData(
   } catch (error) {
     model.dispose();
     throw error;
+  }
+}
+
+/** What predict and sample start from: the predicted mixtures of DATA's rows, and each column's unit for output. */
+export interface Predictions {
+  host: HostMixture;
+  columns: { x: string[]; y: string[] };
+  x: Matrix;
+  /** Each column's spread in the training data (its standardiser scale), for the digits written. */
+  inputUnit: Float64Array;
+  targetUnit: Float64Array;
+}
+
+/** Loads the model and DATA, predicts every row on the host (float64, original units), frees the model. */
+export async function predictRows(modelFile: string, dataFile: string, flags: ModelDataFlags): Promise<Predictions> {
+  const { model, columns, x } = await loadModelData(modelFile, dataFile, flags, false);
+  try {
+    return {
+      host: await model.predictHost(x),
+      columns,
+      x,
+      inputUnit: model.inputStandardiser.scale,
+      targetUnit: model.targetStandardiser.scale,
+    };
+  } finally {
+    model.dispose();
   }
 }

@@ -278,7 +278,7 @@ export function resolveTrainPlan(options: PlanOptions, shape: DataShape): TrainP
   checkOptions(options);
   const { rows, inputs, targets } = shape;
   if (!Number.isInteger(rows) || rows < 2) {
-    throw new InputError(`training needs at least 2 rows, got ${rows}`);
+    throw new InputError(`has ${rows} data row${rows === 1 ? '' : 's'}; training needs at least 2 (better hundreds)`);
   }
   const model = (() => {
     try {

@@ -95,7 +95,10 @@ export function checkTrainingData(
   if (x.rows !== y.rows) {
     throw new InputError(`inputs have ${x.rows} rows but targets have ${y.rows}; they must match row for row`);
   }
-  if (x.rows < 2) throw new InputError(`training needs at least 2 rows, got ${x.rows}`);
+  if (x.rows < 2)
+    throw new InputError(
+      `has ${x.rows} data row${x.rows === 1 ? '' : 's'}; training needs at least 2 (better hundreds)`,
+    );
   finite(x, 'inputs', columns.x);
   finite(y, 'targets', columns.y);
   for (const [name, list, width] of [

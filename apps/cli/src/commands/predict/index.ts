@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { cell, csvLine, quantileName } from '../../format.js';
 import { textSink } from '../../io/output.js';
 import { probabilityList } from '../../options.js';
-import { loadModelData, type ModelDataFlags, modelDataOptions } from '../shared.js';
+import { type ModelDataFlags, modelDataOptions, predictRows } from '../shared.js';
 
 interface PredictFlags extends ModelDataFlags {
   quantiles: number[];
@@ -31,12 +31,7 @@ export function registerPredict(program: Command): void {
     )
     .action(async (modelFile: string, dataFile: string, flags: PredictFlags) => {
       const sink = textSink(flags.out, [dataFile, modelFile]);
-      const { model, columns, x } = await loadModelData(modelFile, dataFile, flags, false);
-      const host = await model.predictHost(x);
-      // Digits in each column relative to its spread in the training data (so large offsets keep their detail).
-      const inputUnit = model.inputStandardiser.scale;
-      const targetUnit = model.targetStandardiser.scale;
-      model.dispose();
+      const { host, columns, x, inputUnit, targetUnit } = await predictRows(modelFile, dataFile, flags);
       const d = host.dimensions;
       const k = host.components;
       const targets = columns.y.length === d ? columns.y : Array.from({ length: d }, (_, i) => `y${i + 1}`);

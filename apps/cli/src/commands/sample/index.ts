@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { cell, csvLine } from '../../format.js';
 import { textSink } from '../../io/output.js';
 import { nonNegativeInteger, nonNegativeNumber, positiveInteger } from '../../options.js';
-import { loadModelData, type ModelDataFlags, modelDataOptions } from '../shared.js';
+import { type ModelDataFlags, modelDataOptions, predictRows } from '../shared.js';
 
 interface SampleFlags extends ModelDataFlags {
   count: number;
@@ -36,11 +36,7 @@ export function registerSample(program: Command): void {
     )
     .action(async (modelFile: string, dataFile: string, flags: SampleFlags) => {
       const sink = textSink(flags.out, [dataFile, modelFile]);
-      const { model, columns, x } = await loadModelData(modelFile, dataFile, flags, false);
-      const host = await model.predictHost(x);
-      const inputUnit = model.inputStandardiser.scale;
-      const targetUnit = model.targetStandardiser.scale;
-      model.dispose();
+      const { host, columns, x, inputUnit, targetUnit } = await predictRows(modelFile, dataFile, flags);
       const d = host.dimensions;
       const n = flags.count;
       const draws = host.sample(n, {

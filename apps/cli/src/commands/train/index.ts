@@ -225,11 +225,6 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
     }
     y = numericMatrix(table, yColumns, '--y');
     x = numericMatrix(table, xColumns, '--x');
-    if (x.rows < 2) {
-      throw new CliError(
-        `${table.source}: has ${x.rows} data row${x.rows === 1 ? '' : 's'}; training needs at least 2 (better hundreds)`,
-      );
-    }
     source = `${table.source}`;
   }
 
