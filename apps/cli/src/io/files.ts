@@ -10,7 +10,7 @@ import {
   writeSync,
 } from 'node:fs';
 import path from 'node:path';
-import { loadModel, type MixtureDensityNetwork, MODEL_FORMAT, ModelFormatError } from '@mdn/core';
+import { InputError, loadModel, type MixtureDensityNetwork, MODEL_FORMAT } from '@mdn/core';
 import { CliError } from '../errors.js';
 
 const pendingTemporaries = new Set<string>();
@@ -118,7 +118,7 @@ export function readModel(file: string): MixtureDensityNetwork {
   try {
     return loadModel(text);
   } catch (error) {
-    if (error instanceof ModelFormatError) {
+    if (InputError.isInstance(error)) {
       throw new CliError(
         `${file}: ${error.message.replace(/upgrade @mdn\/core$/, 'upgrade @mdn/cli (and @mdn/core)')}`,
       );
