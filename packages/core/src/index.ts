@@ -17,7 +17,13 @@ export {
   type SyntheticOptions,
   twoBranch,
 } from './datasets/synthetic.js';
-export { type BaselineFit, linearHeteroscedastic, unconditionalMixture } from './diagnose/baselines.js';
+export {
+  type BaselineFit,
+  fitLinearHeteroscedastic,
+  type LinearHeteroscedasticModel,
+  linearHeteroscedastic,
+  unconditionalMixture,
+} from './diagnose/baselines.js';
 export {
   type DiagnoseOptions,
   type Diagnosis,

@@ -1,5 +1,6 @@
 import type { Matrix } from '../data/matrix.js';
 import { columnMoments, logNormalPdf, logSumExp } from '../math/host-math.js';
+import { HostMixture } from '../mixture/host-mixture.js';
 import { kMeans } from '../model/kmeans.js';
 
 /** Per-row log-densities of a baseline model and its fitted mean, `[N]` and `[N, D]`. */
@@ -102,32 +103,41 @@ function weightedLeastSquares(x: Matrix, target: Float64Array, weights: Float64A
   return coefficients;
 }
 
+/** A fitted linear heteroscedastic Gaussian: predicts a one-component mixture for new rows. */
+export interface LinearHeteroscedasticModel {
+  /** p(y | x) for each row of `x` (original units), a one-component float64 mixture. */
+  predict(x: Matrix): HostMixture;
+}
+
 /**
- * A linear heteroscedastic Gaussian (the k = 1 baseline): per target dimension, mean = a + bᵀx and
- * log σ² = c + dᵀx, fitted by alternating weighted least squares on the mean and least squares on
- * log squared residuals (with the E[log χ²₁] = −1.27 correction). Any useful MDN should beat it or tie.
+ * Fits a linear heteroscedastic Gaussian (the k = 1 baseline): per target dimension, mean = a + bᵀx and
+ * log σ² = c + dᵀx, by alternating weighted least squares on the mean and least squares on log squared
+ * residuals (with the E[log χ²₁] = −1.27 correction). Any useful MDN should beat it or tie on held-out rows.
  */
-export function linearHeteroscedastic(x: Matrix, y: Matrix, iterations = 5): BaselineFit {
+export function fitLinearHeteroscedastic(x: Matrix, y: Matrix, iterations = 5): LinearHeteroscedasticModel {
   const { rows: n, columns: p } = x;
   const d = y.columns;
   // Standardise x for conditioning.
-  const xs = new Float64Array(n * p);
   const moments = columnMoments(x);
-  for (let j = 0; j < p; j++) {
-    const m = moments.mean[j]!;
-    const sd = moments.sd[j]! || 1;
-    for (let i = 0; i < n; i++) xs[i * p + j] = (x.data[i * p + j]! - m) / sd;
-  }
-  const standardX: Matrix = { data: xs, rows: n, columns: p };
-  const predict = (coefficients: Float64Array, i: number) => {
+  const centre = moments.mean;
+  const spread = Float64Array.from(moments.sd, (sd) => sd || 1);
+  const standardise = (m: Matrix): Matrix => {
+    const data = new Float64Array(m.rows * p);
+    for (let i = 0; i < m.rows; i++)
+      for (let j = 0; j < p; j++) data[i * p + j] = (m.data[i * p + j]! - centre[j]!) / spread[j]!;
+    return { data, rows: m.rows, columns: p };
+  };
+  const standardX = standardise(x);
+  const xs = standardX.data;
+  const linear = (coefficients: Float64Array, row: ArrayLike<number>, offset: number) => {
     let v = coefficients[0]!;
-    for (let j = 0; j < p; j++) v += coefficients[j + 1]! * xs[i * p + j]!;
+    for (let j = 0; j < p; j++) v += coefficients[j + 1]! * row[offset + j]!;
     return v;
   };
-  const logProb = new Float64Array(n);
-  const mean = new Float64Array(n * d);
+  const fits: { mean: Float64Array; logVariance: Float64Array; shift: number }[] = [];
   for (let e = 0; e < d; e++) {
     const target = Float64Array.from({ length: n }, (_, i) => y.data[i * d + e]!);
+    const predict = (coefficients: Float64Array, i: number) => linear(coefficients, xs, i * p);
     let weights: Float64Array = new Float64Array(n).fill(1);
     let meanCoefficients = weightedLeastSquares(standardX, target, weights);
     let varianceCoefficients: Float64Array = new Float64Array(p + 1);
@@ -146,13 +156,39 @@ export function linearHeteroscedastic(x: Matrix, y: Matrix, iterations = 5): Bas
     // Rescale the variance so its average matches the mean squared standardised residual (fixes the log bias).
     let ratio = 0;
     for (let i = 0; i < n; i++) ratio += ((target[i]! - predict(meanCoefficients, i)) ** 2 * weights[i]!) / n;
-    const shift = Math.log(Math.max(ratio, 1e-300));
-    for (let i = 0; i < n; i++) {
-      const m = predict(meanCoefficients, i);
-      const logVariance = predict(varianceCoefficients, i) + shift;
-      mean[i * d + e] = m;
-      logProb[i]! += logNormalPdf(target[i]!, m, Math.exp(0.5 * logVariance));
-    }
+    fits.push({ mean: meanCoefficients, logVariance: varianceCoefficients, shift: Math.log(Math.max(ratio, 1e-300)) });
   }
-  return { logProb, mean };
+  return {
+    predict(rows: Matrix): HostMixture {
+      if (rows.columns !== p) throw new Error(`expected ${p} input columns, got ${rows.columns}`);
+      const z = standardise(rows).data;
+      const means = new Float64Array(rows.rows * d);
+      const scales = new Float64Array(rows.rows * d);
+      for (let i = 0; i < rows.rows; i++) {
+        for (const [e, fit] of fits.entries()) {
+          means[i * d + e] = linear(fit.mean, z, i * p);
+          scales[i * d + e] = Math.exp(0.5 * (linear(fit.logVariance, z, i * p) + fit.shift));
+        }
+      }
+      return new HostMixture({
+        rows: rows.rows,
+        components: 1,
+        dimensions: d,
+        logWeights: new Float64Array(rows.rows),
+        means,
+        scales,
+      });
+    },
+  };
+}
+
+/** {@link fitLinearHeteroscedastic} scored on the rows it was fitted on (log-densities and means). */
+export function linearHeteroscedastic(x: Matrix, y: Matrix, iterations = 5): BaselineFit {
+  const mixture = fitLinearHeteroscedastic(x, y, iterations).predict(x);
+  const logProb = new Float64Array(x.rows);
+  const d = y.columns;
+  for (let i = 0; i < x.rows; i++)
+    for (let e = 0; e < d; e++)
+      logProb[i]! += logNormalPdf(y.data[i * d + e]!, mixture.means[i * d + e]!, mixture.scales[i * d + e]!);
+  return { logProb, mean: mixture.means };
 }

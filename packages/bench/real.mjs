@@ -1,0 +1,209 @@
+#!/usr/bin/env node
+// pnpm bench:real — @mdn/core's defaults on real tabular data, side by side with a tuned PyTorch MDN and a linear
+// heteroscedastic Gaussian, in the same run. UCI protocol (Hernández-Lobato & Adams 2015; Lakshminarayanan et al.
+// 2017): seeded random 90/10 splits; NLL per test point in original units (mean ± standard error over splits),
+// CRPS and 90 % interval coverage. Every method's scores come from the same code (its predicted mixture on the
+// test rows as a HostMixture). The data sets load from installed npm packages (real/datasets.mjs).
+//
+//   pnpm bench:real [--datasets boston,wages] [--splits 20] [--json artifacts/bench-real.json] [--no-torch]
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { wasmBackend } from '@mdn/backend-wasm';
+import {
+  createRandom,
+  crps,
+  fitLinearHeteroscedastic,
+  HostMixture,
+  intervalSummary,
+  train,
+  useBackend,
+} from '@mdn/core';
+import { REAL_DATASETS } from './real/datasets.mjs';
+
+const here = import.meta.dirname;
+const { values: args } = parseArgs({
+  options: {
+    datasets: { type: 'string', default: Object.keys(REAL_DATASETS).join(',') },
+    splits: { type: 'string', default: '20' },
+    json: { type: 'string', default: path.resolve(here, '../../artifacts/bench-real.json') },
+    'no-torch': { type: 'boolean', default: false },
+  },
+});
+const names = args.datasets.split(',');
+for (const name of names) {
+  if (!(name in REAL_DATASETS)) {
+    console.error(`bench:real: unknown data set '${name}'; choose from ${Object.keys(REAL_DATASETS).join(', ')}`);
+    process.exit(2);
+  }
+}
+const splitCount = Number(args.splits);
+if (!Number.isInteger(splitCount) || splitCount < 2) {
+  console.error(`bench:real: --splits must be a whole number ≥ 2, got '${args.splits}'`);
+  process.exit(2);
+}
+
+/** Published test NLLs on Boston (Lakshminarayanan et al. 2017, Table 1; Rothfuss et al. 2019). */
+const PUBLISHED = {
+  boston: [
+    ['PBP (Hernández-Lobato & Adams 2015)', 2.57],
+    ['MC dropout (Gal & Ghahramani 2016)', 2.46],
+    ['Deep Ensembles, 5 nets (Lakshminarayanan et al. 2017)', 2.41],
+    ['MDN with noise regularisation (Rothfuss et al. 2019)', 2.49],
+  ],
+};
+
+/** Seeded 90/10 splits: the same rows for every method. */
+function makeSplits(n, count) {
+  return Array.from({ length: count }, (_, s) => {
+    const random = createRandom(1000 + s);
+    const order = Array.from({ length: n }, (_, i) => i);
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(random.uniform() * (i + 1));
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+    const held = Math.round(0.1 * n);
+    return { seed: s, test: order.slice(0, held), train: order.slice(held) };
+  });
+}
+
+const matrix = (rows) => ({ data: Float64Array.from(rows.flat()), rows: rows.length, columns: rows[0].length });
+
+/** NLL per test point, CRPS and 90 % coverage of a predicted mixture (original units). */
+function score(mixture, y) {
+  let nll = 0;
+  for (let i = 0; i < y.length; i++) nll -= mixture.logProbAt(i, [y[i]]) / y.length;
+  const c = crps(mixture, y);
+  return {
+    nll,
+    crps: c.reduce((a, b) => a + b, 0) / c.length,
+    coverage90: intervalSummary(mixture, y, 0.9).coverage,
+  };
+}
+
+/** PyTorch's predictions for every split of one data set, or a reason why there are none. */
+function torchPredictions(data, splits) {
+  if (args['no-torch']) return { reason: '--no-torch' };
+  const python = '/usr/bin/python3';
+  try {
+    execFileSync(python, ['-c', 'import torch'], { stdio: 'ignore' });
+  } catch {
+    return { reason: 'Debian python3 with torch not found (apt-get install python3-torch)' };
+  }
+  const job = JSON.stringify({ x: data.x, y: data.y, splits });
+  // The reference does not change while our defaults are tuned: keep its predictions, keyed by the job and script.
+  const script = readFileSync(path.join(here, 'real/mdn_torch.py'), 'utf8');
+  const key = createHash('sha256').update(script).update(job).digest('hex').slice(0, 16);
+  const cache = path.resolve(here, `../../artifacts/.cache/torch-${data.name}-${key}.json`);
+  if (existsSync(cache)) return { ...JSON.parse(readFileSync(cache, 'utf8')), cached: true };
+  const out = execFileSync(python, [path.join(here, 'real/mdn_torch.py')], {
+    input: job,
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+    env: { ...process.env, OMP_NUM_THREADS: '1' },
+  });
+  const parsed = JSON.parse(out);
+  mkdirSync(path.dirname(cache), { recursive: true });
+  writeFileSync(cache, JSON.stringify({ version: parsed.torch, results: parsed.results }));
+  return { version: parsed.torch, results: parsed.results };
+}
+
+const summary = (values) => {
+  const n = values.length;
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  const sd = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, n - 1));
+  return { mean, standardError: sd / Math.sqrt(n) };
+};
+
+const backend = await useBackend(wasmBackend());
+console.error(`bench:real: ${splitCount} splits of 90/10; ours on ${backend.tfjsBackend} (defaults, seed = split)`);
+const report = { splits: splitCount, backend: backend.tfjsBackend, datasets: [] };
+for (const name of names) {
+  const data = REAL_DATASETS[name]();
+  const splits = makeSplits(data.y.length, splitCount);
+  const started = performance.now();
+  const torch = torchPredictions(data, splits);
+  const torchSeconds = (performance.now() - started) / 1000;
+  const rows = { ours: [], torch: [], linear: [] };
+  const ours = { seconds: 0, epochs: [], overfit: [] };
+  for (const split of splits) {
+    const pick = (indices) => ({
+      x: matrix(indices.map((i) => data.x[i])),
+      y: indices.map((i) => data.y[i]),
+    });
+    const trainRows = pick(split.train);
+    const testRows = pick(split.test);
+    const t0 = performance.now();
+    const result = await train(trainRows.x, trainRows.y, { seed: split.seed });
+    ours.seconds += (performance.now() - t0) / 1000;
+    ours.epochs.push(result.epochs);
+    ours.overfit.push((result.finalLoss.validation ?? Number.NaN) - result.finalLoss.train);
+    const host = await result.model.predictHost(testRows.x);
+    result.model.dispose();
+    rows.ours.push(score(host, testRows.y));
+    const linear = fitLinearHeteroscedastic(trainRows.x, matrix(trainRows.y.map((v) => [v]))).predict(testRows.x);
+    rows.linear.push(score(linear, testRows.y));
+    const predicted = torch.results?.[split.seed];
+    if (predicted) {
+      const k = predicted.means[0].length;
+      const mixture = new HostMixture({
+        rows: split.test.length,
+        components: k,
+        dimensions: 1,
+        logWeights: Float64Array.from(predicted.logWeights.flat()),
+        means: Float64Array.from(predicted.means.flat()),
+        scales: Float64Array.from(predicted.scales.flat()),
+      });
+      rows.torch.push(score(mixture, testRows.y));
+    }
+  }
+  const methods = {};
+  for (const [method, list] of Object.entries(rows)) {
+    if (list.length === 0) continue;
+    methods[method] = {
+      nll: summary(list.map((r) => r.nll)),
+      crps: summary(list.map((r) => r.crps)),
+      coverage90: summary(list.map((r) => r.coverage90)),
+      perSplit: list,
+    };
+  }
+  const entry = {
+    name,
+    description: data.description,
+    rows: data.y.length,
+    inputs: data.inputs.length,
+    methods,
+    ours: {
+      secondsPerSplit: ours.seconds / splitCount,
+      epochs: summary(ours.epochs).mean,
+      validationMinusTrain: summary(ours.overfit).mean,
+    },
+    torch: torch.results
+      ? { version: torch.version, secondsPerSplit: torch.cached ? null : torchSeconds / splitCount }
+      : { skipped: torch.reason },
+    published: PUBLISHED[name] ?? [],
+  };
+  report.datasets.push(entry);
+  const f = (s, digits = 3) => `${s.mean.toFixed(digits)} ± ${s.standardError.toFixed(digits)}`;
+  const line = (label, m) =>
+    `  ${label.padEnd(34)} NLL ${f(m.nll).padEnd(16)} CRPS ${f(m.crps, 4).padEnd(20)} cover90 ${(100 * m.coverage90.mean).toFixed(1)} %`;
+  console.log(`\n${name}: ${entry.rows} rows, ${entry.inputs} inputs — ${data.description}`);
+  console.log(line('mdn (defaults)', methods.ours));
+  if (methods.torch) console.log(line(`PyTorch MDN, tuned (${torch.version})`, methods.torch));
+  else console.log(`  PyTorch MDN: skipped (${torch.reason})`);
+  console.log(line('linear heteroscedastic Gaussian', methods.linear));
+  for (const [label, value] of entry.published)
+    console.log(`  ${label.padEnd(34)} NLL ${value.toFixed(2)} (published)`);
+  console.log(
+    `  ours: ${entry.ours.secondsPerSplit.toFixed(1)} s/split, ${entry.ours.epochs.toFixed(0)} epochs, ` +
+      `validation − train NLL ${entry.ours.validationMinusTrain.toFixed(3)}` +
+      (torch.results && entry.torch.secondsPerSplit !== null
+        ? `; PyTorch ${entry.torch.secondsPerSplit.toFixed(1)} s/split`
+        : ''),
+  );
+}
+mkdirSync(path.dirname(args.json), { recursive: true });
+writeFileSync(args.json, `${JSON.stringify(report, null, 1)}\n`);
+console.error(`\nbench:real: wrote ${args.json}`);

