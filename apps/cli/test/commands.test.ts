@@ -266,7 +266,7 @@ describe('help and usage', () => {
       ['--hidden', DEFAULT_MDN_CONFIG.hidden.join(',')],
       ['--patience', TRAIN_DEFAULTS.patience],
       ['--validation-split', TRAIN_DEFAULTS.validationSplit],
-      ['--noise', TRAIN_DEFAULTS.noise.x],
+      ['--noise', `from the data, ${TRAIN_DEFAULTS.noiseScale.x}`],
       ['--clip-norm', TRAIN_DEFAULTS.clipNorm],
       ['--schedule', TRAIN_DEFAULTS.schedule],
       ['--learning-rate', TRAIN_DEFAULTS.learningRate],

@@ -16,6 +16,7 @@ describe('diagnose', () => {
     expect(report.metrics.gainOverUnconditional).toBeGreaterThan(0.9);
     expect(report.metrics.nll).toBeLessThan(report.metrics.linearBaselineNll + 0.02);
     expect(formatDiagnosis(report)).toMatch(/^status: ok/);
+    expect(report.metrics.generalisationGap!).toBeLessThan(0.5);
 
     // The same network with its head weights zeroed predicts one mixture for every x: the collapse.
     const weights = model
@@ -105,5 +106,34 @@ describe('baselines', () => {
     // log-linear variance is not the true (0.2 + 0.5x)², so a small gap remains.
     expect(baseline - truth).toBeGreaterThan(0);
     expect(baseline - truth).toBeLessThan(0.1);
+  });
+
+  it('flags overfitting: a run that memorised a small training set, and a recorded validation gap', async () => {
+    const small = forumToy({ rows: 150, seed: 21 });
+    const { model } = await train(small.x, small.y, {
+      model: { hidden: [64, 64], components: 5 },
+      noise: false,
+      schedule: 'constant',
+      learningRate: 1e-2,
+      epochs: 400,
+      patience: Number.POSITIVE_INFINITY,
+      restoreBest: false,
+      meanWarmupEpochs: 0,
+      seed: 3,
+    });
+    const report = await diagnose(model, test.x, test.y);
+    const finding = report.findings.find((f) => f.code === 'overfitting');
+    expect(finding?.severity).toBe('warning');
+    expect(finding?.message).toMatch(/held-out NLL is \d+\.\d{3} nats\/row above the training NLL/);
+    expect(finding?.advice).toMatch(/fewer steps.*noise.*ensemble/);
+    expect(report.metrics.generalisationGap!).toBeGreaterThan(0.5);
+    // The same weights with a record of a small gap and no held-out data beyond the training rows: no finding.
+    model.metadata.training = {
+      ...model.metadata.training,
+      finalValidationLoss: model.metadata.training!.finalTrainLoss!,
+    };
+    const onTraining = await diagnose(model, small.x, small.y);
+    expect(onTraining.findings.find((f) => f.code === 'overfitting')).toBeUndefined();
+    model.dispose();
   });
 });

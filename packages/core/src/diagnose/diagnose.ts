@@ -8,6 +8,9 @@ import { linearHeteroscedastic, unconditionalMixture } from './baselines.js';
 /** How serious a finding is. */
 export type Severity = 'info' | 'warning' | 'problem';
 
+/** A held-out NLL this far (nats/row) above the training NLL is called overfitting. */
+const OVERFIT_GAP = 0.5;
+
 /** One thing the diagnostics noticed, in plain words, with what to do about it. */
 export interface Finding {
   code:
@@ -17,7 +20,8 @@ export interface Finding {
     | 'dead-components'
     | 'duplicate-components'
     | 'scale-at-floor'
-    | 'miscalibrated';
+    | 'miscalibrated'
+    | 'overfitting';
   severity: Severity;
   message: string;
   advice: string;
@@ -52,6 +56,12 @@ export interface DiagnosisMetrics {
   binCalibrationErrors: number[];
   /** Non-finite parameters or log-densities found. */
   nonFinite: number;
+  /**
+   * How far the held-out NLL is above the training NLL, nats per row: the larger of the training run's own
+   * validation − training gap (from the model's record) and this data's NLL − the training NLL; null when the
+   * model has no training record.
+   */
+  generalisationGap: number | null;
 }
 
 /** The report of {@link diagnose}. */
@@ -107,7 +117,8 @@ export async function diagnose(
   assertFinite(xm, 'inputs', model.metadata.inputColumns);
   assertFinite(ym, 'targets', model.metadata.targetColumns);
   const n = xm.rows;
-  const { components: k, outputDimension: d } = model.config;
+  const k = model.mixtureComponents;
+  const d = model.config.outputDimension;
   const findings: Finding[] = [];
 
   const host = await model.predictHost(xm);
@@ -185,7 +196,10 @@ export async function diagnose(
       code: 'dead-components',
       severity: 'info',
       message: `${dead} of ${k} components carry less than 1 % of the weight on average (effective number of components: ${effectiveComponents.toFixed(1)}).`,
-      advice: `Harmless: the data needs fewer components. Set components to about ${Math.max(1, Math.round(effectiveComponents))} for a smaller, faster model.`,
+      advice:
+        model.config.members > 1
+          ? `Harmless: the data needs fewer components. About ${Math.max(1, Math.round(effectiveComponents / model.config.members))} per network (components) give a smaller, faster ensemble.`
+          : `Harmless: the data needs fewer components. Set components to about ${Math.max(1, Math.round(effectiveComponents))} for a smaller, faster model.`,
     });
   }
   const duplicates: string[] = [];
@@ -272,6 +286,47 @@ export async function diagnose(
     });
   }
 
+  // Overfitting: from the model's own training record, and from this data against the training NLL.
+  const training = model.metadata.training ?? {};
+  const finalTrain = typeof training.finalTrainLoss === 'number' ? training.finalTrainLoss : null;
+  const finalValidation = typeof training.finalValidationLoss === 'number' ? training.finalValidationLoss : null;
+  const gaps: number[] = [];
+  if (finalTrain !== null && finalValidation !== null) gaps.push(finalValidation - finalTrain);
+  if (finalTrain !== null && Number.isFinite(nll)) gaps.push(nll - finalTrain);
+  const generalisationGap = gaps.length > 0 ? Math.max(...gaps) : null;
+  // Validation that rose while training went on, in a model that kept its last weights (not the best epoch's).
+  const history = (model.metadata.history ?? []).filter(
+    (e) => e.validationLoss !== null && Number.isFinite(e.validationLoss),
+  );
+  const keptLast = model.metadata.plan !== undefined && !model.metadata.plan.restoreBest;
+  let rise = 0;
+  if (keptLast && history.length > 1) {
+    let best = Number.POSITIVE_INFINITY;
+    for (const e of history) best = Math.min(best, e.validationLoss!);
+    rise = history.at(-1)!.validationLoss! - best;
+  }
+  if ((generalisationGap !== null && generalisationGap > OVERFIT_GAP) || rise > OVERFIT_GAP) {
+    const parts = [];
+    if (generalisationGap !== null && generalisationGap > OVERFIT_GAP) {
+      parts.push(
+        `held-out NLL is ${generalisationGap.toFixed(3)} nats/row above the training NLL (${finalTrain!.toFixed(3)})`,
+      );
+    }
+    if (rise > OVERFIT_GAP) {
+      parts.push(
+        `the validation NLL rose ${rise.toFixed(3)} nats/row above its best while training went on, and the model kept its last weights`,
+      );
+    }
+    findings.push({
+      code: 'overfitting',
+      severity: 'warning',
+      message: `The model overfits its training rows: ${parts.join('; ')}.`,
+      advice:
+        'Train for fewer steps (fewer epochs, or keep early stopping and restoreBest on), add noise regularisation (--noise), ' +
+        'average an ensemble of models, or use more data. The library defaults derive all of these from the data size.',
+    });
+  }
+
   const status = findings.some((f) => f.severity === 'problem')
     ? 'problem'
     : findings.some((f) => f.severity === 'warning')
@@ -295,6 +350,7 @@ export async function diagnose(
       calibrationError: calibration,
       binCalibrationErrors: binErrors,
       nonFinite,
+      generalisationGap,
     },
   };
 }

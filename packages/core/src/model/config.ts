@@ -25,6 +25,12 @@ export interface MdnConfig {
   scaleActivation: ScaleActivation;
   /** Lower bound added to σ, in standardised target units (only with 'softplus'). Default 1e-3. */
   scaleFloor: number;
+  /**
+   * Networks in the model (an ensemble when > 1): the prediction is the equal-weight mixture of theirs, K ×
+   * members components. Default 1. Ensembles come from training (`ensemble` option) or
+   * `MixtureDensityNetwork.ensemble`.
+   */
+  members: number;
 }
 
 export const DEFAULT_MDN_CONFIG: Omit<MdnConfig, 'inputDimension' | 'outputDimension'> = {
@@ -33,6 +39,7 @@ export const DEFAULT_MDN_CONFIG: Omit<MdnConfig, 'inputDimension' | 'outputDimen
   activation: 'tanh',
   scaleActivation: 'softplus',
   scaleFloor: 1e-3,
+  members: 1,
 };
 
 const ACTIVATIONS: readonly Activation[] = ['relu', 'tanh', 'silu', 'elu'];
@@ -52,6 +59,7 @@ export function resolveConfig(
   positiveInteger(resolved.inputDimension, 'inputDimension');
   positiveInteger(resolved.outputDimension, 'outputDimension');
   positiveInteger(resolved.components, 'components');
+  positiveInteger(resolved.members, 'members');
   for (const [i, width] of resolved.hidden.entries()) positiveInteger(width, `hidden[${i}]`);
   if (!ACTIVATIONS.includes(resolved.activation)) {
     throw new RangeError(`activation must be one of ${ACTIVATIONS.join(', ')}; got '${resolved.activation}'`);

@@ -17,6 +17,12 @@ interface Dense {
   bias: tf.Variable<tf.Rank.R1>;
 }
 
+/** One network: the trunk and the three heads. */
+interface Member {
+  trunk: Dense[];
+  heads: { logits: Dense; means: Dense; scales: Dense };
+}
+
 /** What a trained model remembers beside its weights (saved with it). */
 export interface ModelMetadata {
   /** Names of the input columns, when trained from a table. */
@@ -24,7 +30,7 @@ export interface ModelMetadata {
   /** Names of the target columns. */
   targetColumns?: string[];
   /** Per-epoch losses (NLL per row in original units) of the training run that produced the weights. */
-  history?: { epoch: number; trainLoss: number; validationLoss: number | null }[];
+  history?: { member?: number; epoch: number; trainLoss: number; validationLoss: number | null }[];
   /** Every setting of the training run that produced the weights. */
   plan?: TrainPlan;
   /** Free-form facts about the training run (backend, seed, stop reason, …). */
@@ -114,21 +120,19 @@ export class MixtureDensityNetwork {
   readonly inputStandardiser: Standardiser;
   readonly targetStandardiser: Standardiser;
   metadata: ModelMetadata;
-  private readonly trunk: Dense[];
-  private readonly heads: { logits: Dense; means: Dense; scales: Dense };
+  /** One network, or the members of an ensemble (see {@link MixtureDensityNetwork.ensemble}). */
+  private readonly members: Member[];
   private disposed = false;
 
   private constructor(
     config: MdnConfig,
-    trunk: Dense[],
-    heads: { logits: Dense; means: Dense; scales: Dense },
+    members: Member[],
     inputStandardiser: Standardiser,
     targetStandardiser: Standardiser,
     metadata: ModelMetadata,
   ) {
     this.config = config;
-    this.trunk = trunk;
-    this.heads = heads;
+    this.members = members;
     this.inputStandardiser = inputStandardiser;
     this.targetStandardiser = targetStandardiser;
     this.metadata = metadata;
@@ -144,6 +148,9 @@ export class MixtureDensityNetwork {
     options: CreateOptions = {},
   ): MixtureDensityNetwork {
     const resolved = resolveConfig(config);
+    if (resolved.members !== 1) {
+      throw new InputError('create() makes one network; train with `ensemble` or use MixtureDensityNetwork.ensemble()');
+    }
     const { inputDimension, outputDimension: d, components: k } = resolved;
     const inputStandardiser = options.inputStandardiser ?? identity(inputDimension);
     const targetStandardiser = options.targetStandardiser ?? identity(d);
@@ -211,22 +218,73 @@ export class MixtureDensityNetwork {
         means: naive(width, k * d, 'head.means'),
         scales: naive(width, k * d, 'head.scales'),
       };
-      return new MixtureDensityNetwork(resolved, trunk, naiveHeads, inputStandardiser, targetStandardiser, {});
+      return new MixtureDensityNetwork(
+        resolved,
+        [{ trunk, heads: naiveHeads }],
+        inputStandardiser,
+        targetStandardiser,
+        {},
+      );
     }
     const heads = {
       logits: dense(width, k, headLimit(k), undefined, 'head.logits'),
       means: dense(width, k * d, headLimit(k * d), meanBias, 'head.means'),
       scales: dense(width, k * d, headLimit(k * d), scaleBias, 'head.scales'),
     };
-    return new MixtureDensityNetwork(resolved, trunk, heads, inputStandardiser, targetStandardiser, {});
+    return new MixtureDensityNetwork(resolved, [{ trunk, heads }], inputStandardiser, targetStandardiser, {});
   }
 
-  /** Every trainable variable, trunk first then heads, in a stable order (the save order). */
+  /** Every trainable variable, trunk first then heads (member by member), in a stable order (the save order). */
   get variables(): tf.Variable[] {
     const all: tf.Variable[] = [];
-    for (const layer of this.trunk) all.push(layer.kernel, layer.bias);
-    for (const head of [this.heads.logits, this.heads.means, this.heads.scales]) all.push(head.kernel, head.bias);
+    for (const { trunk, heads } of this.members) {
+      for (const layer of trunk) all.push(layer.kernel, layer.bias);
+      for (const head of [heads.logits, heads.means, heads.scales]) all.push(head.kernel, head.bias);
+    }
     return all;
+  }
+
+  /** Components of the predicted mixture: `components` per member × `members`. */
+  get mixtureComponents(): number {
+    return this.config.components * this.config.members;
+  }
+
+  /**
+   * An ensemble of trained networks as one model whose prediction is the equal-weight mixture of theirs: one
+   * mixture of M·K components with weights π/M (Lakshminarayanan et al. 2017 average M predictive distributions
+   * the same way), so every mixture tool applies to it unchanged. The members must share the architecture and
+   * the standardisers; their weights are copied (the members stay the caller's).
+   */
+  static ensemble(models: readonly MixtureDensityNetwork[], metadata: ModelMetadata = {}): MixtureDensityNetwork {
+    const first = models[0];
+    if (!first) throw new InputError('an ensemble needs at least one model');
+    const same = (a: Standardiser, b: Standardiser) =>
+      a.mean.every((v, i) => v === b.mean[i]) && a.scale.every((v, i) => v === b.scale[i]);
+    for (const [i, model] of models.entries()) {
+      model.assertUsable();
+      const { members, ...config } = model.config;
+      const { members: firstMembers, ...firstConfig } = first.config;
+      if (JSON.stringify(config) !== JSON.stringify(firstConfig) || members !== 1 || firstMembers !== 1) {
+        throw new InputError(`ensemble member ${i} has another architecture than member 0 (or is itself an ensemble)`);
+      }
+      if (
+        !same(model.inputStandardiser, first.inputStandardiser) ||
+        !same(model.targetStandardiser, first.targetStandardiser)
+      ) {
+        throw new InputError(
+          `ensemble member ${i} was standardised differently from member 0; fit the members on shared statistics`,
+        );
+      }
+    }
+    const config: MdnConfig = { ...first.config, members: models.length };
+    const weights = models.flatMap((model) => model.getWeights());
+    return MixtureDensityNetwork.fromParts(
+      config,
+      first.inputStandardiser,
+      first.targetStandardiser,
+      weights,
+      metadata,
+    );
   }
 
   /** Number of trainable parameters. */
@@ -240,15 +298,34 @@ export class MixtureDensityNetwork {
    */
   forward(x: tf.Tensor2D): RawOutputs {
     this.assertUsable();
-    const { components: k, outputDimension: d } = this.config;
-    let h: tf.Tensor2D = x;
-    for (const layer of this.trunk) h = this.activate(tf.add(tf.matMul(h, layer.kernel), layer.bias) as tf.Tensor2D);
+    const { components: k, outputDimension: d, members } = this.config;
     const n = x.shape[0];
-    const affine = (head: Dense) => tf.add(tf.matMul(h, head.kernel), head.bias) as tf.Tensor2D;
+    const outputs = this.members.map(({ trunk, heads }) => {
+      let h: tf.Tensor2D = x;
+      for (const layer of trunk) h = this.activate(tf.add(tf.matMul(h, layer.kernel), layer.bias) as tf.Tensor2D);
+      const affine = (head: Dense) => tf.add(tf.matMul(h, head.kernel), head.bias) as tf.Tensor2D;
+      return {
+        logits: affine(heads.logits),
+        means: tf.reshape(affine(heads.means), [n, k, d]) as tf.Tensor3D,
+        rawScales: tf.reshape(affine(heads.scales), [n, k, d]) as tf.Tensor3D,
+      };
+    });
+    if (members === 1) return outputs[0]!;
+    // The equal-weight mixture of the members' mixtures: log π_mk − log M, components side by side.
+    const logM = tf.scalar(Math.log(members));
     return {
-      logits: affine(this.heads.logits),
-      means: tf.reshape(affine(this.heads.means), [n, k, d]),
-      rawScales: tf.reshape(affine(this.heads.scales), [n, k, d]),
+      logits: tf.concat(
+        outputs.map((o) => tf.sub(tf.logSoftmax(o.logits), logM) as tf.Tensor2D),
+        1,
+      ),
+      means: tf.concat(
+        outputs.map((o) => o.means),
+        1,
+      ),
+      rawScales: tf.concat(
+        outputs.map((o) => o.rawScales),
+        1,
+      ),
     };
   }
 
@@ -411,7 +488,11 @@ export class MixtureDensityNetwork {
       throw new InputError('inputStandardiser has the wrong number of columns');
     if (targetStandardiser.columns !== resolved.outputDimension)
       throw new InputError('targetStandardiser has the wrong number of columns');
-    const layout = layerLayout(resolved);
+    const layout = Array.from({ length: resolved.members }, (_, m) =>
+      layerLayout(resolved).map(
+        ([name, fanIn, fanOut]) => [resolved.members === 1 ? name : `member.${m}.${name}`, fanIn, fanOut] as const,
+      ),
+    ).flat();
     if (weights.length !== layout.length * 2) {
       throw new InputError(`expected ${layout.length * 2} weight tensors, got ${weights.length}`);
     }
@@ -435,16 +516,13 @@ export class MixtureDensityNetwork {
         bias: tf.variable(tf.tensor1d(weights[2 * i + 1]!.values), true, `${prefix}${name}.bias`),
       })),
     ) as Dense[];
-    const trunk = layers.slice(0, resolved.hidden.length);
-    const [logits, means, scales] = layers.slice(resolved.hidden.length) as [Dense, Dense, Dense];
-    return new MixtureDensityNetwork(
-      resolved,
-      trunk,
-      { logits, means, scales },
-      inputStandardiser,
-      targetStandardiser,
-      metadata,
-    );
+    const perMember = resolved.hidden.length + 3;
+    const members = Array.from({ length: resolved.members }, (_, m) => {
+      const own = layers.slice(m * perMember, (m + 1) * perMember);
+      const [logits, means, scales] = own.slice(resolved.hidden.length) as [Dense, Dense, Dense];
+      return { trunk: own.slice(0, resolved.hidden.length), heads: { logits, means, scales } };
+    });
+    return new MixtureDensityNetwork(resolved, members, inputStandardiser, targetStandardiser, metadata);
   }
 
   private standardisedInputs(x: MatrixInput | tf.Tensor2D): tf.Tensor2D {

@@ -11,18 +11,25 @@ describe('resolveTrainPlan', () => {
       validation: 'split',
       batchSize: 128,
       stepsPerEpoch: 36,
-      epochs: 333,
-      totalSteps: 333 * 36,
+      epochs: 833,
+      totalSteps: 833 * 36,
       learningRate: 3e-3,
-      schedule: 'cosine',
-      finalLearningRateFraction: 0.01,
+      schedule: 'plateau',
+      reductions: 3,
+      reductionFactor: 0.3,
+      finalLearningRateFraction: 1,
       warmupSteps: 36,
       meanWarmupEpochs: 3,
-      noise: { x: 0.02, y: 0.02, anneal: true },
-      patience: 30,
+      patience: 20,
       clipNorm: 10,
       seed: 0,
     });
+    // Noise shrinks with the rows and grows with the dimension: c · n^(−1/(2 + d)).
+    expect(plan.noise!.x).toBeCloseTo(0.28 * 4500 ** (-1 / 4), 3);
+    expect(plan.noise!.y).toBeCloseTo(0.14 * 4500 ** (-1 / 4), 3);
+    const wide = resolveTrainPlan({}, { rows: 5000, inputs: 13, targets: 1 });
+    expect(wide.noise!.x).toBeGreaterThan(2 * plan.noise!.x);
+    expect(resolveTrainPlan({}, { rows: 500, inputs: 1, targets: 1 }).noise!.x).toBeGreaterThan(plan.noise!.x);
     expect(plan.model).toMatchObject({ inputDimension: 1, outputDimension: 1, components: 5, hidden: [64, 64] });
     // Small data: the whole set is one batch, nothing is held out below 50 rows, the epoch budget is capped.
     const small = resolveTrainPlan({}, { rows: 40, inputs: 3, targets: 2 });

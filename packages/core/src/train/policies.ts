@@ -7,27 +7,51 @@ import { TrainingError } from '../errors.js';
 import type { NoiseOptions, TrainPlan } from './plan.js';
 import { learningRateAt } from './schedule.js';
 
-/** The learning rate of each step: linear warm-up, then cosine decay (or constant), times a recovery scale. */
+/**
+ * The learning rate of each step: linear warm-up, then the schedule (cosine decay, or the peak rate), times the
+ * plateau reductions so far and the recovery scale.
+ */
 export class LearningRatePolicy {
   /** Lowered by the non-finite recovery (halved each time). */
   scale = 1;
+  /** Lowered at each plateau (×reductionFactor). */
+  reduction = 1;
   constructor(private readonly plan: TrainPlan) {}
 
   rateAt(step: number): number {
     const { totalSteps, learningRate, warmupSteps, finalLearningRateFraction } = this.plan;
-    return learningRateAt(step, totalSteps, learningRate, warmupSteps, finalLearningRateFraction) * this.scale;
+    return (
+      learningRateAt(step, totalSteps, learningRate, warmupSteps, finalLearningRateFraction) *
+      this.scale *
+      this.reduction
+    );
+  }
+
+  /** One plateau reduction. */
+  reduce(): void {
+    this.reduction *= this.plan.reductionFactor;
   }
 }
 
-/** The noise standard deviations of each step (standardised units), annealed linearly to 0 if the plan says so. */
+/**
+ * The noise standard deviations of each step (standardised units). Annealed: with the 'plateau' schedule they
+ * fall with the learning rate's reductions; otherwise linearly to 0 over the planned steps.
+ */
 export class NoisePolicy {
-  constructor(private readonly plan: TrainPlan) {}
+  constructor(
+    private readonly plan: TrainPlan,
+    private readonly rate: LearningRatePolicy,
+  ) {}
 
   /** Null when no noise is added at this step. */
   at(step: number): NoiseOptions | null {
     const noise = this.plan.noise;
     if (noise === null) return null;
-    const level = noise.anneal ? Math.max(0, 1 - step / this.plan.totalSteps) : 1;
+    const level = !noise.anneal
+      ? 1
+      : this.plan.schedule === 'plateau'
+        ? this.rate.reduction
+        : Math.max(0, 1 - step / this.plan.totalSteps);
     if (level <= 0 || (noise.x <= 0 && noise.y <= 0)) return null;
     return { x: noise.x * level, y: noise.y * level, anneal: noise.anneal };
   }
@@ -64,42 +88,52 @@ export class RecoveryPolicy {
 export interface EpochDecision {
   /** This epoch's weights are the new best: snapshot them. */
   best: boolean;
+  /** A plateau: go back to the best weights and lower the learning rate. */
+  reduce: boolean;
   /** Stop training now. */
   stop: boolean;
 }
 
 /**
- * Early stopping and the choice of the best epoch, on the monitored loss (validation NLL, else training NLL).
- * With the cosine schedule the search for the best epoch starts afresh when the schedule is half done: a lucky
- * score at the peak rate (noise on a small validation set) is neither restored nor allowed to start the
- * patience clock before the low-rate phase has converged. Stopping needs `patience` epochs without an
- * improvement of more than 1e-4 nats, counted from the best epoch (or the end of the mean-first warm-up).
+ * Early stopping, plateaus and the choice of the best epoch, on the monitored loss (validation NLL, else training
+ * NLL). An improvement is a drop of more than 1e-4 nats; the patience clock counts epochs since the best epoch (or
+ * the end of the mean-first warm-up, or the last reduction).
+ * - 'plateau': the best epoch is sought over the whole run; `patience` epochs without improvement lower the rate
+ *   (`reductions` times), then stop.
+ * - 'cosine': the search for the best epoch starts afresh when the schedule is half done (a lucky score at the peak
+ *   rate is neither restored nor allowed to start the patience clock); stopping only in the low-rate half.
+ * - 'constant': the best epoch over the whole run; `patience` epochs without improvement stop.
  */
 export class EarlyStoppingPolicy {
   /** The best epoch so far (1-based; 0 before any finite loss) and its loss. */
   bestEpoch = 0;
   bestLoss = Number.POSITIVE_INFINITY;
+  /** Plateau reductions so far. */
+  reductions = 0;
+  private lastReduction = 0;
   private inLowRatePhase = false;
   constructor(private readonly plan: TrainPlan) {}
 
   /** @param step optimisation steps done when the epoch ended */
   observe(epoch: number, loss: number, step: number): EpochDecision {
-    const { finalLearningRateFraction, totalSteps, meanWarmupEpochs, patience } = this.plan;
-    const constant = finalLearningRateFraction === 1;
-    const halfDone = constant || step >= totalSteps / 2;
+    const { schedule, totalSteps, meanWarmupEpochs, patience } = this.plan;
+    const cosine = schedule === 'cosine';
+    const halfDone = !cosine || step >= totalSteps / 2;
     const finite = Number.isFinite(loss);
-    const lowRatePhaseStarts = halfDone && !this.inLowRatePhase && finite;
+    const lowRatePhaseStarts = cosine && halfDone && !this.inLowRatePhase && finite;
     if (lowRatePhaseStarts) this.inLowRatePhase = true;
-    const best = finite && (loss < this.bestLoss - 1e-4 || (lowRatePhaseStarts && !constant));
+    const best = finite && (loss < this.bestLoss - 1e-4 || lowRatePhaseStarts);
     if (best) {
       this.bestEpoch = epoch;
       this.bestLoss = loss;
     }
-    const stop =
-      patience !== null &&
-      halfDone &&
-      epoch > meanWarmupEpochs &&
-      epoch - Math.max(this.bestEpoch, meanWarmupEpochs) >= patience;
-    return { best, stop };
+    const waited = epoch - Math.max(this.bestEpoch, meanWarmupEpochs, this.lastReduction);
+    const plateau = patience !== null && halfDone && epoch > meanWarmupEpochs && waited >= patience;
+    if (plateau && schedule === 'plateau' && this.reductions < this.plan.reductions) {
+      this.reductions += 1;
+      this.lastReduction = epoch;
+      return { best, reduce: true, stop: false };
+    }
+    return { best, reduce: false, stop: plateau };
   }
 }

@@ -140,28 +140,44 @@ export function splitValidation(x: MatrixInput, y: MatrixInput, fraction: number
 }
 
 /**
- * Splits, standardises and uploads checked data as `plan` says. The standardisers are fitted on the training
- * rows only; a constant target column is refused (there is no distribution to learn).
+ * The standardisers of a run, fitted on `rows` (identity when the plan does not standardise). A constant target
+ * column is refused: there is no distribution to learn.
  */
-export function prepareTrainingData(data: CheckedData, plan: TrainPlan, columns: ColumnNames = {}): PreparedData {
-  const split: Split = data.validation
-    ? { train: { x: data.x, y: data.y }, validation: data.validation }
-    : splitRows(data.x, data.y, plan.validationRows, createRandom(plan.seed));
-  const { x: p, y: d } = { x: data.x.columns, y: data.y.columns };
+export function fitStandardisers(
+  rows: { x: Matrix; y: Matrix },
+  plan: TrainPlan,
+  columns: ColumnNames = {},
+): { input: Standardiser; target: Standardiser } {
   const identity = (n: number) => new Standardiser(new Float64Array(n), new Float64Array(n).fill(1));
-  const inputStandardiser = plan.standardize
-    ? Standardiser.fit(split.train.x, { name: 'inputs', ...(columns.x ? { columnNames: columns.x } : {}) })
-    : identity(p);
-  const targetStandardiser = plan.standardize
-    ? Standardiser.fit(split.train.y, { name: 'targets', ...(columns.y ? { columnNames: columns.y } : {}) })
-    : identity(d);
-  const constant = plan.standardize ? targetStandardiser.constantColumns[0] : undefined;
+  if (!plan.standardize) return { input: identity(rows.x.columns), target: identity(rows.y.columns) };
+  const input = Standardiser.fit(rows.x, { name: 'inputs', ...(columns.x ? { columnNames: columns.x } : {}) });
+  const target = Standardiser.fit(rows.y, { name: 'targets', ...(columns.y ? { columnNames: columns.y } : {}) });
+  const constant = target.constantColumns[0];
   if (constant !== undefined) {
     const name = columns.y?.[constant] !== undefined ? `'${columns.y[constant]}'` : `column ${constant}`;
     throw new InputError(
-      `target ${name} is ${targetStandardiser.mean[constant]} in every training row: there is no distribution to learn; pick another target`,
+      `target ${name} is ${target.mean[constant]} in every training row: there is no distribution to learn; pick another target`,
     );
   }
+  return { input, target };
+}
+
+/**
+ * Splits, standardises and uploads checked data as `plan` says. The standardisers are fitted on the training
+ * rows only (or given: the members of an ensemble share theirs).
+ */
+export function prepareTrainingData(
+  data: CheckedData,
+  plan: TrainPlan,
+  columns: ColumnNames = {},
+  standardisers?: { input: Standardiser; target: Standardiser },
+): PreparedData {
+  const split: Split = data.validation
+    ? { train: { x: data.x, y: data.y }, validation: data.validation }
+    : splitRows(data.x, data.y, plan.validationRows, createRandom(plan.seed));
+  const fitted = standardisers ?? fitStandardisers(split.train, plan, columns);
+  const inputStandardiser = fitted.input;
+  const targetStandardiser = fitted.target;
   const upload = (matrix: Matrix, standardiser: Standardiser) => {
     const standardised = standardiser.transform(matrix);
     return tf.tensor2d(Float32Array.from(standardised.data), [matrix.rows, matrix.columns]);

@@ -20,6 +20,8 @@ const EVALUATION_CHUNK = 4096;
 
 /** Everything a run reports after each epoch. */
 export interface EpochEvent {
+  /** The ensemble member this run trains (0 for a single network). */
+  member: number;
   epoch: number;
   /** The epoch budget of this run (early stopping may end it sooner). */
   totalEpochs: number;
@@ -63,6 +65,18 @@ export interface TrainResult {
   seconds: number;
   /** Steps skipped because of NaN/Inf (the weights were left untouched). */
   skippedSteps: number;
+  /** For an ensemble, what each member's run reported (its seed is the plan's + its index). */
+  members?: MemberSummary[];
+}
+
+/** One ensemble member's run. */
+export interface MemberSummary {
+  seed: number;
+  epochs: number;
+  bestEpoch: number;
+  bestLoss: number;
+  stopReason: StopReason;
+  finalLoss: { train: number; validation: number | null };
 }
 
 /** Options of a run beyond its plan. */
@@ -123,7 +137,11 @@ export class TrainingRun {
   private aborted = false;
   private state: 'training' | 'stopped' | 'finished' | 'disposed' = 'training';
 
-  constructor(plan: TrainPlan, model: MixtureDensityNetwork, data: PreparedData, hooks: RunHooks = {}) {
+  /** Which ensemble member this run trains (0 for a single network). */
+  readonly member: number;
+
+  constructor(plan: TrainPlan, model: MixtureDensityNetwork, data: PreparedData, hooks: RunHooks = {}, member = 0) {
+    this.member = member;
     this.plan = plan;
     this.model = model;
     this.data = data;
@@ -136,7 +154,7 @@ export class TrainingRun {
       ...(hooks.loss ? { loss: hooks.loss } : {}),
     });
     this.rate = new LearningRatePolicy(plan);
-    this.noise = new NoisePolicy(plan);
+    this.noise = new NoisePolicy(plan, this.rate);
     this.recovery = new RecoveryPolicy(plan, this.rate);
     this.stopping = new EarlyStoppingPolicy(plan);
     this.order = Int32Array.from({ length: plan.trainRows }, (_, i) => i);
@@ -255,7 +273,12 @@ export class TrainingRun {
     model.metadata = {
       ...model.metadata,
       plan,
-      history: this.history.map((e) => ({ epoch: e.epoch, trainLoss: e.trainLoss, validationLoss: e.validationLoss })),
+      history: this.history.map((e) => ({
+        ...(e.member > 0 ? { member: e.member } : {}),
+        epoch: e.epoch,
+        trainLoss: e.trainLoss,
+        validationLoss: e.validationLoss,
+      })),
       training: {
         seed: plan.seed,
         backend: tf.getBackend(),
@@ -365,9 +388,15 @@ export class TrainingRun {
       tf.dispose(this.bestWeights);
       this.bestWeights = this.model.snapshot();
     }
+    if (decision.reduce) {
+      // A plateau: continue from the best weights at a lower rate.
+      this.rate.reduce();
+      if (this.plan.restoreBest && this.stopping.bestEpoch > 0) this.model.restore(this.bestWeights);
+    }
     const now = performance.now();
     const seconds = (now - this.epochStarted) / 1000;
     const event: EpochEvent = {
+      member: this.member,
       epoch,
       totalEpochs: plan.epochs,
       trainLoss,

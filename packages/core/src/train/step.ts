@@ -153,6 +153,9 @@ export class TrainingStep {
   private readonly loss: ((mixture: GaussianMixture, y: tf.Tensor2D) => tf.Scalar) | undefined;
 
   constructor(model: MixtureDensityNetwork, options: TrainingStepOptions = {}) {
+    if (model.config.members !== 1) {
+      throw new RangeError('a training step trains one network; train an ensemble member by member');
+    }
     this.model = model;
     this.plain = options.plain ?? false;
     this.loss = options.loss;

@@ -92,6 +92,7 @@ describe('train', () => {
       patience: 3,
       meanWarmupEpochs: 0,
       learningRate: 3e-2,
+      schedule: 'constant',
     });
     expect(result.stopReason).toBe('early-stopping');
     const best = result.history[result.bestEpoch - 1]!;
@@ -101,6 +102,19 @@ describe('train', () => {
     expect(result.finalLoss.validation!).toBeCloseTo(result.bestLoss, 4);
     const validation = result.split.validation!;
     expect(await result.model.nll(validation.x, validation.y)).toBeCloseTo(result.finalLoss.validation!, 4);
+    result.model.dispose();
+  });
+
+  it('the plateau schedule (the default) lowers the rate on plateaus, then stops', async () => {
+    const data = forumToy({ rows: 300, seed: 6 });
+    const result = await train(data.x, data.y, { ...small, patience: 3, learningRate: 3e-2 });
+    expect(result.plan.schedule).toBe('plateau');
+    expect(result.stopReason).toBe('early-stopping');
+    expect(result.epochs).toBeLessThan(result.plan.epochs);
+    // The rate after the warm-up takes exactly the values peak × 0.3^k, k = 0…3, in order.
+    const rates = [...new Set(result.history.slice(2).map((e) => e.learningRate.toPrecision(6)))].map(Number);
+    expect(rates).toEqual([3e-2, 9e-3, 2.7e-3, 8.1e-4].map((r) => Number(r.toPrecision(6))));
+    expect(result.finalLoss.validation!).toBeCloseTo(result.bestLoss, 4);
     result.model.dispose();
   });
 

@@ -5,10 +5,17 @@
  */
 import { activeBackend } from '../backend/adapter.js';
 import type { MatrixInput } from '../data/matrix.js';
+import type { Standardiser } from '../data/standardiser.js';
 import { InputError, MdnError } from '../errors.js';
 import { MixtureDensityNetwork } from '../model/network.js';
 import { checkOptionNames, PLAN_OPTION_NAMES, type PlanOptions, resolveTrainPlan, type TrainPlan } from './plan.js';
-import { type ColumnNames, checkTrainingData, prepareTrainingData } from './prepare.js';
+import {
+  type CheckedData,
+  type ColumnNames,
+  checkTrainingData,
+  fitStandardisers,
+  prepareTrainingData,
+} from './prepare.js';
 import { type RunHooks, TrainingRun, type TrainResult } from './run.js';
 
 /** Options for {@link train}: the plan's settings (see {@link PlanOptions}), the run's hooks, and the data's extras. */
@@ -77,6 +84,23 @@ function checkAndPlan(x: MatrixInput, y: MatrixInput, options: TrainOptions) {
  */
 export function startTraining(x: MatrixInput, y: MatrixInput, options: TrainOptions = {}): TrainingRun {
   const { data, plan } = checkAndPlan(x, y, options);
+  if (plan.ensemble > 1) {
+    throw new InputError(
+      'startTraining runs one network; train() trains an ensemble member by member',
+      'invalid-option',
+    );
+  }
+  return startRun(data, plan, options);
+}
+
+/** The run of one network (an ensemble member: `member` > 0 shifts the seed, `standardisers` are shared). */
+function startRun(
+  data: CheckedData,
+  plan: TrainPlan,
+  options: TrainOptions,
+  member = 0,
+  standardisers?: { input: Standardiser; target: Standardiser },
+): TrainingRun {
   const backend = activeBackend();
   if (backend.floatPrecision < 32 && !plan.allowLowPrecision) {
     throw new MdnError(
@@ -86,7 +110,7 @@ export function startTraining(x: MatrixInput, y: MatrixInput, options: TrainOpti
     );
   }
   const columns = options.columns ?? {};
-  const prepared = prepareTrainingData(data, plan, columns);
+  const prepared = prepareTrainingData(data, plan, columns, standardisers);
   let model: MixtureDensityNetwork;
   try {
     model = MixtureDensityNetwork.create(plan.model, {
@@ -109,7 +133,7 @@ export function startTraining(x: MatrixInput, y: MatrixInput, options: TrainOpti
     ...(options.onEpoch ? { onEpoch: options.onEpoch } : {}),
     ...(options.loss ? { loss: options.loss } : {}),
   };
-  return new TrainingRun(plan, model, prepared, hooks);
+  return new TrainingRun(plan, model, prepared, hooks, member);
 }
 
 /**
@@ -119,10 +143,103 @@ export function startTraining(x: MatrixInput, y: MatrixInput, options: TrainOpti
  * Every setting is in `result.plan` (and in the saved model).
  */
 export async function train(x: MatrixInput, y: MatrixInput, options: TrainOptions = {}): Promise<TrainResult> {
-  const run = startTraining(x, y, options);
+  const { data, plan } = checkAndPlan(x, y, options);
+  if (plan.ensemble === 1) {
+    const run = startRun(data, plan, options);
+    try {
+      return await run.run();
+    } finally {
+      run.dispose();
+    }
+  }
+  return trainEnsemble(data, plan, options);
+}
+
+/**
+ * An ensemble: `plan.ensemble` networks, member m with seed + m (its own initialisation, shuffles and
+ * validation split), all standardised with statistics of every training row so they combine exactly; then one
+ * model whose prediction is the equal-weight mixture of theirs. An abort keeps the members trained so far.
+ */
+async function trainEnsemble(data: CheckedData, plan: TrainPlan, options: TrainOptions): Promise<TrainResult> {
+  const started = performance.now();
+  const columns = options.columns ?? {};
+  const standardisers = fitStandardisers(data, plan, columns);
+  const results: TrainResult[] = [];
   try {
-    return await run.run();
+    for (let m = 0; m < plan.ensemble; m++) {
+      if (options.signal?.aborted && results.length > 0) break;
+      const memberPlan: TrainPlan = { ...plan, seed: (plan.seed + m) % 2 ** 32, ensemble: 1 };
+      const run = startRun(data, memberPlan, options, m, standardisers);
+      try {
+        results.push(await run.run());
+      } finally {
+        run.dispose();
+      }
+    }
+    const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+    const members = results.map((r) => ({
+      seed: r.plan.seed,
+      epochs: r.epochs,
+      bestEpoch: r.bestEpoch,
+      bestLoss: r.bestLoss,
+      stopReason: r.stopReason,
+      finalLoss: r.finalLoss,
+    }));
+    const validation = results.map((r) => r.finalLoss.validation).filter((v): v is number => v !== null);
+    const finalLoss = {
+      train: mean(results.map((r) => r.finalLoss.train)),
+      validation: validation.length > 0 ? mean(validation) : null,
+    };
+    const history = results.flatMap((r) => r.history);
+    const stopReason =
+      results.some((r) => r.stopReason === 'aborted') || results.length < plan.ensemble
+        ? 'aborted'
+        : results[0]!.stopReason;
+    const seconds = (performance.now() - started) / 1000;
+    const first = results[0]!.model;
+    const model = MixtureDensityNetwork.ensemble(
+      results.map((r) => r.model),
+      {
+        ...(first.metadata.inputColumns ? { inputColumns: first.metadata.inputColumns } : {}),
+        ...(first.metadata.targetColumns ? { targetColumns: first.metadata.targetColumns } : {}),
+        plan: { ...plan, ensemble: results.length },
+        history: history.map((e) => ({
+          ...(e.member > 0 ? { member: e.member } : {}),
+          epoch: e.epoch,
+          trainLoss: e.trainLoss,
+          validationLoss: e.validationLoss,
+        })),
+        training: {
+          ...first.metadata.training,
+          seed: plan.seed,
+          members: results.length,
+          epochs: history.length,
+          bestEpoch: results[0]!.bestEpoch,
+          bestLoss: mean(results.map((r) => r.bestLoss)),
+          stopReason,
+          finalTrainLoss: finalLoss.train,
+          finalValidationLoss: finalLoss.validation,
+          seconds: Math.round(seconds * 1000) / 1000,
+        },
+      },
+    );
+    return {
+      model,
+      plan: { ...plan, ensemble: results.length },
+      // Each member held out its own rows: none is held out from the ensemble as a whole.
+      split: { train: { x: data.x, y: data.y }, validation: null },
+      history,
+      stopReason,
+      bestEpoch: results[0]!.bestEpoch,
+      bestLoss: mean(results.map((r) => r.bestLoss)),
+      finalLoss,
+      epochs: history.length,
+      steps: results.reduce((total, r) => total + r.steps, 0),
+      seconds,
+      skippedSteps: results.reduce((total, r) => total + r.skippedSteps, 0),
+      members,
+    };
   } finally {
-    run.dispose();
+    for (const r of results) r.model.dispose();
   }
 }

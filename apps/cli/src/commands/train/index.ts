@@ -8,12 +8,13 @@ import {
   formatDiagnosis,
   InputError,
   type Matrix,
+  planTraining,
   saveModel,
-  startTraining,
   TRAIN_DEFAULTS,
-  type TrainingRun,
   type TrainOptions,
+  type TrainPlan,
   type TrainResult,
+  train,
 } from '@mdn/core';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
@@ -52,6 +53,7 @@ interface TrainFlags {
   noise?: number;
   clipNorm?: number;
   meanWarmupEpochs?: number;
+  ensemble?: number;
   backend: string;
   seed: number;
   out?: string;
@@ -113,7 +115,7 @@ export function registerTrain(program: Command): void {
     )
     .option(
       '--noise <sd>',
-      `noise regularisation on standardised x and y, annealed to 0, or off (default ${D.noise.x})`,
+      `noise regularisation: its standard deviation on standardised x and y, or off (default: from the data, ${D.noiseScale.x}·n^(−1/(2+d)) on x and ${D.noiseScale.y}·n^(−1/(2+d)) on y, annealed)`,
       nonNegativeNumberOrOff,
     )
     .option(
@@ -125,6 +127,11 @@ export function registerTrain(program: Command): void {
       '--mean-warmup-epochs <n>',
       `epochs that train only the means first, 0 for none (default ${D.meanWarmupEpochs})`,
       nonNegativeInteger,
+    )
+    .option(
+      '--ensemble <m>',
+      'train M networks (other seeds and validation splits) and save them as one model: their equal-weight mixture (default 1)',
+      positiveInteger,
     )
     .option('--backend <name>', 'auto | node | wasm | cpu', 'auto')
     .option('--seed <n>', 'random seed (same seed, same data → same model)', nonNegativeInteger, 0)
@@ -168,6 +175,7 @@ function trainOptions(flags: TrainFlags): TrainOptions {
       : {}),
     ...(flags.clipNorm !== undefined ? { clipNorm: flags.clipNorm } : {}),
     ...(flags.meanWarmupEpochs !== undefined ? { meanWarmupEpochs: flags.meanWarmupEpochs } : {}),
+    ...(flags.ensemble !== undefined ? { ensemble: flags.ensemble } : {}),
   };
 }
 
@@ -232,24 +240,27 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
   const log = (line: string) => process.stdout.write(`${line}\n`);
   const controller = new AbortController();
   const progress = createProgress(flags.quiet === true);
-  let run: TrainingRun;
+  const options: TrainOptions = {
+    ...trainOptions(flags),
+    columns: { x: xColumns, y: yColumns },
+    signal: controller.signal,
+    onEpoch: progress.update,
+  };
+  // The data's own problems (a constant target, …) are named with the file they come from.
+  const named = (error: unknown) =>
+    InputError.isInstance(error)
+      ? new CliError(`${exampleName === undefined ? source : '--example'}: ${error.message}`)
+      : error;
+  let plan: TrainPlan;
   try {
-    run = startTraining(x, y, {
-      ...trainOptions(flags),
-      columns: { x: xColumns, y: yColumns },
-      signal: controller.signal,
-      onEpoch: progress.update,
-    });
+    plan = planTraining(x, y, options);
   } catch (error) {
-    // The data's own problems (a constant target, …) are named with the file they come from.
-    if (InputError.isInstance(error))
-      throw new CliError(`${exampleName === undefined ? source : '--example'}: ${error.message}`);
-    throw error;
+    throw named(error);
   }
   log(
     `Training on ${source}: ${x.rows} rows; inputs ${xColumns.join(', ')}; target ${yColumns.join(', ')}.\n` +
       `Backend ${describeBackend(backend)}. The plan (every setting; saved with the model):\n` +
-      describeTrainPlan(run.plan).replace(/^/gm, '  '),
+      describeTrainPlan(plan).replace(/^/gm, '  '),
   );
 
   let interrupts = 0;
@@ -273,22 +284,25 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
   process.on('SIGINT', onInterrupt);
   let result: TrainResult;
   try {
-    result = await run.run();
+    result = await train(x, y, options);
   } catch (error) {
-    run.dispose();
-    throw error;
+    throw named(error);
   } finally {
     progress.stop();
     process.off('SIGINT', onInterrupt);
   }
-  const { model, stopReason, bestEpoch, epochs, seconds, finalLoss, split } = result;
+  const { model, stopReason, bestEpoch, epochs, seconds, finalLoss, split, members } = result;
   log(
-    `\n${stopReason === 'aborted' ? 'Interrupted' : 'Stopped'} after ${epochs} epochs (${stopReason}; best epoch ${bestEpoch}) in ${seconds.toFixed(1)} s.`,
+    members
+      ? `\n${stopReason === 'aborted' ? 'Interrupted' : 'Trained'} an ensemble of ${members.length} networks in ${seconds.toFixed(1)} s: ` +
+          members.map((m) => `seed ${m.seed} ${m.epochs} epochs (best ${m.bestEpoch})`).join('; ') +
+          '.'
+      : `\n${stopReason === 'aborted' ? 'Interrupted' : 'Stopped'} after ${epochs} epochs (${stopReason}; best epoch ${bestEpoch}) in ${seconds.toFixed(1)} s.`,
   );
   log(
     `Final NLL per row (nats, original units): train ${fixed(finalLoss.train, 4)}` +
       (finalLoss.validation !== null
-        ? `, validation ${fixed(finalLoss.validation, 4)}`
+        ? `, validation ${fixed(finalLoss.validation, 4)}${members ? ' (means over the members, each on its own rows)' : ''}`
         : ' (no validation rows held out)'),
   );
   // Save first: nothing after this point may cost the user the trained model.
@@ -299,7 +313,13 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
     saved = `Saved the model to ${flags.out} (${(text.length / 1024).toFixed(0)} kB). Next: mdn eval ${flags.out} DATA`;
   }
   const checkOn = test ?? split.validation ?? split.train;
-  const checkName = test ? 'a fresh test draw' : split.validation ? 'the validation rows' : 'the training rows';
+  const checkName = test
+    ? 'a fresh test draw'
+    : split.validation
+      ? 'the validation rows'
+      : plan.ensemble > 1
+        ? 'the training rows (each ensemble member held out rows of its own)'
+        : 'the training rows';
   if (checkOn.x.rows >= 10) {
     log(`\nDiagnosis on ${checkName}:`);
     log(formatDiagnosis(await diagnose(model, checkOn.x, checkOn.y)));
@@ -331,7 +351,7 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
 function createProgress(quiet: boolean): { update: (e: EpochEvent) => void; stop: () => void } {
   if (quiet) return { update: () => {}, stop: () => {} };
   const describe = (e: EpochEvent) =>
-    `train NLL ${fixed(e.trainLoss, 4)}  validation NLL ${e.validationLoss === null ? '—' : fixed(e.validationLoss, 4)}  ${e.stepsPerSecond.toFixed(0)} steps/s`;
+    `${e.member > 0 ? `member ${e.member + 1}  ` : ''}train NLL ${fixed(e.trainLoss, 4)}  validation NLL ${e.validationLoss === null ? '—' : fixed(e.validationLoss, 4)}  ${e.stepsPerSecond.toFixed(0)} steps/s`;
   if (process.stderr.isTTY) {
     const bar = new SingleBar(
       {

@@ -1,0 +1,61 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { Standardiser } from '../data/standardiser.js';
+import { forumToy } from '../datasets/synthetic.js';
+import { loadModel, saveModel } from '../model/model-file.js';
+import { MixtureDensityNetwork } from '../model/network.js';
+import { train } from './train.js';
+
+describe('ensembles', () => {
+  it('MixtureDensityNetwork.ensemble is exactly the equal-weight mixture of its members, and survives save/load', async () => {
+    const inputStandardiser = new Standardiser([1], [2]);
+    const targetStandardiser = new Standardiser([3], [4]);
+    const make = (seed: number) =>
+      MixtureDensityNetwork.create(
+        { inputDimension: 1, outputDimension: 1, components: 3, hidden: [8] },
+        { seed, inputStandardiser, targetStandardiser },
+      );
+    const members = [make(1), make(2), make(3)];
+    const x = [[-1], [0.5], [4]];
+    const y = [[2], [3.5], [10]];
+    const parts = await Promise.all(members.map((m) => m.logProb(x, y)));
+    const ensemble = MixtureDensityNetwork.ensemble(members);
+    expect(ensemble.config.members).toBe(3);
+    expect(ensemble.mixtureComponents).toBe(9);
+    const combined = await ensemble.logProb(x, y);
+    for (let i = 0; i < 3; i++) {
+      const expected = Math.log(parts.reduce((total, p) => total + Math.exp(p[i]!), 0) / 3);
+      expect(combined[i]!).toBeCloseTo(expected, 5);
+    }
+    const host = await ensemble.predictHost(x);
+    expect(host.components).toBe(9);
+    for (let r = 0; r < 3; r++) expect(host.weights(r).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 10);
+    const loaded = loadModel(saveModel(ensemble));
+    expect(Array.from(await loaded.logProb(x, y))).toEqual(Array.from(combined));
+    // Members must share architecture and standardisers.
+    const other = MixtureDensityNetwork.create(
+      { inputDimension: 1, outputDimension: 1, components: 3, hidden: [8] },
+      { inputStandardiser: new Standardiser([0], [1]), targetStandardiser },
+    );
+    expect(() => MixtureDensityNetwork.ensemble([members[0]!, other])).toThrow(/standardised differently/);
+    expect(() => MixtureDensityNetwork.ensemble([ensemble])).toThrow(/itself an ensemble/);
+    for (const m of [...members, ensemble, loaded, other]) m.dispose();
+  });
+
+  it('train({ ensemble: 3 }) trains three members with their own seeds and returns one model, leaking nothing', async () => {
+    const data = forumToy({ rows: 400, seed: 31 });
+    const before = tf.memory().numTensors;
+    const result = await train(data.x, data.y, { ensemble: 3, model: { hidden: [16] }, epochs: 8, seed: 5 });
+    expect(result.plan.ensemble).toBe(3);
+    expect(result.members!.map((m) => m.seed)).toEqual([5, 6, 7]);
+    expect(result.model.config.members).toBe(3);
+    expect(result.model.metadata.plan!.ensemble).toBe(3);
+    expect(new Set(result.history.map((e) => e.member))).toEqual(new Set([0, 1, 2]));
+    expect(result.split.validation).toBeNull();
+    expect(Number.isFinite(result.finalLoss.validation!)).toBe(true);
+    expect((await result.model.predictHost([[5]])).components).toBe(15);
+    expect(tf.memory().numTensors - before).toBe(result.model.variables.length);
+    result.model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
