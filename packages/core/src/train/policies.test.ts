@@ -29,13 +29,14 @@ describe('EarlyStoppingPolicy', () => {
     const p = plan({ patience: 3 });
     expect(p).toMatchObject({ schedule: 'plateau', reductions: 3, reductionFactor: 0.3 });
     const policy = new EarlyStoppingPolicy(p);
-    // Improves until epoch 4, then flat: plateaus at 7, 10 and 13 (each restarts the clock), stop at 16.
-    const decisions = Array.from({ length: 16 }, (_, i) =>
+    // Improves until epoch 4, then flat: a plateau at 7. The run goes back to the best weights and the search
+    // restarts, so the next epoch is that phase's best: plateaus follow at 11 and 15; stop at 19.
+    const decisions = Array.from({ length: 19 }, (_, i) =>
       policy.observe(i + 1, i < 4 ? 2 - i * 0.1 : 1.7, (i + 1) * 10),
     );
-    expect(decisions.flatMap((d, i) => (d.reduce ? [i + 1] : []))).toEqual([7, 10, 13]);
-    expect(decisions.flatMap((d, i) => (d.stop ? [i + 1] : []))).toEqual([16]);
-    expect(policy.bestEpoch).toBe(4);
+    expect(decisions.flatMap((d, i) => (d.reduce ? [i + 1] : []))).toEqual([7, 11, 15]);
+    expect(decisions.flatMap((d, i) => (d.stop ? [i + 1] : []))).toEqual([19]);
+    expect(policy.bestEpoch).toBe(16);
     // An improvement after a reduction restarts the clock from the new best.
     const again = new EarlyStoppingPolicy(p);
     const losses = [2, 1.9, 1.9, 1.9, 1.9, 1.8, 1.9, 1.9, 1.9];

@@ -98,8 +98,8 @@ export interface EpochDecision {
  * Early stopping, plateaus and the choice of the best epoch, on the monitored loss (validation NLL, else training
  * NLL). An improvement is a drop of more than 1e-4 nats; the patience clock counts epochs since the best epoch (or
  * the end of the mean-first warm-up, or the last reduction).
- * - 'plateau': the best epoch is sought over the whole run; `patience` epochs without improvement lower the rate
- *   (`reductions` times), then stop.
+ * - 'plateau': `patience` epochs without improvement lower the rate (`reductions` times; the run goes back to the
+ *   best weights and the best epoch is sought afresh from there), then stop.
  * - 'cosine': the search for the best epoch starts afresh when the schedule is half done (a lucky score at the peak
  *   rate is neither restored nor allowed to start the patience clock); stopping only in the low-rate half.
  * - 'constant': the best epoch over the whole run; `patience` epochs without improvement stop.
@@ -132,6 +132,9 @@ export class EarlyStoppingPolicy {
     if (plateau && schedule === 'plateau' && this.reductions < this.plan.reductions) {
       this.reductions += 1;
       this.lastReduction = epoch;
+      // The run goes back to the best weights at a lower rate; the best epoch is sought afresh from there, so a
+      // lucky score of a noisy high-rate epoch cannot outlast the (converged) lower-rate phases.
+      this.bestLoss = Number.POSITIVE_INFINITY;
       return { best, reduce: true, stop: false };
     }
     return { best, reduce: false, stop: plateau };
