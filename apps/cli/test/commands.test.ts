@@ -25,7 +25,7 @@ describe('mdn train', () => {
     expect(trainRun.stdout).toContain('Training on train.csv: 600 rows; inputs x; target y.');
     // The plan, every setting, before training; the core resolved it (60 validation rows of 600).
     expect(trainRun.stdout).toMatch(/data {8}540 training rows; validation 60 rows held out \(0\.1\); seed 3/);
-    expect(trainRun.stdout).toMatch(/rate {8}Adam 0\.003, cosine to 0\.01×/);
+    expect(trainRun.stdout).toMatch(/rate {8}Adam 0\.003, plateau \(×0\.3 up to 3 times\)/);
     expect(trainRun.stdout).toMatch(
       /Final NLL per row \(nats, original units\): train \d\.\d{4}, validation \d\.\d{4}/,
     );
@@ -266,7 +266,6 @@ describe('help and usage', () => {
       ['--hidden', DEFAULT_MDN_CONFIG.hidden.join(',')],
       ['--patience', TRAIN_DEFAULTS.patience],
       ['--validation-split', TRAIN_DEFAULTS.validationSplit],
-      ['--noise', `from the data, ${TRAIN_DEFAULTS.noiseScale.x}`],
       ['--clip-norm', TRAIN_DEFAULTS.clipNorm],
       ['--schedule', TRAIN_DEFAULTS.schedule],
       ['--learning-rate', TRAIN_DEFAULTS.learningRate],
@@ -274,6 +273,10 @@ describe('help and usage', () => {
     ] as const) {
       expect(help).toMatch(new RegExp(`${flag} <[a-z]+> [^$]*?\\(default ${String(value).replace('.', '\\.')}[;,) ]`));
     }
+    expect(help).toContain(`--noise <sd> noise regularisation`);
+    expect(help).toContain(
+      `${TRAIN_DEFAULTS.noiseScale.x}·n^(−1/(2+d)) on x and ${TRAIN_DEFAULTS.noiseScale.y}·n^(−1/(2+d)) on y`,
+    );
     const flags = [
       ...['--activation', 'relu', '--schedule', 'constant', '--patience', 'off', '--noise', 'off'],
       ...['--clip-norm', '5', '--validation-split', '0.2', '--mean-warmup-epochs', '0', '--epochs', '2'],
@@ -293,7 +296,7 @@ describe('help and usage', () => {
     expect(plan.model.activation).toBe('relu');
     const bad = mdn(['train', 'train.csv', '--y', 'y', '--out', 'x.mdn.json', '--schedule', 'linear'], { cwd: dir });
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain("expected one of cosine, constant, got 'linear'");
+    expect(bad.stderr).toContain("expected one of plateau, cosine, constant, got 'linear'");
   });
 
   it('lists the commands and exit codes; unknown commands and options are usage errors (exit 2)', () => {

@@ -60,6 +60,7 @@ export {
   type NoiseOptions,
   type PlanOptions,
   resolveTrainPlan,
+  type Schedule,
   TRAIN_DEFAULTS,
   type TrainPlan,
 } from './train/plan.js';

@@ -9,6 +9,7 @@ import {
   InputError,
   type Matrix,
   planTraining,
+  type Schedule,
   saveModel,
   TRAIN_DEFAULTS,
   type TrainOptions,
@@ -47,7 +48,7 @@ interface TrainFlags {
   epochs?: number;
   batchSize?: number;
   learningRate?: number;
-  schedule?: 'cosine' | 'constant';
+  schedule?: Schedule;
   patience?: number;
   validationSplit?: number;
   noise?: number;
@@ -100,8 +101,8 @@ export function registerTrain(program: Command): void {
     .option('--learning-rate <rate>', `peak Adam learning rate (default ${D.learningRate})`, positiveNumber)
     .option(
       '--schedule <name>',
-      `learning-rate schedule after the warm-up: cosine or constant (default ${D.schedule})`,
-      choice(['cosine', 'constant'] as const),
+      `learning-rate schedule after the warm-up: plateau (lower the rate when the validation NLL stalls), cosine or constant (default ${D.schedule})`,
+      choice(['plateau', 'cosine', 'constant'] as const),
     )
     .option(
       '--patience <epochs>',
