@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Standardiser } from '../data/standardiser.js';
 import { loadModel, MODEL_FORMAT_VERSION, ModelFormatError, saveModel } from './model-file.js';
 import { MixtureDensityNetwork } from './network.js';
@@ -65,5 +65,23 @@ describe('model file', () => {
     loaded.dispose();
     m.dispose();
     expect(() => loadModel(saveModel(model()).replace('"checksum":"', '"checksum":"0'))).toThrow(/checksum/);
+  });
+
+  it('loads without a random initialisation first (variables are made from the file)', () => {
+    const m = model();
+    const text = saveModel(m);
+    const create = vi.spyOn(MixtureDensityNetwork, 'create');
+    const loaded = loadModel(text);
+    expect(create).not.toHaveBeenCalled();
+    create.mockRestore();
+    expect(loaded.getWeights()).toEqual(m.getWeights());
+    // A weight of the wrong shape is refused before any variable is made.
+    const file = JSON.parse(text);
+    file.weights[0].shape = [3, 6];
+    const before = tf.memory().numTensors;
+    expect(() => loadModel(file)).toThrow(/must have shape \[2,6\], got \[3,6\]/);
+    expect(tf.memory().numTensors).toBe(before);
+    loaded.dispose();
+    m.dispose();
   });
 });

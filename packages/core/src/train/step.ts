@@ -10,10 +10,11 @@ import { GaussianMixture } from '../mixture/gaussian-mixture.js';
 import type { Activation } from '../model/config.js';
 import type { MixtureDensityNetwork } from '../model/network.js';
 import { type AdamSettings, adamStep, mixtureNllWithGradients, STATE_SIZE, transpose2d } from './fused.js';
+import { TRAIN_DEFAULTS } from './plan.js';
 
 /** Options of {@link TrainingStep}. */
 export interface TrainingStepOptions {
-  /** Global gradient-norm clip. Default 10. */
+  /** Global gradient-norm clip (Infinity: none). Default: the training plan's default. */
   clipNorm?: number;
   /** Skip steps whose loss or gradient is NaN/Inf. Default true. */
   guardNonFinite?: boolean;
@@ -160,7 +161,7 @@ export class TrainingStep {
     this.plain = options.plain ?? false;
     this.loss = options.loss;
     this.explicitTranspose = options.explicitTranspose ?? tf.getBackend() === 'wasm';
-    const clipNorm = options.clipNorm ?? 10;
+    const clipNorm = options.clipNorm ?? TRAIN_DEFAULTS.clipNorm;
     if (!(clipNorm > 0)) throw new RangeError(`clipNorm must be > 0 (Infinity for no clipping), got ${clipNorm}`);
     this.settings = {
       beta1: options.beta1 ?? 0.9,
