@@ -12,15 +12,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { wasmBackend } from '@mdn/backend-wasm';
-import {
-  createRandom,
-  crps,
-  fitLinearHeteroscedastic,
-  HostMixture,
-  intervalSummary,
-  train,
-  useBackend,
-} from '@mdn/core';
+import { fitLinearHeteroscedastic, HostMixture, train, useBackend } from '@mdn/core';
 import { REAL_DATASETS } from './real/datasets.mjs';
 import { makeSplits, matrix, score } from './real/protocol.mjs';
 
