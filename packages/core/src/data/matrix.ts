@@ -1,3 +1,5 @@
+import { InputError } from '../errors.js';
+
 /** A dense row-major matrix of numbers: `rows × columns` values in `data`. */
 export interface Matrix {
   readonly data: Float64Array | Float32Array;
@@ -12,7 +14,7 @@ export type MatrixInput = Matrix | readonly (readonly number[])[] | readonly num
 export function toMatrix(input: MatrixInput, name = 'matrix'): Matrix {
   if (isMatrix(input)) {
     if (input.data.length !== input.rows * input.columns) {
-      throw new Error(
+      throw new InputError(
         `${name}: data holds ${input.data.length} values, expected rows × columns = ${input.rows * input.columns}`,
       );
     }
@@ -32,7 +34,9 @@ export function toMatrix(input: MatrixInput, name = 'matrix'): Matrix {
   for (let r = 0; r < rows; r++) {
     const row = list[r]!;
     if (!Array.isArray(row) || row.length !== columns) {
-      throw new Error(`${name}: row ${r} has ${Array.isArray(row) ? row.length : 'no'} values, expected ${columns}`);
+      throw new InputError(
+        `${name}: row ${r} has ${Array.isArray(row) ? row.length : 'no'} values, expected ${columns}`,
+      );
     }
     for (let c = 0; c < columns; c++) data[r * columns + c] = row[c]!;
   }
@@ -51,7 +55,7 @@ export function assertFinite(matrix: Matrix, name: string, columnNames?: readonl
       const row = Math.floor(i / columns);
       const column = i % columns;
       const label = columnNames?.[column] !== undefined ? `'${columnNames[column]}'` : `${column}`;
-      throw new Error(`${name}: row ${row}, column ${label} is ${data[i]}; every value must be a finite number`);
+      throw new InputError(`${name}: row ${row}, column ${label} is ${data[i]}; every value must be a finite number`);
     }
   }
 }

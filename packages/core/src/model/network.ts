@@ -72,16 +72,12 @@ let modelCounter = 0;
 
 /** Reads `input` as a matrix of `columns` finite values per row; an InputError names the row and column otherwise. */
 function checkedMatrix(input: MatrixInput, name: string, columns: number, columnNames?: readonly string[]): Matrix {
-  try {
-    const matrix = toMatrix(input, name);
-    if (matrix.rows > 0 && matrix.columns !== columns) {
-      throw new Error(`${name} must have ${columns} column${columns === 1 ? '' : 's'}, got ${matrix.columns}`);
-    }
-    assertFinite(matrix, name, columnNames);
-    return matrix;
-  } catch (error) {
-    throw InputError.isInstance(error) ? error : new InputError((error as Error).message);
+  const matrix = toMatrix(input, name);
+  if (matrix.rows > 0 && matrix.columns !== columns) {
+    throw new InputError(`${name} must have ${columns} column${columns === 1 ? '' : 's'}, got ${matrix.columns}`);
   }
+  assertFinite(matrix, name, columnNames);
+  return matrix;
 }
 
 /** Every dense layer of an architecture in save order: [name, fan-in, fan-out]. */

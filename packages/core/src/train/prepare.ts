@@ -76,22 +76,8 @@ export function checkTrainingData(
   validation?: { x: MatrixInput; y: MatrixInput },
   columns: ColumnNames = {},
 ): CheckedData {
-  const read = (input: MatrixInput, name: string) => {
-    try {
-      return toMatrix(input, name);
-    } catch (error) {
-      throw new InputError((error as Error).message);
-    }
-  };
-  const finite = (matrix: Matrix, name: string, names?: string[]) => {
-    try {
-      assertFinite(matrix, name, names);
-    } catch (error) {
-      throw new InputError((error as Error).message);
-    }
-  };
-  const x = read(xInput, 'inputs');
-  const y = read(yInput, 'targets');
+  const x = toMatrix(xInput, 'inputs');
+  const y = toMatrix(yInput, 'targets');
   if (x.rows !== y.rows) {
     throw new InputError(`inputs have ${x.rows} rows but targets have ${y.rows}; they must match row for row`);
   }
@@ -99,8 +85,8 @@ export function checkTrainingData(
     throw new InputError(
       `has ${x.rows} data row${x.rows === 1 ? '' : 's'}; training needs at least 2 (better hundreds)`,
     );
-  finite(x, 'inputs', columns.x);
-  finite(y, 'targets', columns.y);
+  assertFinite(x, 'inputs', columns.x);
+  assertFinite(y, 'targets', columns.y);
   for (const [name, list, width] of [
     ['x', columns.x, x.columns],
     ['y', columns.y, y.columns],
@@ -110,8 +96,8 @@ export function checkTrainingData(
     }
   }
   if (validation === undefined) return { x, y };
-  const vx = read(validation.x, 'validation inputs');
-  const vy = read(validation.y, 'validation targets');
+  const vx = toMatrix(validation.x, 'validation inputs');
+  const vy = toMatrix(validation.y, 'validation targets');
   if (vx.rows !== vy.rows || vx.rows === 0) {
     throw new InputError(
       `validation inputs have ${vx.rows} rows and targets ${vy.rows}; they must match row for row and not be empty`,
@@ -122,8 +108,8 @@ export function checkTrainingData(
       `the validation set has ${vx.columns} input and ${vy.columns} target columns; the training data has ${x.columns} and ${y.columns}`,
     );
   }
-  finite(vx, 'validation inputs', columns.x);
-  finite(vy, 'validation targets', columns.y);
+  assertFinite(vx, 'validation inputs', columns.x);
+  assertFinite(vy, 'validation targets', columns.y);
   return { x, y, validation: { x: vx, y: vy } };
 }
 

@@ -93,6 +93,18 @@ export interface RunHooks {
   loss?: (mixture: GaussianMixture, y: tf.Tensor2D) => tf.Scalar;
 }
 
+/** Epoch events as the model file records them. */
+export function historyRecord(
+  events: readonly EpochEvent[],
+): NonNullable<MixtureDensityNetwork['metadata']['history']> {
+  return events.map((e) => ({
+    ...(e.member > 0 ? { member: e.member } : {}),
+    epoch: e.epoch,
+    trainLoss: e.trainLoss,
+    validationLoss: e.validationLoss,
+  }));
+}
+
 /** Lets timers, messages and signal handlers (Ctrl-C, an AbortController) run; setImmediate where there is one. */
 export const yieldToEventLoop = () =>
   new Promise<void>((resolve) => {
@@ -273,12 +285,7 @@ export class TrainingRun {
     model.metadata = {
       ...model.metadata,
       plan,
-      history: this.history.map((e) => ({
-        ...(e.member > 0 ? { member: e.member } : {}),
-        epoch: e.epoch,
-        trainLoss: e.trainLoss,
-        validationLoss: e.validationLoss,
-      })),
+      history: historyRecord(this.history),
       training: {
         seed: plan.seed,
         backend: tf.getBackend(),

@@ -16,7 +16,7 @@ import {
   fitStandardisers,
   prepareTrainingData,
 } from './prepare.js';
-import { type RunHooks, TrainingRun, type TrainResult } from './run.js';
+import { historyRecord, type RunHooks, TrainingRun, type TrainResult } from './run.js';
 
 /** Options for {@link train}: the plan's settings (see {@link PlanOptions}), the run's hooks, and the data's extras. */
 export interface TrainOptions extends PlanOptions, RunHooks {
@@ -203,12 +203,7 @@ async function trainEnsemble(data: CheckedData, plan: TrainPlan, options: TrainO
         ...(first.metadata.inputColumns ? { inputColumns: first.metadata.inputColumns } : {}),
         ...(first.metadata.targetColumns ? { targetColumns: first.metadata.targetColumns } : {}),
         plan: { ...plan, ensemble: results.length },
-        history: history.map((e) => ({
-          ...(e.member > 0 ? { member: e.member } : {}),
-          epoch: e.epoch,
-          trainLoss: e.trainLoss,
-          validationLoss: e.validationLoss,
-        })),
+        history: historyRecord(history),
         training: {
           ...first.metadata.training,
           seed: plan.seed,
