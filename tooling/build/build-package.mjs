@@ -57,6 +57,9 @@ await esbuild.build({
   plugins: [keepEntriesSeparate, ...(hasTfjsCore ? [tfjsGradientsPlugin(cwd)] : [])],
   logLevel: 'warning',
 });
-const require = createRequire(import.meta.url);
-const tsc = require.resolve('typescript/bin/tsc', { paths: [cwd] });
-execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { stdio: 'inherit', cwd });
+// Declarations for libraries only: a package without "types" (the CLI: a bin) ships none.
+if (pkg.types !== undefined) {
+  const require = createRequire(import.meta.url);
+  const tsc = require.resolve('typescript/bin/tsc', { paths: [cwd] });
+  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { stdio: 'inherit', cwd });
+}
