@@ -16,7 +16,7 @@ describe('diagnose', () => {
     expect(report.metrics.gainOverUnconditional).toBeGreaterThan(0.9);
     expect(report.metrics.nll).toBeLessThan(report.metrics.linearBaselineNll + 0.02);
     expect(formatDiagnosis(report)).toMatch(/^status: ok/);
-    expect(report.metrics.generalisationGap!).toBeLessThan(0.5);
+    expect(report.metrics.generalisationGap!).toBeLessThan(1);
 
     // The same network with its head weights zeroed predicts one mixture for every x: the collapse.
     const weights = model
@@ -109,13 +109,13 @@ describe('baselines', () => {
   });
 
   it('flags overfitting: a run that memorised a small training set, and a recorded validation gap', async () => {
-    const small = forumToy({ rows: 150, seed: 21 });
+    const small = forumToy({ rows: 80, seed: 21 });
     const { model } = await train(small.x, small.y, {
       model: { hidden: [64, 64], components: 5 },
       noise: false,
       schedule: 'constant',
       learningRate: 1e-2,
-      epochs: 400,
+      epochs: 600,
       patience: Number.POSITIVE_INFINITY,
       restoreBest: false,
       meanWarmupEpochs: 0,
@@ -126,7 +126,7 @@ describe('baselines', () => {
     expect(finding?.severity).toBe('warning');
     expect(finding?.message).toMatch(/held-out NLL is \d+\.\d{3} nats\/row above the training NLL/);
     expect(finding?.advice).toMatch(/fewer steps.*noise.*ensemble/);
-    expect(report.metrics.generalisationGap!).toBeGreaterThan(0.5);
+    expect(report.metrics.generalisationGap!).toBeGreaterThan(1);
     // The same weights with a record of a small gap and no held-out data beyond the training rows: no finding.
     model.metadata.training = {
       ...model.metadata.training,

@@ -8,8 +8,11 @@ import { linearHeteroscedastic, unconditionalMixture } from './baselines.js';
 /** How serious a finding is. */
 export type Severity = 'info' | 'warning' | 'problem';
 
-/** A held-out NLL this far (nats/row) above the training NLL is called overfitting. */
-const OVERFIT_GAP = 0.5;
+/**
+ * A held-out NLL this far (nats/row) above the training NLL is called overfitting. Measured on bench:real, default fits
+ * stay below 0.7 (heavy-tailed targets such as wages reach 0.6 from a few outliers); overfit runs reach 2–18.
+ */
+const OVERFIT_GAP = 1;
 
 /** One thing the diagnostics noticed, in plain words, with what to do about it. */
 export interface Finding {
