@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { wasmBackend } from '@mdn/backend-wasm';
-import { fitLinearHeteroscedastic, HostMixture, train, useBackend } from '@mdn/core';
+import { diagnose, fitLinearHeteroscedastic, HostMixture, train, useBackend } from '@mdn/core';
 import { REAL_DATASETS } from './real/datasets.mjs';
 import { makeSplits, matrix, score } from './real/protocol.mjs';
 
@@ -92,7 +92,7 @@ for (const name of names) {
   const torch = torchPredictions(data, splits);
   const torchSeconds = (performance.now() - started) / 1000;
   const rows = { ours: [], torch: [], linear: [] };
-  const ours = { seconds: 0, epochs: [], overfit: [] };
+  const ours = { seconds: 0, epochs: [], overfit: [], overfitFindings: 0 };
   for (const split of splits) {
     const pick = (indices) => ({
       x: matrix(indices.map((i) => data.x[i])),
@@ -106,6 +106,12 @@ for (const name of names) {
     ours.epochs.push(result.epochs);
     ours.overfit.push((result.finalLoss.validation ?? Number.NaN) - result.finalLoss.train);
     const host = await result.model.predictHost(testRows.x);
+    // The default fit must not be called overfit by diagnose (on the held-out test rows).
+    const testTargets = matrix(testRows.y.map((v) => [v]));
+    if (testRows.y.length >= 10) {
+      const report = await diagnose(result.model, testRows.x, testTargets);
+      if (report.findings.some((f) => f.code === 'overfitting')) ours.overfitFindings += 1;
+    }
     result.model.dispose();
     rows.ours.push(score(host, testRows.y));
     const linear = fitLinearHeteroscedastic(trainRows.x, matrix(trainRows.y.map((v) => [v]))).predict(testRows.x);
@@ -144,6 +150,7 @@ for (const name of names) {
       secondsPerSplit: ours.seconds / splitCount,
       epochs: summary(ours.epochs).mean,
       validationMinusTrain: summary(ours.overfit).mean,
+      overfittingFindings: ours.overfitFindings,
     },
     torch: torch.results
       ? { version: torch.version, secondsPerSplit: torch.cached ? null : torchSeconds / splitCount }
@@ -163,7 +170,7 @@ for (const name of names) {
     console.log(`  ${label.padEnd(34)} NLL ${value.toFixed(2)} (published)`);
   console.log(
     `  ours: ${entry.ours.secondsPerSplit.toFixed(1)} s/split, ${entry.ours.epochs.toFixed(0)} epochs, ` +
-      `validation − train NLL ${entry.ours.validationMinusTrain.toFixed(3)}` +
+      `validation − train NLL ${entry.ours.validationMinusTrain.toFixed(3)}, diagnose says overfit in ${entry.ours.overfittingFindings}/${splitCount}` +
       (torch.results && entry.torch.secondsPerSplit !== null
         ? `; PyTorch ${entry.torch.secondsPerSplit.toFixed(1)} s/split`
         : ''),
