@@ -6,6 +6,7 @@
 // test rows as a HostMixture). The data sets load from installed npm packages (real/datasets.mjs).
 //
 //   pnpm bench:real [--datasets boston,wages] [--splits 20] [--json artifacts/bench-real.json] [--no-torch]
+//                   [--options '{"ensemble":5}']   (ours with these training options instead of the defaults)
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -23,8 +24,11 @@ const { values: args } = parseArgs({
     splits: { type: 'string', default: '20' },
     json: { type: 'string', default: path.resolve(here, '../../artifacts/bench-real.json') },
     'no-torch': { type: 'boolean', default: false },
+    /** Extra training options for ours, as JSON (for example '{"ensemble":5}'); the defaults otherwise. */
+    options: { type: 'string', default: '{}' },
   },
 });
+const oursOptions = JSON.parse(args.options);
 const names = args.datasets.split(',');
 for (const name of names) {
   if (!(name in REAL_DATASETS)) {
@@ -84,7 +88,7 @@ const summary = (values) => {
 
 const backend = await useBackend(wasmBackend());
 console.error(`bench:real: ${splitCount} splits of 90/10; ours on ${backend.tfjsBackend} (defaults, seed = split)`);
-const report = { splits: splitCount, backend: backend.tfjsBackend, datasets: [] };
+const report = { splits: splitCount, backend: backend.tfjsBackend, oursOptions, datasets: [] };
 for (const name of names) {
   const data = REAL_DATASETS[name]();
   const splits = makeSplits(data.y.length, splitCount);
@@ -101,7 +105,7 @@ for (const name of names) {
     const trainRows = pick(split.train);
     const testRows = pick(split.test);
     const t0 = performance.now();
-    const result = await train(trainRows.x, trainRows.y, { seed: split.seed });
+    const result = await train(trainRows.x, trainRows.y, { seed: split.seed, ...oursOptions });
     ours.seconds += (performance.now() - t0) / 1000;
     ours.epochs.push(result.epochs);
     ours.overfit.push((result.finalLoss.validation ?? Number.NaN) - result.finalLoss.train);
@@ -162,7 +166,7 @@ for (const name of names) {
   const line = (label, m) =>
     `  ${label.padEnd(34)} NLL ${f(m.nll).padEnd(16)} CRPS ${f(m.crps, 4).padEnd(20)} cover90 ${(100 * m.coverage90.mean).toFixed(1)} %`;
   console.log(`\n${name}: ${entry.rows} rows, ${entry.inputs} inputs — ${data.description}`);
-  console.log(line('mdn (defaults)', methods.ours));
+  console.log(line(args.options === '{}' ? 'mdn (defaults)' : `mdn ${args.options}`, methods.ours));
   if (methods.torch) console.log(line(`PyTorch MDN, tuned (${torch.version})`, methods.torch));
   else console.log(`  PyTorch MDN: skipped (${torch.reason})`);
   console.log(line('linear heteroscedastic Gaussian', methods.linear));
