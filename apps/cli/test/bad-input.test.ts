@@ -186,27 +186,33 @@ describe('writes lose nothing', () => {
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
-  it('Ctrl-C stops training, saves the best model so far and exits 130', async () => {
-    write(dir, 'long.csv', toyCsv(3000, 11));
-    const child = spawnMdn(['train', 'long.csv', '--y', 'y', '--out', 'interrupted.mdn.json', '--epochs', '400'], dir);
-    let stderr = '';
-    let stdout = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    const code = await new Promise<number | null>((resolve) => {
-      child.stderr.on('data', (chunk) => {
-        stderr += chunk;
-        if (/epoch {2}10\//.test(stderr) && !child.killed) child.kill('SIGINT');
+  it.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)(
+    '%s stops training, saves the best model so far and exits 130',
+    async (signal) => {
+      write(dir, 'long.csv', toyCsv(3000, 11));
+      const child = spawnMdn(
+        ['train', 'long.csv', '--y', 'y', '--out', `interrupted-${signal}.mdn.json`, '--epochs', '400'],
+        dir,
+      );
+      let stderr = '';
+      let stdout = '';
+      child.stdout.on('data', (chunk) => {
+        stdout += chunk;
       });
-      child.on('exit', (exitCode) => resolve(exitCode));
-    });
-    expect(code, stderr).toBe(130);
-    expect(stderr).toContain('Stopping after this epoch; the best weights so far will be saved');
-    expect(stdout).toMatch(/Interrupted after \d+ epochs \(aborted; best epoch \d+\)/);
-    expect(stdout).toContain('Saved the model to interrupted.mdn.json');
-    const info = mdn(['info', 'interrupted.mdn.json'], { cwd: dir });
-    expect(info.code).toBe(0);
-    expect(info.stdout).toContain('(aborted, best epoch');
-  });
+      const code = await new Promise<number | null>((resolve) => {
+        child.stderr.on('data', (chunk) => {
+          stderr += chunk;
+          if (/epoch {2}10\//.test(stderr) && !child.killed) child.kill(signal);
+        });
+        child.on('exit', (exitCode) => resolve(exitCode));
+      });
+      expect(code, stderr).toBe(130);
+      expect(stderr).toContain('Stopping after this epoch; the best weights so far will be saved');
+      expect(stdout).toMatch(/Interrupted after \d+ epochs \(aborted; best epoch \d+\)/);
+      expect(stdout).toContain(`Saved the model to interrupted-${signal}.mdn.json`);
+      const info = mdn(['info', `interrupted-${signal}.mdn.json`], { cwd: dir });
+      expect(info.code).toBe(0);
+      expect(info.stdout).toContain('(aborted, best epoch');
+    },
+  );
 });

@@ -76,7 +76,8 @@ export function registerTrain(program: Command): void {
       'Train a mixture density network p(y | x) on a CSV/TSV file with a header row (or - for stdin), with defaults\n' +
         'that do not collapse. Prints the training plan (every setting), progress, the final train/validation NLL and\n' +
         'a diagnosis; saves the model (with its plan) atomically. Every training flag is optional: what you leave out,\n' +
-        'the plan derives from the data. Ctrl-C stops training, keeps the best weights so far and saves them (exit 130).',
+        'the plan derives from the data. Ctrl-C (or SIGTERM, SIGHUP) stops training, keeps the best weights so far and\n' +
+        'saves them (exit 130).',
     )
     .argument('[data]', 'CSV/TSV file with a header row, or - for stdin')
     .option('--y <columns>', 'target column(s), comma-separated; several make a multivariate target', nameList)
@@ -273,7 +274,7 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
     if (interrupts === 1) {
       firstInterrupt = performance.now();
       process.stderr.write(
-        '\nStopping after this epoch; the best weights so far will be saved (Ctrl-C again quits without saving).\n',
+        '\nStopping after this epoch; the best weights so far will be saved (a second Ctrl-C or signal quits without saving).\n',
       );
       controller.abort();
     } else {
@@ -282,7 +283,9 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
       process.exit(EXIT.interrupted);
     }
   };
-  process.on('SIGINT', onInterrupt);
+  // Ctrl-C, a terminal closing (SIGHUP) and a polite kill (SIGTERM) all stop training and save the best model.
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const signal of signals) process.on(signal, onInterrupt);
   let result: TrainResult;
   try {
     result = await train(x, y, options);
@@ -290,7 +293,7 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
     throw named(error);
   } finally {
     progress.stop();
-    process.off('SIGINT', onInterrupt);
+    for (const signal of signals) process.off(signal, onInterrupt);
   }
   const { model, stopReason, bestEpoch, epochs, seconds, finalLoss, split, members } = result;
   log(
