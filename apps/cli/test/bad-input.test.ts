@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, lstatSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mdn, spawnMdn, temporaryDirectory, toyCsv, write } from './run-cli.js';
@@ -177,6 +178,26 @@ describe('writes lose nothing', () => {
     );
     expect(replaced.code).toBe(0);
     expect(JSON.parse(readFileSync(path.join(dir, 'notes.txt'), 'utf8')).format).toBe('mdn-model');
+  });
+
+  it('refuses to write over a pipe or a link, before any training, and leaves them as they were', () => {
+    write(dir, 'ok.csv', toyCsv(60, 4));
+    const fifo = path.join(dir, 'pipe.mdn.json');
+    execFileSync('mkfifo', [fifo]);
+    const target = write(dir, 'target.txt', 'keep me');
+    const link = path.join(dir, 'link.mdn.json');
+    symlinkSync(target, link);
+    for (const [out, what] of [
+      ['pipe.mdn.json', fifo],
+      ['link.mdn.json', link],
+    ] as const) {
+      const run = trainOn('ok.csv', toyCsv(60, 4), ['--out', out]);
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).toContain(`--out ${out} is not a regular file (a link, device or pipe)`);
+      expect(run.stdout).not.toContain('Training on');
+      expect(lstatSync(what).isFile()).toBe(false);
+    }
+    expect(readFileSync(target, 'utf8')).toBe('keep me');
   });
 
   it('a bad file leaves an existing model untouched and no temp files behind', () => {

@@ -1,6 +1,7 @@
 import {
   closeSync,
   fsyncSync,
+  lstatSync,
   openSync,
   readFileSync,
   realpathSync,
@@ -38,6 +39,14 @@ function existingFolderOf(file: string, label: string): string {
  */
 export function writeFileAtomic(file: string, content: string | Uint8Array): void {
   const directory = existingFolderOf(file, file);
+  // Only a regular file (or nothing) may be replaced: never a device, pipe or link that appeared since the check.
+  try {
+    if (!lstatSync(file).isFile()) {
+      throw new CliError(`${file} is not a regular file (a link, device or pipe); nothing was written there`, 1);
+    }
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+  }
   const temporary = path.join(directory, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
   pendingTemporaries.add(temporary);
   try {
@@ -82,11 +91,29 @@ export function checkOutput(
   }
   let exists = false;
   try {
-    const stats = statSync(output);
+    // lstat: a symlink, device or pipe at the path is refused before anything reads or replaces it.
+    const stats = lstatSync(output);
     if (stats.isDirectory()) throw new CliError(`${options.flag} ${output} is a directory; give a file name`);
+    if (!stats.isFile()) {
+      throw new CliError(
+        `${options.flag} ${output} is not a regular file (a link, device or pipe); give the path of a regular file to write`,
+      );
+    }
     exists = true;
   } catch (error) {
     if (error instanceof CliError) throw error;
+  }
+  // The folder must take a new file now, not only after a long training run.
+  const directory = existingFolderOf(output, `${options.flag} ${output}`);
+  const probe = path.join(directory, `.mdn-write-check.${process.pid}.${Date.now()}.tmp`);
+  try {
+    closeSync(openSync(probe, 'wx'));
+  } catch (error) {
+    throw new CliError(
+      `${options.flag} ${output}: the folder ${directory} cannot be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); choose a writable place`,
+    );
+  } finally {
+    rmSync(probe, { force: true });
   }
   if (exists && options.kind === 'model' && !options.force) {
     let isModel = false;
@@ -101,7 +128,6 @@ export function checkOutput(
       );
     }
   }
-  existingFolderOf(output, `${options.flag} ${output}`);
 }
 
 /** Loads a model file, turning every failure into a message that names the file and says what to do. */
