@@ -61,8 +61,8 @@ export interface DiagnosisMetrics {
   nonFinite: number;
   /**
    * How far the held-out NLL is above the training NLL, nats per row: the larger of the training run's own
-   * validation − training gap (from the model's record) and this data's NLL − the training NLL; null when the
-   * model has no training record.
+   * validation − training gap (from the model's record) and this data's NLL − the training NLL (when that exceeds
+   * 3 standard errors of this data's mean row NLL); null when neither applies.
    */
   generalisationGap: number | null;
 }
@@ -295,7 +295,14 @@ export async function diagnose(
   const finalValidation = typeof training.finalValidationLoss === 'number' ? training.finalValidationLoss : null;
   const gaps: number[] = [];
   if (finalTrain !== null && finalValidation !== null) gaps.push(finalValidation - finalTrain);
-  if (finalTrain !== null && Number.isFinite(nll)) gaps.push(nll - finalTrain);
+  if (finalTrain !== null && Number.isFinite(nll)) {
+    // This data's gap counts when it is clear of its own noise: 3 standard errors of the mean row NLL (a few
+    // heavy-tailed rows in a small test set can raise the mean by a nat on their own).
+    let squares = 0;
+    for (const v of logProb) squares += (-v - nll) ** 2;
+    const standardError = Math.sqrt(squares / Math.max(1, n - 1) / n);
+    if (nll - finalTrain > 3 * standardError) gaps.push(nll - finalTrain);
+  }
   const generalisationGap = gaps.length > 0 ? Math.max(...gaps) : null;
   // Validation that rose while training went on, in a model that kept its last weights (not the best epoch's).
   const history = (model.metadata.history ?? []).filter(
