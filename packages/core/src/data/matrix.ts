@@ -25,8 +25,16 @@ export function toMatrix(input: MatrixInput, name = 'matrix'): Matrix {
   }
   const rows = input.length;
   if (rows === 0) return { data: new Float64Array(0), rows: 0, columns: 0 };
-  if (typeof input[0] === 'number') {
-    return { data: Float64Array.from(input as readonly number[]), rows, columns: 1 };
+  /** Only numbers become values: null, '' or text would silently turn into 0 or NaN. */
+  const cell = (value: unknown, r: number, c: number | null): number => {
+    if (typeof value === 'number') return value;
+    throw new InputError(
+      `${name}: row ${r}${c === null ? '' : `, column ${c}`} is ${value === '' ? "''" : typeof value === 'string' ? `the text '${value.slice(0, 40)}'` : String(value)}, not a number; give numbers only`,
+    );
+  };
+  if (!Array.isArray(input[0])) {
+    const flat = input as readonly unknown[];
+    return { data: Float64Array.from(flat, (v, r) => cell(v, r, null)), rows, columns: 1 };
   }
   const list = input as readonly (readonly number[])[];
   const columns = list[0]!.length;
@@ -38,7 +46,7 @@ export function toMatrix(input: MatrixInput, name = 'matrix'): Matrix {
         `${name}: row ${r} has ${Array.isArray(row) ? row.length : 'no'} values, expected ${columns}`,
       );
     }
-    for (let c = 0; c < columns; c++) data[r * columns + c] = row[c]!;
+    for (let c = 0; c < columns; c++) data[r * columns + c] = cell(row[c], r, c);
   }
   return { data, rows, columns };
 }

@@ -1,6 +1,7 @@
 import { referenceLogProb } from '@mdn/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { InputError } from '../errors.js';
 import { GaussianMixture } from '../mixture/gaussian-mixture.js';
 import { toMatrix } from './matrix.js';
 import { Standardiser } from './standardiser.js';
@@ -92,5 +93,14 @@ describe('Standardiser', () => {
   it('toMatrix reads rows, flat arrays and rejects ragged input', () => {
     expect(toMatrix([1, 2, 3])).toMatchObject({ rows: 3, columns: 1 });
     expect(() => toMatrix([[1, 2], [3]], 'x')).toThrow('x: row 1 has 1 values, expected 2');
+  });
+
+  it('toMatrix refuses null, empty strings and text instead of turning them into 0', () => {
+    expect(() => toMatrix([[1], [null], [3]] as never, 'inputs')).toThrow(
+      'inputs: row 1, column 0 is null, not a number',
+    );
+    expect(() => toMatrix([1, '', 3] as never, 'targets')).toThrow("targets: row 1 is '', not a number");
+    expect(() => toMatrix([[1, '2']] as never, 'x')).toThrow("x: row 0, column 1 is the text '2', not a number");
+    expect(() => toMatrix([[1, '2']] as never, 'x')).toThrow(InputError);
   });
 });

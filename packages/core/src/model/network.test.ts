@@ -90,4 +90,15 @@ describe('MixtureDensityNetwork', () => {
     // predict() returned three tensors; the logits were disposed above, the other two on purpose not:
     expect(tf.memory().numTensors).toBe(before + 2);
   });
+
+  it('logProb and nll refuse NaN targets and mismatched rows, naming the row and column', async () => {
+    const model = MixtureDensityNetwork.create({ inputDimension: 1, outputDimension: 1, hidden: [4] });
+    model.metadata = { targetColumns: ['price'] };
+    await expect(model.logProb([[1], [2]], [[1], [Number.NaN]])).rejects.toThrow(
+      "targets: row 1, column 'price' is NaN",
+    );
+    await expect(model.nll([[1], [2]], [[1]])).rejects.toThrow('inputs have 2 rows but targets have 1');
+    await expect(model.nll([[1]], [[1, 2]])).rejects.toThrow('targets must have 1 column, got 2');
+    model.dispose();
+  });
 });
