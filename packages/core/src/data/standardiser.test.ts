@@ -95,6 +95,27 @@ describe('Standardiser', () => {
     expect(() => toMatrix([[1, 2], [3]], 'x')).toThrow('x: row 1 has 1 values, expected 2');
   });
 
+  it('only a column of equal values is constant: 1e8 ± 1e-4, a 1e-30 scale and subnormal values are data', () => {
+    const cases: [number[], number][] = [
+      [[1e8, 1e8 + 1e-4, 1e8 - 1e-4], Math.sqrt(2 / 3) * 1e-4],
+      [[1e-30, 2e-30, 3e-30], Math.sqrt(2 / 3) * 1e-30],
+      [[1e-310, 2e-310, 3e-310], Math.sqrt(2 / 3) * 1e-310],
+      [[1e200, 3e200, 2e200], Math.sqrt(2 / 3) * 1e200],
+    ];
+    for (const [values, sd] of cases) {
+      const s = Standardiser.fit(values.map((v) => [v]));
+      expect(s.constantColumns).toEqual([]);
+      // (1e8 ± 1e-4 is stored to about 1.5e-8, so the spread itself is known to about 1e-4 relative)
+      expect(Math.abs(s.scale[0]! / sd - 1)).toBeLessThan(1e-3);
+      const z = Array.from(s.transform(values.map((v) => [v])).data);
+      const mean = z.reduce((a, b) => a + b, 0) / z.length;
+      expect(Math.abs(mean)).toBeLessThan(1e-6);
+      expect(Math.sqrt(z.reduce((a, b) => a + (b - mean) ** 2, 0) / z.length)).toBeCloseTo(1, 6);
+      expect(z.every(Number.isFinite)).toBe(true);
+    }
+    expect(Standardiser.fit([[5], [5], [5]]).constantColumns).toEqual([0]);
+  });
+
   it('toMatrix refuses null, empty strings and text instead of turning them into 0', () => {
     expect(() => toMatrix([[1], [null], [3]] as never, 'inputs')).toThrow(
       'inputs: row 1, column 0 is null, not a number',

@@ -45,10 +45,10 @@ export class Standardiser {
     assertFinite(matrix, name, options.columnNames);
     // Two-pass moments: accurate with large offsets such as 1e6 + noise.
     const { mean, sd: scale } = columnMoments(matrix);
+    // Constant means every value equal: a spread of 1e-4 on 1e8, or on a 1e-30 scale, is still data.
     const constant: number[] = [];
     for (let c = 0; c < matrix.columns; c++) {
-      const sd = scale[c]!;
-      if (!(sd > 1e-12 * Math.max(1, Math.abs(mean[c]!)) && Number.isFinite(sd))) {
+      if (!(scale[c]! > 0 && Number.isFinite(scale[c]!))) {
         scale[c] = 1;
         constant.push(c);
       }

@@ -73,13 +73,25 @@ export function columnMoments(matrix: Matrix): ColumnMoments {
   const mean = new Float64Array(columns);
   const sd = new Float64Array(columns);
   for (let c = 0; c < columns; c++) {
+    // Plain two-pass sums; rescaled only where they would overflow or where squares would underflow (values
+    // near 1e200, or on a 1e-160 scale and below), so ordinary data get the exact two-pass figures.
     let sum = 0;
     for (let r = 0; r < rows; r++) sum += data[r * columns + c]!;
-    const m = sum / rows;
+    let m = sum / rows;
+    if (!Number.isFinite(m)) {
+      let largest = 0;
+      for (let r = 0; r < rows; r++) largest = Math.max(largest, Math.abs(data[r * columns + c]!));
+      let scaled = 0;
+      for (let r = 0; r < rows; r++) scaled += data[r * columns + c]! / largest;
+      m = (scaled / rows) * largest;
+    }
+    let spread = 0;
+    for (let r = 0; r < rows; r++) spread = Math.max(spread, Math.abs(data[r * columns + c]! - m));
+    const divisor = spread > 1e-150 && spread < 1e150 ? 1 : spread || 1;
     let squares = 0;
-    for (let r = 0; r < rows; r++) squares += (data[r * columns + c]! - m) ** 2;
+    for (let r = 0; r < rows; r++) squares += ((data[r * columns + c]! - m) / divisor) ** 2;
     mean[c] = m;
-    sd[c] = Math.sqrt(squares / rows);
+    sd[c] = divisor * Math.sqrt(squares / rows);
   }
   return { mean, sd };
 }
