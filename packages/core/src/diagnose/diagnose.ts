@@ -61,8 +61,8 @@ export interface DiagnosisMetrics {
   nonFinite: number;
   /**
    * How far the held-out NLL is above the training NLL, nats per row: the larger of the training run's own
-   * validation − training gap (from the model's record) and this data's NLL − the training NLL (when that exceeds
-   * 3 standard errors of this data's mean row NLL); null when neither applies.
+   * validation − training gap (from the model's record) and this data's NLL − the training NLL; null without a
+   * training record. The finding needs a gap above 1 nat that is also 3 standard errors clear of its rows' noise.
    */
   generalisationGap: number | null;
 }
@@ -293,17 +293,21 @@ export async function diagnose(
   const training = model.metadata.training ?? {};
   const finalTrain = typeof training.finalTrainLoss === 'number' ? training.finalTrainLoss : null;
   const finalValidation = typeof training.finalValidationLoss === 'number' ? training.finalValidationLoss : null;
-  const gaps: number[] = [];
-  if (finalTrain !== null && finalValidation !== null) gaps.push(finalValidation - finalTrain);
+  // Each gap, and whether it is clear of its own noise: 3 standard errors of its mean row NLL (a few heavy-tailed
+  // rows in a small validation or test set can raise the mean by a nat on their own).
+  const gaps: { gap: number; clear: boolean }[] = [];
+  if (finalTrain !== null && finalValidation !== null) {
+    const error = typeof training.finalValidationStandardError === 'number' ? training.finalValidationStandardError : 0;
+    gaps.push({ gap: finalValidation - finalTrain, clear: finalValidation - finalTrain > 3 * error });
+  }
   if (finalTrain !== null && Number.isFinite(nll)) {
-    // This data's gap counts when it is clear of its own noise: 3 standard errors of the mean row NLL (a few
-    // heavy-tailed rows in a small test set can raise the mean by a nat on their own).
     let squares = 0;
     for (const v of logProb) squares += (-v - nll) ** 2;
-    const standardError = Math.sqrt(squares / Math.max(1, n - 1) / n);
-    if (nll - finalTrain > 3 * standardError) gaps.push(nll - finalTrain);
+    const error = Math.sqrt(squares / Math.max(1, n - 1) / n);
+    gaps.push({ gap: nll - finalTrain, clear: nll - finalTrain > 3 * error });
   }
-  const generalisationGap = gaps.length > 0 ? Math.max(...gaps) : null;
+  const generalisationGap = gaps.length > 0 ? Math.max(...gaps.map((g) => g.gap)) : null;
+  const overfitGaps = gaps.filter((g) => g.clear && g.gap > OVERFIT_GAP).map((g) => g.gap);
   // Validation that rose while training went on, in a model that kept its last weights (not the best epoch's).
   const history = (model.metadata.history ?? []).filter(
     (e) => e.validationLoss !== null && Number.isFinite(e.validationLoss),
@@ -315,11 +319,11 @@ export async function diagnose(
     for (const e of history) best = Math.min(best, e.validationLoss!);
     rise = history.at(-1)!.validationLoss! - best;
   }
-  if ((generalisationGap !== null && generalisationGap > OVERFIT_GAP) || rise > OVERFIT_GAP) {
+  if (overfitGaps.length > 0 || rise > OVERFIT_GAP) {
     const parts = [];
-    if (generalisationGap !== null && generalisationGap > OVERFIT_GAP) {
+    if (overfitGaps.length > 0) {
       parts.push(
-        `held-out NLL is ${generalisationGap.toFixed(3)} nats/row above the training NLL (${finalTrain!.toFixed(3)})`,
+        `held-out NLL is ${Math.max(...overfitGaps).toFixed(3)} nats/row above the training NLL (${finalTrain!.toFixed(3)})`,
       );
     }
     if (rise > OVERFIT_GAP) {

@@ -274,11 +274,12 @@ export class TrainingRun {
       }
       model.restore(this.bestWeights);
     }
+    const held = this.data.tensors.validationX
+      ? this.evaluateRows(this.data.tensors.validationX, this.data.tensors.validationY!)
+      : null;
     const finalLoss = {
       train: this.evaluate(this.data.tensors.x, this.data.tensors.y),
-      validation: this.data.tensors.validationX
-        ? this.evaluate(this.data.tensors.validationX, this.data.tensors.validationY!)
-        : null,
+      validation: held?.nll ?? null,
     };
     const seconds = (performance.now() - this.started) / 1000;
     const bestEpoch = plan.restoreBest ? this.stopping.bestEpoch : this.history.length;
@@ -296,6 +297,7 @@ export class TrainingRun {
         rows: plan.rows,
         finalTrainLoss: finalLoss.train,
         finalValidationLoss: finalLoss.validation,
+        finalValidationStandardError: held?.standardError ?? null,
         seconds: Math.round(seconds * 1000) / 1000,
       },
     };
@@ -330,19 +332,30 @@ export class TrainingRun {
 
   /** NLL per row in original units of standardised rows on the device, without noise (chunked). */
   private evaluate(x: tf.Tensor2D, y: tf.Tensor2D): number {
+    return this.evaluateRows(x, y).nll;
+  }
+
+  /** The NLL per row (original units) and the standard error of that mean, in chunks, without noise. */
+  private evaluateRows(x: tf.Tensor2D, y: tf.Tensor2D): { nll: number; standardError: number } {
     const rows = x.shape[0];
     let total = 0;
+    let squares = 0;
     for (let start = 0; start < rows; start += EVALUATION_CHUNK) {
       const size = Math.min(EVALUATION_CHUNK, rows - start);
-      const value = tf.tidy(() => {
+      const sums = tf.tidy(() => {
         const xs = tf.slice(x, [start, 0], [size, x.shape[1]]);
         const ys = tf.slice(y, [start, 0], [size, y.shape[1]]);
-        return tf.sum(this.model.mixtureStandardised(xs).logProb(ys));
+        const logProb = this.model.mixtureStandardised(xs).logProb(ys);
+        return tf.stack([tf.sum(logProb), tf.sum(tf.square(logProb))]);
       });
-      total += value.dataSync()[0]!;
-      value.dispose();
+      const [sum, square] = sums.dataSync();
+      total += sum!;
+      squares += square!;
+      sums.dispose();
     }
-    return -(total / rows) - this.data.targetStandardiser.logDetJacobian;
+    const mean = total / rows;
+    const variance = Math.max(0, squares / rows - mean * mean) * (rows / Math.max(1, rows - 1));
+    return { nll: -mean - this.data.targetStandardiser.logDetJacobian, standardError: Math.sqrt(variance / rows) };
   }
 
   private beginEpoch(): void {

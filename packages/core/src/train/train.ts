@@ -214,6 +214,16 @@ async function trainEnsemble(data: CheckedData, plan: TrainPlan, options: TrainO
           stopReason,
           finalTrainLoss: finalLoss.train,
           finalValidationLoss: finalLoss.validation,
+          // The mean of M members' validation NLLs: its standard error from theirs.
+          finalValidationStandardError:
+            validation.length > 0
+              ? Math.sqrt(
+                  results.reduce((total, r) => {
+                    const e = r.model.metadata.training?.finalValidationStandardError;
+                    return total + (typeof e === 'number' ? e * e : 0);
+                  }, 0),
+                ) / validation.length
+              : null,
           seconds: Math.round(seconds * 1000) / 1000,
         },
       },
