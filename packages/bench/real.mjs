@@ -13,9 +13,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { wasmBackend } from '@mdn/backend-wasm';
-import { diagnose, fitLinearHeteroscedastic, HostMixture, train, useBackend } from '@mdn/core';
+import { diagnose, fitLinearHeteroscedastic, train, useBackend } from '@mdn/core';
 import { REAL_DATASETS } from './real/datasets.mjs';
-import { makeSplits, matrix, score } from './real/protocol.mjs';
+import { makeSplits, matrix, score, torchMixture } from './real/protocol.mjs';
 
 const here = import.meta.dirname;
 const { values: args } = parseArgs({
@@ -121,18 +121,7 @@ for (const name of names) {
     const linear = fitLinearHeteroscedastic(trainRows.x, matrix(trainRows.y.map((v) => [v]))).predict(testRows.x);
     rows.linear.push(score(linear, testRows.y));
     const predicted = torch.results?.[split.seed];
-    if (predicted) {
-      const k = predicted.means[0].length;
-      const mixture = new HostMixture({
-        rows: split.test.length,
-        components: k,
-        dimensions: 1,
-        logWeights: Float64Array.from(predicted.logWeights.flat()),
-        means: Float64Array.from(predicted.means.flat()),
-        scales: Float64Array.from(predicted.scales.flat()),
-      });
-      rows.torch.push(score(mixture, testRows.y));
-    }
+    if (predicted) rows.torch.push(score(torchMixture(predicted), testRows.y));
   }
   const methods = {};
   for (const [method, list] of Object.entries(rows)) {

@@ -5,9 +5,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { wasmBackend } from '@mdn/backend-wasm';
-import { HostMixture, train, useBackend } from '@mdn/core';
+import { train, useBackend } from '@mdn/core';
 import { REAL_DATASETS } from './datasets.mjs';
-import { makeSplits, matrix, score } from './protocol.mjs';
+import { makeSplits, matrix, score, torchMixture } from './protocol.mjs';
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
@@ -33,17 +33,8 @@ for (const name of args.datasets.split(',')) {
   if (cached.length > 0) {
     const { results } = JSON.parse(readFileSync(path.join(cacheFolder, cached[0]), 'utf8'));
     const nll = splits.map((split) => {
-      const r = results[split.seed];
-      const mixture = new HostMixture({
-        rows: split.test.length,
-        components: r.means[0].length,
-        dimensions: 1,
-        logWeights: Float64Array.from(r.logWeights.flat()),
-        means: Float64Array.from(r.means.flat()),
-        scales: Float64Array.from(r.scales.flat()),
-      });
       return score(
-        mixture,
+        torchMixture(results[split.seed]),
         split.test.map((i) => data.y[i]),
       ).nll;
     });

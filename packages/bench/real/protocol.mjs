@@ -1,5 +1,5 @@
 // The protocol of bench:real, shared with its experiment tool: the splits and the scores.
-import { createRandom, crps, intervalSummary } from '@mdn/core';
+import { createRandom, crps, HostMixture, intervalSummary } from '@mdn/core';
 
 /** Seeded 90/10 splits: the same rows for every method. */
 export function makeSplits(n, count) {
@@ -27,4 +27,16 @@ export function score(mixture, y) {
     crps: c.reduce((a, b) => a + b, 0) / c.length,
     coverage90: intervalSummary(mixture, y, 0.9).coverage,
   };
+}
+
+/** The PyTorch reference's prediction for one split's test rows (mdn_torch.py's output) as a HostMixture. */
+export function torchMixture(predicted) {
+  return new HostMixture({
+    rows: predicted.means.length,
+    components: predicted.means[0].length,
+    dimensions: 1,
+    logWeights: Float64Array.from(predicted.logWeights.flat()),
+    means: Float64Array.from(predicted.means.flat()),
+    scales: Float64Array.from(predicted.scales.flat()),
+  });
 }

@@ -106,7 +106,7 @@ export function historyRecord(
 }
 
 /** Lets timers, messages and signal handlers (Ctrl-C, an AbortController) run; setImmediate where there is one. */
-export const yieldToEventLoop = () =>
+const yieldToEventLoop = () =>
   new Promise<void>((resolve) => {
     const immediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
     if (immediate) immediate(resolve);
@@ -176,11 +176,6 @@ export class TrainingRun {
   /** True once the run has stopped (budget spent, early stopping, or abort). */
   get done(): boolean {
     return this.state !== 'training';
-  }
-
-  /** The epoch in progress (1-based), or the last one once done. */
-  get currentEpoch(): number {
-    return this.epochNumber;
   }
 
   /** Asks the run to stop at its next step; the epoch in progress is reported, the best weights kept. */
