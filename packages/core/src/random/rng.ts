@@ -60,3 +60,13 @@ export function createRandom(seed: number): Random {
     },
   };
 }
+
+/** Shuffles `values` in place (Fisher–Yates, drawing from `random`); the same draws give the same order. */
+export function shuffleInPlace(values: { [index: number]: number; length: number }, random: Random): void {
+  for (let i = values.length - 1; i > 0; i--) {
+    const j = Math.floor(random.uniform() * (i + 1));
+    const swap = values[i]!;
+    values[i] = values[j]!;
+    values[j] = swap;
+  }
+}

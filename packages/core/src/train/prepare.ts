@@ -7,7 +7,7 @@ import '../backend/register-gradients.js';
 import { assertFinite, type Matrix, type MatrixInput, toMatrix } from '../data/matrix.js';
 import { Standardiser } from '../data/standardiser.js';
 import { InputError } from '../errors.js';
-import { createRandom, type Random } from '../random/rng.js';
+import { createRandom, type Random, shuffleInPlace } from '../random/rng.js';
 import type { TrainPlan } from './plan.js';
 
 /** Training rows and held-out validation rows (`null` when none are held out), original units. */
@@ -54,10 +54,7 @@ function takeRows(matrix: Matrix, rows: ArrayLike<number>): Matrix {
 function splitRows(x: Matrix, y: Matrix, held: number, random: Random): Split {
   if (held === 0) return { train: { x, y }, validation: null };
   const order = Array.from({ length: x.rows }, (_, i) => i);
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(random.uniform() * (i + 1));
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
+  shuffleInPlace(order, random);
   const validationRows = order.slice(0, held);
   const trainRows = order.slice(held);
   return {

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { TrainingError } from '../errors.js';
 import type { GaussianMixture } from '../mixture/gaussian-mixture.js';
 import type { MixtureDensityNetwork } from '../model/network.js';
-import { createRandom, type Random } from '../random/rng.js';
+import { createRandom, type Random, shuffleInPlace } from '../random/rng.js';
 import type { TrainPlan } from './plan.js';
 import { EarlyStoppingPolicy, LearningRatePolicy, NoisePolicy, RecoveryPolicy } from './policies.js';
 import type { PreparedData, Split } from './prepare.js';
@@ -355,13 +355,7 @@ export class TrainingRun {
 
   private beginEpoch(): void {
     this.epochNumber += 1;
-    const order = this.order;
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(this.random.uniform() * (i + 1));
-      const swap = order[i]!;
-      order[i] = order[j]!;
-      order[j] = swap;
-    }
+    shuffleInPlace(this.order, this.random);
     this.epochStarted = performance.now();
     this.epochSteps = 0;
     this.lossSum = 0;
