@@ -3,7 +3,7 @@
 // gradients inlined through the rewrite plugin), then tsc writes the declaration files.
 // Usage (from the package directory): node ../../tooling/build/build-package.mjs [entry ...]
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
@@ -52,7 +52,8 @@ await esbuild.build({
   platform: pkg.mdnPlatform ?? 'neutral',
   target: 'es2022',
   mainFields: ['module', 'main'],
-  sourcemap: true,
+  // No source maps: they would point at src/, which the tarballs do not ship.
+  sourcemap: false,
   external: [...externalPatterns, 'node:*'],
   plugins: [keepEntriesSeparate, ...(hasTfjsCore ? [tfjsGradientsPlugin(cwd)] : [])],
   logLevel: 'warning',
@@ -62,4 +63,15 @@ if (pkg.types !== undefined) {
   const require = createRequire(import.meta.url);
   const tsc = require.resolve('typescript/bin/tsc', { paths: [cwd] });
   execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { stdio: 'inherit', cwd });
+  // A side-effect-only import (`import '@tensorflow/tfjs-core/dist/register_all_gradients';`) carries no types, and
+  // a deep path into a dependency does not resolve for consumers under node16/nodenext with skipLibCheck false
+  // (TS2307): the declarations drop them.
+  const dist = path.join(cwd, 'dist');
+  for (const file of readdirSync(dist, { recursive: true, encoding: 'utf8' })) {
+    if (!file.endsWith('.d.ts')) continue;
+    const full = path.join(dist, file);
+    const text = readFileSync(full, 'utf8');
+    const stripped = text.replace(/^import\s+(['"])[^'"]+\1;?[ \t]*\r?\n/gm, '');
+    if (stripped !== text) writeFileSync(full, stripped.trim() === '' ? 'export {};\n' : stripped);
+  }
 }

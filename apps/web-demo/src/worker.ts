@@ -23,13 +23,6 @@ import {
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName, DataSet, ForumSettings, FromWorker, RunFrame, ToWorker } from './protocol.js';
 
-// The .wasm files sit at the site's base path (the mdnWasm() Vite plugin puts them there); a worker does not
-// see the page's head, so say where.
-(globalThis as { __MDN_WASM_PATH__?: string }).__MDN_WASM_PATH__ ??= new URL(
-  import.meta.env.BASE_URL,
-  self.location.href.replace(/\/assets\/[^/]*$/, '/'),
-).href;
-
 const GRID = 160;
 const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
 

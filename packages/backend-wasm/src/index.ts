@@ -45,11 +45,13 @@ export function wasmBackend(options: WasmBackendOptions = {}): BackendAdapter {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
       const notes: string[] = [];
       const inNode = typeof process !== 'undefined' && Boolean(process.versions?.node);
-      // In a page built with the mdnWasm() Vite plugin the files sit at the site's base path; the plugin says
-      // which. Without it tfjs looks next to the page.
+      // In an app built with the mdnWasm() Vite plugin, the plugin says where Vite serves each file (a map from
+      // file name to URL). Without it tfjs looks next to the page.
       const served = (globalThis as { __MDN_WASM_PATH__?: unknown }).__MDN_WASM_PATH__;
       if (options.wasmPaths !== undefined) wasm.setWasmPaths(options.wasmPaths as never);
-      else if (!inNode && typeof served === 'string') wasm.setWasmPaths(served);
+      else if (!inNode && (typeof served === 'string' || (typeof served === 'object' && served !== null))) {
+        wasm.setWasmPaths(served as never);
+      }
       if (options.threads !== undefined) wasm.setThreadsCount(options.threads);
       else if (!inNode) {
         // tfjs starts its threaded build's workers from the source text of a function in its bundle, which a

@@ -1,19 +1,11 @@
-// A user's page: no wasm paths anywhere, only `wasmBackend()` and the mdnWasm() plugin in the Vite config.
-import { wasmBackend } from '@mdn/backend-wasm';
-import { GaussianMixture, useBackend } from '@mdn/core';
-import * as tf from '@tensorflow/tfjs-core';
+// A user's page: no wasm paths anywhere, only `wasmBackend()` and the mdnWasm() plugin in the Vite config;
+// the same computation runs in the page and in a module Web Worker.
+import { compute } from './compute.js';
 
-const result: Record<string, unknown> = { crossOriginIsolated: globalThis.crossOriginIsolated === true };
-try {
-  const info = await useBackend(wasmBackend());
-  const mixture = GaussianMixture.diagonal({
-    logits: tf.tensor2d([[0, 0]]),
-    means: tf.tensor3d([[[-1], [1]]]),
-    scales: tf.tensor3d([[[1], [0.5]]]),
-  });
-  const logProb = await mixture.logProb(tf.tensor2d([[0.5]])).data();
-  Object.assign(result, { info, backend: tf.getBackend(), logProb: logProb[0] });
-} catch (error) {
-  result.error = String(error);
-}
-(globalThis as { __result?: unknown }).__result = result;
+const page = await compute();
+const worker = await new Promise<Record<string, unknown>>((resolve) => {
+  const w = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+  w.onmessage = (event) => resolve(event.data as Record<string, unknown>);
+  w.onerror = (event) => resolve({ error: `worker failed: ${event.message}` });
+});
+(globalThis as { __result?: unknown }).__result = { page, worker };
