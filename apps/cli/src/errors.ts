@@ -6,6 +6,8 @@ export const EXIT = {
   failed: 1,
   /** Bad usage or bad input: a flag, a file, a column, a cell, a model file. */
   badInput: 2,
+  /** `mdn diagnose` found a problem (status "problem"); the report is printed as usual. */
+  problem: 3,
   /** Stopped by Ctrl-C (SIGINT); `mdn train` still saves the best model first. */
   interrupted: 130,
 } as const;

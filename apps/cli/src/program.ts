@@ -21,7 +21,7 @@ export function createProgram(): Command {
     .exitOverride()
     .addHelpText(
       'after',
-      '\nExit codes: 0 success, 1 failed run, 2 bad usage or bad input, 130 interrupted (Ctrl-C).\n' +
+      '\nExit codes: 0 success, 1 failed run, 2 bad usage or bad input, 3 mdn diagnose found a problem,\n130 interrupted (Ctrl-C).\n' +
         '\nStart with:\n  $ mdn train --example --out forum-toy.mdn.json --plot forum-toy.svg\n',
     );
   for (const register of [

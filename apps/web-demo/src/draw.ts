@@ -27,8 +27,13 @@ export interface View {
 /** The plot area and data ranges for a dataset on a canvas. */
 export function viewFor(canvas: HTMLCanvasElement, data: DataSet, xs: number[]): View {
   const values = data.y.length > 0 ? data.y : [0, 1];
-  const yMin = Math.min(...values);
-  let yMax = Math.max(...values);
+  // A loop, not Math.min(...values): spreading ~125 000 values into arguments overflows the stack.
+  let yMin = Infinity;
+  let yMax = -Infinity;
+  for (const v of values) {
+    yMin = Math.min(yMin, v);
+    yMax = Math.max(yMax, v);
+  }
   if (yMax === yMin) yMax = yMin + 1;
   const pad = (yMax - yMin) * 0.08;
   return {

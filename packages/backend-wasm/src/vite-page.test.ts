@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CHROMIUM_ARGS, chromiumExecutable } from '@mdn/vitest-config/chromium';
 import { chromium } from 'playwright-core';
-import { build, createServer, preview } from 'vite';
+import { build, preview } from 'vite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mdnWasm, WASM_FILES } from './vite.js';
 
@@ -14,7 +14,8 @@ const outDir = mkdtempSync(path.join(tmpdir(), 'mdn-vite-page-'));
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
 // The page is what a user writes: `useBackend(wasmBackend())`, no wasm paths; only mdnWasm() in the config. It
-// computes in the page and in a module Web Worker, which sees nothing of the page.
+// computes in the page and in a module Web Worker, which sees nothing of the page. (`vite dev`, whose first load
+// pre-bundles tfjs, is checked by the packed-install test, tooling/scripts/packed-install.mjs, from the tarballs.)
 interface Computed {
   error?: string;
   backend: string;
@@ -31,7 +32,6 @@ const config = {
   resolve: { alias: { '@mdn/backend-wasm': path.join(packageDir, 'src/index.ts') } },
   worker: { format: 'es' as const },
   build: { outDir, emptyOutDir: true, target: 'es2022' },
-  server: { port: 0, host: '127.0.0.1', strictPort: false },
   preview: { port: 0, host: '127.0.0.1', strictPort: false },
 };
 
@@ -96,19 +96,6 @@ describe('wasmBackend in a Vite app, in the page and in a module worker', () => 
       console.log(`Vite-built page: wasm ${JSON.stringify(page.info)}`);
     } finally {
       await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
-    }
-  });
-
-  it('vite dev: the same page and worker find the files the dev server serves', async () => {
-    const server = await createServer(config);
-    await server.listen();
-    try {
-      const { page, worker, problems } = await openPage(server.resolvedUrls!.local[0]!);
-      expect(problems).toEqual([]);
-      expectComputed(page);
-      expectComputed(worker);
-    } finally {
-      await server.close();
     }
   });
 });

@@ -1,5 +1,6 @@
 import type { HostMixture, Matrix, MixtureDensityNetwork } from '@mdn/core';
 import type { Command } from 'commander';
+import { CliError, EXIT } from '../errors.js';
 import { selectBackend } from '../io/backend.js';
 import { readModel } from '../io/files.js';
 import { inputsFor, modelColumns, targetsFor } from '../io/model-data.js';
@@ -62,12 +63,49 @@ export interface Predictions {
   targetUnit: Float64Array;
 }
 
+/**
+ * The predicted mixtures of `x`'s rows, refusing non-finite ones: no command writes NaN results with exit 0.
+ * (Finite weights are checked when the model loads; inputs far beyond the training range can still overflow.)
+ */
+export async function finitePredictions(
+  model: MixtureDensityNetwork,
+  x: Matrix,
+  dataFile: string,
+  columns: readonly string[],
+): Promise<HostMixture> {
+  const host = await model.predictHost(x);
+  const { components: k, dimensions: d } = host;
+  for (let r = 0; r < host.rows; r++) {
+    let finite = true;
+    for (let j = 0; j < k && finite; j++) {
+      finite = Number.isFinite(host.logWeights[r * k + j]!);
+      for (let e = 0; e < d && finite; e++) {
+        const at = (r * k + j) * d + e;
+        finite = Number.isFinite(host.means[at]!) && Number.isFinite(host.scales[at]!) && host.scales[at]! > 0;
+      }
+    }
+    if (finite) continue;
+    const inputs = columns.map((name, c) => {
+      const value = x.data[r * x.columns + c]!;
+      const z = (value - model.inputStandardiser.mean[c]!) / model.inputStandardiser.scale[c]!;
+      return `${name} = ${value} (${Math.abs(z) < 1e6 ? z.toFixed(1) : z.toExponential(1)} training sd from its mean)`;
+    });
+    throw new CliError(
+      `${dataFile}: the model's prediction for data row ${r + 1} is not finite (inputs ${inputs.join(', ')}); ` +
+        'inputs that far outside the training data overflow float32: remove or fix that row, or retrain on data ' +
+        'that covers it. mdn diagnose checks a model on a file.',
+      EXIT.failed,
+    );
+  }
+  return host;
+}
+
 /** Loads the model and DATA, predicts every row on the host (float64, original units), frees the model. */
 export async function predictRows(modelFile: string, dataFile: string, flags: ModelDataFlags): Promise<Predictions> {
   const { model, columns, x } = await loadModelData(modelFile, dataFile, flags, false);
   try {
     return {
-      host: await model.predictHost(x),
+      host: await finitePredictions(model, x, dataFile, columns.x),
       columns,
       x,
       inputUnit: model.inputStandardiser.scale,

@@ -9,35 +9,62 @@ export interface BaselineFit {
   mean: Float64Array;
 }
 
+/** A fitted unconditional mixture p(y): scores any rows of y. */
+export interface UnconditionalMixtureModel {
+  /** log p(y) of each row of `y` (original units). */
+  logProb(y: Matrix): Float64Array;
+  /** The mixture's mean, `[D]`. */
+  mean: Float64Array;
+}
+
 /**
- * The unconditional mixture: a K-component diagonal Gaussian mixture fitted to y alone by EM (ignores x).
- * A model that collapsed predicts (at best) this distribution for every x.
+ * Fits a K-component diagonal Gaussian mixture to y alone (EM from k-means centres): the unconditional
+ * baseline p(y) that ignores x. A model that collapsed predicts (at best) this distribution for every x.
  */
-export function unconditionalMixture(y: Matrix, components: number, iterations = 200): BaselineFit {
-  const { rows: n, columns: d, data } = y;
+export function fitUnconditionalMixture(y: Matrix, components: number, iterations = 200): UnconditionalMixtureModel {
+  // EM on at most 20 000 evenly spaced rows (the fit of a few components settles long before), until the mean
+  // log-likelihood gains less than 1e-7 nats per row.
+  const stride = Math.ceil(y.rows / 20_000);
+  const sample =
+    stride === 1
+      ? y
+      : subset(
+          y,
+          Array.from({ length: Math.ceil(y.rows / stride) }, (_, i) => i * stride),
+        );
+  const { rows: n, columns: d, data } = sample;
   const k = Math.max(1, Math.min(components, n));
-  const { centres } = kMeans(y, k, { seed: 1 });
+  const { centres } = kMeans(sample, k, { seed: 1 });
   const means = Float64Array.from(centres);
   const sds = new Float64Array(k * d);
   const weights = new Float64Array(k).fill(1 / k);
-  const overall = Float64Array.from(columnMoments(y).sd, (sd) => Math.max(1e-12, sd * sd));
+  const overall = Float64Array.from(columnMoments(sample).sd, (sd) => Math.max(1e-12, sd * sd));
   for (let c = 0; c < k; c++) for (let e = 0; e < d; e++) sds[c * d + e] = Math.sqrt(overall[e]!);
   const floor = (e: number) => 1e-6 * overall[e]!;
   const responsibility = new Float64Array(n * k);
-  const logProb = new Float64Array(n);
-  const step = () => {
-    for (let i = 0; i < n; i++) {
-      for (let c = 0; c < k; c++) {
-        let value = Math.log(weights[c]!);
-        for (let e = 0; e < d; e++) value += logNormalPdf(data[i * d + e]!, means[c * d + e]!, sds[c * d + e]!);
-        responsibility[i * k + c] = value;
-      }
-      logProb[i] = logSumExp(responsibility, i * k, k);
-      for (let c = 0; c < k; c++) responsibility[i * k + c] = Math.exp(responsibility[i * k + c]! - logProb[i]!);
+  const terms = new Float64Array(k);
+  const logProbOf = (values: ArrayLike<number>, row: number): number => {
+    for (let c = 0; c < k; c++) {
+      let value = Math.log(weights[c]!);
+      for (let e = 0; e < d; e++) value += logNormalPdf(values[row * d + e]!, means[c * d + e]!, sds[c * d + e]!);
+      terms[c] = value;
     }
+    return logSumExp(terms, 0, k);
   };
+  const step = (): number => {
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      const total = logProbOf(data, i);
+      sum += total;
+      for (let c = 0; c < k; c++) responsibility[i * k + c] = Math.exp(terms[c]! - total);
+    }
+    return sum / n;
+  };
+  let previous = -Infinity;
   for (let iteration = 0; iteration < iterations; iteration++) {
-    step();
+    const mean = step();
+    if (mean - previous < 1e-7) break;
+    previous = mean;
     for (let c = 0; c < k; c++) {
       let mass = 0;
       for (let i = 0; i < n; i++) mass += responsibility[i * k + c]!;
@@ -54,14 +81,24 @@ export function unconditionalMixture(y: Matrix, components: number, iterations =
       }
     }
   }
-  step();
-  const mean = new Float64Array(n * d);
-  for (let e = 0; e < d; e++) {
-    let m = 0;
-    for (let c = 0; c < k; c++) m += weights[c]! * means[c * d + e]!;
-    for (let i = 0; i < n; i++) mean[i * d + e] = m;
-  }
-  return { logProb, mean };
+  const mean = new Float64Array(d);
+  for (let e = 0; e < d; e++) for (let c = 0; c < k; c++) mean[e]! += weights[c]! * means[c * d + e]!;
+  return {
+    mean,
+    logProb(rows: Matrix): Float64Array {
+      const out = new Float64Array(rows.rows);
+      for (let i = 0; i < rows.rows; i++) out[i] = logProbOf(rows.data, i);
+      return out;
+    },
+  };
+}
+
+/** The unconditional mixture fitted to y and scored on the same rows (in-sample). */
+export function unconditionalMixture(y: Matrix, components: number, iterations = 200): BaselineFit {
+  const fit = fitUnconditionalMixture(y, components, iterations);
+  const mean = new Float64Array(y.rows * y.columns);
+  for (let i = 0; i < y.rows; i++) mean.set(fit.mean, i * y.columns);
+  return { logProb: fit.logProb(y), mean };
 }
 
 /** Least squares of `target` on [1, x] with row weights; returns coefficients `[P + 1]`. */
@@ -191,4 +228,56 @@ export function linearHeteroscedastic(x: Matrix, y: Matrix, iterations = 5): Bas
     for (let e = 0; e < d; e++)
       logProb[i]! += logNormalPdf(y.data[i * d + e]!, mixture.means[i * d + e]!, mixture.scales[i * d + e]!);
   return { logProb, mean: mixture.means };
+}
+
+/** The rows `rows` of a matrix. */
+function subset(matrix: Matrix, rows: readonly number[]): Matrix {
+  const { columns } = matrix;
+  const data = new Float64Array(rows.length * columns);
+  rows.forEach((row, i) => {
+    data.set(matrix.data.subarray(row * columns, (row + 1) * columns), i * columns);
+  });
+  return { data, rows: rows.length, columns };
+}
+
+/**
+ * Both baselines scored out of sample, by two-fold cross-fitting: fitted on the even rows and scored on the odd
+ * ones, then the other way round. A baseline scored on the rows it was fitted to flatters itself (by more the
+ * smaller or heavier-tailed the data), and the model it is compared with did not see these rows either.
+ * The unconditional mixture uses at most one component per 10 fitting rows.
+ */
+export function crossFittedBaselines(
+  x: Matrix,
+  y: Matrix,
+  components: number,
+): { unconditional: BaselineFit; linear: BaselineFit } {
+  const n = x.rows;
+  const d = y.columns;
+  const unconditional = { logProb: new Float64Array(n), mean: new Float64Array(n * d) };
+  const linear = { logProb: new Float64Array(n), mean: new Float64Array(n * d) };
+  const folds = [0, 1].map((parity) => Array.from({ length: Math.ceil((n - parity) / 2) }, (_, i) => 2 * i + parity));
+  for (const [fit, score] of [
+    [folds[0]!, folds[1]!],
+    [folds[1]!, folds[0]!],
+  ] as const) {
+    const fitY = subset(y, fit);
+    const scoreX = subset(x, score);
+    const scoreY = subset(y, score);
+    const k = Math.max(1, Math.min(components, Math.floor(fit.length / 10)));
+    const mixture = fitUnconditionalMixture(fitY, k);
+    const mixtureLogProb = mixture.logProb(scoreY);
+    const predicted = fitLinearHeteroscedastic(subset(x, fit), fitY).predict(scoreX);
+    score.forEach((row, i) => {
+      unconditional.logProb[row] = mixtureLogProb[i]!;
+      unconditional.mean.set(mixture.mean, row * d);
+      let total = 0;
+      for (let e = 0; e < d; e++) {
+        const at = i * d + e;
+        total += logNormalPdf(scoreY.data[at]!, predicted.means[at]!, predicted.scales[at]!);
+        linear.mean[row * d + e] = predicted.means[at]!;
+      }
+      linear.logProb[row] = total;
+    });
+  }
+  return { unconditional, linear };
 }

@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { forumToy } from '../datasets/synthetic.js';
+import { MixtureDensityNetwork } from '../model/network.js';
 import { FORUM_TRAIN_OPTIONS, train } from '../train/train.js';
 import { linearHeteroscedastic, unconditionalMixture } from './baselines.js';
 import { diagnose, formatDiagnosis } from './diagnose.js';
 
-const data = forumToy({ rows: 4000, seed: 11 });
+const data = forumToy({ rows: 2500, seed: 11 });
 const test = forumToy({ rows: 3000, seed: 12 });
 
 describe('diagnose', () => {
   it('does not flag a model trained with the defaults', async () => {
-    const { model } = await train(data.x, data.y, { model: { hidden: [32, 32] }, epochs: 60, seed: 2 });
+    const { model } = await train(data.x, data.y, { model: { hidden: [32, 32] }, epochs: 40, seed: 2 });
     const report = await diagnose(model, test.x, test.y);
     expect(report.findings.filter((f) => f.severity !== 'info')).toEqual([]);
     expect(report.status).toBe('ok');
@@ -64,6 +65,35 @@ describe('diagnose', () => {
     expect(report.findings[0]!.advice).toMatch(/elu \+ 1 gives σ = 0/);
     expect(report.metrics.nll).toBeNaN();
     model.dispose();
+  });
+
+  it('flags a model worse than ignoring x (its baselines scored out of sample), and scores far targets finitely', async () => {
+    const { model } = await train(data.x, data.y, { model: { hidden: [8] }, epochs: 3, seed: 1 });
+    // The same x, targets moved far from anything the model saw: confidently wrong.
+    const shifted = { ...test.y, data: test.y.data.map((v) => v + 40) };
+    const report = await diagnose(model, test.x, shifted);
+    expect(report.status).toBe('problem');
+    expect(report.findings.map((f) => f.code)).toContain('worse-than-unconditional');
+    expect(report.metrics.nll).toBeGreaterThan(report.metrics.unconditionalNll);
+    // A target 1e20 away: |z| beyond float32's square root of its maximum, still a finite log-density.
+    const far = await model.logProb([[0.5]], [[1e20]]);
+    expect(Number.isFinite(far[0]!)).toBe(true);
+    expect(far[0]!).toBeLessThan(-1e30);
+    model.dispose();
+  });
+
+  it('handles 130 000 rows, and advises fewer components only when fewer would do', async () => {
+    const big = forumToy({ rows: 130_000, seed: 3 });
+    const small = MixtureDensityNetwork.create({ inputDimension: 1, outputDimension: 1, hidden: [4], components: 2 });
+    const report = await diagnose(small, big.x, big.y);
+    expect(report.metrics.rows).toBe(130_000);
+    small.dispose();
+    // 100 components sharing the weight about evenly: none is "dead", so no advice to use about 100 of 100.
+    const many = MixtureDensityNetwork.create({ inputDimension: 1, outputDimension: 1, hidden: [4], components: 100 });
+    const few = forumToy({ rows: 600, seed: 5 });
+    const advice = (await diagnose(many, few.x, few.y)).findings.find((f) => f.code === 'dead-components');
+    if (advice !== undefined) expect(Number(advice.advice.match(/about (\d+)/)?.[1])).toBeLessThan(100);
+    many.dispose();
   });
 
   it('refuses too little data and mismatched rows', async () => {

@@ -3,7 +3,7 @@ import { columnMoments } from '../math/host-math.js';
 import { calibrationError, pit } from '../mixture/scores.js';
 import type { MixtureDensityNetwork } from '../model/network.js';
 import { TRAIN_DEFAULTS } from '../train/plan.js';
-import { linearHeteroscedastic, unconditionalMixture } from './baselines.js';
+import { crossFittedBaselines } from './baselines.js';
 
 /** How serious a finding is. */
 export type Severity = 'info' | 'warning' | 'problem';
@@ -19,6 +19,7 @@ export interface Finding {
   code:
     | 'non-finite'
     | 'ignores-input'
+    | 'worse-than-unconditional'
     | 'worse-than-baseline'
     | 'dead-components'
     | 'duplicate-components'
@@ -35,9 +36,9 @@ export interface DiagnosisMetrics {
   rows: number;
   /** Mean NLL of the model on the data. */
   nll: number;
-  /** Mean NLL of the unconditional K-component mixture fitted to y alone. */
+  /** Mean NLL of the unconditional K-component mixture fitted to y alone (out of sample: two-fold cross-fitted). */
   unconditionalNll: number;
-  /** Mean NLL of the linear heteroscedastic Gaussian (k = 1) baseline. */
+  /** Mean NLL of the linear heteroscedastic Gaussian (k = 1) baseline (out of sample: two-fold cross-fitted). */
   linearBaselineNll: number;
   /** unconditionalNll − nll: how much knowing x helps the model (≈ 0 for a collapsed model). */
   gainOverUnconditional: number;
@@ -96,6 +97,17 @@ function r2(y: Matrix, mean: ArrayLike<number>): number[] {
   });
 }
 
+/** max − min, without spreading the array into arguments (which overflows the stack near 125 000 values). */
+function spread(values: ArrayLike<number>): number {
+  let low = Infinity;
+  let high = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    low = Math.min(low, values[i]!);
+    high = Math.max(high, values[i]!);
+  }
+  return high - low;
+}
+
 const meanOf = (values: ArrayLike<number>) => {
   let s = 0;
   for (let i = 0; i < values.length; i++) s += values[i]!;
@@ -145,8 +157,8 @@ export async function diagnose(
     });
   }
 
-  const unconditional = unconditionalMixture(ym, k);
-  const linear = linearHeteroscedastic(xm, ym);
+  // Scored out of sample (two-fold cross-fitting), like the model, which did not train on these rows either.
+  const { unconditional, linear } = crossFittedBaselines(xm, ym, k);
   const unconditionalNll = -meanOf(unconditional.logProb);
   const linearBaselineNll = -meanOf(linear.logProb);
   const gain = unconditionalNll - nll;
@@ -155,7 +167,18 @@ export async function diagnose(
   const baselineMeanR2 = r2(ym, linear.mean);
   const significant = Math.max(0.02, 3 / Math.sqrt(n));
 
-  if (baselineGain > 2 * significant && gain < 0.25 * baselineGain) {
+  // How much the predicted mean moves with x, as a fraction of y's variance (≈ 0: the same prediction for every x).
+  const predictedMean = host.mean();
+  const ySpread = columnMoments(ym).sd;
+  const meanMoves = Array.from({ length: d }, (_, e) => {
+    const column = Float64Array.from({ length: n }, (_, i) => predictedMean[i * d + e]!);
+    const sd = columnMoments({ data: column, rows: n, columns: 1 }).sd[0]!;
+    return ySpread[e]! > 0 ? (sd / ySpread[e]!) ** 2 : 0;
+  });
+  const flat = meanMoves.every((v) => v < 0.05);
+  const worseThanUnconditional = nll > unconditionalNll + significant;
+
+  if (baselineGain > 2 * significant && gain < 0.25 * baselineGain && (flat || !worseThanUnconditional)) {
     findings.push({
       code: 'ignores-input',
       severity: 'problem',
@@ -173,6 +196,18 @@ export async function diagnose(
           : 'S') +
         `tandardise x and y (the default), lower the learning rate (${TRAIN_DEFAULTS.learningRate} with warm-up is the default), keep the mean-first warm-up on, and check ` +
         'that x actually reaches the model (right columns, no constant input).',
+    });
+  } else if (worseThanUnconditional) {
+    findings.push({
+      code: 'worse-than-unconditional',
+      severity: 'problem',
+      message:
+        `The model predicts worse than ignoring x altogether: NLL ${nll.toFixed(3)} nats/row, while a mixture fitted to y alone ` +
+        `scores ${unconditionalNll.toFixed(3)} (out of sample) and a linear heteroscedastic Gaussian ${linearBaselineNll.toFixed(3)}.`,
+      advice:
+        'Its predictions are confidently wrong on this data: check that this data matches the training data (same columns, ' +
+        'units and range of x), look for outliers or heavy tails in y (a few extreme rows dominate the NLL), and retrain with ' +
+        'the defaults, which hold out validation rows and stop before overfitting.',
     });
   } else if (nll > linearBaselineNll + significant) {
     findings.push({
@@ -193,22 +228,30 @@ export async function diagnose(
   let entropy = 0;
   for (const u of usage) if (u > 0) entropy -= u * Math.log(u);
   const effectiveComponents = Math.exp(entropy);
-  const dead = Array.from(usage).filter((u) => u < 0.01).length;
-  if (k > 1 && dead > 0) {
+  // Dead: below a tenth of an even share (and below 1 %), so that with many components an even share is not "dead".
+  const deadBelow = Math.min(0.01, 0.1 / k);
+  const dead = Array.from(usage).filter((u) => u < deadBelow).length;
+  const suggested = Math.max(1, Math.min(k - dead, Math.ceil(effectiveComponents)));
+  if (k > 1 && dead > 0 && suggested < k) {
     findings.push({
       code: 'dead-components',
       severity: 'info',
-      message: `${dead} of ${k} components carry less than 1 % of the weight on average (effective number of components: ${effectiveComponents.toFixed(1)}).`,
+      message: `${dead} of ${k} components carry less than ${(100 * deadBelow).toPrecision(2)} % of the weight on average (effective number of components: ${effectiveComponents.toFixed(1)}).`,
       advice:
         model.config.members > 1
-          ? `Harmless: the data needs fewer components. About ${Math.max(1, Math.round(effectiveComponents / model.config.members))} per network (components) give a smaller, faster ensemble.`
-          : `Harmless: the data needs fewer components. Set components to about ${Math.max(1, Math.round(effectiveComponents))} for a smaller, faster model.`,
+          ? `Harmless: the data needs fewer components. About ${Math.max(1, Math.ceil(suggested / model.config.members))} per network (components) give a smaller, faster ensemble.`
+          : `Harmless: the data needs fewer components. Set components to about ${suggested} for a smaller, faster model.`,
     });
   }
   const duplicates: string[] = [];
-  for (let a = 0; a < k; a++) {
-    for (let b = a + 1; b < k; b++) {
-      if (usage[a]! < 0.01 || usage[b]! < 0.01) continue;
+  // Pairs among the 32 most used live components (the check is O(pairs · rows)).
+  const live = Array.from(usage.keys())
+    .filter((c) => usage[c]! >= deadBelow)
+    .sort((a, b) => usage[b]! - usage[a]!)
+    .slice(0, 32)
+    .sort((a, b) => a - b);
+  for (const [position, a] of live.entries()) {
+    for (const b of live.slice(position + 1)) {
       let separation = 0;
       let scaleRatio = 0;
       for (let i = 0; i < n; i++) {
@@ -262,8 +305,7 @@ export async function diagnose(
       ? calibrationError(u)
       : meanOf(Array.from({ length: d }, (_, e) => calibrationError(u.filter((_, i) => i % d === e))));
   let key = Float64Array.from({ length: n }, (_, i) => linear.mean[i * d]!);
-  if (Math.max(...key) - Math.min(...key) < 1e-12)
-    key = Float64Array.from({ length: n }, (_, i) => xm.data[i * xm.columns]!);
+  if (spread(key) < 1e-12) key = Float64Array.from({ length: n }, (_, i) => xm.data[i * xm.columns]!);
   const bins = Math.max(1, Math.min(options.bins ?? 5, Math.floor(n / 40)));
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => key[a]! - key[b]!);
   const binErrors: number[] = [];
@@ -306,7 +348,7 @@ export async function diagnose(
     const error = Math.sqrt(squares / Math.max(1, n - 1) / n);
     gaps.push({ gap: nll - finalTrain, clear: nll - finalTrain > 3 * error });
   }
-  const generalisationGap = gaps.length > 0 ? Math.max(...gaps.map((g) => g.gap)) : null;
+  const generalisationGap = gaps.length > 0 ? gaps.reduce((m, g) => Math.max(m, g.gap), -Infinity) : null;
   const overfitGaps = gaps.filter((g) => g.clear && g.gap > OVERFIT_GAP).map((g) => g.gap);
   // Validation that rose while training went on, in a model that kept its last weights (not the best epoch's).
   const history = (model.metadata.history ?? []).filter(
@@ -323,7 +365,7 @@ export async function diagnose(
     const parts = [];
     if (overfitGaps.length > 0) {
       parts.push(
-        `held-out NLL is ${Math.max(...overfitGaps).toFixed(3)} nats/row above the training NLL (${finalTrain!.toFixed(3)})`,
+        `held-out NLL is ${overfitGaps.reduce((m, g) => Math.max(m, g), -Infinity).toFixed(3)} nats/row above the training NLL (${finalTrain!.toFixed(3)})`,
       );
     }
     if (rise > OVERFIT_GAP) {

@@ -4,6 +4,9 @@ import '../backend/register-gradients.js';
 import { LOG_SQRT_2PI } from '../math/normal.js';
 import { HostMixture } from './host-mixture.js';
 
+/** The cap on each squared standardised residual in the tensor log-density (see componentLogProb). */
+const MAX_SQUARED_Z = 1e36;
+
 /**
  * The covariance family of a mixture. Only `'diagonal'` exists today; a `'full'` family (precision factor
  * Σ⁻¹ = AᵀA, A upper-triangular) can be added beside it without changing the methods below.
@@ -92,8 +95,10 @@ export class GaussianMixture {
     return tf.tidy(() => {
       const d = this.dimensions;
       const z = tf.div(tf.sub(tf.expandDims(y, 1), this.means), this.scales);
+      // z² is capped at 1e36 (|z| = 1e18): beyond |z| ≈ 1.8e19 it would overflow float32 to Infinity and the
+      // log-density to −Infinity; capped, a target absurdly far out still scores a finite (huge) loss.
       const logNormal = tf.sub(
-        tf.mul(tf.scalar(-0.5), tf.sum(tf.square(z), 2)),
+        tf.mul(tf.scalar(-0.5), tf.sum(tf.minimum(tf.square(z), tf.scalar(MAX_SQUARED_Z)), 2)),
         tf.add(tf.sum(tf.log(this.scales), 2), tf.scalar(d * LOG_SQRT_2PI)),
       );
       return tf.add(this.logWeights(), logNormal) as tf.Tensor2D;

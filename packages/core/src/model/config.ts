@@ -44,6 +44,31 @@ export const DEFAULT_MDN_CONFIG: Omit<MdnConfig, 'inputDimension' | 'outputDimen
 
 const ACTIVATIONS: readonly Activation[] = ['relu', 'tanh', 'silu', 'elu'];
 
+/**
+ * The most trainable parameters a network may have: 50 million (200 MB of float32 weights; training holds about
+ * four times that with the gradients and Adam's moments). Checked before anything is allocated, so a mistyped
+ * width or a corrupt model file fails at once with a message instead of exhausting memory.
+ */
+export const MAX_PARAMETERS = 50_000_000;
+
+/** The dense layers of one network, in save order: [name, fan-in, fan-out]; each has a kernel and a bias. */
+export function layerLayout(config: MdnConfig): [string, number, number][] {
+  const { inputDimension, outputDimension: d, components: k, hidden } = config;
+  const layout: [string, number, number][] = [];
+  let width = inputDimension;
+  hidden.forEach((next, i) => {
+    layout.push([`trunk.${i}`, width, next]);
+    width = next;
+  });
+  layout.push(['head.logits', width, k], ['head.means', width, k * d], ['head.scales', width, k * d]);
+  return layout;
+}
+
+/** Trainable parameters of the whole model (every ensemble member), computed from the configuration alone. */
+export function parameterCount(config: MdnConfig): number {
+  return config.members * layerLayout(config).reduce((total, [, fanIn, fanOut]) => total + (fanIn + 1) * fanOut, 0);
+}
+
 /** Fills defaults and validates; throws an error naming the bad field and the allowed values. */
 export function resolveConfig(
   config: Partial<MdnConfig> & Pick<MdnConfig, 'inputDimension' | 'outputDimension'>,
@@ -69,6 +94,15 @@ export function resolveConfig(
   }
   if (!(resolved.scaleFloor > 0 && resolved.scaleFloor < 1)) {
     throw new RangeError(`scaleFloor must be in (0, 1) standardised units, got ${resolved.scaleFloor}`);
+  }
+  const parameters = parameterCount(resolved);
+  if (parameters > MAX_PARAMETERS) {
+    throw new RangeError(
+      `a network with hidden [${resolved.hidden.join(', ')}], ${resolved.components} components, ` +
+        `${resolved.inputDimension} inputs and ${resolved.outputDimension} targets` +
+        `${resolved.members > 1 ? ` (× ${resolved.members} members)` : ''} has ${parameters.toExponential(2)} parameters; ` +
+        `the limit is ${MAX_PARAMETERS.toExponential(0)}: use narrower layers or fewer components`,
+    );
   }
   return resolved;
 }

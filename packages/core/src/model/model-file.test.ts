@@ -52,6 +52,8 @@ describe('model file', () => {
     expect(() => loadModel(flipped)).toThrow(/corrupt: weight checksum/);
     const reshaped = structuredClone(file);
     reshaped.config.hidden = [7, 5];
+    expect(() => loadModel(reshaped)).toThrow(/was edited or is corrupt: its content checksum/);
+    delete reshaped.contentChecksum; // a file written before the content checksum existed
     expect(() => loadModel(reshaped)).toThrow(/does not match its architecture/);
     expect(() => loadModel({ ...file, config: { ...file.config, components: -1 } })).toThrow(ModelFormatError);
   });
@@ -78,10 +80,67 @@ describe('model file', () => {
     // A weight of the wrong shape is refused before any variable is made.
     const file = JSON.parse(text);
     file.weights[0].shape = [3, 6];
+    delete file.contentChecksum;
     const before = tf.memory().numTensors;
     expect(() => loadModel(file)).toThrow(/must have shape \[2,6\], got \[3,6\]/);
     expect(tf.memory().numTensors).toBe(before);
     loaded.dispose();
     m.dispose();
+  });
+
+  it('the content checksum covers every field: an edited activation, floor, standardiser or column is refused', () => {
+    const m = model();
+    const text = saveModel(m);
+    m.dispose();
+    const file = JSON.parse(text);
+    expect(file.contentChecksum).toMatch(/^[0-9a-f]{8}$/);
+    const edits: ((f: typeof file) => void)[] = [
+      (f) => {
+        f.config.activation = 'relu';
+      },
+      (f) => {
+        f.config.scaleFloor = 0.5;
+      },
+      (f) => {
+        f.targetStandardiser.scale = [1e300];
+      },
+      (f) => {
+        f.inputStandardiser.mean[0] += 1e-9;
+      },
+      (f) => {
+        f.metadata.targetColumns = ['price'];
+      },
+      (f) => {
+        f.weights[1].name = 'other';
+      },
+    ];
+    for (const edit of edits) {
+      const edited = structuredClone(file);
+      edit(edited);
+      expect(() => loadModel(edited)).toThrow(/was edited or is corrupt: its content checksum/);
+    }
+    // Key order and whitespace are not content: a re-indented file with its keys reordered still loads.
+    const reordered = Object.fromEntries(Object.entries(file).reverse());
+    const loaded = loadModel(JSON.stringify(reordered, null, 2));
+    expect(loaded.config).toEqual(file.config);
+    loaded.dispose();
+  });
+
+  it('refuses non-finite weights even with a valid checksum, and oversized architectures before allocating', () => {
+    const m = model();
+    const weights = m.getWeights();
+    weights[2]!.values[3] = Number.NaN;
+    m.setWeights(weights);
+    const text = saveModel(m);
+    m.dispose();
+    expect(() => loadModel(text)).toThrow(/weight 'trunk.1.kernel' holds NaN at index 3/);
+
+    const file = JSON.parse(saveModel(model()));
+    file.config.hidden = [12000, 12000];
+    delete file.contentChecksum;
+    const before = tf.memory();
+    expect(() => loadModel(file)).toThrow(/1.44e\+8 parameters; the limit is 5e\+7/);
+    expect(tf.memory().numTensors).toBe(before.numTensors);
+    expect(tf.memory().numBytes).toBe(before.numBytes);
   });
 });

@@ -28,8 +28,15 @@ export interface ModelFile {
   targetStandardiser: { mean: number[]; scale: number[] };
   metadata: ModelMetadata;
   weights: WeightEntry[];
-  /** FNV-1a 32-bit hash of every weight's bytes in order, hex; detects truncated or edited files. */
+  /** FNV-1a 32-bit hash of every weight's bytes in order, hex; detects truncated or edited weights. */
   checksum: string;
+  /**
+   * FNV-1a 32-bit hash, hex, of everything else too: the canonical JSON (sorted keys) of format, version, config,
+   * standardisers, metadata and the weights' names and shapes, then the weights' bytes. An edited activation,
+   * scale floor, standardiser or column name is refused on load. (Files written before it existed have only
+   * `checksum`, and still load.)
+   */
+  contentChecksum?: string;
 }
 
 /** A model file that cannot be read; `message` says what is wrong and what to do. */
@@ -38,6 +45,32 @@ export class ModelFormatError extends InputError {
   constructor(message: string) {
     super(message, 'model-format');
   }
+}
+
+/** JSON with object keys sorted at every level: the same text for the same content, whatever the key order. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v ?? null)).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** The checksum over every field of a (parsed) model file and its weight bytes; see {@link ModelFile.contentChecksum}. */
+function contentChecksum(file: Partial<ModelFile>, bytes: readonly Uint8Array[]): string {
+  const described = {
+    format: file.format,
+    formatVersion: file.formatVersion,
+    config: file.config,
+    inputStandardiser: file.inputStandardiser,
+    targetStandardiser: file.targetStandardiser,
+    metadata: file.metadata,
+    weights: (file.weights ?? []).map((w) => ({ name: w.name, shape: w.shape, dtype: w.dtype })),
+  };
+  return fnv1a([new TextEncoder().encode(canonicalJson(described)), ...bytes]);
 }
 
 function fnv1a(chunks: readonly Uint8Array[]): string {
@@ -90,16 +123,19 @@ function fromBase64(text: string, name: string): Uint8Array {
 export function toModelFile(model: MixtureDensityNetwork): ModelFile {
   const weights = model.getWeights();
   const bytes = weights.map((w) => littleEndianBytes(w.values));
-  return {
+  const file: ModelFile = {
     format: MODEL_FORMAT,
     formatVersion: MODEL_FORMAT_VERSION,
     config: { ...model.config, hidden: [...model.config.hidden] },
     inputStandardiser: model.inputStandardiser.toJSON(),
     targetStandardiser: model.targetStandardiser.toJSON(),
-    metadata: model.metadata,
+    // As JSON will hold it (undefined dropped, non-finite numbers null), so the checksum matches on load.
+    metadata: JSON.parse(JSON.stringify(model.metadata)) as ModelMetadata,
     weights: weights.map((w, i) => ({ name: w.name, shape: w.shape, dtype: 'float32', data: toBase64(bytes[i]!) })),
     checksum: fnv1a(bytes),
   };
+  file.contentChecksum = contentChecksum(file, bytes);
+  return file;
 }
 
 /** The model serialised as JSON text (the portable model file). */
@@ -161,11 +197,29 @@ export function loadModel(source: string | ModelFile): MixtureDensityNetwork {
       `the model file is corrupt: weight checksum ${checksum} does not match the recorded ${String(file.checksum)}`,
     );
   }
+  if (file.contentChecksum !== undefined) {
+    const expected = contentChecksum(file, bytes);
+    if (expected !== file.contentChecksum) {
+      throw new ModelFormatError(
+        `the model file was edited or is corrupt: its content checksum ${expected} does not match the recorded ` +
+          `${String(file.contentChecksum)} (config, standardisers, metadata and weights are all covered); ` +
+          'restore the file as saved, or retrain',
+      );
+    }
+  }
   const weights = file.weights.map((w, i) => {
     const b = bytes[i]!;
     if (b.length % 4 !== 0)
       throw new ModelFormatError(`the model file is corrupt: weight '${w.name}' has ${b.length} bytes`);
-    return { shape: w.shape, values: fromLittleEndian(b) };
+    const values = fromLittleEndian(b);
+    const bad = values.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) {
+      throw new ModelFormatError(
+        `weight '${w.name}' holds ${values[bad]} at index ${bad}: a model with non-finite weights predicts only NaN; ` +
+          'retrain it (the training guard keeps weights finite) or restore the file as saved',
+      );
+    }
+    return { shape: w.shape, values };
   });
   try {
     return MixtureDensityNetwork.fromParts(config, inputStandardiser, targetStandardiser, weights, file.metadata ?? {});

@@ -8,7 +8,7 @@ import { GaussianMixture, scalesFromRaw } from '../mixture/gaussian-mixture.js';
 import type { HostMixture, SampleOptions } from '../mixture/host-mixture.js';
 import { createRandom } from '../random/rng.js';
 import type { TrainPlan } from '../train/plan.js';
-import { type MdnConfig, resolveConfig } from './config.js';
+import { layerLayout, type MdnConfig, resolveConfig } from './config.js';
 import { kMeans } from './kmeans.js';
 
 /** One dense layer's variables. */
@@ -81,18 +81,6 @@ function checkedMatrix(input: MatrixInput, name: string, columns: number, column
 }
 
 /** Every dense layer of an architecture in save order: [name, fan-in, fan-out]. */
-function layerLayout(config: MdnConfig): [string, number, number][] {
-  const { inputDimension, outputDimension: d, components: k, hidden } = config;
-  const layout: [string, number, number][] = [];
-  let width = inputDimension;
-  hidden.forEach((next, i) => {
-    layout.push([`trunk.${i}`, width, next]);
-    width = next;
-  });
-  layout.push(['head.logits', width, k], ['head.means', width, k * d], ['head.scales', width, k * d]);
-  return layout;
-}
-
 const identity = (columns: number) => new Standardiser(new Float64Array(columns), new Float64Array(columns).fill(1));
 
 function uniformMatrix(
@@ -398,17 +386,13 @@ export class MixtureDensityNetwork {
     if (rows !== yMatrix.rows) {
       throw new InputError(`inputs have ${rows} rows but targets have ${yMatrix.rows}; they must match row for row`);
     }
-    const values = tf.tidy(() => {
-      const standardisedY = this.targetStandardiser.transform(yMatrix);
-      const yt = tf.tensor2d(Float32Array.from(standardisedY.data), [standardisedY.rows, standardisedY.columns]);
-      return this.mixtureStandardised(this.standardisedInputs(x)).logProb(yt);
-    });
-    try {
-      const logDet = this.targetStandardiser.logDetJacobian;
-      return Float64Array.from(await values.data(), (v) => v + logDet);
-    } finally {
-      values.dispose();
-    }
+    // In float64 on the predicted mixture in original units: a target far outside the data (|z| beyond 1.8e19,
+    // where z² overflows float32) still gets a finite log-density.
+    const host = await this.predictHost(x);
+    const d = yMatrix.columns;
+    const out = new Float64Array(rows);
+    for (let r = 0; r < rows; r++) out[r] = host.logProbAt(r, yMatrix.data.subarray(r * d, (r + 1) * d));
+    return out;
   }
 
   /** Mean negative log-likelihood per row, in nats, in original units. */

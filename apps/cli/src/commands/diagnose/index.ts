@@ -1,5 +1,6 @@
 import { diagnose, formatDiagnosis } from '@mdn/core';
 import type { Command } from 'commander';
+import { EXIT } from '../../errors.js';
 import { loadModelData, type ModelDataFlags, modelDataOptions } from '../shared.js';
 
 export function registerDiagnose(program: Command): void {
@@ -22,5 +23,7 @@ export function registerDiagnose(program: Command): void {
       const diagnosis = await diagnose(model, x, y!);
       model.dispose();
       process.stdout.write(flags.json ? `${JSON.stringify(diagnosis)}\n` : `${formatDiagnosis(diagnosis)}\n`);
+      // Scripts can act on the verdict: a problem is a non-zero exit, after the report.
+      if (diagnosis.status === 'problem') process.exitCode = EXIT.problem;
     });
 }

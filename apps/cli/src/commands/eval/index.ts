@@ -1,7 +1,8 @@
 import { calibrationError, crps, type HostMixture, intervalSummary, pit } from '@mdn/core';
 import type { Command } from 'commander';
+import { CliError, EXIT } from '../../errors.js';
 import { fixed, score } from '../../format.js';
-import { loadModelData, type ModelDataFlags, modelDataOptions } from '../shared.js';
+import { finitePredictions, loadModelData, type ModelDataFlags, modelDataOptions } from '../shared.js';
 
 interface EvalFlags extends ModelDataFlags {
   json?: boolean;
@@ -61,8 +62,8 @@ export function registerEval(program: Command): void {
     )
     .action(async (modelFile: string, dataFile: string, flags: EvalFlags) => {
       const { model, columns, x, y } = await loadModelData(modelFile, dataFile, flags, true);
+      const host = await finitePredictions(model, x, dataFile, columns.x);
       const nll = await model.nll(x, y!);
-      const host = await model.predictHost(x);
       const d = y!.columns;
       const perTarget: Record<string, ReturnType<typeof marginalScores>> = {};
       for (let c = 0; c < d; c++) {
@@ -84,6 +85,14 @@ export function registerEval(program: Command): void {
         n: x.rows,
         ...(d > 1 ? { targets: perTarget } : {}),
       };
+      const notFinite = Object.entries(report).filter(([, v]) => typeof v === 'number' && !Number.isFinite(v));
+      if (notFinite.length > 0) {
+        throw new CliError(
+          `${dataFile}: ${notFinite.map(([name, v]) => `${name} is ${v}`).join(', ')}; no scores are printed. ` +
+            `Run mdn diagnose ${modelFile} ${dataFile} to see which rows and why.`,
+          EXIT.failed,
+        );
+      }
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(report)}\n`);
         return;
