@@ -121,6 +121,9 @@ describe('bad model files', () => {
       'model file format version 2 is not supported: this @mdn/core reads version 1; upgrade @mdn/cli (and @mdn/core)',
     ],
     ['corrupt.mdn.json', 'corrupt', 'the model file is corrupt: weight checksum'],
+    ['relu.mdn.json', 'relu', 'the model file was edited or is corrupt: its content checksum'],
+    ['rescaled.mdn.json', 'rescaled', 'the model file was edited or is corrupt: its content checksum'],
+    ['huge.mdn.json', 'huge', 'the model file is corrupt: a network with hidden [12000, 12000], 5 components'],
   ];
   it.each(cases)('%s', (name, kind, fragment) => {
     const content =
@@ -130,7 +133,16 @@ describe('bad model files', () => {
           ? modelText.replace('"formatVersion":1', '"formatVersion":2')
           : kind === 'corrupt'
             ? modelText.replace(/"data":"([A-Za-z0-9+/])/, (_, c: string) => `"data":"${c === 'A' ? 'B' : 'A'}`)
-            : kind;
+            : kind === 'relu'
+              ? modelText.replace('"activation":"tanh"', '"activation":"relu"')
+              : kind === 'rescaled'
+                ? modelText.replace(/"targetStandardiser":\{"mean":\[[^\]]*\],"scale":\[[^\]]*\]/, (m) =>
+                    m.replace(/"scale":\[[^\]]*\]/, '"scale":[1e300]'),
+                  )
+                : kind === 'huge'
+                  ? modelText.replace(/"hidden":\[[^\]]*\]/, '"hidden":[12000,12000]')
+                  : kind;
+    expect(content === kind || content !== modelText, `the ${kind} edit changed nothing`).toBe(true);
     write(dir, name, content);
     for (const command of [
       ['info', name],
@@ -139,6 +151,59 @@ describe('bad model files', () => {
     ]) {
       expectBadInput(mdn(command, { cwd: dir }), `${name}: ${fragment}`);
     }
+  });
+
+  it('a model with NaN weights and a valid checksum is refused, and sizes are checked before allocating', () => {
+    // The file as a buggy writer would save it: NaN in a weight, every checksum recomputed by the library itself.
+    const script = `
+      const { loadModel, saveModel } = await import('@mdn/core');
+      const { cpuBackend } = await import('@mdn/backend-cpu');
+      const { useBackend } = await import('@mdn/core');
+      const fs = await import('node:fs');
+      await useBackend(cpuBackend());
+      const model = loadModel(fs.readFileSync(${JSON.stringify(path.join(dir, 'good.mdn.json'))}, 'utf8'));
+      const weights = model.getWeights();
+      weights[0].values[0] = NaN;
+      model.setWeights(weights);
+      fs.writeFileSync(${JSON.stringify(path.join(dir, 'nan.mdn.json'))}, saveModel(model));`;
+    // Run from the CLI's package folder, where @mdn/core and @mdn/backend-cpu resolve.
+    execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: path.resolve(import.meta.dirname, '..'),
+    });
+    for (const command of [
+      ['info', 'nan.mdn.json'],
+      ['predict', 'nan.mdn.json', 'good.csv'],
+    ]) {
+      expectBadInput(mdn(command, { cwd: dir }), "nan.mdn.json: weight 'trunk.0.kernel' holds NaN at index 0");
+    }
+    const started = Date.now();
+    expectBadInput(
+      mdn(['train', 'good.csv', '--y', 'y', '--out', 'wide.mdn.json', '--hidden', '1000000000'], { cwd: dir }),
+      'parameters; the limit is 5e+7',
+    );
+    expect(Date.now() - started).toBeLessThan(60_000);
+  });
+
+  it('a target far outside the data scores a finite NLL; diagnose exits 3 on a problem', () => {
+    write(
+      dir,
+      'far.csv',
+      `x,y\n${Array.from({ length: 30 }, (_, i) => `${(i / 30).toFixed(3)},${i === 0 ? '1e20' : (i / 30).toFixed(3)}`).join('\n')}\n`,
+    );
+    const run = mdn(['eval', 'good.mdn.json', 'far.csv', '--json'], { cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout);
+    expect(Number.isFinite(report.nll)).toBe(true);
+    expect(report.nll).toBeGreaterThan(1e30);
+    // Every target 1000 above anything the model saw: worse than ignoring x, a problem.
+    write(
+      dir,
+      'shifted.csv',
+      `x,y\n${Array.from({ length: 40 }, (_, i) => `${(i / 4).toFixed(2)},${1000 + i / 40}`).join('\n')}\n`,
+    );
+    const diagnosis = mdn(['diagnose', 'good.mdn.json', 'shifted.csv', '--json'], { cwd: dir });
+    expect(diagnosis.code, diagnosis.stderr).toBe(3);
+    expect(JSON.parse(diagnosis.stdout).status).toBe('problem');
   });
 
   it('a missing model file says how to make one', () => {
