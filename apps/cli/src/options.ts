@@ -9,6 +9,15 @@ export function positiveInteger(value: string): number {
   return n;
 }
 
+/** A whole number in [1, max]; `why` says where the limit comes from. */
+export function integerUpTo(max: number, why: string): (value: string) => number {
+  return (value: string) => {
+    const n = positiveInteger(value);
+    if (n > max) throw new InvalidArgumentError(`at most ${max.toLocaleString('en-US')} (${why}), got '${value}'.`);
+    return n;
+  };
+}
+
 export function nonNegativeInteger(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) {

@@ -25,7 +25,13 @@ export {
   softplus,
 } from './math/host-math.js';
 export { normalCdf, normalPdf, normalQuantile } from './math/normal.js';
-export { HostMixture, type HostMixtureParameters, type Interval, type SampleOptions } from './mixture/host-mixture.js';
+export {
+  HostMixture,
+  type HostMixtureParameters,
+  type Interval,
+  MAX_SAMPLE_VALUES,
+  type SampleOptions,
+} from './mixture/host-mixture.js';
 export {
   CALIBRATION_LEVELS,
   calibrationError,

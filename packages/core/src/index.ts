@@ -41,7 +41,14 @@ export {
   GaussianMixture,
   scalesFromRaw,
 } from './mixture/gaussian-mixture.js';
-export { type Activation, DEFAULT_MDN_CONFIG, type MdnConfig, type ScaleActivation } from './model/config.js';
+export {
+  type Activation,
+  DEFAULT_MDN_CONFIG,
+  MAX_PARAMETERS,
+  type MdnConfig,
+  parameterCount,
+  type ScaleActivation,
+} from './model/config.js';
 export { type KMeansResult, kMeans } from './model/kmeans.js';
 export {
   loadModel,

@@ -1,6 +1,10 @@
+import { InputError } from '../errors.js';
 import { logNormalPdf, logSumExp } from '../math/host-math.js';
 import { normalCdf, normalPdf, normalQuantile } from '../math/normal.js';
 import { createRandom } from '../random/rng.js';
+
+/** The most numbers {@link HostMixture.sample} draws in one call: 1e8 (800 MB of float64). */
+export const MAX_SAMPLE_VALUES = 100_000_000;
 
 /** Float64 parameters of N diagonal Gaussian mixtures, row-major. */
 export interface HostMixtureParameters {
@@ -324,6 +328,13 @@ export class HostMixture {
     if (!(scaleTemperature >= 0)) throw new RangeError(`scaleTemperature must be >= 0, got ${scaleTemperature}`);
     const random = createRandom(options.seed ?? 0);
     const { rows, components: k, dimensions: d } = this;
+    if (rows * n * d > MAX_SAMPLE_VALUES) {
+      throw new InputError(
+        `${n} samples for each of ${rows} rows${d > 1 ? ` × ${d} dimensions` : ''} would be ${(rows * n * d).toExponential(2)} ` +
+          `numbers (${((rows * n * d * 8) / 2 ** 30).toFixed(1)} GiB); at most ${MAX_SAMPLE_VALUES.toExponential(0)} are drawn at once: ` +
+          'draw fewer, or fewer rows at a time',
+      );
+    }
     const out = new Float64Array(rows * n * d);
     const cumulative = new Float64Array(k);
     const scaleFactor = Math.sqrt(scaleTemperature);

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { Standardiser } from '../data/standardiser.js';
 import { forumToy } from '../datasets/synthetic.js';
-import { MixtureDensityNetwork } from './network.js';
+import { MixtureDensityNetwork, PREDICT_CHUNK_ROWS } from './network.js';
 
 describe('MixtureDensityNetwork', () => {
   const data = forumToy({ rows: 500, seed: 3 });
@@ -99,6 +99,33 @@ describe('MixtureDensityNetwork', () => {
     );
     await expect(model.nll([[1], [2]], [[1]])).rejects.toThrow('inputs have 2 rows but targets have 1');
     await expect(model.nll([[1]], [[1, 2]])).rejects.toThrow('targets must have 1 column, got 2');
+    model.dispose();
+  });
+});
+
+describe('prediction in blocks of rows', () => {
+  it('predicts more rows than one block exactly as block by block, from arrays and from tensors', async () => {
+    const model = MixtureDensityNetwork.create({ inputDimension: 2, outputDimension: 1, hidden: [8], components: 3 });
+    const rows = PREDICT_CHUNK_ROWS + 1234;
+    const data = Float64Array.from({ length: rows * 2 }, (_, i) => Math.sin(i * 0.37));
+    const before = tf.memory().numTensors;
+    const whole = await model.predictHost({ data, rows, columns: 2 });
+    const head = await model.predictHost({
+      data: data.subarray(0, 2 * PREDICT_CHUNK_ROWS),
+      rows: PREDICT_CHUNK_ROWS,
+      columns: 2,
+    });
+    const tail = model.predictHostSync({ data: data.subarray(2 * PREDICT_CHUNK_ROWS), rows: 1234, columns: 2 });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(whole.rows).toBe(rows);
+    expect(Array.from(whole.means.subarray(0, 3 * PREDICT_CHUNK_ROWS))).toEqual(Array.from(head.means));
+    expect(Array.from(whole.scales.subarray(3 * PREDICT_CHUNK_ROWS))).toEqual(Array.from(tail.scales));
+    expect(Array.from(whole.logWeights.subarray(3 * PREDICT_CHUNK_ROWS))).toEqual(Array.from(tail.logWeights));
+    const tensor = tf.tensor2d(Float32Array.from(data), [rows, 2]);
+    const fromTensor = model.predictHostSync(tensor);
+    expect(Array.from(fromTensor.means)).toEqual(Array.from(whole.means));
+    tensor.dispose();
+    expect(tf.memory().numTensors).toBe(before);
     model.dispose();
   });
 });

@@ -5,7 +5,7 @@ import { Standardiser } from '../data/standardiser.js';
 import { InputError, MdnError } from '../errors.js';
 import { inverseSoftplus } from '../math/host-math.js';
 import { GaussianMixture, scalesFromRaw } from '../mixture/gaussian-mixture.js';
-import type { HostMixture, SampleOptions } from '../mixture/host-mixture.js';
+import { HostMixture, type SampleOptions } from '../mixture/host-mixture.js';
 import { createRandom } from '../random/rng.js';
 import type { TrainPlan } from '../train/plan.js';
 import { layerLayout, type MdnConfig, resolveConfig } from './config.js';
@@ -81,6 +81,27 @@ function checkedMatrix(input: MatrixInput, name: string, columns: number, column
 }
 
 /** Every dense layer of an architecture in save order: [name, fan-in, fan-out]. */
+/** Rows per block in prediction (see MixtureDensityNetwork's inputChunks). */
+export const PREDICT_CHUNK_ROWS = 65_536;
+
+/** One host mixture from consecutive blocks of rows. */
+function concatenateHost(parts: readonly HostMixture[]): HostMixture {
+  if (parts.length === 1) return parts[0]!;
+  const { components, dimensions } = parts[0]!;
+  const rows = parts.reduce((total, part) => total + part.rows, 0);
+  const logWeights = new Float64Array(rows * components);
+  const means = new Float64Array(rows * components * dimensions);
+  const scales = new Float64Array(rows * components * dimensions);
+  let row = 0;
+  for (const part of parts) {
+    logWeights.set(part.logWeights, row * components);
+    means.set(part.means, row * components * dimensions);
+    scales.set(part.scales, row * components * dimensions);
+    row += part.rows;
+  }
+  return new HostMixture({ rows, components, dimensions, logWeights, means, scales });
+}
+
 const identity = (columns: number) => new Standardiser(new Float64Array(columns), new Float64Array(columns).fill(1));
 
 function uniformMatrix(
@@ -348,22 +369,56 @@ export class MixtureDensityNetwork {
    * (say 1e8 + small variations) keep their resolution.
    */
   async predictHost(x: MatrixInput | tf.Tensor2D): Promise<HostMixture> {
-    const mixture = this.predictStandardised(x);
-    try {
-      return this.targetStandardiser.inverseHostMixture(await mixture.toHost());
-    } finally {
-      mixture.dispose();
+    const parts: HostMixture[] = [];
+    for (const chunk of this.inputChunks(x)) {
+      const mixture = this.predictStandardised(chunk);
+      try {
+        parts.push(await mixture.toHost());
+      } finally {
+        mixture.dispose();
+        if (chunk !== x && chunk instanceof tf.Tensor) chunk.dispose();
+      }
     }
+    return this.targetStandardiser.inverseHostMixture(concatenateHost(parts));
   }
 
   /** Synchronous {@link predictHost} (blocks on GPU backends). */
   predictHostSync(x: MatrixInput | tf.Tensor2D): HostMixture {
-    const mixture = this.predictStandardised(x);
-    try {
-      return this.targetStandardiser.inverseHostMixture(mixture.toHostSync());
-    } finally {
-      mixture.dispose();
+    const parts: HostMixture[] = [];
+    for (const chunk of this.inputChunks(x)) {
+      const mixture = this.predictStandardised(chunk);
+      try {
+        parts.push(mixture.toHostSync());
+      } finally {
+        mixture.dispose();
+        if (chunk !== x && chunk instanceof tf.Tensor) chunk.dispose();
+      }
     }
+    return this.targetStandardiser.inverseHostMixture(concatenateHost(parts));
+  }
+
+  /**
+   * The rows of `x` in blocks of {@link PREDICT_CHUNK_ROWS}: prediction holds one block's activations on the
+   * backend at a time (2.5 million rows at once exhausted the wasm heap and aborted its runtime).
+   */
+  private inputChunks(x: MatrixInput | tf.Tensor2D): (Matrix | tf.Tensor2D)[] {
+    this.assertUsable();
+    if (x instanceof tf.Tensor) {
+      const rows = x.shape[0];
+      if (rows <= PREDICT_CHUNK_ROWS || x.rank !== 2) return [x];
+      return Array.from({ length: Math.ceil(rows / PREDICT_CHUNK_ROWS) }, (_, c) => {
+        const start = c * PREDICT_CHUNK_ROWS;
+        return tf.slice(x, [start, 0], [Math.min(PREDICT_CHUNK_ROWS, rows - start), -1]) as tf.Tensor2D;
+      });
+    }
+    const matrix = checkedMatrix(x, 'inputs', this.config.inputDimension, this.metadata.inputColumns);
+    if (matrix.rows <= PREDICT_CHUNK_ROWS) return [matrix];
+    const p = matrix.columns;
+    return Array.from({ length: Math.ceil(matrix.rows / PREDICT_CHUNK_ROWS) }, (_, c) => {
+      const start = c * PREDICT_CHUNK_ROWS;
+      const rows = Math.min(PREDICT_CHUNK_ROWS, matrix.rows - start);
+      return { data: matrix.data.subarray(start * p, (start + rows) * p), rows, columns: p };
+    });
   }
 
   private predictStandardised(x: MatrixInput | tf.Tensor2D): GaussianMixture {

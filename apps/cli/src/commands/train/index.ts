@@ -28,6 +28,7 @@ import {
   choice,
   fraction,
   integerList,
+  integerUpTo,
   nameList,
   nonNegativeInteger,
   nonNegativeNumberOrOff,
@@ -140,7 +141,12 @@ export function registerTrain(program: Command): void {
     .option('--out <model>', 'where to save the model (JSON); required with DATA')
     .option('--plot <file>', 'also draw the fit and the loss curve (.svg or .png; 1 input and 1 target)')
     .option('--example [name]', `train on a built-in dataset instead of a file: ${EXAMPLES.join(', ')}`)
-    .option('--rows <n>', 'rows drawn for --example', positiveInteger, 5000)
+    .option(
+      '--rows <n>',
+      'rows drawn for --example',
+      integerUpTo(10_000_000, 'the built-in examples are drawn in memory'),
+      5000,
+    )
     .option('--force', 'replace an existing --out file even when it is not an mdn model')
     .option('--quiet', 'no progress output')
     .addHelpText(
