@@ -15,7 +15,7 @@ import path from 'node:path';
 import { cpuBackend } from '@mdn/backend-cpu';
 import { nodeBackend } from '@mdn/backend-node';
 import { wasmBackend } from '@mdn/backend-wasm';
-import { useBackend } from '@mdn/core';
+import { MixtureDensityNetwork, useBackend } from '@mdn/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { measureGrid, measureSteps } from './step-bench.mjs';
 
@@ -96,6 +96,31 @@ for (const name of backendNames) {
   if (tf.memory().numTensors > 0) log(`(tfjs still holds ${tf.memory().numTensors} tensors after the run)`);
 }
 log(`\npeak resident memory of this process: ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
+
+// Exact quantiles on the host (float64, one thread): three levels for 1 000 000 predicted mixtures, as
+// `mdn predict --quantiles 0.05,0.5,0.95` computes them. Target: ≤ 3 s.
+{
+  await useBackend(wasmBackend());
+  const rows = 1_000_000;
+  const model = MixtureDensityNetwork.create(
+    { inputDimension: 1, outputDimension: 1, hidden: [128, 128] },
+    { seed: 3 },
+  );
+  const x = { data: Float64Array.from({ length: rows }, (_, i) => (10 * i) / rows), rows, columns: 1 };
+  let started = performance.now();
+  const host = await model.predictHost(x);
+  const predictSeconds = (performance.now() - started) / 1000;
+  started = performance.now();
+  host.quantile([0.05, 0.5, 0.95]);
+  const quantileSeconds = (performance.now() - started) / 1000;
+  model.dispose();
+  log(
+    `\nquantiles: 3 exact quantiles of ${rows.toLocaleString('en-US')} mixtures (k = 5) in ${quantileSeconds.toFixed(2)} s ` +
+      `(${((3 * rows) / quantileSeconds).toExponential(2)} quantiles/s, one thread; target ≤ 3 s); ` +
+      `predicting the mixtures took ${predictSeconds.toFixed(2)} s on wasm`,
+  );
+  results.push({ backend: 'host', quantilesPerSecond: (3 * rows) / quantileSeconds });
+}
 
 if (!args.includes('--no-browser')) await browserBench();
 

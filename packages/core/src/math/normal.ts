@@ -2,28 +2,26 @@
  * Standard normal functions in float64 on the host.
  *
  * `normalCdf` is Hart's double-precision algorithm as given by West (2005), "Better approximations to
- * cumulative normal functions", for |z| < 3, and Laplace's continued fraction for the Mills ratio beyond
- * (relative error below 1e-13 in both tails, measured against erfc). `normalQuantile` is Acklam's rational
+ * cumulative normal functions", for |z| < 3, and Cody's (1969) rational approximations of erfc beyond
+ * (relative error below 1e-13 in both tails, measured against a series/continued-fraction reference). `normalQuantile` is Acklam's rational
  * approximation refined by one Halley step on the exact CDF (relative error near machine precision).
  */
 
 export const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
-const SQRT_2PI = Math.sqrt(2 * Math.PI);
+export const SQRT_2PI = Math.sqrt(2 * Math.PI);
 
 /** Density of the standard normal at `z`. */
 export function normalPdf(z: number): number {
   return Math.exp(-0.5 * z * z) / SQRT_2PI;
 }
 
-/** Lower-tail probability Φ(z) of the standard normal; accurate in both tails (no 1 − x cancellation below 0). */
-export function normalCdf(z: number): number {
-  if (Number.isNaN(z)) return Number.NaN;
-  const a = Math.abs(z);
-  let tail: number;
-  if (a > 38.5) {
-    tail = 0;
-  } else if (a < 3) {
-    const e = Math.exp(-0.5 * a * a);
+/**
+ * Lower-tail probability Φ(−a) for a ≥ 0 (the tail mass beyond |z| = a), given e = exp(−a²/2): the shared core
+ * of {@link normalCdf} and of callers that also need the density φ(a) = e/√(2π) at the same point.
+ */
+export function normalTail(a: number, e: number): number {
+  if (a > 38.5) return 0;
+  if (a < 3) {
     let n = 3.52624965998911e-2 * a + 0.700383064443688;
     n = n * a + 6.37396220353165;
     n = n * a + 33.912866078383;
@@ -37,13 +35,52 @@ export function normalCdf(z: number): number {
     d = d * a + 637.333633378831;
     d = d * a + 793.826512519948;
     d = d * a + 440.413735824752;
-    tail = (e * n) / d;
-  } else {
-    // Φ(−a) = φ(a) / (a + 1/(a + 2/(a + 3/(a + …)))), evaluated bottom-up; 80 levels converge for a ≥ 3.
-    let f = a;
-    for (let level = 80; level >= 1; level--) f = a + level / f;
-    tail = normalPdf(a) / f;
+    return (e * n) / d;
   }
+  // Φ(−a) = ½ erfc(y), y = a/√2 ≥ 2.1, with erfc(y) = exp(−y²) · R(y): Cody's rational Chebyshev
+  // approximations (Math. Comp. 23, 1969; SPECFUN CALERF), R rational in y up to y = 4 and in 1/y² beyond.
+  const y = a * Math.SQRT1_2;
+  let r: number;
+  if (y <= 4) {
+    let num = 2.15311535474403846e-8 * y;
+    let den = y;
+    num = (num + 0.564188496988670089) * y;
+    den = (den + 15.7449261107098347) * y;
+    num = (num + 8.88314979438837594) * y;
+    den = (den + 117.693950891312499) * y;
+    num = (num + 66.1191906371416295) * y;
+    den = (den + 537.181101862009858) * y;
+    num = (num + 298.635138197400131) * y;
+    den = (den + 1621.38957456669019) * y;
+    num = (num + 881.95222124176909) * y;
+    den = (den + 3290.79923573345963) * y;
+    num = (num + 1712.04761263407058) * y;
+    den = (den + 4362.61909014324716) * y;
+    num = (num + 2051.07837782607147) * y;
+    den = (den + 3439.36767414372164) * y;
+    r = (num + 1230.33935479799725) / (den + 1230.33935480374942);
+  } else {
+    const w = 1 / (y * y);
+    let num = 0.0163153871373020978 * w;
+    let den = w;
+    num = (num + 0.305326634961232344) * w;
+    den = (den + 2.56852019228982242) * w;
+    num = (num + 0.360344899949804439) * w;
+    den = (den + 1.87295284992346047) * w;
+    num = (num + 0.125781726111229246) * w;
+    den = (den + 0.527905102951428412) * w;
+    num = (num + 0.0160837851487422766) * w;
+    den = (den + 0.0605183413124413191) * w;
+    r = (0.56418958354775628695 - (w * (num + 6.58749161529837803e-4)) / (den + 0.00233520497626869185)) / y;
+  }
+  return 0.5 * e * r;
+}
+
+/** Lower-tail probability Φ(z) of the standard normal; accurate in both tails (no 1 − x cancellation below 0). */
+export function normalCdf(z: number): number {
+  if (Number.isNaN(z)) return Number.NaN;
+  const a = Math.abs(z);
+  const tail = a > 38.5 ? 0 : normalTail(a, Math.exp(-0.5 * a * a));
   return z > 0 ? 1 - tail : tail;
 }
 
