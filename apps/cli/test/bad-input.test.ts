@@ -90,6 +90,27 @@ describe('files that are awkward but valid are read', () => {
     expect(run.stdout).toContain('Training on bom-crlf.csv: 60 rows; inputs x; target y.');
   });
 
+  it('UTF-16 (either byte order, with its byte-order mark) and a file larger than one read chunk', () => {
+    const text = toyCsv(60, 10);
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+    const be = Buffer.from(le);
+    for (let i = 0; i < be.length; i += 2) [be[i], be[i + 1]] = [be[i + 1]!, be[i]!];
+    for (const [name, bytes] of [
+      ['utf16le.csv', le],
+      ['utf16be.csv', be],
+    ] as const) {
+      write(dir, name, bytes);
+      const run = mdn(['train', name, '--y', 'y', '--out', 'out.mdn.json', '--epochs', '2', '--quiet'], { cwd: dir });
+      expect(run.code, run.stderr).toBe(0);
+    }
+    // About 2.5 MB of rows: read and parsed a megabyte at a time, rows split across chunk boundaries anywhere.
+    const rows = toyCsv(120_000, 11);
+    write(dir, 'chunked.csv', rows);
+    const run = mdn(['eval', 'out.mdn.json', 'chunked.csv', '--json'], { cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout).n).toBe(120_000);
+  });
+
   it('magnitudes of 1e30 train and score in original units', () => {
     const body = toyCsv(120, 9)
       .trim()
