@@ -52,7 +52,7 @@ export function normalTail(a: number, e: number): number {
     den = (den + 537.1811018620099) * y;
     num = (num + 298.6351381974001) * y;
     den = (den + 1621.3895745666903) * y;
-    num = (num + 881.95222124176909) * y;
+    num = (num + 881.952221241769) * y;
     den = (den + 3290.7992357334597) * y;
     num = (num + 1712.0476126340707) * y;
     den = (den + 4362.619090143247) * y;
