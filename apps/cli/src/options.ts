@@ -61,14 +61,48 @@ export function probabilityList(value: string): number[] {
   return numbers;
 }
 
-/** A comma-separated list of column names. */
+/**
+ * A comma-separated list of column names. A name that itself holds a comma (or a quote, or spaces at its ends)
+ * is written in double quotes, as in CSV: `--x '"income, net",age'`; `""` inside quotes is one quote.
+ */
 export function nameList(value: string): string[] {
-  const names = value.split(',').map((s) => s.trim());
-  if (names.some((n) => n === '')) throw new InvalidArgumentError(`a column name in '${value}' is empty.`);
-  return names;
+  const names: string[] = [];
+  let i = 0;
+  for (;;) {
+    while (value[i] === ' ') i++;
+    let name = '';
+    if (value[i] === '"') {
+      i++;
+      for (;;) {
+        if (i >= value.length)
+          throw new InvalidArgumentError(`a quoted column name in '${value}' has no closing quote.`);
+        if (value[i] === '"') {
+          if (value[i + 1] === '"') {
+            name += '"';
+            i += 2;
+            continue;
+          }
+          i++;
+          break;
+        }
+        name += value[i++];
+      }
+      while (value[i] === ' ') i++;
+      if (i < value.length && value[i] !== ',') {
+        throw new InvalidArgumentError(`after a quoted column name in '${value}' only a comma may follow.`);
+      }
+    } else {
+      const end = value.indexOf(',', i);
+      name = value.slice(i, end === -1 ? value.length : end).trim();
+      i = end === -1 ? value.length : end;
+      if (name === '') throw new InvalidArgumentError(`a column name in '${value}' is empty.`);
+    }
+    names.push(name);
+    if (i >= value.length) return names;
+    i++; // the comma
+  }
 }
 
-/** A number > 0, or `off` (Infinity: the setting is switched off). */
 export function positiveNumberOrOff(value: string): number {
   if (value.trim().toLowerCase() === 'off') return Number.POSITIVE_INFINITY;
   const n = Number(value);

@@ -111,6 +111,31 @@ describe('files that are awkward but valid are read', () => {
     expect(JSON.parse(run.stdout).n).toBe(120_000);
   });
 
+  it('column names with commas and quotes are chosen by quoting them, as in CSV', () => {
+    const body = toyCsv(60, 12).trim().split('\n').slice(1);
+    write(dir, 'comma-names.csv', `"income, net","say ""y"""\n${body.join('\n')}\n`);
+    const run = mdn(
+      [
+        'train',
+        'comma-names.csv',
+        '--x',
+        '"income, net"',
+        '--y',
+        '"say ""y"""',
+        '--out',
+        'comma.mdn.json',
+        '--epochs',
+        '2',
+      ],
+      { cwd: dir },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('inputs income, net; target say "y".');
+    const bad = mdn(['train', 'comma-names.csv', '--x', '"income', '--y', 'y', '--out', 'x.mdn.json'], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('has no closing quote');
+  });
+
   it('magnitudes of 1e30 train and score in original units', () => {
     const body = toyCsv(120, 9)
       .trim()

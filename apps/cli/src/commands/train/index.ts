@@ -82,7 +82,11 @@ export function registerTrain(program: Command): void {
     )
     .argument('[data]', 'CSV/TSV file with a header row, or - for stdin')
     .option('--y <columns>', 'target column(s), comma-separated; several make a multivariate target', nameList)
-    .option('--x <columns>', 'input column(s), comma-separated (default: every column not in --y)', nameList)
+    .option(
+      '--x <columns>',
+      'input column(s), comma-separated; quote a name with a comma: \'"a, b",c\' (default: every column not in --y)',
+      nameList,
+    )
     .option('-k, --components <n>', `mixture components (default ${DEFAULT_MDN_CONFIG.components})`, positiveInteger)
     .option(
       '--hidden <sizes>',
