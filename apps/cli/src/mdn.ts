@@ -48,6 +48,14 @@ process.on('exit', removePendingTemporaries);
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(EXIT.ok);
+    if (stream === process.stdout) {
+      // A full disk (ENOSPC) or a failing device behind a redirect: the output is incomplete, say so and fail.
+      process.stderr.write(
+        `mdn: error: writing the output failed (${error.code ?? error.message}): it is incomplete; ` +
+          'free space or write elsewhere (--out FILE where the command has it), then run again\n',
+      );
+      process.exit(EXIT.failed);
+    }
     throw error;
   });
 }

@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, lstatSync, openSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mdn, spawnMdn, temporaryDirectory, toyCsv, write } from './run-cli.js';
+import { BIN, mdn, spawnMdn, temporaryDirectory, toyCsv, write } from './run-cli.js';
 
 const dir = temporaryDirectory();
 let modelText: string;
@@ -309,6 +309,24 @@ describe('writes lose nothing', () => {
       expect(lstatSync(what).isFile()).toBe(false);
     }
     expect(readFileSync(target, 'utf8')).toBe('keep me');
+  });
+
+  it.skipIf(!existsSync('/dev/full'))('a full disk behind stdout is an error, not a silent truncation', () => {
+    // The shell's `mdn predict … > file` on a full disk; /dev/full is only written to, never replaced.
+    const full = openSync('/dev/full', 'w');
+    try {
+      const run = spawnSync(process.execPath, [BIN, 'predict', 'good.mdn.json', 'good.csv'], {
+        cwd: dir,
+        stdio: ['ignore', full, 'pipe'],
+        encoding: 'utf8',
+        env: { ...process.env, MDN_DEBUG: '' },
+      });
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain('writing the output failed (ENOSPC): it is incomplete');
+    } finally {
+      closeSync(full);
+    }
+    expect(lstatSync('/dev/full').isCharacterDevice()).toBe(true);
   });
 
   it('a bad file leaves an existing model untouched and no temp files behind', () => {
