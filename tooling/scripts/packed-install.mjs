@@ -370,10 +370,10 @@ worker.onerror = (event) => { globalThis.__result = { error: 'worker failed: ' +
   );
   writeFileSync(
     path.join(web, 'train.worker.js'),
-    `import { train, useBackend } from '@mdn/core';
-import { wasmBackend } from '@mdn/backend-wasm';
-
+    `// Imported inside try: a module that fails to load is then reported with its message, not as a bare error event.
 try {
+  const { train, useBackend } = await import('@mdn/core');
+  const { wasmBackend } = await import('@mdn/backend-wasm');
   const info = await useBackend(wasmBackend());
   const x = [];
   const y = [];
@@ -436,14 +436,22 @@ export default defineConfig({ plugins: [mdnWasm()], worker: { format: 'es' } });
     try {
       const page = await browser.newPage();
       const problems = [];
+      const failed = [];
       page.on('pageerror', (error) => problems.push(String(error)));
+      page.on('response', (response) => {
+        if (response.status() >= 400) failed.push(`${response.status()} ${response.url()}`);
+      });
+      page.on('requestfailed', (request) => failed.push(`failed ${request.url()} ${request.failure()?.errorText}`));
       page.on('console', (message) => {
         if (message.type() === 'error') problems.push(message.text());
       });
       await page.goto(address);
       await page.waitForFunction(() => globalThis.__result !== undefined, undefined, { timeout: 180_000 });
       const result = await page.evaluate(() => globalThis.__result);
-      check(result.error === undefined, `${label}: the worker failed: ${result.error}`);
+      check(
+        result.error === undefined,
+        `${label}: the worker failed: ${result.error}; failed requests: ${failed.join(', ') || 'none'}; ${output.slice(-1500)}`,
+      );
       check(problems.length === 0, `${label}: page errors: ${problems.join(' | ')}`);
       check(result.backend === 'wasm' && result.simd === true, `${label}: backend ${JSON.stringify(result)}`);
       check(result.epochs > 0 && Number.isFinite(result.nll), `${label}: ${JSON.stringify(result)}`);

@@ -91,9 +91,10 @@ function plugin(options: MdnWasmOptions, inWorker: boolean): Plugin {
       // runner, the adapter imported from another package): tfjs then asks for the files next to the page or
       // script, so answer any path that ends in a wasm file name.
       server.middlewares.use((request, response, next) => {
-        const pathname = (request.url ?? '').split('?')[0] ?? '';
+        const [pathname = '', query = ''] = (request.url ?? '').split('?');
         const file = WASM_FILES.find((name) => pathname.endsWith(`/${name}`));
-        if (!file) return next();
+        // Module requests (`?import&url` from the virtual module) are Vite's to answer: it sends their URL as JS.
+        if (!file || /(?:^|&)(?:import|url)(?:&|=|$)/.test(query)) return next();
         response.setHeader('Content-Type', 'application/wasm');
         response.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
         response.end(readFileSync(path.join(directory, file)));
