@@ -1,6 +1,6 @@
 import { InputError } from '../errors.js';
 import { logNormalPdf, logSumExp } from '../math/host-math.js';
-import { normalCdf, normalPdf, normalQuantile, normalTail, SQRT_2PI } from '../math/normal.js';
+import { LOG_SQRT_2PI, normalCdf, normalPdf, normalQuantile, normalTail, SQRT_2PI } from '../math/normal.js';
 import { createRandom } from '../random/rng.js';
 
 /** The most numbers {@link HostMixture.sample} draws in one call: 1e8 (800 MB of float64). */
@@ -384,36 +384,94 @@ export class HostMixture {
     const num = new Float64Array(d);
     const den = new Float64Array(d);
     const terms = new Float64Array(k);
+    const gamma = new Float64Array(k);
+    const constants = new Float64Array(k);
+    const basins: Float64Array[] = [];
+    // Responsibilities γ_j(x) into `gamma`; returns the step of the fixed-point (mean-shift) iteration
+    // x ← Σ γ_j μ_j/σ_j² / Σ γ_j/σ_j² (per dimension; an ascent step), written into `num`, as its max-norm.
+    const meanShift = (i: number): number => {
+      for (let j = 0; j < k; j++) {
+        let term = constants[j]!;
+        for (let e = 0; e < d; e++) {
+          const at = (i * k + j) * d + e;
+          const z = (x[e]! - this.means[at]!) / this.scales[at]!;
+          term -= 0.5 * z * z;
+        }
+        terms[j] = term;
+      }
+      const norm = logSumExp(terms, 0, k);
+      num.fill(0);
+      den.fill(0);
+      for (let j = 0; j < k; j++) {
+        const g = Math.exp(terms[j]! - norm);
+        gamma[j] = g;
+        for (let e = 0; e < d; e++) {
+          const at = (i * k + j) * d + e;
+          const precision = g / this.scales[at]! ** 2;
+          num[e]! += precision * this.means[at]!;
+          den[e]! += precision;
+        }
+      }
+      let step = 0;
+      for (let e = 0; e < d; e++) {
+        num[e] = num[e]! / den[e]! - x[e]!;
+        step = Math.max(step, Math.abs(num[e]!));
+      }
+      return step;
+    };
     for (let i = 0; i < n; i++) {
       let best = Number.NEGATIVE_INFINITY;
+      let smallestScale = Number.POSITIVE_INFINITY;
+      for (let j = 0; j < k; j++) {
+        let logDet = 0;
+        for (let e = 0; e < d; e++) {
+          const sigma = this.scales[(i * k + j) * d + e]!;
+          logDet += Math.log(sigma);
+          smallestScale = Math.min(smallestScale, sigma);
+        }
+        constants[j] = this.logWeights[i * k + j]! - logDet - d * LOG_SQRT_2PI;
+      }
+      basins.length = 0;
       for (let start = 0; start < k; start++) {
         if (this.logWeights[i * k + start] === Number.NEGATIVE_INFINITY) continue;
         for (let e = 0; e < d; e++) x[e] = this.means[(i * k + start) * d + e]!;
+        // Climb: mean-shift steps (each one climbs), or for D = 1 Newton's step on d/dx log p = 0 where the
+        // density is concave and the step is within twice the mean-shift step (quadratic convergence near the
+        // mode). Once the steps fall below 1e-3 of the narrowest σ the start is in a basin: if an earlier start
+        // reached the same one it would end at the same mode, so it stops. Done at 1e-10 of the narrowest σ or at
+        // float64 resolution at x.
+        let inBasin = false;
+        let duplicate = false;
         for (let iteration = 0; iteration < 1000; iteration++) {
-          for (let j = 0; j < k; j++) terms[j] = this.componentLogProb(i, j, x);
-          // Responsibilities γ_j(x) = exp(term_j − logsumexp), computed in log space.
-          const norm = logSumExp(terms, 0, k);
-          num.fill(0);
-          den.fill(0);
-          for (let j = 0; j < k; j++) {
-            const g = Math.exp(terms[j]! - norm);
-            for (let e = 0; e < d; e++) {
-              const at = (i * k + j) * d + e;
-              const precision = g / this.scales[at]! ** 2;
-              num[e]! += precision * this.means[at]!;
-              den[e]! += precision;
+          let step = meanShift(i);
+          if (d === 1) {
+            let slope = 0;
+            let curvature = 0;
+            for (let j = 0; j < k; j++) {
+              const inverseVariance = 1 / this.scales[i * k + j]! ** 2;
+              const a = (this.means[i * k + j]! - x[0]!) * inverseVariance;
+              slope += gamma[j]! * a;
+              curvature += gamma[j]! * (a * a - inverseVariance);
+            }
+            curvature -= slope * slope;
+            const newton = -slope / curvature;
+            if (curvature < 0 && Math.abs(newton) <= 2 * step + 1e-3 * smallestScale) {
+              num[0] = newton;
+              step = Math.abs(newton);
             }
           }
-          let change = 0;
-          let size = 0;
-          for (let e = 0; e < d; e++) {
-            const next = num[e]! / den[e]!;
-            change = Math.max(change, Math.abs(next - x[e]!));
-            size = Math.max(size, Math.abs(next));
-            x[e] = next;
+          for (let e = 0; e < d; e++) x[e]! += num[e]!;
+          if (!inBasin && step <= 1e-3 * smallestScale) {
+            inBasin = true;
+            duplicate = basins.some((b) => b.every((v, e) => Math.abs(v - x[e]!) <= 1e-2 * smallestScale));
+            if (duplicate) break;
+            basins.push(Float64Array.from(x));
           }
-          if (change <= 1e-13 * Math.max(1, size)) break;
+          let size = 0;
+          for (let e = 0; e < d; e++) size = Math.max(size, Math.abs(x[e]!));
+          if (step <= 1e-10 * smallestScale + 4 * Number.EPSILON * size) break;
         }
+        if (duplicate) continue;
         const value = this.logProbAt(i, x);
         if (value > best) {
           best = value;
