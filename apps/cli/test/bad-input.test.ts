@@ -103,12 +103,24 @@ describe('files that are awkward but valid are read', () => {
       const run = mdn(['train', name, '--y', 'y', '--out', 'out.mdn.json', '--epochs', '2', '--quiet'], { cwd: dir });
       expect(run.code, run.stderr).toBe(0);
     }
-    // About 2.5 MB of rows: read and parsed a megabyte at a time, rows split across chunk boundaries anywhere.
-    const rows = toyCsv(120_000, 11);
+    // About 1.4 MB of rows: read and parsed a megabyte at a time, rows split across chunk boundaries anywhere.
+    const rows = toyCsv(70_000, 11);
     write(dir, 'chunked.csv', rows);
     const run = mdn(['eval', 'out.mdn.json', 'chunked.csv', '--json'], { cwd: dir });
     expect(run.code, run.stderr).toBe(0);
-    expect(JSON.parse(run.stdout).n).toBe(120_000);
+    expect(JSON.parse(run.stdout).n).toBe(70_000);
+    // predict and eval go through it a block of 65 536 rows at a time: every row comes out once, in order.
+    const predicted = mdn(['predict', 'out.mdn.json', 'chunked.csv', '--out', 'chunked-predictions.csv'], { cwd: dir });
+    expect(predicted.code, predicted.stderr).toBe(0);
+    const written = readFileSync(path.join(dir, 'chunked-predictions.csv'), 'utf8').trim().split('\n');
+    expect(written).toHaveLength(70_001);
+    const inputs = rows
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => Number(line.split(',')[0]));
+    for (const r of [0, 65_535, 65_536, 69_999])
+      expect(Number(written[r + 1]!.split(',')[0])).toBeCloseTo(inputs[r]!, 4);
   });
 
   it('column names with commas and quotes are chosen by quoting them, as in CSV', () => {

@@ -60,7 +60,13 @@ export {
   toModelFile,
   type WeightEntry,
 } from './model/model-file.js';
-export { type CreateOptions, MixtureDensityNetwork, type ModelMetadata, type RawOutputs } from './model/network.js';
+export {
+  type CreateOptions,
+  MixtureDensityNetwork,
+  type ModelMetadata,
+  PREDICT_CHUNK_ROWS,
+  type RawOutputs,
+} from './model/network.js';
 export {
   type DataShape,
   describeTrainPlan,

@@ -72,6 +72,8 @@ export async function finitePredictions(
   x: Matrix,
   dataFile: string,
   columns: readonly string[],
+  /** Data rows before `x`'s first, when `x` is one block of a longer file. */
+  rowOffset = 0,
 ): Promise<HostMixture> {
   const host = await model.predictHost(x);
   const { components: k, dimensions: d } = host;
@@ -91,7 +93,7 @@ export async function finitePredictions(
       return `${name} = ${value} (${Math.abs(z) < 1e6 ? z.toFixed(1) : z.toExponential(1)} training sd from its mean)`;
     });
     throw new CliError(
-      `${dataFile}: the model's prediction for data row ${r + 1} is not finite (inputs ${inputs.join(', ')}); ` +
+      `${dataFile}: the model's prediction for data row ${rowOffset + r + 1} is not finite (inputs ${inputs.join(', ')}); ` +
         'inputs that far outside the training data overflow float32: remove or fix that row, or retrain on data ' +
         'that covers it. mdn diagnose checks a model on a file.',
       EXIT.failed,

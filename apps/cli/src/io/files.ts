@@ -37,7 +37,16 @@ function existingFolderOf(file: string, label: string): string {
  * Writes `content` to `file` atomically: a temp file beside it, flushed, then renamed over the target, so a
  * reader sees the old file or the new one, never half of one.
  */
-export function writeFileAtomic(file: string, content: string | Uint8Array): void {
+/** A file written a piece at a time into a temporary beside it, renamed into place by `commit()`. */
+export interface AtomicFile {
+  write(content: string | Uint8Array): void;
+  /** Flushes to disk and renames over the target; the target is replaced only now. */
+  commit(): void;
+  /** Removes the temporary; the target is left as it was. */
+  abandon(): void;
+}
+
+export function openAtomic(file: string): AtomicFile {
   const directory = existingFolderOf(file, file);
   // Only a regular file (or nothing) may be replaced: never a device, pipe or link that appeared since the check.
   try {
@@ -49,22 +58,60 @@ export function writeFileAtomic(file: string, content: string | Uint8Array): voi
   }
   const temporary = path.join(directory, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
   pendingTemporaries.add(temporary);
-  try {
-    const fd = openSync(temporary, 'wx');
-    try {
-      writeSync(fd, typeof content === 'string' ? Buffer.from(content, 'utf8') : content);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temporary, file);
-  } catch (error) {
+  const failed = (error: unknown): CliError => {
+    closeQuietly();
     rmSync(temporary, { force: true });
-    if (error instanceof CliError) throw error;
-    throw new CliError(`${file}: cannot be written (${(error as Error).message})`, 1);
-  } finally {
     pendingTemporaries.delete(temporary);
+    return error instanceof CliError
+      ? error
+      : new CliError(`${file}: cannot be written (${(error as Error).message})`, 1);
+  };
+  let fd: number | undefined;
+  const closeQuietly = () => {
+    if (fd === undefined) return;
+    try {
+      closeSync(fd);
+    } catch {
+      // already failing
+    }
+    fd = undefined;
+  };
+  try {
+    fd = openSync(temporary, 'wx');
+  } catch (error) {
+    throw failed(error);
   }
+  return {
+    write(content) {
+      try {
+        writeSync(fd!, typeof content === 'string' ? Buffer.from(content, 'utf8') : content);
+      } catch (error) {
+        throw failed(error);
+      }
+    },
+    commit() {
+      try {
+        fsyncSync(fd!);
+        closeSync(fd!);
+        fd = undefined;
+        renameSync(temporary, file);
+        pendingTemporaries.delete(temporary);
+      } catch (error) {
+        throw failed(error);
+      }
+    },
+    abandon() {
+      closeQuietly();
+      rmSync(temporary, { force: true });
+      pendingTemporaries.delete(temporary);
+    },
+  };
+}
+
+export function writeFileAtomic(file: string, content: string | Uint8Array): void {
+  const atomic = openAtomic(file);
+  atomic.write(content);
+  atomic.commit();
 }
 
 function sameFile(a: string, b: string): boolean {

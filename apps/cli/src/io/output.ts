@@ -1,7 +1,10 @@
 import { CliError } from '../errors.js';
-import { checkOutput, writeFileAtomic } from './files.js';
+import { checkOutput, openAtomic } from './files.js';
 
-/** Where CSV output goes: stdout, or a file written atomically once complete. */
+/**
+ * Where CSV output goes: stdout, or a file written atomically once complete (streamed into a temporary beside
+ * it, so the output never has to fit in memory).
+ */
 export interface TextSink {
   write(text: string): void;
   close(): void;
@@ -18,11 +21,21 @@ export function textSink(out: string | undefined, inputs: readonly string[]): Te
   }
   if (out === '-') throw new CliError('--out - is not needed: output goes to stdout when --out is left out');
   checkOutput(out, inputs, { kind: 'any', flag: '--out' });
-  const chunks: string[] = [];
+  let atomic: ReturnType<typeof openAtomic> | undefined;
+  let buffered = '';
+  const flush = () => {
+    atomic ??= openAtomic(out);
+    atomic.write(buffered);
+    buffered = '';
+  };
   return {
     write: (text) => {
-      chunks.push(text);
+      buffered += text;
+      if (buffered.length >= 1 << 20) flush();
     },
-    close: () => writeFileAtomic(out, chunks.join('')),
+    close: () => {
+      flush();
+      atomic!.commit();
+    },
   };
 }

@@ -22,8 +22,8 @@ function openFailure(file: string, error: unknown): CliError {
   return new CliError(`${file}: cannot be read (${(error as Error).message})`);
 }
 
-/** Calls `onBytes` with the file's (or stdin's) bytes a chunk at a time. */
-function readChunks(file: string, onBytes: (bytes: Uint8Array) => void): void {
+/** The file's (or stdin's) bytes, a chunk at a time. */
+function* byteChunks(file: string): Generator<Uint8Array> {
   if (file === '-') {
     let all: Buffer;
     try {
@@ -31,7 +31,7 @@ function readChunks(file: string, onBytes: (bytes: Uint8Array) => void): void {
     } catch (error) {
       throw new CliError(`cannot read stdin: ${(error as Error).message}`);
     }
-    for (let at = 0; at < all.length; at += CHUNK_BYTES) onBytes(all.subarray(at, at + CHUNK_BYTES));
+    for (let at = 0; at < all.length; at += CHUNK_BYTES) yield all.subarray(at, at + CHUNK_BYTES);
     return;
   }
   let fd: number;
@@ -50,7 +50,7 @@ function readChunks(file: string, onBytes: (bytes: Uint8Array) => void): void {
         throw openFailure(file, error);
       }
       if (read === 0) break;
-      onBytes(buffer.subarray(0, read));
+      yield buffer.subarray(0, read);
     }
   } finally {
     closeSync(fd);
@@ -58,15 +58,22 @@ function readChunks(file: string, onBytes: (bytes: Uint8Array) => void): void {
 }
 
 /**
- * Reads a CSV/TSV file with a header row (or stdin for `-`) with @mdn/core's parser, a megabyte at a time: a UTF-8
- * BOM, UTF-16 with a byte-order mark, CRLF line ends and quoted cells are fine; a ragged row, a bad quote or a bad
- * header is an InputError naming line and column.
+ * A CSV/TSV file (or stdin for `-`) as tables of at most about `blockRows` data rows each, in order, read and
+ * parsed with @mdn/core's `TableReader` a megabyte at a time: memory stays bounded whatever the file's size. Each
+ * block has the header and the lines its rows start on. A UTF-8 BOM, UTF-16 with a byte-order mark, CRLF line ends
+ * and quoted cells are fine; a ragged row, a bad quote or a bad header is an InputError naming line and column.
  */
-export function readTable(file: string): Table {
+export function* readTableBlocks(file: string, blockRows: number): Generator<Table> {
   const source = file === '-' ? 'stdin' : file;
   const reader = new TableReader({ source });
-  const rows: string[][] = [];
-  const lines: number[] = [];
+  let rows: string[][] = [];
+  let lines: number[] = [];
+  const block = (): Table => {
+    const table = { source, header: [...(reader.header ?? [])], rows, lines };
+    rows = [];
+    lines = [];
+    return table;
+  };
   const keep = (records: ReturnType<TableReader['push']>) => {
     for (const record of records) {
       rows.push(record.cells);
@@ -74,11 +81,21 @@ export function readTable(file: string): Table {
     }
   };
   let decoder: TextDecoder | undefined;
-  readChunks(file, (bytes) => {
+  for (const bytes of byteChunks(file)) {
     decoder ??= decoderFor(bytes);
     keep(reader.push(decoder.decode(bytes, { stream: true })));
-  });
+    if (rows.length >= blockRows) yield block();
+  }
   if (decoder) keep(reader.push(decoder.decode()));
   keep(reader.end());
-  return { source, header: [...(reader.header ?? [])], rows, lines };
+  yield block();
+}
+
+/**
+ * Reads a whole CSV/TSV file with a header row (or stdin for `-`); see {@link readTableBlocks}. For commands that
+ * need every row at once (train, diagnose, plot).
+ */
+export function readTable(file: string): Table {
+  const blocks = [...readTableBlocks(file, Number.POSITIVE_INFINITY)];
+  return blocks[0]!;
 }

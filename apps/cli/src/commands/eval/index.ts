@@ -1,8 +1,12 @@
-import { calibrationError, crps, type HostMixture, intervalSummary, pit } from '@mdn/core';
+import { calibrationError, crps, type HostMixture, intervalSummary, PREDICT_CHUNK_ROWS, pit } from '@mdn/core';
 import type { Command } from 'commander';
 import { CliError, EXIT } from '../../errors.js';
 import { fixed, score } from '../../format.js';
-import { finitePredictions, loadModelData, type ModelDataFlags, modelDataOptions } from '../shared.js';
+import { selectBackend } from '../../io/backend.js';
+import { readModel } from '../../io/files.js';
+import { inputsFor, modelColumns, targetsFor } from '../../io/model-data.js';
+import { readTableBlocks } from '../../io/table.js';
+import { finitePredictions, type ModelDataFlags, modelDataOptions } from '../shared.js';
 
 interface EvalFlags extends ModelDataFlags {
   json?: boolean;
@@ -28,21 +32,42 @@ export interface EvalReport {
   targets?: Record<string, Omit<EvalReport, 'nll' | 'n' | 'targets'>>;
 }
 
-function marginalScores(host: HostMixture, y: Float64Array) {
-  const mean = host.mean();
-  let squared = 0;
-  for (let i = 0; i < y.length; i++) squared += (mean[i]! - y[i]!) ** 2;
-  const scores = crps(host, y);
-  let total = 0;
-  for (const v of scores) total += v;
-  const interval = intervalSummary(host, y, 0.9);
-  return {
-    crps: total / y.length,
-    calibrationError: calibrationError(pit(host, y)),
-    coverage90: interval.coverage,
-    width90: interval.meanWidth,
-    rmse: Math.sqrt(squared / y.length),
-  };
+/** One target column's scores, summed block by block (a file of any length in bounded memory). */
+class MarginalScores {
+  private rows = 0;
+  private crpsSum = 0;
+  private squaredSum = 0;
+  private inside = 0;
+  private widthSum = 0;
+  /** PIT values of every row: the calibration error needs them all (8 bytes a row). */
+  private pitValues = new Float64Array(1024);
+
+  add(host: HostMixture, y: Float64Array): void {
+    const mean = host.mean();
+    for (let i = 0; i < y.length; i++) this.squaredSum += (mean[i]! - y[i]!) ** 2;
+    for (const v of crps(host, y)) this.crpsSum += v;
+    const interval = intervalSummary(host, y, 0.9);
+    this.inside += interval.coverage * y.length;
+    this.widthSum += interval.meanWidth * y.length;
+    const values = pit(host, y);
+    if (this.rows + values.length > this.pitValues.length) {
+      const grown = new Float64Array(Math.max(2 * this.pitValues.length, this.rows + values.length));
+      grown.set(this.pitValues.subarray(0, this.rows));
+      this.pitValues = grown;
+    }
+    this.pitValues.set(values, this.rows);
+    this.rows += y.length;
+  }
+
+  result() {
+    return {
+      crps: this.crpsSum / this.rows,
+      calibrationError: calibrationError(this.pitValues.subarray(0, this.rows)),
+      coverage90: this.inside / this.rows,
+      width90: this.widthSum / this.rows,
+      rmse: Math.sqrt(this.squaredSum / this.rows),
+    };
+  }
 }
 
 export function registerEval(program: Command): void {
@@ -61,19 +86,39 @@ export function registerEval(program: Command): void {
       '\nExamples:\n  $ mdn eval price.mdn.json test.csv\n  $ mdn eval price.mdn.json test.csv --json\n',
     )
     .action(async (modelFile: string, dataFile: string, flags: EvalFlags) => {
-      const { model, columns, x, y } = await loadModelData(modelFile, dataFile, flags, true);
-      const host = await finitePredictions(model, x, dataFile, columns.x);
-      const nll = await model.nll(x, y!);
-      const d = y!.columns;
-      const perTarget: Record<string, ReturnType<typeof marginalScores>> = {};
-      for (let c = 0; c < d; c++) {
-        const column = new Float64Array(y!.rows);
-        for (let r = 0; r < y!.rows; r++) column[r] = y!.data[r * d + c]!;
-        perTarget[columns.y[c]!] = marginalScores(d === 1 ? host : host.marginal(c), column);
+      await selectBackend(flags.backend);
+      const model = readModel(modelFile);
+      let rows = 0;
+      let logProbSum = 0;
+      const perTarget: Record<string, ReturnType<MarginalScores['result']>> = {};
+      try {
+        const columns = modelColumns(model, modelFile, flags);
+        const d = model.config.outputDimension;
+        const scores = Array.from({ length: d }, () => new MarginalScores());
+        // A block of rows at a time: memory does not grow with the file (beyond 8 bytes a row for the PIT).
+        for (const block of readTableBlocks(dataFile, PREDICT_CHUNK_ROWS)) {
+          if (block.rows.length === 0) continue;
+          const x = inputsFor(block, columns.x, modelFile);
+          const y = targetsFor(block, columns.y, modelFile);
+          const host = await finitePredictions(model, x, dataFile, columns.x, rows);
+          // log p(y | x) in original units, in float64 on the predicted mixture (as model.logProb computes it).
+          for (let r = 0; r < x.rows; r++) logProbSum += host.logProbAt(r, y.data.subarray(r * d, (r + 1) * d));
+          for (let c = 0; c < d; c++) {
+            const column = new Float64Array(y.rows);
+            for (let r = 0; r < y.rows; r++) column[r] = y.data[r * d + c]!;
+            scores[c]!.add(d === 1 ? host : host.marginal(c), column);
+          }
+          rows += x.rows;
+        }
+        if (rows === 0) throw new CliError(`${dataFile === '-' ? 'stdin' : dataFile}: has a header but no data rows`);
+        for (let c = 0; c < d; c++) perTarget[columns.y[c]!] = scores[c]!.result();
+      } finally {
+        model.dispose();
       }
-      model.dispose();
+      const nll = -logProbSum / rows;
+      const d = Object.keys(perTarget).length;
       const all = Object.values(perTarget);
-      const average = (key: keyof ReturnType<typeof marginalScores>) =>
+      const average = (key: keyof ReturnType<MarginalScores['result']>) =>
         all.reduce((s, t) => s + t[key], 0) / all.length;
       const report: EvalReport = {
         nll,
@@ -82,7 +127,7 @@ export function registerEval(program: Command): void {
         coverage90: average('coverage90'),
         width90: average('width90'),
         rmse: Math.sqrt(all.reduce((s, t) => s + t.rmse ** 2, 0) / all.length),
-        n: x.rows,
+        n: rows,
         ...(d > 1 ? { targets: perTarget } : {}),
       };
       const notFinite = Object.entries(report).filter(([, v]) => typeof v === 'number' && !Number.isFinite(v));
@@ -98,7 +143,7 @@ export function registerEval(program: Command): void {
         return;
       }
       const lines = [
-        `${dataFile}: ${x.rows} rows scored with ${modelFile}`,
+        `${dataFile}: ${rows} rows scored with ${modelFile}`,
         `  NLL per row          ${score(report.nll)} nats (original units; lower is better)`,
         `  CRPS                 ${score(report.crps)}`,
         `  calibration error    ${score(report.calibrationError)} (PIT; 0 is perfectly calibrated)`,

@@ -1,8 +1,14 @@
+import { PREDICT_CHUNK_ROWS } from '@mdn/core';
 import type { Command } from 'commander';
+import { CliError } from '../../errors.js';
 import { cell, csvLine, quantileName } from '../../format.js';
+import { selectBackend } from '../../io/backend.js';
+import { readModel } from '../../io/files.js';
+import { inputsFor, modelColumns } from '../../io/model-data.js';
 import { textSink } from '../../io/output.js';
+import { readTableBlocks } from '../../io/table.js';
 import { probabilityList } from '../../options.js';
-import { type ModelDataFlags, modelDataOptions, predictRows } from '../shared.js';
+import { finitePredictions, type ModelDataFlags, modelDataOptions } from '../shared.js';
 
 interface PredictFlags extends ModelDataFlags {
   quantiles: number[];
@@ -31,48 +37,67 @@ export function registerPredict(program: Command): void {
     )
     .action(async (modelFile: string, dataFile: string, flags: PredictFlags) => {
       const sink = textSink(flags.out, [dataFile, modelFile]);
-      const { host, columns, x, inputUnit, targetUnit } = await predictRows(modelFile, dataFile, flags);
-      const d = host.dimensions;
-      const k = host.components;
-      const targets = columns.y.length === d ? columns.y : Array.from({ length: d }, (_, i) => `y${i + 1}`);
-      const suffix = (c: number) => (d === 1 ? '' : `_${targets[c]}`);
-      const header = [...columns.x];
-      for (let c = 0; c < d; c++) {
-        header.push(`mean${suffix(c)}`, `std${suffix(c)}`, `mode${suffix(c)}`);
-        for (const p of flags.quantiles) header.push(`${quantileName(p)}${suffix(c)}`);
-      }
-      if (flags.mixture) {
-        for (let j = 1; j <= k; j++) header.push(`weight_${j}`);
-        for (let c = 0; c < d; c++) for (let j = 1; j <= k; j++) header.push(`mean_${j}${suffix(c)}`);
-        for (let c = 0; c < d; c++) for (let j = 1; j <= k; j++) header.push(`std_${j}${suffix(c)}`);
-      }
-      sink.write(csvLine(header));
-      const mean = host.mean();
-      const variance = host.variance();
-      const mode = host.mode();
-      const marginals = Array.from({ length: d }, (_, c) => (d === 1 ? host : host.marginal(c)));
-      const quantiles = marginals.map((m) => m.quantile(flags.quantiles));
-      const q = flags.quantiles.length;
-      for (let r = 0; r < x.rows; r++) {
-        const row: string[] = [];
-        for (let c = 0; c < x.columns; c++) row.push(cell(x.data[r * x.columns + c]!, inputUnit[c]));
+      await selectBackend(flags.backend);
+      const model = readModel(modelFile);
+      try {
+        const columns = modelColumns(model, modelFile, flags);
+        const inputUnit = model.inputStandardiser.scale;
+        const targetUnit = model.targetStandardiser.scale;
+        const d = model.config.outputDimension;
+        const k = model.mixtureComponents;
+        const targets = columns.y.length === d ? columns.y : Array.from({ length: d }, (_, i) => `y${i + 1}`);
+        const suffix = (c: number) => (d === 1 ? '' : `_${targets[c]}`);
+        const header = [...columns.x];
         for (let c = 0; c < d; c++) {
-          row.push(
-            cell(mean[r * d + c]!, targetUnit[c]),
-            cell(Math.sqrt(variance[r * d + c]!), targetUnit[c]),
-            cell(mode[r * d + c]!, targetUnit[c]),
-          );
-          for (let i = 0; i < q; i++) row.push(cell(quantiles[c]![r * q + i]!, targetUnit[c]));
+          header.push(`mean${suffix(c)}`, `std${suffix(c)}`, `mode${suffix(c)}`);
+          for (const p of flags.quantiles) header.push(`${quantileName(p)}${suffix(c)}`);
         }
         if (flags.mixture) {
-          for (const w of host.weights(r)) row.push(cell(w));
-          for (let c = 0; c < d; c++)
-            for (let j = 0; j < k; j++) row.push(cell(host.means[(r * k + j) * d + c]!, targetUnit[c]));
-          for (let c = 0; c < d; c++)
-            for (let j = 0; j < k; j++) row.push(cell(host.scales[(r * k + j) * d + c]!, targetUnit[c]));
+          for (let j = 1; j <= k; j++) header.push(`weight_${j}`);
+          for (let c = 0; c < d; c++) for (let j = 1; j <= k; j++) header.push(`mean_${j}${suffix(c)}`);
+          for (let c = 0; c < d; c++) for (let j = 1; j <= k; j++) header.push(`std_${j}${suffix(c)}`);
         }
-        sink.write(csvLine(row));
+        const q = flags.quantiles.length;
+        let done = 0;
+        // A block of rows at a time: read, predict, write, forget; memory does not grow with the file.
+        for (const block of readTableBlocks(dataFile, PREDICT_CHUNK_ROWS)) {
+          if (block.rows.length === 0) continue;
+          const x = inputsFor(block, columns.x, modelFile);
+          const host = await finitePredictions(model, x, dataFile, columns.x, done);
+          if (done === 0) sink.write(csvLine(header));
+          const mean = host.mean();
+          const variance = host.variance();
+          const mode = host.mode();
+          const marginals = Array.from({ length: d }, (_, c) => (d === 1 ? host : host.marginal(c)));
+          const quantiles = marginals.map((m) => m.quantile(flags.quantiles));
+          const lines: string[] = [];
+          for (let r = 0; r < x.rows; r++) {
+            const row: string[] = [];
+            for (let c = 0; c < x.columns; c++) row.push(cell(x.data[r * x.columns + c]!, inputUnit[c]));
+            for (let c = 0; c < d; c++) {
+              row.push(
+                cell(mean[r * d + c]!, targetUnit[c]),
+                cell(Math.sqrt(variance[r * d + c]!), targetUnit[c]),
+                cell(mode[r * d + c]!, targetUnit[c]),
+              );
+              for (let i = 0; i < q; i++) row.push(cell(quantiles[c]![r * q + i]!, targetUnit[c]));
+            }
+            if (flags.mixture) {
+              for (const w of host.weights(r)) row.push(cell(w));
+              for (let c = 0; c < d; c++)
+                for (let j = 0; j < k; j++) row.push(cell(host.means[(r * k + j) * d + c]!, targetUnit[c]));
+              for (let c = 0; c < d; c++)
+                for (let j = 0; j < k; j++) row.push(cell(host.scales[(r * k + j) * d + c]!, targetUnit[c]));
+            }
+            lines.push(csvLine(row));
+          }
+          sink.write(lines.join(''));
+          done += x.rows;
+        }
+        if (done === 0) throw new CliError(`${dataFile === '-' ? 'stdin' : dataFile}: has a header but no data rows`);
+        sink.close();
+      } finally {
+        model.dispose();
       }
-      sink.close();
     });
 }
