@@ -361,7 +361,7 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
   return stopReason === 'aborted' ? EXIT.interrupted : EXIT.ok;
 }
 
-/** A progress bar on a terminal (stderr), plain lines every 10 epochs otherwise. */
+/** A progress bar on a terminal (stderr), plain lines otherwise (every 10 epochs, and at least every 30 s). */
 function createProgress(quiet: boolean): { update: (e: EpochEvent) => void; stop: () => void } {
   if (quiet) return { update: () => {}, stop: () => {} };
   const describe = (e: EpochEvent) =>
@@ -390,10 +390,14 @@ function createProgress(quiet: boolean): { update: (e: EpochEvent) => void; stop
       },
     };
   }
+  // Without a terminal (a log file, CI): a line at the first epoch, every 10th, and whenever 30 s have passed
+  // since the last one, so long epochs on big files still show that the run is alive.
+  let last = Date.now();
   return {
     update: (e) => {
-      if (e.epoch === 1 || e.epoch % 10 === 0) {
+      if (e.epoch === 1 || e.epoch % 10 === 0 || Date.now() - last >= 30_000) {
         process.stderr.write(`epoch ${String(e.epoch).padStart(3)}/${e.totalEpochs}  ${describe(e)}\n`);
+        last = Date.now();
       }
     },
     stop: () => {},
