@@ -464,6 +464,18 @@ describe('columnIndices and numericMatrix', () => {
     },
   );
 
+  it('a decimal comma (a European spreadsheet export) is named as such, never guessed at', () => {
+    // Such spreadsheets separate cells with semicolons, also in files named .csv: the header line says which.
+    const semicolons = parseTable('x;y\n1;2.5\n', { source: 'eu.csv' });
+    expect(Array.from(numericMatrix(semicolons, ['x', 'y'], '--y').data)).toEqual([1, 2.5]);
+    const table = parseTable('x;y\n1;2,5\n', { source: 'eu.csv' });
+    expect(messageOf(() => numericMatrix(table, ['y'], '--y'))).toBe(
+      "eu.csv: line 2, column 'y' is '2,5', not a number; every value in --y columns must be numeric. It looks like " +
+        "a decimal comma: write numbers with a decimal point (1.5, not 1,5), for instance by exporting the file with '.' " +
+        'as the decimal separator',
+    );
+  });
+
   it('|value| up to 1e150 is read; beyond is too large', () => {
     expect(numericMatrix(cell('-1e150'), ['y'], '--y').data[1]).toBe(-1e150);
     expect(numericMatrix(cell('1E-300'), ['y'], '--y').data[1]).toBe(1e-300);

@@ -5,7 +5,8 @@
  * The format is RFC 4180 with the usual leniencies: quoted cells with doubled quotes (`"say ""hi"""`), delimiters
  * and line ends inside quotes, CRLF, LF or CR line ends (mixed too), a leading UTF-8 BOM, cells trimmed of the
  * whitespace around them (not of whitespace inside quotes), and blank lines skipped. Every record must have as many
- * cells as the header.
+ * cells as the header. The delimiter is a tab for `.tsv`/`.tab`, a comma or (when the header line has more of them)
+ * a semicolon for `.csv`, and sniffed from the header line otherwise; a decimal comma is refused with a message.
  *
  * {@link TableReader} reads incrementally: `push` text in chunks of any size and `end()`; each call returns the
  * records it completed, so a file can be read in memory bounded by its longest record. {@link parseTable} reads a
@@ -58,6 +59,7 @@ const CR = 0x0d;
 const SPACE = 0x20;
 const TAB = 0x09;
 const COMMA = 0x2c;
+const SEMICOLON = 0x3b;
 
 /** Where the scanner is inside the current cell. */
 type State = typeof UNQUOTED | typeof QUOTED | typeof QUOTE_IN_QUOTED | typeof AFTER_QUOTED;
@@ -84,6 +86,8 @@ export class TableReader {
   private readonly named: string;
   /** Text held back until the first line end, to pick the delimiter from the first line. */
   private firstLine = '';
+  /** A `.csv` file: the first line decides between a comma and a semicolon (a European spreadsheet's CSV). */
+  private commaOrSemicolon = false;
   private started = false;
   private ended = false;
   private failure: InputError | undefined;
@@ -113,7 +117,8 @@ export class TableReader {
       this.separator = d.charCodeAt(0);
     } else {
       const named = byExtension(options.source);
-      if (named !== undefined) this.separator = named.charCodeAt(0);
+      if (named === '\t') this.separator = TAB;
+      this.commaOrSemicolon = named === ',';
     }
   }
 
@@ -144,7 +149,7 @@ export class TableReader {
           this.firstLine += chunk;
           return;
         }
-        this.separator = bySniffing(this.firstLine + chunk.slice(0, end)).charCodeAt(0);
+        this.separator = bySniffing(this.firstLine + chunk.slice(0, end), this.commaOrSemicolon).charCodeAt(0);
         chunk = this.firstLine + chunk;
         this.firstLine = '';
       }
@@ -161,7 +166,7 @@ export class TableReader {
     const out: TableRecord[] = [];
     this.guard(() => {
       if (this.separator === undefined) {
-        this.separator = bySniffing(this.firstLine).charCodeAt(0);
+        this.separator = bySniffing(this.firstLine, this.commaOrSemicolon).charCodeAt(0);
         const text = this.firstLine;
         this.firstLine = '';
         this.scan(text, out);
@@ -369,8 +374,14 @@ export function numericMatrix(table: Table, names: readonly string[], label: str
       const where = `${source}: line ${table.lines[r]}, column '${printable(names[c]!, CLIP)}'`;
       if (cell === '') throw new InputError(`${where} is empty; fill it in or drop the row`);
       if (Number.isNaN(value)) {
+        // "1,5" in a semicolon- or tab-separated file is a decimal comma (a European spreadsheet's export). Not
+        // guessed at: "1,234" may as well mean a thousand and more.
+        const decimalComma = /^[+-]?\d+,\d+$/.test(cell.trim());
         throw new InputError(
-          `${where} is '${printable(cell, CLIP)}', not a number; every value in ${label} columns must be numeric`,
+          `${where} is '${printable(cell, CLIP)}', not a number; every value in ${label} columns must be numeric` +
+            (decimalComma
+              ? ". It looks like a decimal comma: write numbers with a decimal point (1.5, not 1,5), for instance by exporting the file with '.' as the decimal separator"
+              : ''),
         );
       }
       throw new InputError(
@@ -427,7 +438,7 @@ function checkHeader(source: string, header: readonly string[], line: number): v
   }
 }
 
-/** A tab for `.tsv`/`.tab`, a comma for `.csv`, else undefined. */
+/** A tab for `.tsv`/`.tab`, a comma for `.csv` (or a semicolon: see bySniffing), else undefined. */
 function byExtension(source: string): string | undefined {
   const slash = Math.max(source.lastIndexOf('/'), source.lastIndexOf('\\'));
   const dot = source.lastIndexOf('.');
@@ -438,16 +449,23 @@ function byExtension(source: string): string | undefined {
   return undefined;
 }
 
-/** A tab if the first line has more tabs than commas, else a comma. */
-function bySniffing(firstLine: string): string {
+/**
+ * The delimiter from the header line: a tab if it has more tabs than commas and semicolons, a semicolon if it has
+ * more semicolons than commas (spreadsheets in locales with a decimal comma write such CSV files), else a comma.
+ * For a `.csv` file only a comma or a semicolon.
+ */
+function bySniffing(firstLine: string, commaOrSemicolon = false): string {
   let tabs = 0;
   let commas = 0;
+  let semicolons = 0;
   for (let i = 0; i < firstLine.length; i++) {
     const c = firstLine.charCodeAt(i);
     if (c === TAB) tabs++;
     else if (c === COMMA) commas++;
+    else if (c === SEMICOLON) semicolons++;
   }
-  return tabs > commas ? '\t' : ',';
+  if (!commaOrSemicolon && tabs > commas && tabs > semicolons) return '\t';
+  return semicolons > commas ? ';' : ',';
 }
 
 function firstLineEnd(text: string): number {
