@@ -247,6 +247,24 @@ describe('web demo', () => {
     await trainUntil(page, 4);
     expect(await page.inputValue('#csv-y')).toBe('2');
     expect((await steps(page))!.losses.every(([, l]) => Number.isFinite(l))).toBe(true);
+    // A big file (90 000 rows, as a spreadsheet export with semicolons) trains too: no argument-spreading of the
+    // rows anywhere (that overflowed the stack past ~65 000 values in Chromium).
+    const big = Array.from(
+      { length: 90_000 },
+      (_, i) => `${(i / 9000).toFixed(4)};${(Math.sin(i / 9000) * 2 + (i % 11) * 0.05).toFixed(4)}`,
+    );
+    await page.setInputFiles('#csv', {
+      name: 'big.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(`x;y\n${big.join('\n')}\n`),
+    });
+    await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('backend'));
+    await trainUntil(page, 2);
+    expect((await steps(page))!.losses.every(([, l]) => Number.isFinite(l))).toBe(true);
+    expect(await page.textContent('#error')).toBe('');
+    // A decimal comma is named as such.
+    await page.setInputFiles('#csv', { name: 'eu.csv', mimeType: 'text/csv', buffer: Buffer.from('x;y\n1;2,5\n') });
+    await page.waitForFunction(() => document.getElementById('error')?.textContent?.includes('decimal comma'));
     // A bad CSV is named, with the line and column, and nothing else changes.
     await page.setInputFiles('#csv', { name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from('a,b\n1,2\n3,x\n') });
     await page.waitForFunction(() => document.getElementById('error')?.textContent !== '');
