@@ -1,10 +1,10 @@
-import type { HostMixture, Matrix, MixtureDensityNetwork } from '@mdn/core';
+import { type HostMixture, type Matrix, type MixtureDensityNetwork, PREDICT_CHUNK_ROWS } from '@mdn/core';
 import type { Command } from 'commander';
 import { CliError, EXIT } from '../errors.js';
 import { selectBackend } from '../io/backend.js';
 import { readModel } from '../io/files.js';
 import { inputsFor, modelColumns, targetsFor } from '../io/model-data.js';
-import { readTable, type Table } from '../io/table.js';
+import { readTable, readTableBlocks, type Table } from '../io/table.js';
 import { nameList } from '../options.js';
 
 export interface ModelDataFlags {
@@ -32,17 +32,33 @@ export interface ModelData {
   y: Matrix | null;
 }
 
-/** Starts the backend, reads the model (its weights live on the backend), then the data it needs. */
+/** A model read for a MODEL DATA command, with the columns it reads (its own, or --x/--y). */
+export interface OpenModel {
+  model: MixtureDensityNetwork;
+  columns: { x: string[]; y: string[] };
+}
+
+/** Starts the backend and reads the model (its weights live on the backend) and its columns. */
+export async function openModel(modelFile: string, flags: ModelDataFlags): Promise<OpenModel> {
+  await selectBackend(flags.backend);
+  const model = readModel(modelFile);
+  try {
+    return { model, columns: modelColumns(model, modelFile, flags) };
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+}
+
+/** Starts the backend, reads the model, then all of the data it needs (for commands that need every row at once). */
 export async function loadModelData(
   modelFile: string,
   dataFile: string,
   flags: ModelDataFlags,
   needTargets: boolean,
 ): Promise<ModelData> {
-  await selectBackend(flags.backend);
-  const model = readModel(modelFile);
+  const { model, columns } = await openModel(modelFile, flags);
   try {
-    const columns = modelColumns(model, modelFile, flags);
     const table = readTable(dataFile);
     const x = inputsFor(table, columns.x, modelFile);
     const y = needTargets ? targetsFor(table, columns.y, modelFile) : null;
@@ -51,6 +67,39 @@ export async function loadModelData(
     model.dispose();
     throw error;
   }
+}
+
+/** One block of DATA's rows and the model's (finite) predicted mixtures for them. */
+export interface PredictedBlock {
+  x: Matrix;
+  /** Present when targets were asked for. */
+  y: Matrix | null;
+  host: HostMixture;
+  /** Data rows before this block's first. */
+  firstRow: number;
+}
+
+/**
+ * DATA a block of {@link PREDICT_CHUNK_ROWS} rows at a time, with the model's predictions: each block is read,
+ * checked and predicted only when asked for, so memory does not grow with the file. A file with a header and no
+ * data rows is an error (after the last block).
+ */
+export async function* predictedBlocks(
+  { model, columns }: OpenModel,
+  modelFile: string,
+  dataFile: string,
+  needTargets: boolean,
+): AsyncGenerator<PredictedBlock> {
+  let rows = 0;
+  for (const table of readTableBlocks(dataFile, PREDICT_CHUNK_ROWS)) {
+    if (table.rows.length === 0) continue;
+    const x = inputsFor(table, columns.x, modelFile);
+    const y = needTargets ? targetsFor(table, columns.y, modelFile) : null;
+    const host = await finitePredictions(model, x, dataFile, columns.x, rows);
+    yield { x, y, host, firstRow: rows };
+    rows += x.rows;
+  }
+  if (rows === 0) throw new CliError(`${dataFile === '-' ? 'stdin' : dataFile}: has a header but no data rows`);
 }
 
 /** What predict and sample start from: the predicted mixtures of DATA's rows, and each column's unit for output. */

@@ -163,18 +163,15 @@ export async function diagnose(
   const linearBaselineNll = -meanOf(linear.logProb);
   const gain = unconditionalNll - nll;
   const baselineGain = unconditionalNll - linearBaselineNll;
-  const meanR2 = r2(ym, host.mean());
+  const predictedMean = host.mean();
+  const meanR2 = r2(ym, predictedMean);
   const baselineMeanR2 = r2(ym, linear.mean);
   const significant = Math.max(0.02, 3 / Math.sqrt(n));
 
   // How much the predicted mean moves with x, as a fraction of y's variance (≈ 0: the same prediction for every x).
-  const predictedMean = host.mean();
   const ySpread = columnMoments(ym).sd;
-  const meanMoves = Array.from({ length: d }, (_, e) => {
-    const column = Float64Array.from({ length: n }, (_, i) => predictedMean[i * d + e]!);
-    const sd = columnMoments({ data: column, rows: n, columns: 1 }).sd[0]!;
-    return ySpread[e]! > 0 ? (sd / ySpread[e]!) ** 2 : 0;
-  });
+  const meanSpread = columnMoments({ data: predictedMean, rows: n, columns: d }).sd;
+  const meanMoves = Array.from(ySpread, (sd, e) => (sd > 0 ? (meanSpread[e]! / sd) ** 2 : 0));
   const flat = meanMoves.every((v) => v < 0.05);
   const worseThanUnconditional = nll > unconditionalNll + significant;
 

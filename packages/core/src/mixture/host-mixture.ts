@@ -201,10 +201,7 @@ export class HostMixture {
     return total;
   }
 
-  /**
-   * Quantile of row `row` at probability p (D = 1): safeguarded Newton on the exact CDF inside the bracket
-   * [min_k q_k(p), max_k q_k(p)] of the component quantiles, switching to the upper tail for p > ½.
-   */
+  /** Quantile of row `row` at probability p (D = 1), exact to float64 round-off; see {@link quantile}. */
   quantileAt(row: number, p: number): number {
     if (!(p >= 0 && p <= 1)) throw new RangeError(`probability must be in [0, 1], got ${p}`);
     const scratch = this.quantileScratch();

@@ -80,7 +80,6 @@ function checkedMatrix(input: MatrixInput, name: string, columns: number, column
   return matrix;
 }
 
-/** Every dense layer of an architecture in save order: [name, fan-in, fan-out]. */
 /** Rows per block in prediction (see MixtureDensityNetwork's inputChunks). */
 export const PREDICT_CHUNK_ROWS = 65_536;
 

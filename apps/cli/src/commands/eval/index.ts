@@ -1,12 +1,8 @@
-import { calibrationError, crps, type HostMixture, intervalSummary, PREDICT_CHUNK_ROWS, pit } from '@mdn/core';
+import { calibrationError, crps, type HostMixture, intervalSummary, pit } from '@mdn/core';
 import type { Command } from 'commander';
 import { CliError, EXIT } from '../../errors.js';
 import { fixed, score } from '../../format.js';
-import { selectBackend } from '../../io/backend.js';
-import { readModel } from '../../io/files.js';
-import { inputsFor, modelColumns, targetsFor } from '../../io/model-data.js';
-import { readTableBlocks } from '../../io/table.js';
-import { finitePredictions, type ModelDataFlags, modelDataOptions } from '../shared.js';
+import { type ModelDataFlags, modelDataOptions, openModel, predictedBlocks } from '../shared.js';
 
 interface EvalFlags extends ModelDataFlags {
   json?: boolean;
@@ -86,37 +82,30 @@ export function registerEval(program: Command): void {
       '\nExamples:\n  $ mdn eval price.mdn.json test.csv\n  $ mdn eval price.mdn.json test.csv --json\n',
     )
     .action(async (modelFile: string, dataFile: string, flags: EvalFlags) => {
-      await selectBackend(flags.backend);
-      const model = readModel(modelFile);
+      const opened = await openModel(modelFile, flags);
+      const { model, columns } = opened;
+      const d = model.config.outputDimension;
       let rows = 0;
       let logProbSum = 0;
       const perTarget: Record<string, ReturnType<MarginalScores['result']>> = {};
       try {
-        const columns = modelColumns(model, modelFile, flags);
-        const d = model.config.outputDimension;
         const scores = Array.from({ length: d }, () => new MarginalScores());
         // A block of rows at a time: memory does not grow with the file (beyond 8 bytes a row for the PIT).
-        for (const block of readTableBlocks(dataFile, PREDICT_CHUNK_ROWS)) {
-          if (block.rows.length === 0) continue;
-          const x = inputsFor(block, columns.x, modelFile);
-          const y = targetsFor(block, columns.y, modelFile);
-          const host = await finitePredictions(model, x, dataFile, columns.x, rows);
+        for await (const { x, y, host } of predictedBlocks(opened, modelFile, dataFile, true)) {
           // log p(y | x) in original units, in float64 on the predicted mixture (as model.logProb computes it).
-          for (let r = 0; r < x.rows; r++) logProbSum += host.logProbAt(r, y.data.subarray(r * d, (r + 1) * d));
+          for (let r = 0; r < x.rows; r++) logProbSum += host.logProbAt(r, y!.data.subarray(r * d, (r + 1) * d));
           for (let c = 0; c < d; c++) {
-            const column = new Float64Array(y.rows);
-            for (let r = 0; r < y.rows; r++) column[r] = y.data[r * d + c]!;
+            const column = new Float64Array(x.rows);
+            for (let r = 0; r < x.rows; r++) column[r] = y!.data[r * d + c]!;
             scores[c]!.add(d === 1 ? host : host.marginal(c), column);
           }
           rows += x.rows;
         }
-        if (rows === 0) throw new CliError(`${dataFile === '-' ? 'stdin' : dataFile}: has a header but no data rows`);
         for (let c = 0; c < d; c++) perTarget[columns.y[c]!] = scores[c]!.result();
       } finally {
         model.dispose();
       }
       const nll = -logProbSum / rows;
-      const d = Object.keys(perTarget).length;
       const all = Object.values(perTarget);
       const average = (key: keyof ReturnType<MarginalScores['result']>) =>
         all.reduce((s, t) => s + t[key], 0) / all.length;

@@ -1,14 +1,8 @@
-import { PREDICT_CHUNK_ROWS } from '@mdn/core';
 import type { Command } from 'commander';
-import { CliError } from '../../errors.js';
 import { cell, csvLine, quantileName } from '../../format.js';
-import { selectBackend } from '../../io/backend.js';
-import { readModel } from '../../io/files.js';
-import { inputsFor, modelColumns } from '../../io/model-data.js';
 import { textSink } from '../../io/output.js';
-import { readTableBlocks } from '../../io/table.js';
 import { probabilityList } from '../../options.js';
-import { finitePredictions, type ModelDataFlags, modelDataOptions } from '../shared.js';
+import { type ModelDataFlags, modelDataOptions, openModel, predictedBlocks } from '../shared.js';
 
 interface PredictFlags extends ModelDataFlags {
   quantiles: number[];
@@ -37,10 +31,9 @@ export function registerPredict(program: Command): void {
     )
     .action(async (modelFile: string, dataFile: string, flags: PredictFlags) => {
       const sink = textSink(flags.out, [dataFile, modelFile]);
-      await selectBackend(flags.backend);
-      const model = readModel(modelFile);
+      const opened = await openModel(modelFile, flags);
+      const { model, columns } = opened;
       try {
-        const columns = modelColumns(model, modelFile, flags);
         const inputUnit = model.inputStandardiser.scale;
         const targetUnit = model.targetStandardiser.scale;
         const d = model.config.outputDimension;
@@ -58,13 +51,9 @@ export function registerPredict(program: Command): void {
           for (let c = 0; c < d; c++) for (let j = 1; j <= k; j++) header.push(`std_${j}${suffix(c)}`);
         }
         const q = flags.quantiles.length;
-        let done = 0;
         // A block of rows at a time: read, predict, write, forget; memory does not grow with the file.
-        for (const block of readTableBlocks(dataFile, PREDICT_CHUNK_ROWS)) {
-          if (block.rows.length === 0) continue;
-          const x = inputsFor(block, columns.x, modelFile);
-          const host = await finitePredictions(model, x, dataFile, columns.x, done);
-          if (done === 0) sink.write(csvLine(header));
+        for await (const { x, host, firstRow } of predictedBlocks(opened, modelFile, dataFile, false)) {
+          if (firstRow === 0) sink.write(csvLine(header));
           const mean = host.mean();
           const variance = host.variance();
           const mode = host.mode();
@@ -92,9 +81,7 @@ export function registerPredict(program: Command): void {
             lines.push(csvLine(row));
           }
           sink.write(lines.join(''));
-          done += x.rows;
         }
-        if (done === 0) throw new CliError(`${dataFile === '-' ? 'stdin' : dataFile}: has a header but no data rows`);
         sink.close();
       } finally {
         model.dispose();
