@@ -188,7 +188,7 @@ describe('bad model files', () => {
       kind === 'truncated'
         ? modelText.slice(0, 2000)
         : kind === 'future'
-          ? modelText.replace('"formatVersion":1', '"formatVersion":2')
+          ? modelText.replace('"formatVersion":2', '"formatVersion":3')
           : kind === 'corrupt'
             ? modelText.replace(/"data":"([A-Za-z0-9+/])/, (_, c: string) => `"data":"${c === 'A' ? 'B' : 'A'}`)
             : kind === 'relu'

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_MDN_CONFIG, TRAIN_DEFAULTS } from '@mdn/core';
+import { cpuBackend } from '@mdn/backend-cpu';
+import { correlated2d, DEFAULT_MDN_CONFIG, loadModel, TRAIN_DEFAULTS, useBackend } from '@mdn/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BIN, mdn, temporaryDirectory, toyCsv, write } from './run-cli.js';
 
@@ -150,6 +151,76 @@ describe('mdn predict', () => {
     expect(header.filter((h) => h.startsWith('weight_'))).toHaveLength(5);
     const weights = lines[1]!.split(',').slice(6, 11).map(Number);
     expect(weights.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+  });
+
+  it('--covariance full trains correlated targets; --given predicts the rest from the exact conditional', async () => {
+    const data = correlated2d({ rows: 800, seed: 12 });
+    const lines = ['x,a,b'];
+    for (let r = 0; r < data.x.rows; r++) {
+      lines.push([data.x.data[r]!, data.y.data[2 * r]!, data.y.data[2 * r + 1]!].map((v) => v.toFixed(5)).join(','));
+    }
+    write(dir, 'correlated.csv', `${lines.join('\n')}\n`);
+    const trained = mdn(
+      [
+        'train',
+        'correlated.csv',
+        '--y',
+        'a,b',
+        '--covariance',
+        'full',
+        '-k',
+        '2',
+        '--epochs',
+        '15',
+        '--out',
+        'full.mdn.json',
+        '--quiet',
+      ],
+      { cwd: dir },
+    );
+    expect(trained.code).toBe(0);
+    expect(trained.stdout).toMatch(/network {5}k = 2 \(full covariance\)/);
+    expect(mdn(['info', 'full.mdn.json'], { cwd: dir }).stdout).toMatch(/format version 2[\s\S]*full covariance/);
+    write(dir, 'given.csv', 'x,a,b,other\n-1,0.2,0.3,1.5\n0.5,-0.4,-0.35,-2\n2,1,0.9,0\n');
+    const run = mdn(
+      ['predict', 'full.mdn.json', 'given.csv', '--given', 'b=other', '--quantiles', '0.5', '--mixture'],
+      {
+        cwd: dir,
+      },
+    );
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const out = run.stdout.trim().split('\n');
+    expect(out[0]).toBe('x,mean_a,std_a,mode_a,q0.5_a,weight_1,weight_2,mean_1_a,mean_2_a,std_1_a,std_2_a');
+    // The same numbers as the library's exact conditioning of the saved model.
+    await useBackend(cpuBackend());
+    const loaded = loadModel(readFileSync(path.join(dir, 'full.mdn.json'), 'utf8'));
+    const conditioned = (await loaded.predictHost([[-1], [0.5], [2]])).condition({ 1: [1.5, -2, 0] });
+    loaded.dispose();
+    const mean = conditioned.mean();
+    const sd = conditioned.variance().map(Math.sqrt);
+    for (let r = 0; r < 3; r++) {
+      const cells = out[r + 1]!.split(',').map(Number);
+      expect(cells[1]).toBeCloseTo(mean[r]!, 4);
+      expect(cells[2]).toBeCloseTo(sd[r]!, 4);
+    }
+    // A constant for every row; the b column itself when no value is given.
+    const constant = mdn(['predict', 'full.mdn.json', 'given.csv', '--given', 'a=0.25'], { cwd: dir });
+    expect(constant.code).toBe(0);
+    expect(constant.stdout.split('\n')[0]).toBe('x,mean_b,std_b,mode_b,q0.05_b,q0.5_b,q0.95_b');
+    expect(mdn(['predict', 'full.mdn.json', 'given.csv', '--given', 'b'], { cwd: dir }).code).toBe(0);
+    // Mistakes are named, exit 2, nothing written.
+    for (const [given, message] of [
+      ['a,b', /--given observes every target of full\.mdn\.json \(a, b\)/],
+      ['z=1', /--given names 'z', which is not a target of full\.mdn\.json; its targets are a, b/],
+      ['a=missing', /given\.csv: no column named 'missing'/],
+      ['a=', /--given a= needs a value/],
+    ] as const) {
+      const bad = mdn(['predict', 'full.mdn.json', 'given.csv', '--given', given], { cwd: dir });
+      expect(bad.code).toBe(2);
+      expect(bad.stdout).toBe('');
+      expect(bad.stderr).toMatch(message);
+    }
   });
 
   it('stops quietly when the reader closes the pipe early (mdn predict … | head)', () => {

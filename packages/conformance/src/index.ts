@@ -4,16 +4,27 @@
  *
  *   registerConformanceSuite(wasmBackend(), { exclusions: { 'training reaches the target NLL': 'why…' } });
  */
-import { forumToy, GaussianMixture, loadModel, MixtureDensityNetwork, saveModel, train, useBackend } from '@mdn/core';
+import {
+  correlated2d,
+  forumToy,
+  GaussianMixture,
+  loadModel,
+  MixtureDensityNetwork,
+  saveModel,
+  train,
+  useBackend,
+} from '@mdn/core';
 import {
   adamStep,
   type BackendAdapter,
   type BackendInfo,
+  FUSED_KERNELS,
+  fullMixtureNllWithGradients,
   mixtureNllWithGradients,
   TrainingStep,
   transpose2d,
 } from '@mdn/core/adapter';
-import { referenceLogProb } from '@mdn/testing';
+import { referenceCovarianceFromFactor, referenceFullLogProb, referenceLogProb } from '@mdn/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -104,6 +115,41 @@ export function registerConformanceSuite(adapter: BackendAdapter, options: Confo
         );
       });
 
+      it('full covariance: logProb and nll match the float64 reference (explicit (AᵀA)⁻¹) on random mixtures', () => {
+        const tolerance = 5 * precisionTolerance(info.floatPrecision);
+        fc.assert(
+          fc.property(
+            fc.integer({ min: 1, max: 4 }).chain((k) =>
+              fc.record({
+                logits: fc.array(float(-3, 3), { minLength: k, maxLength: k }),
+                means: fc.array(fc.tuple(float(-3, 3), float(-3, 3), float(-3, 3)), { minLength: k, maxLength: k }),
+                scales: fc.array(fc.tuple(float(0.1, 2), float(0.1, 2), float(0.1, 2)), { minLength: k, maxLength: k }),
+                factors: fc.array(fc.tuple(float(-2, 2), float(-2, 2), float(-2, 2)), { minLength: k, maxLength: k }),
+                y: fc.tuple(float(-5, 5), float(-5, 5), float(-5, 5)),
+              }),
+            ),
+            ({ logits, means, scales, factors, y }) => {
+              const mixture = GaussianMixture.full({
+                logits: tf.tensor2d([logits]),
+                means: tf.tensor3d([means]),
+                scales: tf.tensor3d([scales]),
+                factors: tf.tensor3d([factors]),
+              });
+              const yt = tf.tensor2d([y]);
+              const expected = referenceFullLogProb(
+                { logits, means, covariances: scales.map((s, k) => referenceCovarianceFromFactor(s, factors[k]!)) },
+                y,
+              );
+              within(mixture.logProb(yt).dataSync()[0]!, expected, tolerance, 'full logProb');
+              within(mixture.nll(yt).dataSync()[0]!, -expected, tolerance, 'full nll');
+              mixture.dispose();
+              yt.dispose();
+            },
+          ),
+          { numRuns: 40, seed: 8 },
+        );
+      });
+
       it('stays finite at the extremes (|y − μ| = 1e4 σ, σ = 1e-3, logits ±80)', () => {
         const mixture = GaussianMixture.diagonal({
           logits: tf.tensor2d([[80, -80]]),
@@ -163,6 +209,74 @@ export function registerConformanceSuite(adapter: BackendAdapter, options: Confo
         }
         tf.dispose(grads);
       });
+
+      it('full covariance: match central differences of the float64 reference', () => {
+        const logits = [0.3, -0.5];
+        const means = [
+          [-1, 0.5],
+          [0.5, -0.2],
+        ];
+        const scales = [
+          [0.7, 1.1],
+          [1.3, 0.6],
+        ];
+        const factors = [[0.8], [-1.2]];
+        const y = [0.4, 0.3];
+        const nll = (l: number[], m: number[][], s: number[][], f: number[][]) =>
+          -referenceFullLogProb(
+            { logits: l, means: m, covariances: s.map((row, k) => referenceCovarianceFromFactor(row, f[k]!)) },
+            y,
+          );
+        const grads = tf.grads((l, m, s, f) =>
+          GaussianMixture.full({
+            logits: l as tf.Tensor2D,
+            means: m as tf.Tensor3D,
+            scales: s as tf.Tensor3D,
+            factors: f as tf.Tensor3D,
+          }).nll(tf.tensor2d([y])),
+        )([tf.tensor2d([logits]), tf.tensor3d([means]), tf.tensor3d([scales]), tf.tensor3d([factors])]);
+        const [gl, gm, gs, gf] = grads.map((g) => g.dataSync());
+        const h = 1e-6;
+        const tolerance = 50 * precisionTolerance(info.floatPrecision);
+        const bumped = (values: number[][], k: number, e: number, delta: number) =>
+          values.map((row, i) => row.map((v, j) => (i === k && j === e ? v + delta : v)));
+        for (let k = 0; k < 2; k++) {
+          const bumpL = (delta: number) => logits.map((v, i) => (i === k ? v + delta : v));
+          within(
+            gl![k]!,
+            (nll(bumpL(h), means, scales, factors) - nll(bumpL(-h), means, scales, factors)) / (2 * h),
+            tolerance,
+            `dlogit ${k}`,
+          );
+          for (let e = 0; e < 2; e++) {
+            within(
+              gm![k * 2 + e]!,
+              (nll(logits, bumped(means, k, e, h), scales, factors) -
+                nll(logits, bumped(means, k, e, -h), scales, factors)) /
+                (2 * h),
+              tolerance,
+              `dmean ${k},${e}`,
+            );
+            within(
+              gs![k * 2 + e]!,
+              (nll(logits, means, bumped(scales, k, e, h), factors) -
+                nll(logits, means, bumped(scales, k, e, -h), factors)) /
+                (2 * h),
+              tolerance,
+              `dscale ${k},${e}`,
+            );
+          }
+          within(
+            gf![k]!,
+            (nll(logits, means, scales, bumped(factors, k, 0, h)) -
+              nll(logits, means, scales, bumped(factors, k, 0, -h))) /
+              (2 * h),
+            tolerance,
+            `dfactor ${k}`,
+          );
+        }
+        tf.dispose(grads);
+      });
     });
 
     suite('fused kernels', () => {
@@ -191,6 +305,25 @@ export function registerConformanceSuite(adapter: BackendAdapter, options: Confo
           compare(fused.dLogits, plain.dLogits, 'dLogits');
           compare(fused.dMeans, plain.dMeans, 'dMeans');
           compare(fused.dRaw, plain.dRaw, 'dRaw');
+        });
+      });
+
+      it('the full-covariance NLL and its analytic gradient match the plain ops differentiated by tfjs', ({ skip }) => {
+        if (!info.fusedKernels.includes(FUSED_KERNELS.fullMixtureNll)) skip('this backend registers no such kernel');
+        tf.tidy(() => {
+          const [b, k, d] = [29, 3, 3];
+          const logits = random([b, k], 5, 2) as tf.Tensor2D;
+          const means = random([b, k, d], 6, 1.5) as tf.Tensor3D;
+          const raw = random([b, k, d], 7, 1.5) as tf.Tensor3D;
+          const factors = random([b, k, 3], 8, 0.8) as tf.Tensor3D;
+          const y = random([b, d], 9, 2) as tf.Tensor2D;
+          const fused = fullMixtureNllWithGradients(logits, means, raw, factors, y, 1e-3);
+          const plain = fullMixtureNllWithGradients(logits, means, raw, factors, y, 1e-3, true);
+          compare(fused.loss, plain.loss, 'loss');
+          compare(fused.dLogits, plain.dLogits, 'dLogits');
+          compare(fused.dMeans, plain.dMeans, 'dMeans');
+          compare(fused.dRaw, plain.dRaw, 'dRaw');
+          compare(fused.dFactors, plain.dFactors, 'dFactors');
         });
       });
 
@@ -321,6 +454,30 @@ export function registerConformanceSuite(adapter: BackendAdapter, options: Confo
         for (let i = 0; i < here.length; i++) {
           within(there[i]!, here[i]!, tolerance, `row ${i} across backends`);
           expect(again[i]).toBe(here[i]);
+        }
+      });
+
+      it('a full-covariance model trains a few steps here and gives the same densities on the reference backend', async () => {
+        const data = correlated2d({ rows: 300, seed: 25 });
+        const { model } = await train(data.x, data.y, {
+          model: { hidden: [16], components: 2, covariance: 'full' },
+          epochs: 3,
+          seed: 4,
+        });
+        expect(model.config.covariance).toBe('full');
+        const here = await model.logProb(data.x, data.y);
+        const text = saveModel(model);
+        model.dispose();
+        const reference = options.reference;
+        if (reference) await useBackend(reference);
+        const loaded = loadModel(text);
+        const there = await loaded.logProb(data.x, data.y);
+        loaded.dispose();
+        if (reference) await useBackend(adapter);
+        const tolerance = precisionTolerance(info.floatPrecision);
+        for (let i = 0; i < here.length; i++) {
+          expect(Number.isFinite(here[i])).toBe(true);
+          within(there[i]!, here[i]!, tolerance, `row ${i} across backends`);
         }
       });
     });

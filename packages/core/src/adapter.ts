@@ -8,6 +8,7 @@ export {
   type AdamSettings,
   adamStep,
   FUSED_KERNELS,
+  fullMixtureNllWithGradients,
   type HostOutput,
   type HostView,
   hasFusedKernel,

@@ -25,11 +25,13 @@ export {
   softplus,
 } from './math/host-math.js';
 export { normalCdf, normalPdf, normalQuantile } from './math/normal.js';
+export { covarianceFromFactor, factorCount, factorFromCovariance, factorIndex } from './math/precision-factor.js';
 export {
   HostMixture,
   type HostMixtureParameters,
   type Interval,
   MAX_SAMPLE_VALUES,
+  type ObservedValues,
   type SampleOptions,
 } from './mixture/host-mixture.js';
 export {

@@ -9,6 +9,7 @@ export { Standardiser, type StandardiserJSON } from './data/standardiser.js';
 export {
   bishopInverse,
   circle2d,
+  correlated2d,
   DATASETS,
   econDensity,
   forumToy,
@@ -38,11 +39,13 @@ export * from './host.js';
 export {
   type CovarianceFamily,
   type DiagonalMixtureParameters,
+  type FullMixtureParameters,
   GaussianMixture,
   scalesFromRaw,
 } from './mixture/gaussian-mixture.js';
 export {
   type Activation,
+  type Covariance,
   DEFAULT_MDN_CONFIG,
   MAX_PARAMETERS,
   type MdnConfig,
@@ -56,6 +59,7 @@ export {
   MODEL_FORMAT_VERSION,
   type ModelFile,
   ModelFormatError,
+  READABLE_MODEL_FORMAT_VERSIONS,
   saveModel,
   toModelFile,
   type WeightEntry,

@@ -1,1 +1,2 @@
+export * from './full-covariance.js';
 export * from './reference.js';

@@ -71,6 +71,8 @@ export async function loadModelData(
 
 /** One block of DATA's rows and the model's (finite) predicted mixtures for them. */
 export interface PredictedBlock {
+  /** The block's rows as read (for other columns than the model's). */
+  table: Table;
   x: Matrix;
   /** Present when targets were asked for. */
   y: Matrix | null;
@@ -96,7 +98,7 @@ export async function* predictedBlocks(
     const x = inputsFor(table, columns.x, modelFile);
     const y = needTargets ? targetsFor(table, columns.y, modelFile) : null;
     const host = await finitePredictions(model, x, dataFile, columns.x, rows);
-    yield { x, y, host, firstRow: rows };
+    yield { table, x, y, host, firstRow: rows };
     rows += x.rows;
   }
   if (rows === 0) throw new CliError(`${dataFile === '-' ? 'stdin' : dataFile}: has a header but no data rows`);
@@ -134,6 +136,8 @@ export async function finitePredictions(
         const at = (r * k + j) * d + e;
         finite = Number.isFinite(host.means[at]!) && Number.isFinite(host.scales[at]!) && host.scales[at]! > 0;
       }
+      const p = host.factors === undefined ? 0 : host.factors.length / (host.rows * k);
+      for (let f = 0; f < p && finite; f++) finite = Number.isFinite(host.factors![(r * k + j) * p + f]!);
     }
     if (finite) continue;
     const inputs = columns.map((name, c) => {

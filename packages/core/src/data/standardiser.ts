@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { columnMoments } from '../math/host-math.js';
+import { factorCount } from '../math/precision-factor.js';
 import { GaussianMixture } from '../mixture/gaussian-mixture.js';
 import { HostMixture } from '../mixture/host-mixture.js';
 import { assertFinite, type Matrix, type MatrixInput, toMatrix } from './matrix.js';
@@ -94,8 +95,21 @@ export class Standardiser {
   }
 
   /**
+   * s_i / s_j for each packed precision-factor entry (i, j), `[P]`: a full-covariance component's L_ij in original
+   * units is L̃_ij s_i / s_j (its z_i = ((y_i − μ_i) + Σ_j L_ij (y_j − μ_j)) / σ_i must not change).
+   */
+  private factorRatios(): Float64Array {
+    const d = this.columns;
+    const out = new Float64Array(factorCount(d));
+    let at = 0;
+    for (let i = 0; i < d; i++) for (let j = i + 1; j < d; j++) out[at++] = this.scale[i]! / this.scale[j]!;
+    return out;
+  }
+
+  /**
    * Maps a mixture over standardised targets to original units (exact for Gaussian mixtures):
-   * μ = μ̃ · scale + mean, σ = σ̃ · scale, same weights. Returns a new mixture owning new tensors.
+   * μ = μ̃ · scale + mean, σ = σ̃ · scale, L_ij = L̃_ij · scale_i / scale_j, same weights. Returns a new mixture
+   * owning new tensors.
    */
   inverseMixture(mixture: GaussianMixture): GaussianMixture {
     if (mixture.dimensions !== this.columns) {
@@ -103,14 +117,16 @@ export class Standardiser {
     }
     const mean = tf.tensor1d(Float32Array.from(this.mean));
     const scale = tf.tensor1d(Float32Array.from(this.scale));
+    const ratios = mixture.factors === undefined ? undefined : tf.tensor1d(Float32Array.from(this.factorRatios()));
     try {
-      return GaussianMixture.diagonal({
+      return GaussianMixture.like(mixture.family, {
         logits: tf.clone(mixture.logits),
         means: tf.add(tf.mul(mixture.means, scale), mean) as tf.Tensor3D,
         scales: tf.mul(mixture.scales, scale) as tf.Tensor3D,
+        factors: ratios === undefined ? undefined : (tf.mul(mixture.factors!, ratios) as tf.Tensor3D),
       });
     } finally {
-      tf.dispose([mean, scale]);
+      tf.dispose([mean, scale, ...(ratios === undefined ? [] : [ratios])]);
     }
   }
 
@@ -125,6 +141,13 @@ export class Standardiser {
       means[i] = mixture.means[i]! * this.scale[i % d]! + this.mean[i % d]!;
       scales[i] = mixture.scales[i]! * this.scale[i % d]!;
     }
+    let factors: Float64Array | undefined;
+    if (mixture.factors !== undefined) {
+      const ratios = this.factorRatios();
+      const p = ratios.length;
+      factors = new Float64Array(mixture.factors.length);
+      for (let i = 0; i < factors.length; i++) factors[i] = mixture.factors[i]! * ratios[i % p]!;
+    }
     return new HostMixture({
       rows: mixture.rows,
       components: mixture.components,
@@ -132,6 +155,7 @@ export class Standardiser {
       logWeights: mixture.logWeights,
       means,
       scales,
+      factors,
     });
   }
 

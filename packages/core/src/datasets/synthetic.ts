@@ -195,6 +195,28 @@ export function circle2d(options: SyntheticOptions = {}): SyntheticDataset {
   );
 }
 
+/**
+ * Strongly correlated two-dimensional targets: x ~ U(−3, 3), y1 = sin x + 0.5·ε₁, y2 = y1 + 0.05·ε₂ (conditional
+ * correlation 0.995). One correlated Gaussian describes p(y | x); diagonal components must tile the line.
+ */
+export function correlated2d(options: SyntheticOptions = {}): SyntheticDataset {
+  const random = createRandom(options.seed ?? 0);
+  return build(
+    'correlated-2d',
+    'x ~ U(−3,3), y1 = sin x + 0.5·ε₁, y2 = y1 + 0.05·ε₂ (2-D, correlation 0.995)',
+    options.rows ?? 1000,
+    ['x'],
+    ['y1', 'y2'],
+    (x, y) => {
+      x[0] = 6 * random.uniform() - 3;
+      const centre = Math.sin(x[0]);
+      y[0] = centre + 0.5 * random.normal();
+      y[1] = y[0] + 0.05 * random.normal();
+      return logNormalPdf(y[0], centre, 0.5) + logNormalPdf(y[1], y[0], 0.05);
+    },
+  );
+}
+
 /** Every built-in dataset by name. */
 export const DATASETS: Record<string, (options?: SyntheticOptions) => SyntheticDataset> = {
   'forum-toy': (options) => forumToy(options),
@@ -204,4 +226,5 @@ export const DATASETS: Record<string, (options?: SyntheticOptions) => SyntheticD
   'econ-density': econDensity,
   'two-branch': twoBranch,
   'circle-2d': circle2d,
+  'correlated-2d': correlated2d,
 };

@@ -2,16 +2,51 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InputError } from '../errors.js';
 import '../backend/register-gradients.js';
 import { LOG_SQRT_2PI } from '../math/normal.js';
+import { factorCount, factorIndex } from '../math/precision-factor.js';
 import { HostMixture } from './host-mixture.js';
 
 /** The cap on each squared standardised residual in the tensor log-density (see componentLogProb). */
 const MAX_SQUARED_Z = 1e36;
 
 /**
- * The covariance family of a mixture. Only `'diagonal'` exists today; a `'full'` family (precision factor
- * Σ⁻¹ = AᵀA, A upper-triangular) can be added beside it without changing the methods below.
+ * The covariance family of a mixture: `'diagonal'` (independent dimensions within a component) or `'full'` (a
+ * precision factor per component: Σ⁻¹ = AᵀA, A = diag(1/σ)(I + L) upper-triangular; see math/precision-factor.ts).
  */
-export type CovarianceFamily = 'diagonal';
+export type CovarianceFamily = 'diagonal' | 'full';
+
+/** Tensors that define a batch of full-covariance Gaussian mixtures (D ≥ 2). */
+export interface FullMixtureParameters extends DiagonalMixtureParameters {
+  /**
+   * The strictly upper-triangular entries L of each component's precision factor, `[N, K, D(D − 1)/2]`, row-major
+   * ((0,1), (0,2), …, (1,2), …). `scales` are then the conditional scales σ of A = diag(1/σ)(I + L).
+   */
+  factors: tf.Tensor3D;
+}
+
+/**
+ * Constant 0/1 matrices that gather and scatter the packed factor entries with products only (tfjs-core has no
+ * triangular solve): `columns` `[D, P]` picks y_j for entry (i, j); `rows` `[P, D]` sums entry (i, j) into row i;
+ * `dense` `[P, D·D]` places entry (i, j) at (i, j) of a D × D matrix.
+ */
+function factorSelectors(d: number): { columns: tf.Tensor2D; rows: tf.Tensor2D; dense: tf.Tensor2D } {
+  const p = factorCount(d);
+  const columns = new Float32Array(d * p);
+  const rows = new Float32Array(p * d);
+  const dense = new Float32Array(p * d * d);
+  for (let i = 0; i < d; i++) {
+    for (let j = i + 1; j < d; j++) {
+      const at = factorIndex(i, j, d);
+      columns[j * p + at] = 1;
+      rows[at * d + i] = 1;
+      dense[at * d * d + i * d + j] = 1;
+    }
+  }
+  return {
+    columns: tf.tensor2d(columns, [d, p]),
+    rows: tf.tensor2d(rows, [p, d]),
+    dense: tf.tensor2d(dense, [p, d * d]),
+  };
+}
 
 /** Tensors that define a batch of diagonal Gaussian mixtures. */
 export interface DiagonalMixtureParameters {
@@ -31,18 +66,46 @@ export interface DiagonalMixtureParameters {
  * computations (CDF, quantiles, mode, sampling, scores) live on {@link HostMixture}, reached by `toHost()`.
  */
 export class GaussianMixture {
-  readonly family: CovarianceFamily = 'diagonal';
+  readonly family: CovarianceFamily;
   /** `[N, K]` */
   readonly logits: tf.Tensor2D;
   /** `[N, K, D]` */
   readonly means: tf.Tensor3D;
-  /** `[N, K, D]` */
+  /** `[N, K, D]`: standard deviations (diagonal family) or the precision factor's conditional scales (full). */
   readonly scales: tf.Tensor3D;
+  /** `[N, K, D(D − 1)/2]` for the full family, else undefined (see {@link FullMixtureParameters.factors}). */
+  readonly factors: tf.Tensor3D | undefined;
 
-  private constructor(parameters: DiagonalMixtureParameters) {
+  private constructor(parameters: DiagonalMixtureParameters & { factors?: tf.Tensor3D | undefined }) {
     this.logits = parameters.logits;
     this.means = parameters.means;
     this.scales = parameters.scales;
+    this.factors = parameters.factors;
+    this.family = parameters.factors === undefined ? 'diagonal' : 'full';
+  }
+
+  /**
+   * A full-covariance mixture (D ≥ 2): per component the precision Σ⁻¹ = AᵀA with A = diag(1/σ)(I + L), L strictly
+   * upper-triangular from `factors`. With all factors 0 it equals the diagonal mixture with the same scales.
+   */
+  static full(parameters: FullMixtureParameters): GaussianMixture {
+    const { means, factors } = parameters;
+    GaussianMixture.diagonal(parameters);
+    const [n, k, d] = means.shape;
+    if (d < 2) throw new Error('a full-covariance mixture needs D ≥ 2 target dimensions; use diagonal() for D = 1');
+    if (factors.rank !== 3 || factors.shape[0] !== n || factors.shape[1] !== k || factors.shape[2] !== factorCount(d)) {
+      throw new Error(`factors must be [${n}, ${k}, ${factorCount(d)}] (N, K, D(D-1)/2), got shape [${factors.shape}]`);
+    }
+    return new GaussianMixture(parameters);
+  }
+
+  /** The same family and factors with other logits, means and scales (used by standardisers and slicing). */
+  static like(
+    family: CovarianceFamily,
+    parameters: DiagonalMixtureParameters & { factors?: tf.Tensor3D | undefined },
+  ): GaussianMixture {
+    if (family === 'diagonal' || parameters.factors === undefined) return GaussianMixture.diagonal(parameters);
+    return GaussianMixture.full(parameters as FullMixtureParameters);
   }
 
   /** A diagonal-covariance mixture; checks that the shapes agree. */
@@ -94,7 +157,17 @@ export class GaussianMixture {
     this.checkTargets(y);
     return tf.tidy(() => {
       const d = this.dimensions;
-      const z = tf.div(tf.sub(tf.expandDims(y, 1), this.means), this.scales);
+      let residual = tf.sub(tf.expandDims(y, 1), this.means) as tf.Tensor3D;
+      if (this.factors !== undefined) {
+        // (I + L) r per component: r_i + Σ_{j>i} L_ij r_j, as two products with constant selectors.
+        const [n, k] = this.logits.shape;
+        const p = factorCount(d);
+        const { columns, rows } = factorSelectors(d);
+        const flat = tf.reshape(residual, [n * k, d]) as tf.Tensor2D;
+        const picked = tf.mul(tf.matMul(flat, columns), tf.reshape(this.factors, [n * k, p]));
+        residual = tf.reshape(tf.add(flat, tf.matMul(picked as tf.Tensor2D, rows)), [n, k, d]) as tf.Tensor3D;
+      }
+      const z = tf.div(residual, this.scales);
       // z² is capped at 1e36 (|z| = 1e18): beyond |z| ≈ 1.8e19 it would overflow float32 to Infinity and the
       // log-density to −Infinity; capped, a target absurdly far out still scores a finite (huge) loss.
       const logNormal = tf.sub(
@@ -143,13 +216,49 @@ export class GaussianMixture {
     return tf.tidy(() => {
       const w = tf.expandDims(this.weights(), 2);
       const mean = tf.expandDims(this.mean(), 1);
-      const spread = tf.add(tf.square(this.scales), tf.square(tf.sub(this.means, mean)));
+      const spread = tf.add(this.componentVariances(), tf.square(tf.sub(this.means, mean)));
       return tf.sum(tf.mul(w, spread), 1) as tf.Tensor2D;
     });
   }
 
+  /** The diagonal of each component's covariance, `[N, K, D]` (σ² for the diagonal family). */
+  private componentVariances(): tf.Tensor3D {
+    if (this.factors === undefined) return tf.square(this.scales);
+    const [n, k, d] = this.means.shape;
+    const covariances = tf.reshape(this.componentCovariances(), [n * k, d * d]);
+    const diagonal = tf.gather(
+      covariances,
+      Array.from({ length: d }, (_, e) => e * d + e),
+      1,
+    );
+    return tf.reshape(diagonal, [n, k, d]) as tf.Tensor3D;
+  }
+
   /**
-   * Full covariance of the mixture, `[N, D, D]`: Σ_k π_k (diag σ_k² + (μ_k − m)(μ_k − m)ᵀ).
+   * Each component's covariance, `[N·K, D, D]`: Σ = M diag(σ²) Mᵀ with M = (I + L)⁻¹ (full family) or diag(σ²).
+   * L is nilpotent (L^D = 0), so M = I − L + L² − … ± L^(D−1) exactly: products only.
+   */
+  componentCovariances(): tf.Tensor3D {
+    return tf.tidy(() => {
+      const [n, k, d] = this.means.shape;
+      const variances = tf.reshape(tf.square(this.scales), [n * k, 1, d]);
+      const eye = tf.reshape(tf.eye(d), [1, d, d]);
+      if (this.factors === undefined) return tf.mul(eye, variances) as tf.Tensor3D;
+      const { dense } = factorSelectors(d);
+      const l = tf.reshape(tf.matMul(tf.reshape(this.factors, [n * k, factorCount(d)]), dense), [n * k, d, d]);
+      let m: tf.Tensor = tf.tile(eye, [n * k, 1, 1]);
+      let power: tf.Tensor = tf.tile(eye, [n * k, 1, 1]);
+      for (let e = 1; e < d; e++) {
+        power = tf.neg(tf.matMul(power as tf.Tensor3D, l as tf.Tensor3D));
+        m = tf.add(m, power);
+      }
+      const scaled = tf.mul(m, tf.reshape(this.scales, [n * k, 1, d]));
+      return tf.matMul(scaled as tf.Tensor3D, scaled as tf.Tensor3D, false, true) as tf.Tensor3D;
+    });
+  }
+
+  /**
+   * Full covariance of the mixture, `[N, D, D]`: Σ_k π_k (Σ_k + (μ_k − m)(μ_k − m)ᵀ).
    * Off-diagonal terms are non-zero when the component means differ, even with diagonal components.
    */
   covariance(): tf.Tensor3D {
@@ -162,15 +271,18 @@ export class GaussianMixture {
         tf.reshape(tf.transpose(weighted, [0, 2, 1]), [n, d, k]),
         tf.reshape(centred, [n, k, d]),
       );
-      const within = tf.sum(tf.mul(tf.expandDims(w, 2), tf.square(this.scales)), 1);
-      const eye = tf.eye(d);
-      return tf.add(between, tf.mul(tf.expandDims(within, 2), eye)) as tf.Tensor3D;
+      const within = tf.sum(
+        tf.mul(tf.reshape(w, [n, k, 1, 1]), tf.reshape(this.componentCovariances(), [n, k, d, d])),
+        1,
+      );
+      return tf.add(between, within) as tf.Tensor3D;
     });
   }
 
   /**
-   * The marginal mixture of target dimension `dimension` (exact for a diagonal family): same weights,
-   * `[N, K, 1]` means and scales. The returned mixture owns new tensors; dispose it separately.
+   * The marginal mixture of target dimension `dimension` (exact for both families): same weights, `[N, K, 1]`
+   * means and scales (for the full family, σ = √Σ_dd). The returned mixture owns new tensors; dispose it
+   * separately.
    */
   marginal(dimension: number): GaussianMixture {
     if (!Number.isInteger(dimension) || dimension < 0 || dimension >= this.dimensions) {
@@ -181,14 +293,19 @@ export class GaussianMixture {
     return GaussianMixture.diagonal({
       logits: tf.clone(this.logits),
       means: pick(this.means),
-      scales: pick(this.scales),
+      scales: this.factors === undefined ? pick(this.scales) : tf.tidy(() => tf.sqrt(pick(this.componentVariances()))),
     });
   }
 
   /** Copies the parameters to the host in float64 for exact CDF, quantiles, mode, sampling and scores. */
   async toHost(): Promise<HostMixture> {
     // Raw logits, normalised in float64 by HostMixture (a float32 log-softmax would lose ~1e-7 of each weight).
-    const [logits, mu, sigma] = await Promise.all([this.logits.data(), this.means.data(), this.scales.data()]);
+    const [logits, mu, sigma, factors] = await Promise.all([
+      this.logits.data(),
+      this.means.data(),
+      this.scales.data(),
+      this.factors?.data(),
+    ]);
     return new HostMixture({
       rows: this.batchSize,
       components: this.components,
@@ -196,6 +313,7 @@ export class GaussianMixture {
       logWeights: Float64Array.from(logits),
       means: Float64Array.from(mu),
       scales: Float64Array.from(sigma),
+      factors: factors === undefined ? undefined : Float64Array.from(factors),
     });
   }
 
@@ -208,12 +326,13 @@ export class GaussianMixture {
       logWeights: Float64Array.from(this.logits.dataSync()),
       means: Float64Array.from(this.means.dataSync()),
       scales: Float64Array.from(this.scales.dataSync()),
+      factors: this.factors === undefined ? undefined : Float64Array.from(this.factors.dataSync()),
     });
   }
 
-  /** Frees the three parameter tensors. */
+  /** Frees the parameter tensors. */
   dispose(): void {
-    tf.dispose([this.logits, this.means, this.scales]);
+    tf.dispose([this.logits, this.means, this.scales, ...(this.factors === undefined ? [] : [this.factors])]);
   }
 
   private checkTargets(y: tf.Tensor2D): void {

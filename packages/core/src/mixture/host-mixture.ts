@@ -1,12 +1,20 @@
 import { InputError } from '../errors.js';
 import { logNormalPdf, logSumExp } from '../math/host-math.js';
 import { LOG_SQRT_2PI, normalCdf, normalPdf, normalQuantile, normalTail, SQRT_2PI } from '../math/normal.js';
+import {
+  choleskyInPlace,
+  choleskySolveInPlace,
+  covarianceFromFactor,
+  factorCount,
+  factorFromCovariance,
+  factorIndex,
+} from '../math/precision-factor.js';
 import { createRandom } from '../random/rng.js';
 
 /** The most numbers {@link HostMixture.sample} draws in one call: 1e8 (800 MB of float64). */
 export const MAX_SAMPLE_VALUES = 100_000_000;
 
-/** Float64 parameters of N diagonal Gaussian mixtures, row-major. */
+/** Float64 parameters of N Gaussian mixtures, row-major. */
 export interface HostMixtureParameters {
   rows: number;
   components: number;
@@ -15,9 +23,21 @@ export interface HostMixtureParameters {
   logWeights: Float64Array;
   /** `[N, K, D]` */
   means: Float64Array;
-  /** `[N, K, D]`, strictly positive */
+  /**
+   * `[N, K, D]`, strictly positive: the standard deviations of a diagonal family, the conditional scales σ of the
+   * precision factor of a full one (see `factors`).
+   */
   scales: Float64Array;
+  /**
+   * Full covariance (D ≥ 2): the strictly upper-triangular entries L of each component's precision factor,
+   * `[N, K, D(D − 1)/2]` (row-major (0,1), (0,2), …, (1,2), …): Σ⁻¹ = AᵀA with A = diag(1/σ)(I + L); see
+   * `math/precision-factor.ts`. Omitted (or D = 1): the diagonal family.
+   */
+  factors?: Float64Array | undefined;
 }
+
+/** The observed values of {@link HostMixture.condition}: target dimension → one value for every row, or one per row. */
+export type ObservedValues = Readonly<Record<number, number | ArrayLike<number>>>;
 
 /** Per-row constants of the quantile iterations (see HostMixture's quantileWith). */
 interface QuantileScratch {
@@ -58,11 +78,12 @@ export interface Interval {
 }
 
 /**
- * N diagonal Gaussian mixtures on the host in float64: exact CDF, quantiles, mode, intervals and seeded
- * sampling, independent of the tfjs backend. Obtain one with `GaussianMixture.toHost()`.
+ * N Gaussian mixtures (diagonal or full covariance) on the host in float64: exact CDF, quantiles, mode, intervals,
+ * covariance, marginals, exact conditioning and seeded sampling, independent of the tfjs backend. Obtain one with
+ * `GaussianMixture.toHost()`.
  *
  * Functions marked D = 1 need one-dimensional targets; use `marginal(d)` for one dimension of a
- * multivariate mixture.
+ * multivariate mixture, or `condition(...)` for the others given some.
  */
 export class HostMixture {
   readonly rows: number;
@@ -72,8 +93,10 @@ export class HostMixture {
   readonly logWeights: Float64Array;
   /** `[N, K, D]` */
   readonly means: Float64Array;
-  /** `[N, K, D]` */
+  /** `[N, K, D]` (the diagonal family's standard deviations; the full family's conditional scales) */
   readonly scales: Float64Array;
+  /** `[N, K, D(D − 1)/2]` for the full family (see {@link HostMixtureParameters.factors}); undefined if diagonal. */
+  readonly factors: Float64Array | undefined;
   /** Scratch `[K]` for {@link logProbAt}'s per-component terms (no allocation per call). */
   private readonly logTerms: Float64Array;
 
@@ -82,6 +105,11 @@ export class HostMixture {
     if (parameters.logWeights.length !== n * k) throw new Error(`logWeights must hold N*K = ${n * k} values`);
     if (parameters.means.length !== n * k * d) throw new Error(`means must hold N*K*D = ${n * k * d} values`);
     if (parameters.scales.length !== n * k * d) throw new Error(`scales must hold N*K*D = ${n * k * d} values`);
+    const p = factorCount(d);
+    if (parameters.factors !== undefined && parameters.factors.length !== n * k * p) {
+      throw new Error(`factors must hold N*K*D(D-1)/2 = ${n * k * p} values`);
+    }
+    this.factors = p > 0 ? parameters.factors : undefined;
     this.rows = n;
     this.components = k;
     this.dimensions = d;
@@ -95,6 +123,11 @@ export class HostMixture {
     }
     this.logWeights = lw;
     this.logTerms = new Float64Array(k);
+  }
+
+  /** `'full'` when the components have full covariance (precision factors), else `'diagonal'`. */
+  get family(): 'diagonal' | 'full' {
+    return this.factors === undefined ? 'diagonal' : 'full';
   }
 
   /** Weights π of row `row`, `[K]`. */
@@ -112,15 +145,37 @@ export class HostMixture {
     return logSumExp(logTerms, 0, k);
   }
 
-  /** log π_j + log N(y; μ_j, diag σ_j²) of component `j` of row `row`. */
+  /** log π_j + log N(y; μ_j, Σ_j) of component `j` of row `row`. */
   private componentLogProb(row: number, j: number, y: ArrayLike<number>): number {
-    const { components: k, dimensions: d } = this;
+    const { components: k, dimensions: d, factors } = this;
     let acc = this.logWeights[row * k + j]!;
+    const base = (row * k + j) * d;
+    if (factors === undefined) {
+      for (let e = 0; e < d; e++) acc += logNormalPdf(y[e]!, this.means[base + e]!, this.scales[base + e]!);
+      return acc;
+    }
+    const factorBase = (row * k + j) * factorCount(d);
+    let at = factorBase;
     for (let e = 0; e < d; e++) {
-      const at = (row * k + j) * d + e;
-      acc += logNormalPdf(y[e]!, this.means[at]!, this.scales[at]!);
+      let t = y[e]! - this.means[base + e]!;
+      for (let c = e + 1; c < d; c++) t += factors[at++]! * (y[c]! - this.means[base + c]!);
+      const sigma = this.scales[base + e]!;
+      const z = t / sigma;
+      acc -= LOG_SQRT_2PI + Math.log(sigma) + 0.5 * z * z;
     }
     return acc;
+  }
+
+  /** Component `j` of row `row`'s covariance, `[D, D]` row-major, into `out`. */
+  private componentCovariance(row: number, j: number, out: Float64Array): Float64Array {
+    const { components: k, dimensions: d, factors } = this;
+    const base = (row * k + j) * d;
+    if (factors === undefined) {
+      out.fill(0);
+      for (let e = 0; e < d; e++) out[e * d + e] = this.scales[base + e]! ** 2;
+      return out;
+    }
+    return covarianceFromFactor(this.scales, base, factors, (row * k + j) * factorCount(d), d, out);
   }
 
   /** Mixture mean, `[N, D]`. */
@@ -136,37 +191,220 @@ export class HostMixture {
     return out;
   }
 
-  /** Per-dimension mixture variance, `[N, D]`. */
+  /** Per-dimension mixture variance (the diagonal of {@link covariance}), `[N, D]`. */
   variance(): Float64Array {
-    const { rows: n, components: k, dimensions: d } = this;
-    const mean = this.mean();
+    const { rows: n, dimensions: d } = this;
+    const covariance = this.covariance();
     const out = new Float64Array(n * d);
+    for (let i = 0; i < n; i++) for (let e = 0; e < d; e++) out[i * d + e] = covariance[(i * d + e) * d + e]!;
+    return out;
+  }
+
+  /**
+   * Each component's variance per dimension (the diagonal of its covariance), `[N, K, D]`: σ² for the diagonal family;
+   * for the full family the marginal variance Σ_k,dd, not the conditional σ².
+   */
+  componentVariances(): Float64Array {
+    const { rows: n, components: k, dimensions: d } = this;
+    const out = new Float64Array(n * k * d);
+    if (this.factors === undefined) {
+      for (let i = 0; i < out.length; i++) out[i] = this.scales[i]! ** 2;
+      return out;
+    }
+    const covariance = new Float64Array(d * d);
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < k; j++) {
+        this.componentCovariance(i, j, covariance);
+        for (let e = 0; e < d; e++) out[(i * k + j) * d + e] = covariance[e * d + e]!;
+      }
+    }
+    return out;
+  }
+
+  /** Mixture covariance, `[N, D, D]` row-major: Σ_k π_k (Σ_k + (μ_k − m)(μ_k − m)ᵀ). */
+  covariance(): Float64Array {
+    const { rows: n, components: k, dimensions: d } = this;
+    const mean = this.mean();
+    const out = new Float64Array(n * d * d);
+    const component = new Float64Array(d * d);
+    for (let i = 0; i < n; i++) {
+      const o = i * d * d;
+      for (let j = 0; j < k; j++) {
         const w = Math.exp(this.logWeights[i * k + j]!);
-        for (let e = 0; e < d; e++) {
-          const at = (i * k + j) * d + e;
-          const dev = this.means[at]! - mean[i * d + e]!;
-          out[i * d + e]! += w * (this.scales[at]! ** 2 + dev * dev);
+        if (w === 0) continue;
+        this.componentCovariance(i, j, component);
+        const base = (i * k + j) * d;
+        for (let a = 0; a < d; a++) {
+          const da = this.means[base + a]! - mean[i * d + a]!;
+          for (let b = 0; b < d; b++) {
+            out[o + a * d + b]! += w * (component[a * d + b]! + da * (this.means[base + b]! - mean[i * d + b]!));
+          }
         }
       }
     }
     return out;
   }
 
-  /** The one-dimensional marginal mixture of target dimension `dimension`. */
-  marginal(dimension: number): HostMixture {
+  /**
+   * The marginal mixture of one target dimension (D = 1), or of several in the order given (exact for both
+   * families: same weights, the components' means and covariance restricted to those dimensions).
+   */
+  marginal(dimension: number | readonly number[]): HostMixture {
     const { rows: n, components: k, dimensions: d } = this;
-    if (!Number.isInteger(dimension) || dimension < 0 || dimension >= d) {
-      throw new RangeError(`dimension must be an integer in [0, ${d - 1}], got ${dimension}`);
+    const kept = typeof dimension === 'number' ? [dimension] : [...dimension];
+    for (const e of kept) {
+      if (!Number.isInteger(e) || e < 0 || e >= d) {
+        throw new RangeError(`dimension must be an integer in [0, ${d - 1}], got ${e}`);
+      }
     }
-    const means = new Float64Array(n * k);
-    const scales = new Float64Array(n * k);
+    if (kept.length === 0 || new Set(kept).size !== kept.length) {
+      throw new RangeError(`marginal needs one or more distinct dimensions, got [${kept.join(', ')}]`);
+    }
+    const m = kept.length;
+    const means = new Float64Array(n * k * m);
+    const scales = new Float64Array(n * k * m);
     for (let r = 0; r < n * k; r++) {
-      means[r] = this.means[r * d + dimension]!;
-      scales[r] = this.scales[r * d + dimension]!;
+      for (let a = 0; a < m; a++) means[r * m + a] = this.means[r * d + kept[a]!]!;
     }
-    return new HostMixture({ rows: n, components: k, dimensions: 1, logWeights: this.logWeights, means, scales });
+    if (this.factors === undefined) {
+      for (let r = 0; r < n * k; r++) for (let a = 0; a < m; a++) scales[r * m + a] = this.scales[r * d + kept[a]!]!;
+      return new HostMixture({ rows: n, components: k, dimensions: m, logWeights: this.logWeights, means, scales });
+    }
+    const factors = m > 1 ? new Float64Array(n * k * factorCount(m)) : undefined;
+    const full = new Float64Array(d * d);
+    const sub = new Float64Array(m * m);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < k; j++) {
+        const r = i * k + j;
+        this.componentCovariance(i, j, full);
+        for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) sub[a * m + b] = full[kept[a]! * d + kept[b]!]!;
+        if (factors === undefined) scales[r] = Math.sqrt(sub[0]!);
+        else if (!factorFromCovariance(sub, m, scales, r * m, factors, r * factorCount(m))) {
+          throw new RangeError(`component ${j} of row ${i} has a covariance that is not positive definite`);
+        }
+      }
+    }
+    return new HostMixture({
+      rows: n,
+      components: k,
+      dimensions: m,
+      logWeights: this.logWeights,
+      means,
+      scales,
+      factors,
+    });
+  }
+
+  /**
+   * The exact conditional mixture of the other target dimensions given observed values of some, p(y_F | y_O, x):
+   * each component's conditional Gaussian, its weight re-weighted by the density of the observed values under it,
+   * log π_k + log N(y_O; μ_kO, Σ_kOO), normalised. Dimensions of the result are the unobserved ones in ascending
+   * order. For the diagonal family the components keep their means and scales; for the full family the means shift
+   * by Σ_FO Σ_OO⁻¹ (y_O − μ_O) and the covariance is Σ_FF − Σ_FO Σ_OO⁻¹ Σ_OF.
+   * @param observed target dimension → its value for every row, or `[N]` values (one per row)
+   */
+  condition(observed: ObservedValues): HostMixture {
+    const { rows: n, components: k, dimensions: d } = this;
+    const given = Object.keys(observed)
+      .map(Number)
+      .sort((a, b) => a - b);
+    for (const e of given) {
+      if (!Number.isInteger(e) || e < 0 || e >= d) {
+        throw new RangeError(`a conditioned dimension must be an integer in [0, ${d - 1}], got ${e}`);
+      }
+      const value = observed[e]!;
+      if (typeof value !== 'number' && value.length !== n) {
+        throw new RangeError(
+          `the values of dimension ${e} must be one number or one per row (${n}), got ${value.length}`,
+        );
+      }
+    }
+    const free = Array.from({ length: d }, (_, e) => e).filter((e) => !given.includes(e));
+    if (given.length === 0) return this;
+    if (free.length === 0) throw new RangeError('condition needs at least one dimension left unobserved');
+    const o = given.length;
+    const f = free.length;
+    const observedAt = (e: number, row: number): number => {
+      const value = observed[e]!;
+      const v = typeof value === 'number' ? value : value[row]!;
+      if (!Number.isFinite(v)) throw new RangeError(`the value of dimension ${e} for row ${row} is ${v}, not finite`);
+      return v;
+    };
+    const logWeights = new Float64Array(n * k);
+    const means = new Float64Array(n * k * f);
+    const scales = new Float64Array(n * k * f);
+    const factors = this.factors !== undefined && f > 1 ? new Float64Array(n * k * factorCount(f)) : undefined;
+    const full = new Float64Array(d * d);
+    const observedCovariance = new Float64Array(o * o);
+    const residual = new Float64Array(o);
+    const solved = new Float64Array(o);
+    const column = new Float64Array(o);
+    const conditional = new Float64Array(f * f);
+    const gainColumns = new Float64Array(f * o);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < k; j++) {
+        const r = i * k + j;
+        const base = r * d;
+        if (this.factors === undefined) {
+          let logDensity = 0;
+          for (const e of given)
+            logDensity += logNormalPdf(observedAt(e, i), this.means[base + e]!, this.scales[base + e]!);
+          logWeights[r] = this.logWeights[r]! + logDensity;
+          for (let a = 0; a < f; a++) {
+            means[r * f + a] = this.means[base + free[a]!]!;
+            scales[r * f + a] = this.scales[base + free[a]!]!;
+          }
+          continue;
+        }
+        this.componentCovariance(i, j, full);
+        for (let a = 0; a < o; a++) {
+          residual[a] = observedAt(given[a]!, i) - this.means[base + given[a]!]!;
+          for (let b = 0; b < o; b++) observedCovariance[a * o + b] = full[given[a]! * d + given[b]!]!;
+        }
+        if (!choleskyInPlace(observedCovariance, o)) {
+          throw new RangeError(`component ${j} of row ${i} has a covariance that is not positive definite`);
+        }
+        // log N(y_O; μ_O, Σ_OO) = −o/2 log 2π − Σ log G_aa − ½ ‖G⁻¹ r‖².
+        let logDensity = -o * LOG_SQRT_2PI;
+        for (let a = 0; a < o; a++) {
+          let value = residual[a]!;
+          for (let c = 0; c < a; c++) value -= observedCovariance[a * o + c]! * solved[c]!;
+          solved[a] = value / observedCovariance[a * o + a]!;
+          logDensity -= Math.log(observedCovariance[a * o + a]!) + 0.5 * solved[a]! ** 2;
+        }
+        logWeights[r] = this.logWeights[r]! + logDensity;
+        solved.set(residual);
+        choleskySolveInPlace(observedCovariance, o, solved);
+        for (let a = 0; a < f; a++) {
+          let shift = 0;
+          for (let b = 0; b < o; b++) shift += full[free[a]! * d + given[b]!]! * solved[b]!;
+          means[r * f + a] = this.means[base + free[a]!]! + shift;
+          // Σ_OO⁻¹ Σ_Oa, for the conditional covariance.
+          for (let b = 0; b < o; b++) column[b] = full[given[b]! * d + free[a]!]!;
+          choleskySolveInPlace(observedCovariance, o, column);
+          gainColumns.set(column, a * o);
+        }
+        for (let a = 0; a < f; a++) {
+          for (let b = 0; b < f; b++) {
+            let value = full[free[a]! * d + free[b]!]!;
+            for (let c = 0; c < o; c++) value -= full[free[a]! * d + given[c]!]! * gainColumns[b * o + c]!;
+            conditional[a * f + b] = value;
+          }
+        }
+        if (factors === undefined) scales[r * f] = Math.sqrt(conditional[0]!);
+        else if (!factorFromCovariance(conditional, f, scales, r * f, factors, r * factorCount(f))) {
+          throw new RangeError(`component ${j} of row ${i} has a conditional covariance that is not positive definite`);
+        }
+      }
+    }
+    // Normalised by the constructor (a row whose observed values have zero density under every component would
+    // give NaN weights: refuse it instead).
+    for (let i = 0; i < n; i++) {
+      if (logSumExp(logWeights, i * k, k) === Number.NEGATIVE_INFINITY) {
+        throw new RangeError(`the observed values of row ${i} have zero density under every component`);
+      }
+    }
+    return new HostMixture({ rows: n, components: k, dimensions: f, logWeights, means, scales, factors });
   }
 
   /** Exact CDF P(Y ≤ y) per row (D = 1). @param y `[N]` @returns `[N]` */
@@ -371,11 +609,12 @@ export class HostMixture {
   }
 
   /**
-   * The global mode of each row, `[N, D]`: the fixed-point iteration x ← Σ γ_k(x) μ_k/σ_k² / Σ γ_k(x)/σ_k²
-   * (per dimension) started from every component mean; the start that ends at the highest density wins.
+   * The global mode of each row, `[N, D]`: the fixed-point iteration x ← (Σ_k γ_k(x) Σ_k⁻¹)⁻¹ Σ_k γ_k(x) Σ_k⁻¹ μ_k
+   * (per dimension for the diagonal family: Σ γ_k μ_k/σ_k² / Σ γ_k/σ_k²) started from every component mean; the start
+   * that ends at the highest density wins.
    */
   mode(): Float64Array {
-    const { rows: n, components: k, dimensions: d } = this;
+    const { rows: n, components: k, dimensions: d, factors } = this;
     const out = new Float64Array(n * d);
     const x = new Float64Array(d);
     const num = new Float64Array(d);
@@ -384,6 +623,44 @@ export class HostMixture {
     const gamma = new Float64Array(k);
     const constants = new Float64Array(k);
     const basins: Float64Array[] = [];
+    // Full family: each component's precision Σ⁻¹ = AᵀA, A = diag(1/σ)(I + L), `[K, D, D]`, and Σ⁻¹μ, `[K, D]`,
+    // for the current row; the system Σ γ Σ⁻¹ and its right-hand side.
+    const p = factorCount(d);
+    const precisions = factors === undefined ? undefined : new Float64Array(k * d * d);
+    const precisionMeans = factors === undefined ? undefined : new Float64Array(k * d);
+    const system = new Float64Array(d * d);
+    const fullShift = (i: number): number => {
+      for (let j = 0; j < k; j++) {
+        const base = (i * k + j) * d;
+        let term = constants[j]!;
+        let at = (i * k + j) * p;
+        for (let e = 0; e < d; e++) {
+          let t = x[e]! - this.means[base + e]!;
+          for (let c = e + 1; c < d; c++) t += factors![at++]! * (x[c]! - this.means[base + c]!);
+          const z = t / this.scales[base + e]!;
+          term -= 0.5 * z * z;
+        }
+        terms[j] = term;
+      }
+      const norm = logSumExp(terms, 0, k);
+      system.fill(0);
+      num.fill(0);
+      for (let j = 0; j < k; j++) {
+        const g = Math.exp(terms[j]! - norm);
+        gamma[j] = g;
+        if (g === 0) continue;
+        for (let a = 0; a < d * d; a++) system[a]! += g * precisions![j * d * d + a]!;
+        for (let e = 0; e < d; e++) num[e]! += g * precisionMeans![j * d + e]!;
+      }
+      if (!choleskyInPlace(system, d)) return 0;
+      choleskySolveInPlace(system, d, num);
+      let step = 0;
+      for (let e = 0; e < d; e++) {
+        num[e] = num[e]! - x[e]!;
+        step = Math.max(step, Math.abs(num[e]!));
+      }
+      return step;
+    };
     // Responsibilities γ_j(x) into `gamma`; returns the step of the fixed-point (mean-shift) iteration
     // x ← Σ γ_j μ_j/σ_j² / Σ γ_j/σ_j² (per dimension; an ascent step), written into `num`, as its max-norm.
     const meanShift = (i: number): number => {
@@ -427,6 +704,27 @@ export class HostMixture {
           smallestScale = Math.min(smallestScale, sigma);
         }
         constants[j] = this.logWeights[i * k + j]! - logDet - d * LOG_SQRT_2PI;
+        if (factors !== undefined) {
+          const base = (i * k + j) * d;
+          const precision = precisions!.subarray(j * d * d, (j + 1) * d * d);
+          precision.fill(0);
+          // Σ⁻¹_bc = Σ_a A_ab A_ac with A_ab = ([a = b] + L_ab [a < b]) / σ_a.
+          for (let a = 0; a < d; a++) {
+            const inverse = 1 / this.scales[base + a]!;
+            const entry = (b: number) =>
+              b === a ? inverse : b > a ? factors[(i * k + j) * p + factorIndex(a, b, d)]! * inverse : 0;
+            for (let b = a; b < d; b++) {
+              const ab = entry(b);
+              if (ab === 0) continue;
+              for (let c = a; c < d; c++) precision[b * d + c]! += ab * entry(c);
+            }
+          }
+          for (let b = 0; b < d; b++) {
+            let value = 0;
+            for (let c = 0; c < d; c++) value += precision[b * d + c]! * this.means[base + c]!;
+            precisionMeans![j * d + b] = value;
+          }
+        }
       }
       basins.length = 0;
       for (let start = 0; start < k; start++) {
@@ -440,7 +738,7 @@ export class HostMixture {
         let inBasin = false;
         let duplicate = false;
         for (let iteration = 0; iteration < 1000; iteration++) {
-          let step = meanShift(i);
+          let step = factors === undefined ? meanShift(i) : fullShift(i);
           if (d === 1) {
             let slope = 0;
             let curvature = 0;
@@ -501,6 +799,8 @@ export class HostMixture {
     const out = new Float64Array(rows * n * d);
     const cumulative = new Float64Array(k);
     const scaleFactor = Math.sqrt(scaleTemperature);
+    const { factors } = this;
+    const p = factorCount(d);
     for (let i = 0; i < rows; i++) {
       let argmax = 0;
       for (let j = 1; j < k; j++) if (this.logWeights[i * k + j]! > this.logWeights[i * k + argmax]!) argmax = j;
@@ -520,11 +820,22 @@ export class HostMixture {
           component = 0;
           while (component < k - 1 && u >= cumulative[component]!) component++;
         }
+        const base = (i * k + component) * d;
+        const o = (i * n + s) * d;
         for (let e = 0; e < d; e++) {
-          const at = (i * k + component) * d + e;
-          const noise = scaleFactor === 0 ? 0 : scaleFactor * this.scales[at]! * random.normal();
-          out[(i * n + s) * d + e] = this.means[at]! + noise;
+          const noise = scaleFactor === 0 ? 0 : scaleFactor * this.scales[base + e]! * random.normal();
+          out[o + e] = noise;
         }
+        if (factors !== undefined && scaleFactor !== 0) {
+          // y − μ = (I + L)⁻¹ (√s σ ⊙ ε): back-substitution from the last dimension up.
+          const factorBase = (i * k + component) * p;
+          for (let e = d - 2; e >= 0; e--) {
+            let value = out[o + e]!;
+            for (let c = e + 1; c < d; c++) value -= factors[factorBase + factorIndex(e, c, d)]! * out[o + c]!;
+            out[o + e] = value;
+          }
+        }
+        for (let e = 0; e < d; e++) out[o + e]! += this.means[base + e]!;
       }
     }
     return out;

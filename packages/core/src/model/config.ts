@@ -1,3 +1,5 @@
+import { factorCount } from '../math/precision-factor.js';
+
 /** Activation of the hidden layers. */
 export type Activation = 'relu' | 'tanh' | 'silu' | 'elu';
 
@@ -8,6 +10,15 @@ export type Activation = 'relu' | 'tanh' | 'silu' | 'elu';
  *   to exactly 0 for raw < −17 in float32.
  */
 export type ScaleActivation = 'softplus' | 'elu-plus-one';
+
+/**
+ * Covariance of each component over multivariate targets.
+ * - `'diagonal'` (default): independent target dimensions within a component (correlation only between components).
+ * - `'full'`: a full covariance per component through its precision factor Σ⁻¹ = AᵀA, A = diag(1/σ)(I + L), L strictly
+ *   upper-triangular (one more head with K·D(D − 1)/2 outputs). Correlated targets need far fewer components.
+ *   The same as `'diagonal'` for one target.
+ */
+export type Covariance = 'diagonal' | 'full';
 
 /** The architecture of a mixture density network. */
 export interface MdnConfig {
@@ -25,6 +36,8 @@ export interface MdnConfig {
   scaleActivation: ScaleActivation;
   /** Lower bound added to σ, in standardised target units (only with 'softplus'). Default 1e-3. */
   scaleFloor: number;
+  /** Covariance of each component (see {@link Covariance}). Default 'diagonal'. */
+  covariance: Covariance;
   /**
    * Networks in the model (an ensemble when > 1): the prediction is the equal-weight mixture of theirs, K ×
    * members components. Default 1. Ensembles come from training (`ensemble` option) or
@@ -39,6 +52,7 @@ export const DEFAULT_MDN_CONFIG: Omit<MdnConfig, 'inputDimension' | 'outputDimen
   activation: 'tanh',
   scaleActivation: 'softplus',
   scaleFloor: 1e-3,
+  covariance: 'diagonal',
   members: 1,
 };
 
@@ -51,7 +65,15 @@ const ACTIVATIONS: readonly Activation[] = ['relu', 'tanh', 'silu', 'elu'];
  */
 export const MAX_PARAMETERS = 50_000_000;
 
-/** The dense layers of one network, in save order: [name, fan-in, fan-out]; each has a kernel and a bias. */
+/** Whether a configuration predicts full-covariance components (needs D ≥ 2; the same as diagonal for D = 1). */
+export function hasFactorHead(config: Pick<MdnConfig, 'covariance' | 'outputDimension'>): boolean {
+  return config.covariance === 'full' && config.outputDimension >= 2;
+}
+
+/**
+ * The dense layers of one network, in save order: [name, fan-in, fan-out]; each has a kernel and a bias. The
+ * heads follow the trunk: logits, means, scales and, for full covariance, the precision factors.
+ */
 export function layerLayout(config: MdnConfig): [string, number, number][] {
   const { inputDimension, outputDimension: d, components: k, hidden } = config;
   const layout: [string, number, number][] = [];
@@ -61,6 +83,7 @@ export function layerLayout(config: MdnConfig): [string, number, number][] {
     width = next;
   });
   layout.push(['head.logits', width, k], ['head.means', width, k * d], ['head.scales', width, k * d]);
+  if (hasFactorHead(config)) layout.push(['head.factors', width, k * factorCount(d)]);
   return layout;
 }
 
@@ -91,6 +114,12 @@ export function resolveConfig(
   }
   if (resolved.scaleActivation !== 'softplus' && resolved.scaleActivation !== 'elu-plus-one') {
     throw new RangeError(`scaleActivation must be 'softplus' or 'elu-plus-one'; got '${resolved.scaleActivation}'`);
+  }
+  if (resolved.covariance !== 'diagonal' && resolved.covariance !== 'full') {
+    throw new RangeError(`covariance must be 'diagonal' or 'full'; got '${resolved.covariance}'`);
+  }
+  if (resolved.covariance === 'full' && resolved.scaleActivation !== 'softplus') {
+    throw new RangeError("covariance 'full' needs scaleActivation 'softplus' (its scale floor bounds the density)");
   }
   if (!(resolved.scaleFloor > 0 && resolved.scaleFloor < 1)) {
     throw new RangeError(`scaleFloor must be in (0, 1) standardised units, got ${resolved.scaleFloor}`);

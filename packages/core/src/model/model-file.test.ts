@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it, vi } from 'vitest';
 import { Standardiser } from '../data/standardiser.js';
@@ -45,7 +47,7 @@ describe('model file', () => {
     expect(() => loadModel(text.slice(0, text.length / 2))).toThrow(/does not parse.*truncated/);
     expect(() => loadModel('{"hello": 1}')).toThrow(/not a model file/);
     expect(() => loadModel(JSON.stringify({ ...file, formatVersion: 99 }))).toThrow(
-      /format version 99 is not supported: this @mdn\/core reads version 1; upgrade @mdn\/core/,
+      /format version 99 is not supported: this @mdn\/core reads versions 1 and 2; upgrade @mdn\/core/,
     );
     const flipped = structuredClone(file);
     flipped.weights[0].data = `A${flipped.weights[0].data.slice(1)}`;
@@ -142,5 +144,56 @@ describe('model file', () => {
     expect(() => loadModel(file)).toThrow(/1.44e\+8 parameters; the limit is 5e\+7/);
     expect(tf.memory().numTensors).toBe(before.numTensors);
     expect(tf.memory().numBytes).toBe(before.numBytes);
+  });
+});
+
+describe('model file versions', () => {
+  // Written by @mdn/core before format version 2 (mdn train --example): no covariance setting, three heads.
+  const versionOne = readFileSync(path.join(import.meta.dirname, 'fixtures/forum-toy.v1.mdn.json'), 'utf8');
+
+  it('loads a version-1 file unchanged as a diagonal model and writes it back as version 2', async () => {
+    expect(JSON.parse(versionOne).formatVersion).toBe(1);
+    const loaded = loadModel(versionOne);
+    expect(loaded.config.covariance).toBe('diagonal');
+    const x = [[0.5], [5], [9.5]];
+    const y = [[2.1], [11], [20]];
+    const before = await loaded.logProb(x, y);
+    for (const v of before) expect(Number.isFinite(v)).toBe(true);
+    const text = saveModel(loaded);
+    expect(JSON.parse(text).formatVersion).toBe(2);
+    const again = loadModel(text);
+    expect(Array.from(await again.logProb(x, y))).toEqual(Array.from(before));
+    loaded.dispose();
+    again.dispose();
+  });
+
+  it('refuses a version-1 file that claims a covariance setting (version 1 had none)', () => {
+    const edited = JSON.parse(versionOne);
+    edited.config.covariance = 'full';
+    expect(() => loadModel(JSON.stringify(edited))).toThrow(/a version-1 file has no covariance setting/);
+  });
+
+  it('round-trips a full-covariance model: four heads, identical densities', async () => {
+    const original = MixtureDensityNetwork.create(
+      { inputDimension: 1, outputDimension: 3, hidden: [5], components: 2, covariance: 'full' },
+      { targetStandardiser: new Standardiser([1, 2, 3], [2, 0.5, 4]), seed: 6 },
+    );
+    // Non-zero factors, so the off-diagonal head matters.
+    original.setWeights(
+      original.getWeights().map((w) => ({ ...w, values: w.values.map((v, i) => v + 0.05 * Math.sin(i + 1)) })),
+    );
+    expect(original.getWeights().map((w) => w.name)).toContain('head.factors.kernel');
+    const loaded = loadModel(saveModel(original));
+    expect(loaded.config.covariance).toBe('full');
+    const x = [[-1], [0.3]];
+    const y = [
+      [1, 2, 3],
+      [0, 2.5, 5],
+    ];
+    expect(Array.from(await loaded.logProb(x, y))).toEqual(Array.from(await original.logProb(x, y)));
+    const host = await loaded.predictHost(x);
+    expect(host.family).toBe('full');
+    original.dispose();
+    loaded.dispose();
   });
 });

@@ -5,8 +5,13 @@ import { MixtureDensityNetwork, type ModelMetadata } from './network.js';
 
 /** The format name written in every model file. */
 export const MODEL_FORMAT = 'mdn-model';
-/** The version of the model file format this library writes and reads. */
-export const MODEL_FORMAT_VERSION = 1;
+/**
+ * The version of the model file format this library writes. Version 2 added `config.covariance` (full-covariance
+ * models have a fourth head, `head.factors`); every version-1 file (diagonal, no such field) still loads unchanged.
+ */
+export const MODEL_FORMAT_VERSION = 2;
+/** The versions this library reads. */
+export const READABLE_MODEL_FORMAT_VERSIONS: readonly number[] = [1, 2];
 
 /** One weight tensor in a model file: float32 little-endian bytes, base64-encoded. */
 export interface WeightEntry {
@@ -164,9 +169,9 @@ export function loadModel(source: string | ModelFile): MixtureDensityNetwork {
   if (file === null || typeof file !== 'object' || file.format !== MODEL_FORMAT) {
     throw new ModelFormatError(`not a model file: expected "format": "${MODEL_FORMAT}"`);
   }
-  if (file.formatVersion !== MODEL_FORMAT_VERSION) {
+  if (!READABLE_MODEL_FORMAT_VERSIONS.includes(file.formatVersion as number)) {
     throw new ModelFormatError(
-      `model file format version ${String(file.formatVersion)} is not supported: this @mdn/core reads version ${MODEL_FORMAT_VERSION}; ` +
+      `model file format version ${String(file.formatVersion)} is not supported: this @mdn/core reads versions ${READABLE_MODEL_FORMAT_VERSIONS.join(' and ')}; ` +
         `${Number(file.formatVersion) > MODEL_FORMAT_VERSION ? 'upgrade @mdn/core' : 'retrain the model with this version'}`,
     );
   }
@@ -179,6 +184,9 @@ export function loadModel(source: string | ModelFile): MixtureDensityNetwork {
   let inputStandardiser: Standardiser;
   let targetStandardiser: Standardiser;
   try {
+    if (file.formatVersion === 1 && (file.config as Partial<MdnConfig>).covariance !== undefined) {
+      throw new Error('a version-1 file has no covariance setting');
+    }
     config = resolveConfig(file.config);
     inputStandardiser = Standardiser.fromJSON(file.inputStandardiser);
     targetStandardiser = Standardiser.fromJSON(file.targetStandardiser);

@@ -129,3 +129,37 @@ describe('prediction in blocks of rows', () => {
     model.dispose();
   });
 });
+
+describe('withComponents', () => {
+  it('keeps the chosen components exactly (weights renormalised), for the full family too', async () => {
+    const model = MixtureDensityNetwork.create(
+      { inputDimension: 2, outputDimension: 3, hidden: [6], components: 4, covariance: 'full' },
+      { seed: 8 },
+    );
+    model.setWeights(model.getWeights().map((w) => ({ ...w, values: w.values.map((v, i) => v + 0.1 * Math.cos(i)) })));
+    const kept = model.withComponents([3, 1]);
+    expect(kept.config.components).toBe(2);
+    const x = [
+      [0.2, -1],
+      [1.5, 0.3],
+    ];
+    const whole = await model.predictHost(x);
+    const part = await kept.predictHost(x);
+    const p = 3;
+    for (let r = 0; r < 2; r++) {
+      const norm = Math.log(Math.exp(whole.logWeights[r * 4 + 3]!) + Math.exp(whole.logWeights[r * 4 + 1]!));
+      [3, 1].forEach((c, j) => {
+        expect(part.logWeights[r * 2 + j]).toBeCloseTo(whole.logWeights[r * 4 + c]! - norm, 5);
+        for (let e = 0; e < 3; e++) {
+          expect(part.means[(r * 2 + j) * 3 + e]).toBeCloseTo(whole.means[(r * 4 + c) * 3 + e]!, 5);
+          expect(part.scales[(r * 2 + j) * 3 + e]).toBeCloseTo(whole.scales[(r * 4 + c) * 3 + e]!, 5);
+        }
+        for (let f = 0; f < p; f++)
+          expect(part.factors![(r * 2 + j) * p + f]).toBeCloseTo(whole.factors![(r * 4 + c) * p + f]!, 5);
+      });
+    }
+    expect(() => model.withComponents([4])).toThrow(/keep must list distinct components in \[0, 3\]/);
+    model.dispose();
+    kept.dispose();
+  });
+});

@@ -4,11 +4,12 @@ import { assertFinite, type Matrix, type MatrixInput, toMatrix } from '../data/m
 import { Standardiser } from '../data/standardiser.js';
 import { InputError, MdnError } from '../errors.js';
 import { inverseSoftplus } from '../math/host-math.js';
+import { factorCount } from '../math/precision-factor.js';
 import { GaussianMixture, scalesFromRaw } from '../mixture/gaussian-mixture.js';
 import { HostMixture, type SampleOptions } from '../mixture/host-mixture.js';
 import { createRandom } from '../random/rng.js';
 import type { TrainPlan } from '../train/plan.js';
-import { layerLayout, type MdnConfig, resolveConfig } from './config.js';
+import { hasFactorHead, layerLayout, type MdnConfig, resolveConfig } from './config.js';
 import { kMeans } from './kmeans.js';
 
 /** One dense layer's variables. */
@@ -17,10 +18,17 @@ interface Dense {
   bias: tf.Variable<tf.Rank.R1>;
 }
 
-/** One network: the trunk and the three heads. */
+/** One network: the trunk and the heads (three, or four with full covariance's precision factors). */
 interface Member {
   trunk: Dense[];
-  heads: { logits: Dense; means: Dense; scales: Dense };
+  heads: { logits: Dense; means: Dense; scales: Dense; factors?: Dense | undefined };
+}
+
+/** The heads of a member in save order. */
+function headList(heads: Member['heads']): Dense[] {
+  return heads.factors === undefined
+    ? [heads.logits, heads.means, heads.scales]
+    : [heads.logits, heads.means, heads.scales, heads.factors];
 }
 
 /** What a trained model remembers beside its weights (saved with it). */
@@ -58,7 +66,7 @@ export interface CreateOptions {
   initialization?: 'spread' | 'naive';
 }
 
-/** The three raw head outputs of the network for a batch. */
+/** The raw head outputs of the network for a batch. */
 export interface RawOutputs {
   /** `[N, K]` */
   logits: tf.Tensor2D;
@@ -66,6 +74,8 @@ export interface RawOutputs {
   means: tf.Tensor3D;
   /** `[N, K, D]` before the scale activation */
   rawScales: tf.Tensor3D;
+  /** `[N, K, D(D − 1)/2]`, the precision factors' off-diagonal entries (full covariance only; no activation) */
+  factors?: tf.Tensor3D | undefined;
 }
 
 let modelCounter = 0;
@@ -91,14 +101,17 @@ function concatenateHost(parts: readonly HostMixture[]): HostMixture {
   const logWeights = new Float64Array(rows * components);
   const means = new Float64Array(rows * components * dimensions);
   const scales = new Float64Array(rows * components * dimensions);
+  const p = factorCount(dimensions);
+  const factors = parts[0]!.factors === undefined ? undefined : new Float64Array(rows * components * p);
   let row = 0;
   for (const part of parts) {
     logWeights.set(part.logWeights, row * components);
     means.set(part.means, row * components * dimensions);
     scales.set(part.scales, row * components * dimensions);
+    if (factors !== undefined) factors.set(part.factors!, row * components * p);
     row += part.rows;
   }
-  return new HostMixture({ rows, components, dimensions, logWeights, means, scales });
+  return new HostMixture({ rows, components, dimensions, logWeights, means, scales, factors });
 }
 
 const identity = (columns: number) => new Standardiser(new Float64Array(columns), new Float64Array(columns).fill(1));
@@ -221,6 +234,7 @@ export class MixtureDensityNetwork {
         logits: naive(width, k, 'head.logits'),
         means: naive(width, k * d, 'head.means'),
         scales: naive(width, k * d, 'head.scales'),
+        factors: hasFactorHead(resolved) ? naive(width, k * factorCount(d), 'head.factors') : undefined,
       };
       return new MixtureDensityNetwork(
         resolved,
@@ -230,10 +244,13 @@ export class MixtureDensityNetwork {
         {},
       );
     }
+    const p = factorCount(d);
     const heads = {
       logits: dense(width, k, headLimit(k), undefined, 'head.logits'),
       means: dense(width, k * d, headLimit(k * d), meanBias, 'head.means'),
       scales: dense(width, k * d, headLimit(k * d), scaleBias, 'head.scales'),
+      // Full covariance starts as the diagonal one (L ≈ 0) and learns the correlations.
+      factors: hasFactorHead(resolved) ? dense(width, k * p, headLimit(k * p), undefined, 'head.factors') : undefined,
     };
     return new MixtureDensityNetwork(resolved, [{ trunk, heads }], inputStandardiser, targetStandardiser, {});
   }
@@ -243,7 +260,7 @@ export class MixtureDensityNetwork {
     const all: tf.Variable[] = [];
     for (const { trunk, heads } of this.members) {
       for (const layer of trunk) all.push(layer.kernel, layer.bias);
-      for (const head of [heads.logits, heads.means, heads.scales]) all.push(head.kernel, head.bias);
+      for (const head of headList(heads)) all.push(head.kernel, head.bias);
     }
     return all;
   }
@@ -291,6 +308,57 @@ export class MixtureDensityNetwork {
     );
   }
 
+  /**
+   * A copy of this network with only the components `keep` (indices in [0, K)), in that order: their columns of the
+   * logits, means, scales (and factors) heads; the trunk is shared in value. The weights of the kept components are
+   * renormalised by the softmax, so dropping components that carry ~0 weight leaves the density unchanged.
+   */
+  withComponents(keep: readonly number[], metadata: ModelMetadata = this.metadata): MixtureDensityNetwork {
+    this.assertUsable();
+    const { components: k, outputDimension: d, members, hidden } = this.config;
+    if (members !== 1) throw new InputError('withComponents works on one network, not an ensemble');
+    if (
+      keep.length === 0 ||
+      keep.some((c) => !Number.isInteger(c) || c < 0 || c >= k) ||
+      new Set(keep).size !== keep.length
+    ) {
+      throw new RangeError(`keep must list distinct components in [0, ${k - 1}], got [${keep.join(', ')}]`);
+    }
+    const p = factorCount(d);
+    const weights = this.getWeights();
+    // Columns per component of each head, in save order: logits 1, means D, scales D, factors P.
+    const widths = [1, d, d, ...(hasFactorHead(this.config) ? [p] : [])];
+    const pick = (values: Float32Array, rows: number, columns: number, width: number) => {
+      const out = new Float32Array(rows * keep.length * width);
+      for (let r = 0; r < rows; r++) {
+        keep.forEach((c, position) => {
+          out.set(
+            values.subarray(r * columns + c * width, r * columns + (c + 1) * width),
+            (r * keep.length + position) * width,
+          );
+        });
+      }
+      return out;
+    };
+    const sliced = weights.map((w, index) => {
+      const head = Math.floor(index / 2) - hidden.length;
+      if (head < 0) return w;
+      const width = widths[head]!;
+      const isKernel = index % 2 === 0;
+      const rows = isKernel ? w.shape[0]! : 1;
+      const columns = isKernel ? w.shape[1]! : w.shape[0]!;
+      const values = pick(w.values, rows, columns, width);
+      return { ...w, shape: isKernel ? [rows, keep.length * width] : [keep.length * width], values };
+    });
+    return MixtureDensityNetwork.fromParts(
+      { ...this.config, components: keep.length },
+      this.inputStandardiser,
+      this.targetStandardiser,
+      sliced,
+      metadata,
+    );
+  }
+
   /** Number of trainable parameters. */
   get parameterCount(): number {
     return this.variables.reduce((total, v) => total + v.size, 0);
@@ -312,6 +380,10 @@ export class MixtureDensityNetwork {
         logits: affine(heads.logits),
         means: tf.reshape(affine(heads.means), [n, k, d]) as tf.Tensor3D,
         rawScales: tf.reshape(affine(heads.scales), [n, k, d]) as tf.Tensor3D,
+        factors:
+          heads.factors === undefined
+            ? undefined
+            : (tf.reshape(affine(heads.factors), [n, k, factorCount(d)]) as tf.Tensor3D),
       };
     });
     if (members === 1) return outputs[0]!;
@@ -330,6 +402,13 @@ export class MixtureDensityNetwork {
         outputs.map((o) => o.rawScales),
         1,
       ),
+      factors:
+        outputs[0]!.factors === undefined
+          ? undefined
+          : tf.concat(
+              outputs.map((o) => o.factors!),
+              1,
+            ),
     };
   }
 
@@ -344,8 +423,10 @@ export class MixtureDensityNetwork {
    * @param x standardised inputs `[N, inputDimension]`
    */
   mixtureStandardised(x: tf.Tensor2D): GaussianMixture {
-    const { logits, means, rawScales } = this.forward(x);
-    return GaussianMixture.diagonal({ logits, means, scales: this.scalesFromRaw(rawScales) });
+    const { logits, means, rawScales, factors } = this.forward(x);
+    const scales = this.scalesFromRaw(rawScales);
+    if (factors !== undefined) return GaussianMixture.full({ logits, means, scales, factors });
+    return GaussianMixture.diagonal({ logits, means, scales });
   }
 
   /**
@@ -354,12 +435,12 @@ export class MixtureDensityNetwork {
    */
   predict(x: MatrixInput | tf.Tensor2D): GaussianMixture {
     this.assertUsable();
-    const [logits, means, scales] = tf.tidy(() => {
+    const [logits, means, scales, factors] = tf.tidy(() => {
       const standardised = this.standardisedInputs(x);
       const mixture = this.targetStandardiser.inverseMixture(this.mixtureStandardised(standardised));
-      return [mixture.logits, mixture.means, mixture.scales] as const;
+      return [mixture.logits, mixture.means, mixture.scales, mixture.factors] as const;
     });
-    return GaussianMixture.diagonal({ logits, means, scales });
+    return GaussianMixture.like(factors === undefined ? 'diagonal' : 'full', { logits, means, scales, factors });
   }
 
   /**
@@ -422,11 +503,11 @@ export class MixtureDensityNetwork {
 
   private predictStandardised(x: MatrixInput | tf.Tensor2D): GaussianMixture {
     this.assertUsable();
-    const [logits, means, scales] = tf.tidy(() => {
+    const [logits, means, scales, factors] = tf.tidy(() => {
       const mixture = this.mixtureStandardised(this.standardisedInputs(x));
-      return [mixture.logits, mixture.means, mixture.scales] as const;
+      return [mixture.logits, mixture.means, mixture.scales, mixture.factors] as const;
     });
-    return GaussianMixture.diagonal({ logits, means, scales });
+    return GaussianMixture.like(factors === undefined ? 'diagonal' : 'full', { logits, means, scales, factors });
   }
 
   /**
@@ -550,11 +631,11 @@ export class MixtureDensityNetwork {
         bias: tf.variable(tf.tensor1d(weights[2 * i + 1]!.values), true, `${prefix}${name}.bias`),
       })),
     ) as Dense[];
-    const perMember = resolved.hidden.length + 3;
+    const perMember = layout.length / resolved.members;
     const members = Array.from({ length: resolved.members }, (_, m) => {
       const own = layers.slice(m * perMember, (m + 1) * perMember);
-      const [logits, means, scales] = own.slice(resolved.hidden.length) as [Dense, Dense, Dense];
-      return { trunk: own.slice(0, resolved.hidden.length), heads: { logits, means, scales } };
+      const [logits, means, scales, factors] = own.slice(resolved.hidden.length) as [Dense, Dense, Dense, Dense?];
+      return { trunk: own.slice(0, resolved.hidden.length), heads: { logits, means, scales, factors } };
     });
     return new MixtureDensityNetwork(resolved, members, inputStandardiser, targetStandardiser, metadata);
   }

@@ -5,10 +5,12 @@
  * ({@link registerHostKernels}); the conformance suite checks the kernels against the plain ops.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { GaussianMixture, scalesFromRaw } from '../mixture/gaussian-mixture.js';
 
 /** Kernel names registered by {@link registerHostKernels}. */
 export const FUSED_KERNELS = {
   mixtureNll: 'MdnMixtureNllGrad',
+  fullMixtureNll: 'MdnFullMixtureNllGrad',
   adam: 'MdnAdamStep',
   transpose: 'MdnTranspose2D',
 } as const;
@@ -91,6 +93,93 @@ export function mixtureNllHost(
         dMeans[index] = (-gamma * z * inv) / sigma;
         const sigmoid = 1 / (1 + Math.exp(-r));
         dRaw[index] = ((-gamma * (z * z - 1)) / sigma) * sigmoid * inv;
+      }
+    }
+  }
+  return total * inv;
+}
+
+/**
+ * Mean NLL of a full-covariance mixture (precision factor A = diag(1/σ)(I + L), σ = softplus(raw) + floor; see
+ * math/precision-factor.ts) and its gradients with respect to the logits `[B,K]`, means `[B,K,D]`, raw scales
+ * `[B,K,D]` and factors `[B,K,P]` (P = D(D − 1)/2). With r = y − μ, t = (I + L) r, z = t/σ, u = z/σ and γ the
+ * responsibilities, per row (÷ B):
+ *   ∂/∂μ_c = −γ (u_c + Σ_{e<c} L_ec u_e),  ∂/∂raw_e = −γ (z_e² − 1)/σ_e · sigmoid(raw_e),  ∂/∂L_ec = γ u_e r_c.
+ * Writes the gradients; returns the loss.
+ */
+export function fullMixtureNllHost(
+  logits: Float32Array,
+  means: Float32Array,
+  raw: Float32Array,
+  factors: Float32Array,
+  y: Float32Array,
+  b: number,
+  k: number,
+  d: number,
+  floor: number,
+  dLogits: Float32Array,
+  dMeans: Float32Array,
+  dRaw: Float32Array,
+  dFactors: Float32Array,
+): number {
+  const p = (d * (d - 1)) / 2;
+  const a = new Float64Array(k);
+  const residual = new Float64Array(k * d);
+  const zs = new Float64Array(k * d);
+  const us = new Float64Array(k * d);
+  const sigmas = new Float64Array(k * d);
+  let total = 0;
+  const inv = 1 / b;
+  for (let i = 0; i < b; i++) {
+    let maxLogit = Number.NEGATIVE_INFINITY;
+    for (let j = 0; j < k; j++) maxLogit = Math.max(maxLogit, logits[i * k + j]!);
+    let sumLogit = 0;
+    for (let j = 0; j < k; j++) sumLogit += Math.exp(logits[i * k + j]! - maxLogit);
+    const logNorm = maxLogit + Math.log(sumLogit);
+    let maxA = Number.NEGATIVE_INFINITY;
+    for (let j = 0; j < k; j++) {
+      const base = (i * k + j) * d;
+      for (let c = 0; c < d; c++) residual[j * d + c] = y[i * d + c]! - means[base + c]!;
+      let logN = -d * LOG_SQRT_2PI;
+      let at = (i * k + j) * p;
+      for (let e = 0; e < d; e++) {
+        let t = residual[j * d + e]!;
+        for (let c = e + 1; c < d; c++) t += factors[at++]! * residual[j * d + c]!;
+        const r = raw[base + e]!;
+        const sigma = (r > 20 ? r : Math.log1p(Math.exp(r))) + floor;
+        const z = t / sigma;
+        sigmas[j * d + e] = sigma;
+        zs[j * d + e] = z;
+        us[j * d + e] = z / sigma;
+        logN -= 0.5 * z * z + Math.log(sigma);
+      }
+      a[j] = logits[i * k + j]! - logNorm + logN;
+      maxA = Math.max(maxA, a[j]!);
+    }
+    let sumA = 0;
+    for (let j = 0; j < k; j++) sumA += Math.exp(a[j]! - maxA);
+    const lse = maxA + Math.log(sumA);
+    total -= lse;
+    for (let j = 0; j < k; j++) {
+      const gamma = Math.exp(a[j]! - lse);
+      const pi = Math.exp(logits[i * k + j]! - logNorm);
+      dLogits[i * k + j] = (pi - gamma) * inv;
+      const base = (i * k + j) * d;
+      const factorBase = (i * k + j) * p;
+      const g = gamma * inv;
+      for (let c = 0; c < d; c++) dMeans[base + c] = -g * us[j * d + c]!;
+      let at = factorBase;
+      for (let e = 0; e < d; e++) {
+        const u = us[j * d + e]!;
+        for (let c = e + 1; c < d; c++) {
+          const l = factors[at]!;
+          dMeans[base + c]! -= g * l * u;
+          dFactors[at] = g * u * residual[j * d + c]!;
+          at++;
+        }
+        const z = zs[j * d + e]!;
+        const sigmoid = 1 / (1 + Math.exp(-raw[base + e]!));
+        dRaw[base + e] = ((-g * (z * z - 1)) / sigmas[j * d + e]!) * sigmoid;
       }
     }
   }
@@ -204,6 +293,34 @@ export function registerHostKernels(backendName: string, view: HostView, output:
     view(backend, outLoss)[0] = loss;
     return [outLoss, outLogits, outMeans, outRaw];
   });
+  register(FUSED_KERNELS.fullMixtureNll, ({ inputs, backend, attrs }) => {
+    const { logits, means, raw, factors, y } = inputs as Record<string, tf.TensorInfo>;
+    const [b, k, d] = means!.shape as [number, number, number];
+    const p = factors!.shape[2]!;
+    const outLoss = output(backend, []);
+    const outLogits = output(backend, [b, k]);
+    const outMeans = output(backend, [b, k, d]);
+    const outRaw = output(backend, [b, k, d]);
+    const outFactors = output(backend, [b, k, p]);
+    // Views last: making outputs may grow (and detach) wasm memory.
+    const loss = fullMixtureNllHost(
+      view(backend, logits!),
+      view(backend, means!),
+      view(backend, raw!),
+      view(backend, factors!),
+      view(backend, y!),
+      b,
+      k,
+      d,
+      (attrs as { floor: number }).floor,
+      view(backend, outLogits),
+      view(backend, outMeans),
+      view(backend, outRaw),
+      view(backend, outFactors),
+    );
+    view(backend, outLoss)[0] = loss;
+    return [outLoss, outLogits, outMeans, outRaw, outFactors];
+  });
   register(FUSED_KERNELS.adam, ({ inputs, backend, attrs }) => {
     // The variables come out as new tensors, never updated in place: backends cache work derived from a
     // tensor's memory (the wasm backend's XNNPACK operators hold packed copies of matrix-product weights),
@@ -245,7 +362,7 @@ export function registerHostKernels(backendName: string, view: HostView, output:
     transposeHost(view(backend, x!), rows, columns, view(backend, out));
     return out;
   });
-  return [FUSED_KERNELS.mixtureNll, FUSED_KERNELS.adam, FUSED_KERNELS.transpose];
+  return [FUSED_KERNELS.mixtureNll, FUSED_KERNELS.fullMixtureNll, FUSED_KERNELS.adam, FUSED_KERNELS.transpose];
 }
 
 /** Removes the fused kernels of a backend (the plain-op path is used again). */
@@ -324,6 +441,50 @@ export function mixtureNllWithGradients(
         tf.scalar(-1 / b),
       ) as tf.Tensor3D,
     };
+  });
+}
+
+/**
+ * Mean NLL `[]` of a full-covariance mixture (σ = softplus(raw) + floor, precision factors `factors` `[B,K,P]`)
+ * with its gradients `{ loss, dLogits, dMeans, dRaw, dFactors }`: the fused kernel where registered, else the
+ * plain ops of `GaussianMixture.full(...).nll` differentiated by tfjs (the reference). `plain` forces the latter.
+ */
+export function fullMixtureNllWithGradients(
+  logits: tf.Tensor2D,
+  means: tf.Tensor3D,
+  raw: tf.Tensor3D,
+  factors: tf.Tensor3D,
+  y: tf.Tensor2D,
+  floor: number,
+  plain = false,
+): { loss: tf.Scalar; dLogits: tf.Tensor2D; dMeans: tf.Tensor3D; dRaw: tf.Tensor3D; dFactors: tf.Tensor3D } {
+  if (!plain && hasFusedKernel(FUSED_KERNELS.fullMixtureNll)) {
+    const [loss, dLogits, dMeans, dRaw, dFactors] = tf
+      .engine()
+      .runKernel(
+        FUSED_KERNELS.fullMixtureNll,
+        { logits, means, raw, factors, y } as unknown as tf.NamedTensorMap,
+        { floor } as unknown as tf.NamedAttrMap,
+      ) as tf.Tensor[];
+    return {
+      loss: loss as tf.Scalar,
+      dLogits: dLogits as tf.Tensor2D,
+      dMeans: dMeans as tf.Tensor3D,
+      dRaw: dRaw as tf.Tensor3D,
+      dFactors: dFactors as tf.Tensor3D,
+    };
+  }
+  return tf.tidy(() => {
+    const { value, grads } = tf.valueAndGrads((l, m, r, f) =>
+      GaussianMixture.full({
+        logits: l as tf.Tensor2D,
+        means: m as tf.Tensor3D,
+        scales: scalesFromRaw(r as tf.Tensor3D, floor),
+        factors: f as tf.Tensor3D,
+      }).nll(y),
+    )([logits, means, raw, factors]);
+    const [dLogits, dMeans, dRaw, dFactors] = grads as [tf.Tensor2D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+    return { loss: value as tf.Scalar, dLogits, dMeans, dRaw, dFactors };
   });
 }
 

@@ -25,8 +25,13 @@ export interface NoiseOptions {
  * these plus the run's callbacks and data: see `TrainOptions`.)
  */
 export interface PlanOptions {
-  /** Architecture (components, hidden, activation, scaleActivation, scaleFloor). */
-  model?: Partial<Omit<MdnConfig, 'inputDimension' | 'outputDimension'>>;
+  /**
+   * Architecture (components, hidden, activation, scaleActivation, scaleFloor, covariance). `components: 'auto'`
+   * chooses K on validation NLL (see {@link TrainPlan.componentSearch}).
+   */
+  model?: Partial<Omit<MdnConfig, 'inputDimension' | 'outputDimension' | 'components'>> & {
+    components?: number | 'auto';
+  };
   /** Standardise inputs and targets with training statistics. Default true. Turning it off is rarely wise. */
   standardize?: boolean;
   /** Initialisation: 'spread' (default, breaks symmetry) or 'naive' (PyTorch's default; for demonstrations). */
@@ -100,6 +105,20 @@ export interface DataShape {
   validationRows?: number;
 }
 
+/** How `components: 'auto'` chose K (in the plan; `chosen` and `tried` are filled in by `train`). */
+export interface ComponentSearch {
+  /** The largest K tried (the default or the model's components). */
+  largest: number;
+  /** The K of the returned model, after pruning components that carry no weight. */
+  chosen?: number;
+  /** Each K trained, in order, with its validation NLL per row (original units). */
+  tried?: { components: number; validationNll: number }[];
+  /** Components removed from the chosen network because their weight stayed below 1e-3 on every row. */
+  pruned?: number;
+  /** Why this K, in words. */
+  reason?: string;
+}
+
 /**
  * Every setting of one training run, resolved. JSON-safe (stored in the model file): "off" is `null`, never
  * Infinity.
@@ -143,6 +162,12 @@ export interface TrainPlan {
   allowLowPrecision: boolean;
   /** Networks trained and combined (1: a single network). Member m uses seed + m. */
   ensemble: number;
+  /**
+   * `components: 'auto'`: K is chosen on validation NLL among `largest` (= model.components before the choice), 1,
+   * and the number the largest model really uses; the smallest within one standard error of the largest wins
+   * (`train` records the search in the result and the model). Absent or null: K is fixed.
+   */
+  componentSearch?: ComponentSearch | null;
 }
 
 /** The defaults that do not depend on the data, for help texts (the `mdn train` flags show these). */
@@ -203,7 +228,7 @@ export const PLAN_OPTION_NAMES: readonly (keyof PlanOptions)[] = [
   'ensemble',
 ];
 
-const MODEL_OPTION_NAMES = ['components', 'hidden', 'activation', 'scaleActivation', 'scaleFloor'];
+const MODEL_OPTION_NAMES = ['components', 'hidden', 'activation', 'scaleActivation', 'scaleFloor', 'covariance'];
 
 /** Edit distance, for "did you mean" suggestions. */
 function distance(a: string, b: string): number {
@@ -324,7 +349,16 @@ export function resolveTrainPlan(options: PlanOptions, shape: DataShape): TrainP
   }
   const model = (() => {
     try {
-      return resolveConfig({ inputDimension: inputs, outputDimension: targets, ...options.model });
+      const { components, ...rest } = options.model ?? {};
+      if (components !== undefined && components !== 'auto' && typeof components !== 'number') {
+        throw new RangeError(`components must be a positive integer or 'auto', got ${String(components)}`);
+      }
+      return resolveConfig({
+        inputDimension: inputs,
+        outputDimension: targets,
+        ...rest,
+        ...(typeof components === 'number' ? { components } : {}),
+      });
     } catch (error) {
       throw new InputError(`model: ${(error as Error).message}`, 'invalid-option');
     }
@@ -357,6 +391,13 @@ export function resolveTrainPlan(options: PlanOptions, shape: DataShape): TrainP
         ? null
         : { ...options.noise };
   const finite = (value: number) => (Number.isFinite(value) ? value : null);
+  const autoComponents = options.model?.components === 'auto';
+  if (autoComponents && held === 0 && !given) {
+    throw option(
+      'model.components',
+      "'auto' chooses K on validation NLL and needs validation rows: keep validationSplit > 0 (the default with 50 rows or more) or pass a validation set",
+    );
+  }
   return {
     version: 1,
     model,
@@ -387,6 +428,7 @@ export function resolveTrainPlan(options: PlanOptions, shape: DataShape): TrainP
     maxBadSteps: options.maxBadSteps ?? defaults.maxBadSteps,
     allowLowPrecision: options.allowLowPrecision ?? false,
     ensemble: options.ensemble ?? 1,
+    componentSearch: autoComponents ? { largest: model.components } : null,
   };
 }
 
@@ -404,7 +446,13 @@ export function describeTrainPlan(plan: TrainPlan): string {
     ? `x ${plan.noise.x}, y ${plan.noise.y}${plan.noise.anneal ? (plan.schedule === 'plateau' ? ', falling with the rate' : ', annealed to 0') : ''}`
     : 'off';
   return [
-    `network     k = ${m.components}, hidden ${m.hidden.join(',')}, ${m.activation}, σ = ${m.scaleActivation}${m.scaleActivation === 'softplus' ? ` + ${m.scaleFloor}` : ''}; init ${plan.initialization}; standardize ${plan.standardize ? 'on' : 'off'}`,
+    `network     k = ${
+      !plan.componentSearch
+        ? m.components
+        : plan.componentSearch.chosen === undefined
+          ? `auto (the smallest of ${plan.componentSearch.largest}, 1 and the number in use within one standard error of ${plan.componentSearch.largest}'s validation NLL)`
+          : `${plan.componentSearch.chosen} (auto: ${plan.componentSearch.reason ?? ''})`
+    }${m.covariance === 'full' && m.outputDimension > 1 ? ' (full covariance)' : ''}, hidden ${m.hidden.join(',')}, ${m.activation}, σ = ${m.scaleActivation}${m.scaleActivation === 'softplus' ? ` + ${m.scaleFloor}` : ''}; init ${plan.initialization}; standardize ${plan.standardize ? 'on' : 'off'}`,
     `data        ${plan.trainRows} training rows; validation ${validation}; seed ${plan.seed}`,
     `steps       ${plan.epochs} epochs × ${plan.stepsPerEpoch} steps of ${plan.batchSize} rows = ${plan.totalSteps}`,
     `rate        Adam ${plan.learningRate}, ${plan.schedule}${plan.schedule === 'cosine' ? ` to ${plan.finalLearningRateFraction}×` : plan.schedule === 'plateau' ? ` (×${plan.reductionFactor} up to ${plan.reductions} times)` : ''}, warm-up ${plan.warmupSteps} steps; clip norm ${off(plan.clipNorm)}`,

@@ -6,10 +6,18 @@
  * register when the backend has them; otherwise (and with `plain: true`) the same maths in plain tfjs ops.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { factorCount } from '../math/precision-factor.js';
 import { GaussianMixture } from '../mixture/gaussian-mixture.js';
-import type { Activation } from '../model/config.js';
+import { type Activation, hasFactorHead } from '../model/config.js';
 import type { MixtureDensityNetwork } from '../model/network.js';
-import { type AdamSettings, adamStep, mixtureNllWithGradients, STATE_SIZE, transpose2d } from './fused.js';
+import {
+  type AdamSettings,
+  adamStep,
+  fullMixtureNllWithGradients,
+  mixtureNllWithGradients,
+  STATE_SIZE,
+  transpose2d,
+} from './fused.js';
 import { TRAIN_DEFAULTS } from './plan.js';
 
 /** Options of {@link TrainingStep}. */
@@ -135,6 +143,35 @@ function mixtureNll(
   return op(logits, means, raw) as tf.Scalar;
 }
 
+/** The full-covariance mixture NLL as one operation whose gradient is the analytic one (fused kernel or plain ops). */
+function fullMixtureNll(
+  logits: tf.Tensor2D,
+  means: tf.Tensor3D,
+  raw: tf.Tensor3D,
+  factors: tf.Tensor3D,
+  y: tf.Tensor2D,
+  floor: number,
+  plain: boolean,
+) {
+  const op = tf.customGrad((l, m, r, f, save) => {
+    const result = fullMixtureNllWithGradients(
+      l as tf.Tensor2D,
+      m as tf.Tensor3D,
+      r as tf.Tensor3D,
+      f as tf.Tensor3D,
+      y,
+      floor,
+      plain,
+    );
+    (save as tf.GradSaveFunc)([result.dLogits, result.dMeans, result.dRaw, result.dFactors]);
+    return {
+      value: result.loss,
+      gradFunc: (dy, saved) => saved.map((g) => tf.mul(g, dy as tf.Scalar)),
+    };
+  });
+  return op(logits, means, raw, factors) as tf.Scalar;
+}
+
 /**
  * A reusable training step for a model: `run(x, y, learningRate)` does forward, NLL, backward and the Adam update
  * on a standardised batch without reading anything back; `readStats()` syncs once for the loss and counters.
@@ -176,8 +213,9 @@ export class TrainingStep {
     this.v = tf.tidy(() => tf.variable(tf.zeros([size]), false));
     this.state = tf.tidy(() => tf.variable(tf.zeros([STATE_SIZE]), false));
     this.warmupScales = tf.tidy(() => {
-      const { components, outputDimension } = model.config;
-      const scaleBias = tf.reshape(variables[variables.length - 1]!, [1, components, outputDimension]);
+      const { components, outputDimension, hidden } = model.config;
+      // Trunk kernels and biases, then the logits, means and scales heads: the scale head's bias.
+      const scaleBias = tf.reshape(variables[2 * hidden.length + 5]!, [1, components, outputDimension]);
       return model.scalesFromRaw(scaleBias as tf.Tensor3D);
     });
   }
@@ -190,6 +228,7 @@ export class TrainingStep {
     const model = this.model;
     const variables = model.variables;
     const { components: k, outputDimension: d, activation, scaleActivation, scaleFloor } = model.config;
+    const full = hasFactorHead(model.config);
     const rows = x.shape[0];
     const transposes = new Map<number, tf.Tensor2D>();
     tf.tidy(() => {
@@ -200,7 +239,7 @@ export class TrainingStep {
           const scales = tf.tile(this.warmupScales, [rows, 1, 1]) as tf.Tensor3D;
           return GaussianMixture.diagonal({ logits, means, scales }).nll(y);
         }
-        const layers = variables.length / 2 - 3;
+        const layers = model.config.hidden.length;
         const transpose = this.explicitTranspose;
         // The three heads share their input: transpose it once for their weight gradients.
         const transposeOf = (t: tf.Tensor2D) => {
@@ -235,12 +274,19 @@ export class TrainingStep {
         const logits = head(0);
         const means = tf.reshape(head(1), [rows, k, d]) as tf.Tensor3D;
         const raw = tf.reshape(head(2), [rows, k, d]) as tf.Tensor3D;
+        const factors = full ? (tf.reshape(head(3), [rows, k, factorCount(d)]) as tf.Tensor3D) : undefined;
         if (this.loss) {
-          const mixture = GaussianMixture.diagonal({ logits, means, scales: model.scalesFromRaw(raw) });
+          const scales = model.scalesFromRaw(raw);
+          const mixture =
+            factors === undefined
+              ? GaussianMixture.diagonal({ logits, means, scales })
+              : GaussianMixture.full({ logits, means, scales, factors });
           const value = this.loss(mixture, y);
           if (value.rank !== 0) throw new RangeError(`the loss must return a scalar, got shape [${value.shape}]`);
           return value;
         }
+        // Full covariance needs softplus scales (resolveConfig refuses anything else).
+        if (factors !== undefined) return fullMixtureNll(logits, means, raw, factors, y, scaleFloor, this.plain);
         if (scaleActivation !== 'softplus') {
           return GaussianMixture.diagonal({ logits, means, scales: model.scalesFromRaw(raw) }).nll(y);
         }

@@ -220,3 +220,46 @@ describe('learningRateAt', () => {
     expect(learningRateAt(50, 100, 2, 0, 1)).toBe(2);
   });
 });
+
+describe("components: 'auto'", () => {
+  it('trains K = 5, 1 (and the number in use), keeps the smallest within one standard error, records why', async () => {
+    // Two well-separated branches: one component cannot fit them, so K = 1 must lose.
+    const data = circle2d({ rows: 1200, seed: 3 });
+    const result = await train(data.x, data.y, { model: { hidden: [16], components: 'auto' }, epochs: 25, seed: 2 });
+    const search = result.plan.componentSearch!;
+    expect(search.largest).toBe(5);
+    expect(search.tried!.map((t) => t.components).slice(0, 2)).toEqual([5, 1]);
+    const one = search.tried!.find((t) => t.components === 1)!;
+    const five = search.tried!.find((t) => t.components === 5)!;
+    expect(one.validationNll).toBeGreaterThan(five.validationNll + 0.2);
+    expect(search.chosen).toBeGreaterThan(1);
+    expect(result.model.config.components).toBe(search.chosen);
+    expect(search.reason).toMatch(/K = 1 is worse than K = 5/);
+    expect(result.model.metadata.plan?.componentSearch?.chosen).toBe(search.chosen);
+    expect(String(result.model.metadata.training?.components)).toBe(search.reason);
+    // The returned losses are the returned model's.
+    expect(result.finalLoss.validation).toBeCloseTo(
+      await result.model.nll(result.split.validation!.x, result.split.validation!.y),
+      6,
+    );
+    result.model.dispose();
+  });
+
+  it('chooses K = 1 for a unimodal Gaussian target', async () => {
+    const data = forumToy({ rows: 1500, seed: 4 });
+    const result = await train(data.x, data.y, { model: { hidden: [16], components: 'auto' }, epochs: 30, seed: 1 });
+    expect(result.plan.componentSearch?.chosen).toBe(1);
+    expect(result.model.config.components).toBe(1);
+    expect(result.plan.componentSearch?.reason).toMatch(/^K = 1 within one standard error of K = 5/);
+    result.model.dispose();
+  });
+
+  it('needs validation rows, and one network at a time in startTraining', async () => {
+    const data = forumToy({ rows: 200, seed: 5 });
+    await expect(train(data.x, data.y, { model: { components: 'auto' }, validationSplit: 0 })).rejects.toThrow(
+      /'auto' chooses K on validation NLL and needs validation rows/,
+    );
+    const { startTraining } = await import('./train.js');
+    expect(() => startTraining(data.x, data.y, { model: { components: 'auto' } })).toThrow(/use train\(\)/);
+  });
+});

@@ -8,7 +8,14 @@ import type { MatrixInput } from '../data/matrix.js';
 import type { Standardiser } from '../data/standardiser.js';
 import { InputError, MdnError } from '../errors.js';
 import { MixtureDensityNetwork } from '../model/network.js';
-import { checkOptionNames, PLAN_OPTION_NAMES, type PlanOptions, resolveTrainPlan, type TrainPlan } from './plan.js';
+import {
+  type ComponentSearch,
+  checkOptionNames,
+  PLAN_OPTION_NAMES,
+  type PlanOptions,
+  resolveTrainPlan,
+  type TrainPlan,
+} from './plan.js';
 import {
   type CheckedData,
   type ColumnNames,
@@ -90,6 +97,12 @@ export function startTraining(x: MatrixInput, y: MatrixInput, options: TrainOpti
       'invalid-option',
     );
   }
+  if (plan.componentSearch) {
+    throw new InputError(
+      "startTraining runs one network; components 'auto' trains several to choose K: use train(), or a number",
+      'invalid-option',
+    );
+  }
   return startRun(data, plan, options);
 }
 
@@ -144,6 +157,16 @@ function startRun(
  */
 export async function train(x: MatrixInput, y: MatrixInput, options: TrainOptions = {}): Promise<TrainResult> {
   const { data, plan } = checkAndPlan(x, y, options);
+  if (plan.componentSearch) {
+    const chosen = await chooseComponents(data, plan, options);
+    if (plan.ensemble === 1 || options.signal?.aborted) return chosen;
+    // An ensemble of networks with the chosen K (each member trains from its own seed, as always).
+    const search = chosen.plan.componentSearch;
+    chosen.model.dispose();
+    const result = await trainEnsemble(data, { ...chosen.plan, ensemble: plan.ensemble }, options);
+    if (search) result.model.metadata.training = { ...result.model.metadata.training, components: search.reason ?? '' };
+    return result;
+  }
   if (plan.ensemble === 1) {
     const run = startRun(data, plan, options);
     try {
@@ -153,6 +176,150 @@ export async function train(x: MatrixInput, y: MatrixInput, options: TrainOption
     }
   }
   return trainEnsemble(data, plan, options);
+}
+
+/** Components whose weight stays below this on every training and validation row are pruned by 'auto'. */
+const PRUNE_BELOW = 1e-3;
+
+/**
+ * `components: 'auto'`: trains the largest K (the plan's), then K = 1, then the number of components the largest
+ * model really uses (the perplexity of its mean weights on the validation rows, between 2 and largest − 1), and
+ * keeps the smallest whose validation log-likelihood is within one standard error (of the per-row differences,
+ * paired on the same rows) of the largest's — the one-standard-error rule. At most three runs, so about 3× a
+ * fixed K. Then components of the chosen network whose weight stays below 1e-3 on every row are removed.
+ */
+async function chooseComponents(data: CheckedData, plan: TrainPlan, options: TrainOptions): Promise<TrainResult> {
+  const started = performance.now();
+  const largest = plan.componentSearch!.largest;
+  const runWith = async (components: number): Promise<TrainResult> => {
+    const run = startRun(
+      data,
+      { ...plan, ensemble: 1, model: { ...plan.model, components }, componentSearch: null },
+      options,
+    );
+    try {
+      return await run.run();
+    } finally {
+      run.dispose();
+    }
+  };
+  const tried: { components: number; validationNll: number; result: TrainResult; logProb: Float64Array }[] = [];
+  const attempt = async (components: number) => {
+    const result = await runWith(components);
+    const validation = result.split.validation!;
+    const logProb = await result.model.logProb(validation.x, validation.y);
+    let nll = 0;
+    for (const v of logProb) nll -= v / logProb.length;
+    const entry = { components, validationNll: nll, result, logProb };
+    tried.push(entry);
+    return entry;
+  };
+  // Within one standard error of the largest model's validation log-likelihood (paired per-row differences).
+  const withinOneError = (small: Float64Array, large: Float64Array) => {
+    const n = small.length;
+    let mean = 0;
+    for (let i = 0; i < n; i++) mean += (small[i]! - large[i]!) / n;
+    let squares = 0;
+    for (let i = 0; i < n; i++) squares += (small[i]! - large[i]! - mean) ** 2;
+    const error = Math.sqrt(squares / Math.max(1, n - 1) / n);
+    return { ok: mean >= -error, mean, error };
+  };
+  let chosen: (typeof tried)[number];
+  let reason: string;
+  const aborted = () => options.signal?.aborted === true;
+  try {
+    const big = await attempt(largest);
+    chosen = big;
+    reason = `K = ${largest} only (stopped)`;
+    if (largest > 1 && !aborted()) {
+      const one = await attempt(1);
+      const test = withinOneError(one.logProb, big.logProb);
+      if (test.ok) {
+        chosen = one;
+        reason = `K = 1 within one standard error of K = ${largest} (validation log-likelihood ${test.mean >= 0 ? '+' : ''}${test.mean.toFixed(4)} ± ${test.error.toFixed(4)} per row)`;
+      } else {
+        reason = `K = 1 is worse than K = ${largest} by ${(-test.mean).toFixed(4)} ± ${test.error.toFixed(4)} nats per row`;
+        // How many components the largest model uses: the perplexity of its mean weights on the validation rows.
+        const host = await big.result.model.predictHost(big.result.split.validation!.x);
+        const usage = new Float64Array(largest);
+        for (let r = 0; r < host.rows; r++) {
+          const w = host.weights(r);
+          for (let c = 0; c < largest; c++) usage[c]! += w[c]! / host.rows;
+        }
+        let entropy = 0;
+        for (const u of usage) if (u > 0) entropy -= u * Math.log(u);
+        const inUse = Math.min(largest - 1, Math.max(2, Math.round(Math.exp(entropy))));
+        if (inUse > 1 && inUse < largest && !aborted()) {
+          const middle = await attempt(inUse);
+          const second = withinOneError(middle.logProb, big.logProb);
+          if (second.ok) {
+            chosen = middle;
+            reason += `; K = ${inUse} (the number K = ${largest} uses) is within one standard error (${second.mean >= 0 ? '+' : ''}${second.mean.toFixed(4)} ± ${second.error.toFixed(4)})`;
+          } else {
+            reason += `; K = ${inUse} is worse by ${(-second.mean).toFixed(4)} ± ${second.error.toFixed(4)}: kept K = ${largest}`;
+          }
+        } else {
+          reason += `: kept K = ${largest}`;
+        }
+      }
+    }
+  } catch (error) {
+    for (const t of tried) t.result.model.dispose();
+    throw error;
+  }
+  for (const t of tried) if (t !== chosen) t.result.model.dispose();
+  // Prune the chosen network's components that carry no weight anywhere.
+  let { result } = chosen;
+  const k = chosen.components;
+  const rows = [data.x, ...(result.split.validation ? [result.split.validation.x] : [])];
+  const largestWeight = new Float64Array(k);
+  for (const x of rows) {
+    const host = await result.model.predictHost(x);
+    for (let r = 0; r < host.rows; r++) {
+      for (let c = 0; c < k; c++) largestWeight[c] = Math.max(largestWeight[c]!, Math.exp(host.logWeights[r * k + c]!));
+    }
+  }
+  const keep = Array.from({ length: k }, (_, c) => c).filter((c) => largestWeight[c]! >= PRUNE_BELOW);
+  const pruned = keep.length > 0 && keep.length < k ? k - keep.length : 0;
+  const search: ComponentSearch = {
+    largest,
+    chosen: k - pruned,
+    tried: tried.map((t) => ({ components: t.components, validationNll: t.validationNll })),
+    pruned,
+    reason: `${reason}${pruned > 0 ? `; ${pruned} component${pruned === 1 ? '' : 's'} with weight < ${PRUNE_BELOW} on every row pruned` : ''}`,
+  };
+  const finalPlan: TrainPlan = {
+    ...result.plan,
+    model: { ...result.plan.model, components: k - pruned },
+    componentSearch: search,
+  };
+  let model = result.model;
+  if (pruned > 0) {
+    model = result.model.withComponents(keep);
+    result.model.dispose();
+  }
+  model.metadata = {
+    ...model.metadata,
+    plan: finalPlan,
+  };
+  const finalLoss =
+    pruned === 0
+      ? result.finalLoss
+      : {
+          train: await model.nll(result.split.train.x, result.split.train.y),
+          validation: result.split.validation
+            ? await model.nll(result.split.validation.x, result.split.validation.y)
+            : null,
+        };
+  model.metadata.training = {
+    ...model.metadata.training,
+    components: search.reason!,
+    finalTrainLoss: finalLoss.train,
+    finalValidationLoss: finalLoss.validation,
+    seconds: Math.round(performance.now() - started) / 1000,
+  };
+  result = { ...result, model, plan: finalPlan, finalLoss, seconds: (performance.now() - started) / 1000 };
+  return result;
 }
 
 /**

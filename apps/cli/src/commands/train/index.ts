@@ -1,5 +1,6 @@
 import {
   type Activation,
+  type Covariance,
   DATASETS,
   DEFAULT_MDN_CONFIG,
   describeTrainPlan,
@@ -43,9 +44,10 @@ import { exampleReport } from './report.js';
 interface TrainFlags {
   y?: string[];
   x?: string[];
-  components?: number;
+  components?: number | 'auto';
   hidden?: number[];
   activation?: Activation;
+  covariance?: Covariance;
   epochs?: number;
   batchSize?: number;
   learningRate?: number;
@@ -87,7 +89,11 @@ export function registerTrain(program: Command): void {
       'input column(s), comma-separated; quote a name with a comma: \'"a, b",c\' (default: every column not in --y)',
       nameList,
     )
-    .option('-k, --components <n>', `mixture components (default ${DEFAULT_MDN_CONFIG.components})`, positiveInteger)
+    .option(
+      '-k, --components <n>',
+      `mixture components, or auto: chosen on validation NLL among ${DEFAULT_MDN_CONFIG.components}, 1 and the number in use (about 3× the training time) (default ${DEFAULT_MDN_CONFIG.components})`,
+      (value: string) => (value.trim() === 'auto' ? 'auto' : positiveInteger(value)),
+    )
     .option(
       '--hidden <sizes>',
       `hidden layer sizes, comma-separated (default ${DEFAULT_MDN_CONFIG.hidden.join(',')})`,
@@ -97,6 +103,11 @@ export function registerTrain(program: Command): void {
       '--activation <name>',
       `hidden activation: relu, tanh, silu or elu (default ${DEFAULT_MDN_CONFIG.activation})`,
       choice<Activation>(['relu', 'tanh', 'silu', 'elu']),
+    )
+    .option(
+      '--covariance <family>',
+      `diagonal or full: full gives each component a full covariance over several --y targets (correlated targets need far fewer components; default ${DEFAULT_MDN_CONFIG.covariance})`,
+      choice<Covariance>(['diagonal', 'full']),
     )
     .option(
       '--epochs <n>',
@@ -172,6 +183,7 @@ function trainOptions(flags: TrainFlags): TrainOptions {
     ...(flags.components !== undefined ? { components: flags.components } : {}),
     ...(flags.hidden !== undefined ? { hidden: flags.hidden } : {}),
     ...(flags.activation !== undefined ? { activation: flags.activation } : {}),
+    ...(flags.covariance !== undefined ? { covariance: flags.covariance } : {}),
   };
   return {
     seed: flags.seed,
@@ -313,6 +325,12 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
           '.'
       : `\n${stopReason === 'aborted' ? 'Interrupted' : 'Stopped'} after ${epochs} epochs (${stopReason}; best epoch ${bestEpoch}) in ${seconds.toFixed(1)} s.`,
   );
+  const search = result.plan.componentSearch;
+  if (search?.chosen !== undefined) {
+    log(
+      `Components: K = ${search.chosen}, chosen on validation NLL (${(search.tried ?? []).map((t) => `K = ${t.components}: ${fixed(t.validationNll, 4)}`).join(', ')}): ${search.reason}.`,
+    );
+  }
   log(
     `Final NLL per row (nats, original units): train ${fixed(finalLoss.train, 4)}` +
       (finalLoss.validation !== null
