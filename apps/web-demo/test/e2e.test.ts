@@ -325,6 +325,31 @@ describe('web demo', () => {
     await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('loaded cli.mdn.json'));
     const actual = await page.evaluate((p) => (globalThis as unknown as { mdnDemo: Demo }).mdnDemo.density(p), points);
     for (const [i, value] of actual.entries()) expect(value).toBeCloseTo(expected[i]!, 4);
+
+    // A model file of format version 1 (written before full covariance existed) loads the same way.
+    const versionOne = readFileSync(
+      path.resolve(import.meta.dirname, '../../../packages/core/src/model/fixtures/forum-toy.v1.mdn.json'),
+      'utf8',
+    );
+    const old = loadModel(versionOne);
+    const expectedOld = Array.from(
+      await old.logProb(
+        points.map(([x]) => [x]),
+        points.map(([, y]) => [y]),
+      ),
+    );
+    old.dispose();
+    await page.setInputFiles('#model-file', {
+      name: 'v1.mdn.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(versionOne),
+    });
+    await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('loaded v1.mdn.json'));
+    const actualOld = await page.evaluate(
+      (p) => (globalThis as unknown as { mdnDemo: Demo }).mdnDemo.density(p),
+      points,
+    );
+    for (const [i, value] of actualOld.entries()) expect(value).toBeCloseTo(expectedOld[i]!, 4);
     expect(problems).toEqual([]);
     await page.close();
   });

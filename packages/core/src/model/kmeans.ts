@@ -7,6 +7,8 @@ export interface KMeansResult {
   centres: Float64Array;
   /** Root-mean-square distance of points to their centre, per dimension `[D]`. */
   spread: Float64Array;
+  /** The pooled within-cluster covariance `[D, D]` row-major (its diagonal is `spread`²). */
+  covariance: Float64Array;
 }
 
 /**
@@ -76,10 +78,16 @@ export function kMeans(
       if (counts[c]! > 0) for (let e = 0; e < d; e++) centres[c * d + e] = sums[c * d + e]! / counts[c]!;
     }
   }
+  const covariance = new Float64Array(d * d);
+  for (let i = 0; i < n; i++) {
+    for (let a = 0; a < d; a++) {
+      const da = point(i, a) - centres[assignment[i]! * d + a]!;
+      for (let b = 0; b < d; b++) covariance[a * d + b]! += da * (point(i, b) - centres[assignment[i]! * d + b]!);
+    }
+  }
+  for (let a = 0; a < d * d; a++) covariance[a] = covariance[a]! / Math.max(1, n);
   const spread = new Float64Array(d);
-  for (let i = 0; i < n; i++)
-    for (let e = 0; e < d; e++) spread[e]! += (point(i, e) - centres[assignment[i]! * d + e]!) ** 2;
-  for (let e = 0; e < d; e++) spread[e] = Math.sqrt(spread[e]! / Math.max(1, n));
+  for (let e = 0; e < d; e++) spread[e] = Math.sqrt(covariance[e * d + e]!);
   // Identical centres (few distinct targets) would keep components merged forever: push them apart.
   for (let a = 0; a < k; a++) {
     for (let b = 0; b < a; b++) {
@@ -88,5 +96,5 @@ export function kMeans(
       if (same) for (let e = 0; e < d; e++) centres[a * d + e]! += 0.1 * (random.uniform() - 0.5);
     }
   }
-  return { centres, spread };
+  return { centres, spread, covariance };
 }

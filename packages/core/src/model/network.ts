@@ -4,7 +4,7 @@ import { assertFinite, type Matrix, type MatrixInput, toMatrix } from '../data/m
 import { Standardiser } from '../data/standardiser.js';
 import { InputError, MdnError } from '../errors.js';
 import { inverseSoftplus } from '../math/host-math.js';
-import { factorCount } from '../math/precision-factor.js';
+import { factorCount, factorFromCovariance } from '../math/precision-factor.js';
 import { GaussianMixture, scalesFromRaw } from '../mixture/gaussian-mixture.js';
 import { HostMixture, type SampleOptions } from '../mixture/host-mixture.js';
 import { createRandom } from '../random/rng.js';
@@ -199,11 +199,23 @@ export class MixtureDensityNetwork {
     // Component means at k-means centres of the standardised targets, σ at the within-cluster spread.
     const meanBias = new Float32Array(k * d);
     const spread = new Float64Array(d).fill(Math.min(1, 1 / k + 0.1));
+    const p = factorCount(d);
+    // Full covariance: every component starts with the shape of the pooled within-cluster covariance (σ its
+    // conditional scales, L its regression coefficients), so correlated targets are not first tiled by components.
+    const factorBias = new Float32Array(k * p);
     if (options.initialTargets !== undefined) {
       const targets = targetStandardiser.transform(options.initialTargets);
-      const { centres, spread: within } = kMeans(targets, k, { seed: options.seed ?? 0 });
+      const { centres, spread: within, covariance } = kMeans(targets, k, { seed: options.seed ?? 0 });
       meanBias.set(centres);
       for (let e = 0; e < d; e++) spread[e] = Math.min(1, Math.max(0.05, within[e]!));
+      if (hasFactorHead(resolved)) {
+        const scales = new Float64Array(d);
+        const factors = new Float64Array(p);
+        if (factorFromCovariance(covariance, d, scales, 0, factors, 0)) {
+          for (let e = 0; e < d; e++) spread[e] = Math.min(1, Math.max(0.05, scales[e]!));
+          for (let c = 0; c < k; c++) factorBias.set(factors, c * p);
+        }
+      }
     } else {
       for (let c = 0; c < k; c++)
         for (let e = 0; e < d; e++) meanBias[c * d + e] = k === 1 ? 0 : -1 + (2 * c) / (k - 1);
@@ -244,13 +256,11 @@ export class MixtureDensityNetwork {
         {},
       );
     }
-    const p = factorCount(d);
     const heads = {
       logits: dense(width, k, headLimit(k), undefined, 'head.logits'),
       means: dense(width, k * d, headLimit(k * d), meanBias, 'head.means'),
       scales: dense(width, k * d, headLimit(k * d), scaleBias, 'head.scales'),
-      // Full covariance starts as the diagonal one (L ≈ 0) and learns the correlations.
-      factors: hasFactorHead(resolved) ? dense(width, k * p, headLimit(k * p), undefined, 'head.factors') : undefined,
+      factors: hasFactorHead(resolved) ? dense(width, k * p, headLimit(k * p), factorBias, 'head.factors') : undefined,
     };
     return new MixtureDensityNetwork(resolved, [{ trunk, heads }], inputStandardiser, targetStandardiser, {});
   }
