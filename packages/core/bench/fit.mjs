@@ -3,6 +3,7 @@
 // (model test NLL − true NLL, nats per point). Defaults only: the library's `train(x, y, { seed })`.
 //
 //   pnpm bench:fit [--datasets a,b] [--seeds 5] [--rows 10000] [--test-rows 10000] [--backend wasm|cpu] [--out file.json]
+//                  [--options '{"model":{"covariance":"full","components":"auto"}}']  (train options beside the seed)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,6 +22,7 @@ const { values } = parseArgs({
     rows: { type: 'string', default: '10000' },
     'test-rows': { type: 'string', default: '10000' },
     backend: { type: 'string', default: 'wasm' },
+    options: { type: 'string', default: '{}' },
     out: { type: 'string', default: path.resolve(import.meta.dirname, '../../../artifacts/bench-fit.json') },
   },
 });
@@ -31,13 +33,15 @@ for (const name of names)
 const seeds = Number(values.seeds);
 const rows = Number(values.rows);
 const testRows = Number(values['test-rows']);
+const extra = JSON.parse(values.options);
 
 // The forum toys' true standard deviation, 0.2 + 0.5x, checked at the 10th, 50th and 90th percentile of x.
 const trueSd = { 'forum-toy': (x) => 0.2 + 0.5 * x, 'forum-toy-unit': (x) => 0.2 + 0.5 * x };
 const xMax = { 'forum-toy': 10, 'forum-toy-unit': 1 };
 
 console.log(
-  `fit-quality benchmark: backend ${tf.getBackend()}, ${rows} training rows, ${testRows} test rows, ${seeds} seeds, defaults only`,
+  `fit-quality benchmark: backend ${tf.getBackend()}, ${rows} training rows, ${testRows} test rows, ${seeds} seeds, ` +
+    `${values.options === '{}' ? 'defaults only' : `options ${values.options}`}`,
 );
 const header = [
   'dataset',
@@ -49,6 +53,7 @@ const header = [
   'seconds',
   'diagnosis',
   'sd(x) ratios @10/50/90%',
+  'K',
 ];
 console.log(header.join('\t'));
 const results = [];
@@ -58,6 +63,7 @@ for (const name of names) {
     const testSet = DATASETS[name]({ rows: testRows, seed: 5000 + seed });
     const started = performance.now();
     const result = await train(trainSet.x, trainSet.y, {
+      ...extra,
       seed,
       columns: { x: trainSet.inputColumns, y: trainSet.targetColumns },
     });
@@ -97,6 +103,8 @@ for (const name of names) {
       binCalibrationErrors: diagnosis.metrics.binCalibrationErrors,
       sdRatios,
       sdGrows,
+      components: result.model.config.components,
+      componentSearch: result.plan.componentSearch ?? null,
     };
     results.push(row);
     console.log(
@@ -110,6 +118,7 @@ for (const name of names) {
         seconds.toFixed(1),
         `${row.diagnosis}${row.findings.length ? ` [${row.findings.join(',')}]` : ''}`,
         sdRatios ? `${sdRatios.map((r) => r.toFixed(2)).join(' ')}${sdGrows ? ' grows' : ' DOES NOT GROW'}` : '-',
+        result.model.config.components,
       ].join('\t'),
     );
     result.model.dispose();

@@ -164,7 +164,7 @@ export interface TrainPlan {
   ensemble: number;
   /**
    * `components: 'auto'`: K is chosen on validation NLL among `largest` (= model.components before the choice), 1,
-   * and the number the largest model really uses; the smallest within one standard error of the largest wins
+   * and (when 1 is worse) ⌈(1 + largest)/2⌉; the smallest within one standard error of the largest wins
    * (`train` records the search in the result and the model). Absent or null: K is fixed.
    */
   componentSearch?: ComponentSearch | null;
@@ -450,7 +450,7 @@ export function describeTrainPlan(plan: TrainPlan): string {
       !plan.componentSearch
         ? m.components
         : plan.componentSearch.chosen === undefined
-          ? `auto (the smallest of ${plan.componentSearch.largest}, 1 and the number in use within one standard error of ${plan.componentSearch.largest}'s validation NLL)`
+          ? `auto (the smallest of ${plan.componentSearch.largest}, 1 and ${Math.ceil((1 + plan.componentSearch.largest) / 2)} within one standard error of ${plan.componentSearch.largest}'s validation NLL)`
           : `${plan.componentSearch.chosen} (auto: ${plan.componentSearch.reason ?? ''})`
     }${m.covariance === 'full' && m.outputDimension > 1 ? ' (full covariance)' : ''}, hidden ${m.hidden.join(',')}, ${m.activation}, σ = ${m.scaleActivation}${m.scaleActivation === 'softplus' ? ` + ${m.scaleFloor}` : ''}; init ${plan.initialization}; standardize ${plan.standardize ? 'on' : 'off'}`,
     `data        ${plan.trainRows} training rows; validation ${validation}; seed ${plan.seed}`,

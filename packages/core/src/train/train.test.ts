@@ -222,7 +222,7 @@ describe('learningRateAt', () => {
 });
 
 describe("components: 'auto'", () => {
-  it('trains K = 5, 1 (and the number in use), keeps the smallest within one standard error, records why', async () => {
+  it('trains K = 5, 1 (then 3), keeps the smallest within one standard error, records why', async () => {
     // Two well-separated branches: one component cannot fit them, so K = 1 must lose.
     const data = circle2d({ rows: 1200, seed: 3 });
     const result = await train(data.x, data.y, { model: { hidden: [16], components: 'auto' }, epochs: 25, seed: 2 });
@@ -232,6 +232,8 @@ describe("components: 'auto'", () => {
     const one = search.tried!.find((t) => t.components === 1)!;
     const five = search.tried!.find((t) => t.components === 5)!;
     expect(one.validationNll).toBeGreaterThan(five.validationNll + 0.2);
+    // Two branches: K = 1 cannot fit them; the bisection step tries K = 3.
+    expect(search.tried!.map((t) => t.components)).toEqual([5, 1, 3]);
     expect(search.chosen).toBeGreaterThan(1);
     expect(result.model.config.components).toBe(search.chosen);
     expect(search.reason).toMatch(/K = 1 is worse than K = 5/);

@@ -182,8 +182,8 @@ export async function train(x: MatrixInput, y: MatrixInput, options: TrainOption
 const PRUNE_BELOW = 1e-3;
 
 /**
- * `components: 'auto'`: trains the largest K (the plan's), then K = 1, then the number of components the largest
- * model really uses (the perplexity of its mean weights on the validation rows, between 2 and largest − 1), and
+ * `components: 'auto'`: trains the largest K (the plan's), then K = 1, then (if K = 1 is worse) the midpoint
+ * ⌈(1 + largest)/2⌉ — one step of bisection — and
  * keeps the smallest whose validation log-likelihood is within one standard error (of the per-row differences,
  * paired on the same rows) of the largest's — the one-standard-error rule. At most three runs, so about 3× a
  * fixed K. Then components of the chosen network whose weight stays below 1e-3 on every row are removed.
@@ -239,24 +239,16 @@ async function chooseComponents(data: CheckedData, plan: TrainPlan, options: Tra
         reason = `K = 1 within one standard error of K = ${largest} (validation log-likelihood ${test.mean >= 0 ? '+' : ''}${test.mean.toFixed(4)} ± ${test.error.toFixed(4)} per row)`;
       } else {
         reason = `K = 1 is worse than K = ${largest} by ${(-test.mean).toFixed(4)} ± ${test.error.toFixed(4)} nats per row`;
-        // How many components the largest model uses: the perplexity of its mean weights on the validation rows.
-        const host = await big.result.model.predictHost(big.result.split.validation!.x);
-        const usage = new Float64Array(largest);
-        for (let r = 0; r < host.rows; r++) {
-          const w = host.weights(r);
-          for (let c = 0; c < largest; c++) usage[c]! += w[c]! / host.rows;
-        }
-        let entropy = 0;
-        for (const u of usage) if (u > 0) entropy -= u * Math.log(u);
-        const inUse = Math.min(largest - 1, Math.max(2, Math.round(Math.exp(entropy))));
-        if (inUse > 1 && inUse < largest && !aborted()) {
-          const middle = await attempt(inUse);
+        // One step of bisection between 1 (too few) and the largest: the midpoint.
+        const halfway = Math.ceil((1 + largest) / 2);
+        if (halfway > 1 && halfway < largest && !aborted()) {
+          const middle = await attempt(halfway);
           const second = withinOneError(middle.logProb, big.logProb);
           if (second.ok) {
             chosen = middle;
-            reason += `; K = ${inUse} (the number K = ${largest} uses) is within one standard error (${second.mean >= 0 ? '+' : ''}${second.mean.toFixed(4)} ± ${second.error.toFixed(4)})`;
+            reason += `; K = ${halfway} (halfway) is within one standard error (${second.mean >= 0 ? '+' : ''}${second.mean.toFixed(4)} ± ${second.error.toFixed(4)})`;
           } else {
-            reason += `; K = ${inUse} is worse by ${(-second.mean).toFixed(4)} ± ${second.error.toFixed(4)}: kept K = ${largest}`;
+            reason += `; K = ${halfway} is worse by ${(-second.mean).toFixed(4)} ± ${second.error.toFixed(4)}: kept K = ${largest}`;
           }
         } else {
           reason += `: kept K = ${largest}`;

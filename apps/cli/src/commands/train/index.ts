@@ -91,7 +91,7 @@ export function registerTrain(program: Command): void {
     )
     .option(
       '-k, --components <n>',
-      `mixture components, or auto: chosen on validation NLL among ${DEFAULT_MDN_CONFIG.components}, 1 and the number in use (about 3× the training time) (default ${DEFAULT_MDN_CONFIG.components})`,
+      `mixture components, or auto: chosen on validation NLL among ${DEFAULT_MDN_CONFIG.components}, 1 and ${Math.ceil((1 + DEFAULT_MDN_CONFIG.components) / 2)} (about 3× the training time) (default ${DEFAULT_MDN_CONFIG.components})`,
       (value: string) => (value.trim() === 'auto' ? 'auto' : positiveInteger(value)),
     )
     .option(
