@@ -176,7 +176,7 @@ describe('bad model files', () => {
     [
       'future.mdn.json',
       'future',
-      'model file format version 2 is not supported: this @mdn/core reads version 1; upgrade @mdn/cli (and @mdn/core)',
+      'model file format version 3 is not supported: this @mdn/core reads versions 1 and 2; upgrade @mdn/cli (and @mdn/core)',
     ],
     ['corrupt.mdn.json', 'corrupt', 'the model file is corrupt: weight checksum'],
     ['relu.mdn.json', 'relu', 'the model file was edited or is corrupt: its content checksum'],

@@ -297,7 +297,7 @@ describe('mdn info', () => {
   it('shows config, columns, data statistics and the format version', () => {
     const run = mdn(['info', model], { cwd: dir });
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('mdn-model format version 1');
+    expect(run.stdout).toContain('mdn-model format version 2 (this mdn writes version 2)');
     expect(run.stdout).toMatch(/input {2}x +mean +\d+\.\d{4} +scale/);
     expect(run.stdout).toMatch(/Training: backend \w+, seed 3, 600 rows, \d+ epochs/);
     expect(run.stdout).toContain('Training plan (every setting of the run):');
