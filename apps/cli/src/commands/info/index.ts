@@ -59,7 +59,7 @@ export function registerInfo(program: Command): void {
       const lines = [
         `${modelFile}: ${file.format} format version ${file.formatVersion} (this mdn writes version ${MODEL_FORMAT_VERSION})`,
         `Model: ${config.inputDimension} input${config.inputDimension === 1 ? '' : 's'} → hidden ${config.hidden.join(',')} (${config.activation}) → ` +
-          `${config.components} Gaussian components over ${config.outputDimension} target${config.outputDimension === 1 ? '' : 's'}; ` +
+          `${config.components} Gaussian component${config.components === 1 ? '' : 's'} over ${config.outputDimension} target${config.outputDimension === 1 ? '' : 's'}; ` +
           `${config.covariance === 'full' && config.outputDimension > 1 ? 'full covariance; ' : ''}` +
           `σ = ${config.scaleActivation} + ${config.scaleFloor} (standardised units); ${parameters} parameters`,
         'Data statistics (training mean and scale, used to standardise):',
