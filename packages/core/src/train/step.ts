@@ -13,7 +13,9 @@ import type { MixtureDensityNetwork } from '../model/network.js';
 import {
   type AdamSettings,
   adamStep,
+  FUSED_KERNELS,
   fullMixtureNllWithGradients,
+  hasFusedKernel,
   mixtureNllWithGradients,
   STATE_SIZE,
   transpose2d,
@@ -143,7 +145,7 @@ function mixtureNll(
   return op(logits, means, raw) as tf.Scalar;
 }
 
-/** The full-covariance mixture NLL as one operation whose gradient is the analytic one (fused kernel or plain ops). */
+/** The full-covariance mixture NLL as one operation whose gradient is the fused kernel's analytic one. */
 function fullMixtureNll(
   logits: tf.Tensor2D,
   means: tf.Tensor3D,
@@ -151,7 +153,6 @@ function fullMixtureNll(
   factors: tf.Tensor3D,
   y: tf.Tensor2D,
   floor: number,
-  plain: boolean,
 ) {
   const op = tf.customGrad((l, m, r, f, save) => {
     const result = fullMixtureNllWithGradients(
@@ -161,7 +162,6 @@ function fullMixtureNll(
       f as tf.Tensor3D,
       y,
       floor,
-      plain,
     );
     (save as tf.GradSaveFunc)([result.dLogits, result.dMeans, result.dRaw, result.dFactors]);
     return {
@@ -285,8 +285,15 @@ export class TrainingStep {
           if (value.rank !== 0) throw new RangeError(`the loss must return a scalar, got shape [${value.shape}]`);
           return value;
         }
-        // Full covariance needs softplus scales (resolveConfig refuses anything else).
-        if (factors !== undefined) return fullMixtureNll(logits, means, raw, factors, y, scaleFloor, this.plain);
+        // Full covariance needs softplus scales (resolveConfig refuses anything else). Its fused kernel has the
+        // analytic gradient; without it tfjs differentiates the plain ops here (not inside a customGrad, whose
+        // forward pass records no tape).
+        if (factors !== undefined) {
+          if (!this.plain && hasFusedKernel(FUSED_KERNELS.fullMixtureNll)) {
+            return fullMixtureNll(logits, means, raw, factors, y, scaleFloor);
+          }
+          return GaussianMixture.full({ logits, means, scales: model.scalesFromRaw(raw), factors }).nll(y);
+        }
         if (scaleActivation !== 'softplus') {
           return GaussianMixture.diagonal({ logits, means, scales: model.scalesFromRaw(raw) }).nll(y);
         }
