@@ -9,7 +9,6 @@ import {
   type TrainPlan,
   twoBranch,
 } from '@mdn/core';
-import { numericMatrix, parseTable } from '@mdn/core/host';
 import { drawDensity, drawLoss, drawWeights, toData, type View } from './draw.js';
 import type { BackendName, DataSet, FromWorker, RunFrame, Settings, ToWorker } from './protocol.js';
 
@@ -247,15 +246,13 @@ function request<T extends FromWorker['type']>(message: ToWorker, type: T): Prom
   });
 }
 
-/** Reads a CSV/TSV file with the `mdn` command's parser (@mdn/core); every cell must be a number, none empty. */
-function parseCsv(name: string, text: string) {
-  const table = parseTable(text, { source: name });
-  const matrix = numericMatrix(table, table.header, 'CSV');
-  const columns = table.header.map((_, c) =>
-    Array.from({ length: matrix.rows }, (_, r) => matrix.data[r * matrix.columns + c]!),
-  );
-  if (matrix.rows < 10) throw new Error(`${name}: ${matrix.rows} rows; the demo needs at least 10`);
-  return { name, header: table.header, columns };
+/**
+ * Reads a CSV/TSV file in the worker with the `mdn` command's reader (@mdn/core), a chunk at a time; every cell must
+ * be a number, none empty. The page only receives the numeric columns.
+ */
+async function readCsv(file: File) {
+  const reply = await request({ type: 'read-csv', file }, 'csv');
+  return { name: reply.name, header: reply.header, columns: reply.columns.map((column) => Array.from(column)) };
 }
 
 function useCsvColumns() {
@@ -271,7 +268,9 @@ $('csv').addEventListener('change', async () => {
   const file = ($('csv') as HTMLInputElement).files?.[0];
   if (!file) return;
   try {
-    csv = parseCsv(file.name, await file.text());
+    $('error').textContent = '';
+    status(`reading ${file.name} (${(file.size / 2 ** 20).toFixed(1)} MB)…`);
+    csv = await readCsv(file);
     for (const id of ['csv-x', 'csv-y']) {
       $(id).innerHTML = csv.header.map((h, i) => `<option value="${i}">${escapeHtml(h)}</option>`).join('');
     }

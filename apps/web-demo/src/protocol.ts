@@ -40,6 +40,8 @@ export type ToWorker =
   | { type: 'pause' }
   | { type: 'export' }
   | { type: 'load'; text: string; fileName: string }
+  /** Read a CSV/TSV file in the worker, a chunk at a time (the page never holds or parses its text). */
+  | { type: 'read-csv'; file: File }
   | { type: 'diagnose' }
   | { type: 'density'; points: [number, number][] };
 
@@ -65,4 +67,6 @@ export type FromWorker =
   | { type: 'loaded'; fileName: string; inputColumns: string[]; targetColumns: string[] }
   | { type: 'diagnosis'; runs: { label: string; status: string; text: string }[] }
   | { type: 'densities'; values: number[] }
+  /** A CSV read by the worker: its header and every column as numbers. */
+  | { type: 'csv'; name: string; header: string[]; columns: Float64Array[] }
   | { type: 'error'; message: string };

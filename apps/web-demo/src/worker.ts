@@ -20,6 +20,7 @@ import {
   type TrainingRun,
   useBackend,
 } from '@mdn/core';
+import { numericMatrix, TableReader, type TableRecord } from '@mdn/core/host';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName, DataSet, ForumSettings, FromWorker, RunFrame, ToWorker } from './protocol.js';
 
@@ -58,7 +59,52 @@ let running = false;
 let backendName: BackendName | null = null;
 let loopDone: Promise<void> = Promise.resolve();
 
-const post = (message: FromWorker) => (self as unknown as Worker).postMessage(message);
+const post = (message: FromWorker, transfer: Transferable[] = []) =>
+  (self as unknown as Worker).postMessage(message, transfer);
+
+/**
+ * Reads a CSV/TSV file a chunk at a time with the `mdn` command's reader (@mdn/core's TableReader): the text is
+ * decoded and parsed as it streams, each block of records becomes numbers at once (every cell must be a number), so
+ * memory holds the numeric columns, not the text, and the page stays responsive whatever the file's size.
+ */
+async function readCsv(file: File): Promise<{ header: string[]; columns: Float64Array[] }> {
+  const reader = new TableReader({ source: file.name });
+  const decoder = new TextDecoder();
+  let columns: Float64Array[] = [];
+  let rows = 0;
+  const add = (records: TableRecord[]) => {
+    if (records.length === 0) return;
+    const header = [...reader.header!];
+    const block = numericMatrix(
+      { source: file.name, header, rows: records.map((r) => r.cells), lines: records.map((r) => r.line) },
+      header,
+      'CSV',
+    );
+    if (columns.length === 0) columns = header.map(() => new Float64Array(Math.max(1024, block.rows)));
+    if (rows + block.rows > columns[0]!.length) {
+      const size = Math.max(2 * columns[0]!.length, rows + block.rows);
+      columns = columns.map((column) => {
+        const grown = new Float64Array(size);
+        grown.set(column.subarray(0, rows));
+        return grown;
+      });
+    }
+    for (let r = 0; r < block.rows; r++) {
+      for (let c = 0; c < block.columns; c++) columns[c]![rows + r] = block.data[r * block.columns + c]!;
+    }
+    rows += block.rows;
+  };
+  const stream = file.stream().getReader();
+  for (;;) {
+    const { done, value } = await stream.read();
+    if (done) break;
+    add(reader.push(decoder.decode(value, { stream: true })));
+  }
+  add(reader.push(decoder.decode()));
+  add(reader.end());
+  if (rows < 10) throw new Error(`${file.name}: ${rows} rows; the demo needs at least 10`);
+  return { header: [...reader.header!], columns: columns.map((column) => column.slice(0, rows)) };
+}
 
 async function selectBackend(name: BackendName): Promise<BackendInfo> {
   const adapter = name === 'webgl' ? webglBackend() : name === 'wasm' ? wasmBackend() : cpuBackend();
@@ -218,6 +264,14 @@ async function handle(message: ToWorker) {
         targetColumns: model.metadata.targetColumns ?? ['y'],
       });
       post({ type: 'frame', running, runs: await frame() });
+      return;
+    }
+    case 'read-csv': {
+      const { header, columns } = await readCsv(message.file);
+      post(
+        { type: 'csv', name: message.file.name, header, columns },
+        columns.map((column) => column.buffer),
+      );
       return;
     }
     case 'diagnose': {
