@@ -346,3 +346,41 @@ describe('GaussianMixture.full (tensors)', () => {
     ).toThrow(/D ≥ 2/);
   });
 });
+
+describe('full covariance leaves no tensors behind', () => {
+  it('densities, covariance, marginals, host copies and a training run', async () => {
+    const { train } = await import('../train/train.js');
+    const { correlated2d } = await import('../datasets/synthetic.js');
+    const before = tf.memory().numTensors;
+    const mixture = GaussianMixture.full({
+      logits: tf.zeros([3, 2]),
+      means: tf.zeros([3, 2, 3]),
+      scales: tf.ones([3, 2, 3]),
+      factors: tf.fill([3, 2, 3], 0.5),
+    });
+    const y = tf.ones([3, 3]) as tf.Tensor2D;
+    tf.dispose([
+      mixture.logProb(y),
+      mixture.nll(y),
+      mixture.responsibilities(y),
+      mixture.variance(),
+      mixture.covariance(),
+      mixture.componentCovariances(),
+    ]);
+    mixture.marginal(1).dispose();
+    await mixture.toHost();
+    mixture.dispose();
+    y.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    const data = correlated2d({ rows: 200, seed: 3 });
+    const { model } = await train(data.x, data.y, {
+      model: { hidden: [8], components: 2, covariance: 'full' },
+      epochs: 3,
+      meanWarmupEpochs: 1,
+    });
+    await model.logProb(data.x, data.y);
+    expect(tf.memory().numTensors - before).toBe(model.variables.length);
+    model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
