@@ -630,18 +630,7 @@ export class HostMixture {
     const precisionMeans = factors === undefined ? undefined : new Float64Array(k * d);
     const system = new Float64Array(d * d);
     const fullShift = (i: number): number => {
-      for (let j = 0; j < k; j++) {
-        const base = (i * k + j) * d;
-        let term = constants[j]!;
-        let at = (i * k + j) * p;
-        for (let e = 0; e < d; e++) {
-          let t = x[e]! - this.means[base + e]!;
-          for (let c = e + 1; c < d; c++) t += factors![at++]! * (x[c]! - this.means[base + c]!);
-          const z = t / this.scales[base + e]!;
-          term -= 0.5 * z * z;
-        }
-        terms[j] = term;
-      }
+      for (let j = 0; j < k; j++) terms[j] = this.componentLogProb(i, j, x);
       const norm = logSumExp(terms, 0, k);
       system.fill(0);
       num.fill(0);
