@@ -9,6 +9,7 @@ import {
   forumToy,
   GaussianMixture,
   loadModel,
+  type MatrixInput,
   MixtureDensityNetwork,
   saveModel,
   train,
@@ -435,6 +436,20 @@ export function registerConformanceSuite(adapter: BackendAdapter, options: Confo
     });
 
     suite('save and load', () => {
+      /** Loads `text` on the reference backend (this one when none is set): its log-densities there, and the file saved again. */
+      const onReference = async (text: string, x: MatrixInput, y: MatrixInput) => {
+        const reference = options.reference;
+        if (reference) await useBackend(reference);
+        try {
+          const loaded = loadModel(text);
+          const logProb = await loaded.logProb(x, y);
+          const saved = saveModel(loaded);
+          loaded.dispose();
+          return { logProb, saved };
+        } finally {
+          if (reference) await useBackend(adapter);
+        }
+      };
       it('a model saved on this backend gives the same densities when loaded on the reference backend, and back', async () => {
         const data = forumToy({ rows: 200, seed: 23 });
         const model = MixtureDensityNetwork.create(
@@ -444,13 +459,7 @@ export function registerConformanceSuite(adapter: BackendAdapter, options: Confo
         const here = await model.logProb(data.x, data.y);
         const text = saveModel(model);
         model.dispose();
-        const reference = options.reference;
-        if (reference) await useBackend(reference);
-        const loaded = loadModel(text);
-        const there = await loaded.logProb(data.x, data.y);
-        const roundTrip = saveModel(loaded);
-        loaded.dispose();
-        if (reference) await useBackend(adapter);
+        const { logProb: there, saved: roundTrip } = await onReference(text, data.x, data.y);
         const back = loadModel(roundTrip);
         const again = await back.logProb(data.x, data.y);
         back.dispose();
@@ -475,12 +484,7 @@ export function registerConformanceSuite(adapter: BackendAdapter, options: Confo
         const here = await model.logProb(data.x, data.y);
         const text = saveModel(model);
         model.dispose();
-        const reference = options.reference;
-        if (reference) await useBackend(reference);
-        const loaded = loadModel(text);
-        const there = await loaded.logProb(data.x, data.y);
-        loaded.dispose();
-        if (reference) await useBackend(adapter);
+        const { logProb: there } = await onReference(text, data.x, data.y);
         const tolerance = precisionTolerance(info.floatPrecision);
         for (let i = 0; i < here.length; i++) {
           expect(Number.isFinite(here[i])).toBe(true);

@@ -119,7 +119,7 @@ export class Standardiser {
     const scale = tf.tensor1d(Float32Array.from(this.scale));
     const ratios = mixture.factors === undefined ? undefined : tf.tensor1d(Float32Array.from(this.factorRatios()));
     try {
-      return GaussianMixture.like(mixture.family, {
+      return GaussianMixture.of({
         logits: tf.clone(mixture.logits),
         means: tf.add(tf.mul(mixture.means, scale), mean) as tf.Tensor3D,
         scales: tf.mul(mixture.scales, scale) as tf.Tensor3D,

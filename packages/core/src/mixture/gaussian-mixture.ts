@@ -99,12 +99,9 @@ export class GaussianMixture {
     return new GaussianMixture(parameters);
   }
 
-  /** The same family and factors with other logits, means and scales (used by standardisers and slicing). */
-  static like(
-    family: CovarianceFamily,
-    parameters: DiagonalMixtureParameters & { factors?: tf.Tensor3D | undefined },
-  ): GaussianMixture {
-    if (family === 'diagonal' || parameters.factors === undefined) return GaussianMixture.diagonal(parameters);
+  /** The full family when `factors` are given, else the diagonal one (for code that carries both). */
+  static of(parameters: DiagonalMixtureParameters & { factors?: tf.Tensor3D | undefined }): GaussianMixture {
+    if (parameters.factors === undefined) return GaussianMixture.diagonal(parameters);
     return GaussianMixture.full(parameters as FullMixtureParameters);
   }
 

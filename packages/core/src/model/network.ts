@@ -450,7 +450,7 @@ export class MixtureDensityNetwork {
       const mixture = this.targetStandardiser.inverseMixture(this.mixtureStandardised(standardised));
       return [mixture.logits, mixture.means, mixture.scales, mixture.factors] as const;
     });
-    return GaussianMixture.like(factors === undefined ? 'diagonal' : 'full', { logits, means, scales, factors });
+    return GaussianMixture.of({ logits, means, scales, factors });
   }
 
   /**
@@ -517,7 +517,7 @@ export class MixtureDensityNetwork {
       const mixture = this.mixtureStandardised(this.standardisedInputs(x));
       return [mixture.logits, mixture.means, mixture.scales, mixture.factors] as const;
     });
-    return GaussianMixture.like(factors === undefined ? 'diagonal' : 'full', { logits, means, scales, factors });
+    return GaussianMixture.of({ logits, means, scales, factors });
   }
 
   /**

@@ -167,15 +167,24 @@ export async function train(x: MatrixInput, y: MatrixInput, options: TrainOption
     if (search) result.model.metadata.training = { ...result.model.metadata.training, components: search.reason ?? '' };
     return result;
   }
-  if (plan.ensemble === 1) {
-    const run = startRun(data, plan, options);
-    try {
-      return await run.run();
-    } finally {
-      run.dispose();
-    }
-  }
+  if (plan.ensemble === 1) return trainOne(data, plan, options);
   return trainEnsemble(data, plan, options);
+}
+
+/** One network trained to the end (see {@link startRun}); the run's tensors are freed, the model is the caller's. */
+async function trainOne(
+  data: CheckedData,
+  plan: TrainPlan,
+  options: TrainOptions,
+  member = 0,
+  standardisers?: { input: Standardiser; target: Standardiser },
+): Promise<TrainResult> {
+  const run = startRun(data, plan, options, member, standardisers);
+  try {
+    return await run.run();
+  } finally {
+    run.dispose();
+  }
 }
 
 /** Components whose weight stays below this on every training and validation row are pruned by 'auto'. */
@@ -191,18 +200,8 @@ const PRUNE_BELOW = 1e-3;
 async function chooseComponents(data: CheckedData, plan: TrainPlan, options: TrainOptions): Promise<TrainResult> {
   const started = performance.now();
   const largest = plan.componentSearch!.largest;
-  const runWith = async (components: number): Promise<TrainResult> => {
-    const run = startRun(
-      data,
-      { ...plan, ensemble: 1, model: { ...plan.model, components }, componentSearch: null },
-      options,
-    );
-    try {
-      return await run.run();
-    } finally {
-      run.dispose();
-    }
-  };
+  const runWith = (components: number) =>
+    trainOne(data, { ...plan, ensemble: 1, model: { ...plan.model, components }, componentSearch: null }, options);
   const tried: { components: number; validationNll: number; result: TrainResult; logProb: Float64Array }[] = [];
   const attempt = async (components: number) => {
     const result = await runWith(components);
@@ -328,12 +327,7 @@ async function trainEnsemble(data: CheckedData, plan: TrainPlan, options: TrainO
     for (let m = 0; m < plan.ensemble; m++) {
       if (options.signal?.aborted && results.length > 0) break;
       const memberPlan: TrainPlan = { ...plan, seed: (plan.seed + m) % 2 ** 32, ensemble: 1 };
-      const run = startRun(data, memberPlan, options, m, standardisers);
-      try {
-        results.push(await run.run());
-      } finally {
-        run.dispose();
-      }
+      results.push(await trainOne(data, memberPlan, options, m, standardisers));
     }
     const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
     const members = results.map((r) => ({
