@@ -1,22 +1,26 @@
 #!/usr/bin/env node
 // pnpm bench:speed — one training step of the forum's net (1→128→128→15 ReLU, k = 5, D = 1: forward, mixture NLL,
 // backward, Adam) on every backend this process has, at batch 64, 1024 and 4096, median of many steps after
-// warm-up; side by side with the same step in PyTorch on one thread when python3 has torch (Debian's
-// python3-torch). Also the straightforward tfjs step (autodiff through plain ops, tf.train.adam) as the "before"
-// figure, our step on plain ops (the reference path), prediction throughput (the web demo's 256×256 density grid),
-// peak memory, and the same step on webgl and wasm in headless Chromium.
-//   node speed.mjs [--batches 64,1024,4096] [--seconds 2] [--backends cpu,wasm,node] [--json] [--no-torch] [--no-browser]
+// warm-up; side by side with the same step in PyTorch (Debian's python3-torch) on one thread and on every core,
+// with the BLAS library torch really loaded named (no ratio is printed against the unoptimised reference BLAS).
+// Also the straightforward tfjs step (autodiff through plain ops, tf.train.adam) as the "before" figure, our step
+// on plain ops (the reference path), prediction throughput (the web demo's 256×256 density grid, exact
+// quantiles), the default fit of the forum's toy end to end against the same steps in PyTorch, peak memory, and
+// the same step on webgl and wasm in headless Chromium.
+//   node speed.mjs [--batches 64,1024,4096] [--seconds 2] [--backends cpu,wasm,node] [--json] [--no-torch]
+//                  [--no-browser] [--no-fit]
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { cpuBackend } from '@mdn/backend-cpu';
 import { nodeBackend } from '@mdn/backend-node';
 import { wasmBackend } from '@mdn/backend-wasm';
 import { MixtureDensityNetwork, useBackend } from '@mdn/core';
 import * as tf from '@tensorflow/tfjs-core';
+import { endToEnd } from './fit-bench.mjs';
 import { measureGrid, measureSteps } from './step-bench.mjs';
 
 const args = process.argv.slice(2);
@@ -32,23 +36,61 @@ const log = (...parts) => {
   if (!json) console.log(...parts);
 };
 
-function torchFigures() {
-  if (args.includes('--no-torch')) return { reason: '--no-torch given' };
-  const script = path.join(import.meta.dirname, 'step-torch.py');
+const cores = availableParallelism();
+
+/** The python3 that has torch, or null. */
+function torchPython() {
   for (const python of ['python3', '/usr/bin/python3']) {
     try {
       execFileSync(python, ['-c', 'import torch'], { stdio: 'ignore' });
-    } catch {
-      continue;
-    }
-    const out = execFileSync(python, [script, batches.join(','), String(seconds)], { encoding: 'utf8' });
-    const rows = out
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line));
-    return { python, version: rows[0]?.torch, byBatch: new Map(rows.map((r) => [r.batch, r.msPerStep])) };
+      return python;
+    } catch {}
   }
-  return { reason: 'python3 with torch not found (Debian: apt-get install python3-torch)' };
+  return null;
+}
+
+/**
+ * Whether torch's BLAS is an optimised one. The reference (netlib) BLAS is several times slower than what a pip or
+ * conda user gets (MKL or OpenBLAS), so a ratio against it says nothing.
+ */
+export function optimisedBlas(libraries) {
+  return libraries.some((library) => /openblas|mkl|blis|atlas/i.test(library));
+}
+
+/** Environment for a torch run with `threads` threads (a generic-BLAS torch does not tell OpenBLAS its count). */
+export function torchEnvironment(threads) {
+  const count = String(threads);
+  return { ...process.env, OMP_NUM_THREADS: count, OPENBLAS_NUM_THREADS: count, MKL_NUM_THREADS: count };
+}
+
+function torchFigures(threads) {
+  if (args.includes('--no-torch')) return { reason: '--no-torch given' };
+  const python = torchPython();
+  if (!python) return { reason: 'python3 with torch not found (Debian: apt-get install python3-torch)' };
+  const script = path.join(import.meta.dirname, 'step-torch.py');
+  const out = execFileSync(python, [script, batches.join(','), String(seconds), String(threads)], {
+    encoding: 'utf8',
+    env: torchEnvironment(threads),
+  });
+  const [about, ...rows] = out
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
+  const blas = about.blas.length > 0 ? about.blas.join(', ') : 'no BLAS library found in the process';
+  if (!optimisedBlas(about.blas)) {
+    return {
+      reason:
+        `PyTorch ${about.torch} loads the reference BLAS (${blas}), not an optimised one: no ratio is printed. ` +
+        'Run `bash tooling/scripts/ensure-openblas.sh` (Debian: apt-get install libopenblas0-pthread)',
+    };
+  }
+  return {
+    python,
+    version: about.torch,
+    threads: about.threads,
+    blas,
+    byBatch: new Map(rows.map((r) => [r.batch, r.msPerStep])),
+  };
 }
 
 const results = [];
@@ -58,26 +100,44 @@ function report(label, info, rows, gridMs, torch) {
     .filter(Boolean)
     .join(', ');
   log(`\n${label}: ${detected}; fused kernels: ${info.fusedKernels.join(', ') || 'none'}`);
-  log('batch   straightforward   ours (plain ops)   ours (fused)    PyTorch   ours/PyTorch');
+  log(
+    `batch   straightforward   ours (plain ops)   ours (fused)   PyTorch 1 thread   ours/PyTorch   PyTorch ${cores} threads   ours/PyTorch`,
+  );
+  const ratio = (ours, theirs) => (ours !== null && theirs ? ours / theirs : null);
   for (const row of rows) {
-    const torchMs = torch.byBatch?.get(row.batch) ?? null;
-    const ratio = row.msPerStep !== null && torchMs ? row.msPerStep / torchMs : null;
+    const one = torch.one.byBatch?.get(row.batch) ?? null;
+    const all = torch.all.byBatch?.get(row.batch) ?? null;
+    const ratioOne = ratio(row.msPerStep, one);
+    const ratioAll = ratio(row.msPerStep, all);
     log(
-      `${String(row.batch).padStart(5)}   ${fmt(row.straightforwardMs)}          ${fmt(row.plainMs)}          ${fmt(row.fusedMs)}   ${fmt(torchMs)}   ${ratio ? ratio.toFixed(2) : '—'}`,
+      `${String(row.batch).padStart(5)}   ${fmt(row.straightforwardMs)}          ${fmt(row.plainMs)}        ${fmt(row.fusedMs)}           ${fmt(one)}       ${ratioOne ? ratioOne.toFixed(2).padStart(5) : '    —'}           ${fmt(all)}       ${ratioAll ? ratioAll.toFixed(2).padStart(5) : '    —'}`,
     );
-    results.push({ backend: label, batch: row.batch, msPerStep: row.msPerStep, ratioVsTorch: ratio });
+    results.push({
+      backend: label,
+      threads: info.threads,
+      batch: row.batch,
+      msPerStep: row.msPerStep,
+      ratioVsTorchOneThread: ratioOne,
+      ratioVsTorchAllThreads: ratioAll,
+    });
   }
   log(
     `prediction: 256×256 density grid in ${gridMs.toFixed(1)} ms (${((65536 / gridMs) * 1000).toExponential(2)} densities/s)`,
   );
 }
 
-const torch = torchFigures();
+const torch = { one: torchFigures(1), all: torchFigures(cores) };
 log('Training-step benchmark: forum net 1→128→128→15 (ReLU), k = 5, D = 1; median ms per step after warm-up');
+for (const figures of [torch.one, torch.all]) {
+  log(
+    figures.byBatch
+      ? `PyTorch ${figures.version} (${figures.python}), ${figures.threads} thread(s), BLAS: ${figures.blas}`
+      : `PyTorch: ${figures.reason}`,
+  );
+}
 log(
-  torch.byBatch
-    ? `PyTorch ${torch.version} (${torch.python}), 1 thread, the same step`
-    : `PyTorch: ${torch.reason}; ours alone`,
+  `ours: one thread in Node (tfjs-backend-wasm never starts threads in Node); the ${cores}-thread ratio compares that ` +
+    `thread with PyTorch on all ${cores} cores`,
 );
 const adapters = { cpu: () => cpuBackend(), wasm: () => wasmBackend(), node: () => nodeBackend() };
 let peakRss = process.memoryUsage().rss;
@@ -120,6 +180,13 @@ log(`\npeak resident memory of this process: ${(peakRss / 2 ** 20).toFixed(0)} M
       `predicting the mixtures took ${predictSeconds.toFixed(2)} s on wasm`,
   );
   results.push({ backend: 'host', quantilesPerSecond: (3 * rows) / quantileSeconds });
+}
+
+if (!args.includes('--no-fit')) {
+  await useBackend(wasmBackend());
+  const python = args.includes('--no-torch') ? null : torchPython();
+  const fit = endToEnd({ python, threads: [1, cores], environment: torchEnvironment, optimisedBlas, log });
+  results.push({ backend: 'fit', ...(await fit) });
 }
 
 if (!args.includes('--no-browser')) await browserBench();

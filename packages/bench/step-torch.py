@@ -1,17 +1,35 @@
-"""The same training step in PyTorch, one thread: the forum's net 1->128->128->15 (ReLU), k = 5 Gaussian heads
-(logits, means, softplus scales), the mixture NLL with logsumexp, backward, Adam. Prints JSON lines
-{"batch": B, "msPerStep": median}."""
+"""The same training step in PyTorch: the forum's net 1->128->128->15 (ReLU), k = 5 Gaussian heads (logits,
+means, softplus scales), the mixture NLL with logsumexp, backward, Adam. Prints one JSON line first describing
+the run ({"torch", "threads", "blas"}: the BLAS library the process really loaded, read from /proc/self/maps after a
+matrix product), then {"batch": B, "msPerStep": median} per batch size.
+  step-torch.py BATCHES SECONDS THREADS
+Set OPENBLAS_NUM_THREADS / OMP_NUM_THREADS to THREADS in the environment as well: a torch built against a generic
+BLAS does not pass its thread count on to OpenBLAS."""
 import json
 import math
+import os
 import statistics
 import sys
 import time
 
 import torch
 
-torch.set_num_threads(1)
-torch.manual_seed(0)
 K = 5
+
+
+def loaded_blas():
+    """Real paths of the BLAS libraries mapped into this process (libblas.so.3 is an alternatives link)."""
+    torch.mm(torch.ones(64, 64), torch.ones(64, 64))
+    found = set()
+    try:
+        with open("/proc/self/maps") as maps:
+            for line in maps:
+                parts = line.split()
+                if len(parts) >= 6 and any(name in parts[5] for name in ("blas", "mkl", "blis")):
+                    found.add(os.path.realpath(parts[5]))
+    except OSError:
+        return []
+    return sorted(found)
 
 
 class Net(torch.nn.Module):
@@ -34,6 +52,10 @@ def nll(logits, means, scales, y):
 def main():
     batches = [int(b) for b in sys.argv[1].split(",")] if len(sys.argv) > 1 else [64, 1024, 4096]
     seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 2.0
+    threads = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "blas": loaded_blas()}), flush=True)
     for batch in batches:
         net = Net()
         optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
@@ -55,7 +77,7 @@ def main():
             t0 = time.perf_counter()
             step()
             times.append((time.perf_counter() - t0) * 1000)
-        print(json.dumps({"batch": batch, "msPerStep": statistics.median(times), "steps": len(times), "torch": torch.__version__}), flush=True)
+        print(json.dumps({"batch": batch, "msPerStep": statistics.median(times), "steps": len(times)}), flush=True)
 
 
 main()

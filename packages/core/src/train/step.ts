@@ -1,9 +1,11 @@
 /**
- * One optimisation step of a mixture density network, built for speed: dense layers whose backward pass keeps to
- * plain matrix products (transposed-operand products fall off the fast path of the wasm backend), the mixture NLL
- * with its analytic gradient in one operation, and one Adam update for every variable with clipping and the
- * NaN/Inf guard computed on the device — no host sync per step. The fused operations use kernels that adapters
- * register when the backend has them; otherwise (and with `plain: true`) the same maths in plain tfjs ops.
+ * One optimisation step of a mixture density network, built for speed: the forward pass in fused products, the
+ * mixture NLL with its analytic gradient in one operation, the backward pass written out by hand (no autodiff
+ * tape: only the kernels the step needs run, about a third fewer), keeping to plain matrix products where
+ * transposed-operand products fall off the backend's fast path (wasm), and one Adam update for every variable
+ * with clipping and the NaN/Inf guard computed on the device — no host sync per step. The fused operations use
+ * kernels that adapters register when the backend has them; otherwise (and with `plain: true`) the same maths in
+ * plain tfjs ops. Custom objectives and the mean-first warm-up are differentiated by tfjs through the heads only.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { factorCount } from '../math/precision-factor.js';
@@ -77,99 +79,27 @@ function activationGrad(activation: Activation, dy: tf.Tensor2D, h: tf.Tensor2D,
   }
 }
 
-/**
- * A dense layer `activation(x W + b)` with a hand-written gradient: dW = xᵀ·dz, db = Σ dz, dx = dz·Wᵀ; with
- * `explicitTranspose` each transpose is done first so every product is a plain one.
- */
-function dense(
-  x: tf.Tensor2D,
-  kernel: tf.Tensor2D,
-  bias: tf.Tensor1D,
-  activation: Activation | 'linear',
-  needInputGrad: boolean,
-  explicitTranspose: boolean,
-  transposeOf: (t: tf.Tensor2D) => tf.Tensor2D = (t) => transpose2d(t),
-): tf.Tensor2D {
-  const op = tf.customGrad((input, w, b, save) => {
-    const fusable = activation === 'relu' || activation === 'elu' || activation === 'linear';
-    const z = tf.fused.matMul({
-      a: input as tf.Tensor2D,
-      b: w as tf.Tensor2D,
-      bias: b as tf.Tensor1D,
-      activation: fusable ? activation : 'linear',
-    });
-    const h = fusable ? z : activation === 'tanh' ? tf.tanh(z) : tf.mul(z, tf.sigmoid(z));
-    (save as tf.GradSaveFunc)([input as tf.Tensor2D, w as tf.Tensor2D, h, z]);
-    return {
-      value: h,
-      gradFunc: (dy, saved) => {
-        const [xs, ws, hs, zs] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-        const dz =
-          activation === 'linear' ? (dy as tf.Tensor2D) : activationGrad(activation, dy as tf.Tensor2D, hs, zs);
-        // wasm: transposed-operand products leave XNNPACK (5–6× slower), so transpose first; elsewhere
-        // (cpu, webgl) a transpose is a copy the product would not need.
-        const dw = explicitTranspose ? tf.matMul(transposeOf(xs), dz) : tf.matMul(xs, dz, true, false);
-        // Σ over the batch as a product with a row of ones: a reduction along axis 0 transposes first on wasm.
-        const db = explicitTranspose
-          ? tf.reshape(tf.matMul(tf.ones([1, dz.shape[0]]), dz), [dz.shape[1]])
-          : tf.sum(dz, 0);
-        const dx = !needInputGrad
-          ? tf.zerosLike(xs)
-          : explicitTranspose
-            ? tf.matMul(dz, transpose2d(ws))
-            : tf.matMul(dz, ws, false, true);
-        return [dx, dw, db];
-      },
-    };
-  });
-  return op(x, kernel, bias) as tf.Tensor2D;
+/** A hidden layer's output and what its gradient needs: the input and the pre-activation (silu). */
+interface LayerTrace {
+  input: tf.Tensor2D;
+  z: tf.Tensor2D;
+  h: tf.Tensor2D;
 }
 
-/** The mixture NLL as one operation whose gradient is the analytic one (fused kernel or plain ops). */
-function mixtureNll(
-  logits: tf.Tensor2D,
-  means: tf.Tensor3D,
-  raw: tf.Tensor3D,
-  y: tf.Tensor2D,
-  floor: number,
-  plain: boolean,
-) {
-  const op = tf.customGrad((l, m, r, save) => {
-    const result = mixtureNllWithGradients(l as tf.Tensor2D, m as tf.Tensor3D, r as tf.Tensor3D, y, floor, plain);
-    (save as tf.GradSaveFunc)([result.dLogits, result.dMeans, result.dRaw]);
-    return {
-      value: result.loss,
-      gradFunc: (dy, saved) => saved.map((g) => tf.mul(g, dy as tf.Scalar)),
-    };
-  });
-  return op(logits, means, raw) as tf.Scalar;
+/** `activation(x W + b)`, in one fused product where the backend fuses the activation. */
+function denseForward(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D, activation: Activation): LayerTrace {
+  if (activation === 'relu' || activation === 'elu') {
+    const h = tf.fused.matMul({ a: x, b: kernel, bias, activation }) as tf.Tensor2D;
+    return { input: x, z: h, h };
+  }
+  const z = tf.fused.matMul({ a: x, b: kernel, bias }) as tf.Tensor2D;
+  return { input: x, z, h: activation === 'tanh' ? tf.tanh(z) : (tf.mul(z, tf.sigmoid(z)) as tf.Tensor2D) };
 }
 
-/** The full-covariance mixture NLL as one operation whose gradient is the fused kernel's analytic one. */
-function fullMixtureNll(
-  logits: tf.Tensor2D,
-  means: tf.Tensor3D,
-  raw: tf.Tensor3D,
-  factors: tf.Tensor3D,
-  y: tf.Tensor2D,
-  floor: number,
-) {
-  const op = tf.customGrad((l, m, r, f, save) => {
-    const result = fullMixtureNllWithGradients(
-      l as tf.Tensor2D,
-      m as tf.Tensor3D,
-      r as tf.Tensor3D,
-      f as tf.Tensor3D,
-      y,
-      floor,
-    );
-    (save as tf.GradSaveFunc)([result.dLogits, result.dMeans, result.dRaw, result.dFactors]);
-    return {
-      value: result.loss,
-      gradFunc: (dy, saved) => saved.map((g) => tf.mul(g, dy as tf.Scalar)),
-    };
-  });
-  return op(logits, means, raw, factors) as tf.Scalar;
+/** The heads' mean loss and its gradient with respect to each head's output `[B, width]`, in head order. */
+interface HeadGradients {
+  value: tf.Scalar;
+  grads: tf.Tensor2D[];
 }
 
 /**
@@ -227,80 +157,64 @@ export class TrainingStep {
   run(x: tf.Tensor2D, y: tf.Tensor2D, learningRate: number, meanWarmup = false): void {
     const model = this.model;
     const variables = model.variables;
-    const { components: k, outputDimension: d, activation, scaleActivation, scaleFloor } = model.config;
-    const full = hasFactorHead(model.config);
+    const { activation, hidden } = model.config;
+    const layers = hidden.length;
     const rows = x.shape[0];
-    const transposes = new Map<number, tf.Tensor2D>();
     tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => {
-        if (meanWarmup) {
-          const { means } = model.forward(x);
-          const logits = tf.zeros([rows, k]) as tf.Tensor2D;
-          const scales = tf.tile(this.warmupScales, [rows, 1, 1]) as tf.Tensor3D;
-          return GaussianMixture.diagonal({ logits, means, scales }).nll(y);
+      // Forward through the trunk, keeping what the backward pass needs. No tape: the gradient is written out
+      // below, so each step runs only the kernels it needs.
+      const trace: LayerTrace[] = [];
+      let h = x;
+      for (let i = 0; i < layers; i++) {
+        const layer = denseForward(h, variables[2 * i] as tf.Tensor2D, variables[2 * i + 1] as tf.Tensor1D, activation);
+        trace.push(layer);
+        h = layer.h;
+      }
+      const heads = variables.length / 2 - layers;
+      const headKernel = (j: number) => variables[2 * (layers + j)] as tf.Tensor2D;
+      const outputs = Array.from(
+        { length: heads },
+        (_, j) =>
+          tf.fused.matMul({
+            a: h,
+            b: headKernel(j),
+            bias: variables[2 * (layers + j) + 1] as tf.Tensor1D,
+          }) as tf.Tensor2D,
+      );
+      const { value, grads: headGrads } = this.headGradients(outputs, y, meanWarmup);
+
+      // Backward: each head's weights, then the trunk layer by layer: dW = inputᵀ·dz, db = Σ_rows dz,
+      // d input = dz·Wᵀ. With explicitTranspose (wasm) every transpose is done first — transposed-operand products
+      // leave XNNPACK there (5–6× slower) — and Σ_rows is a product with a row of ones (a reduction along axis 0
+      // transposes first there); elsewhere a transpose is a copy the product does not need.
+      const explicit = this.explicitTranspose;
+      const ones = explicit ? tf.ones([1, rows]) : undefined;
+      const weightGrad = (input: tf.Tensor2D, dz: tf.Tensor2D, inputTransposed?: tf.Tensor2D) =>
+        explicit ? tf.matMul(inputTransposed ?? transpose2d(input, this.plain), dz) : tf.matMul(input, dz, true, false);
+      const biasGrad = (dz: tf.Tensor2D) =>
+        ones ? tf.reshape(tf.matMul(ones, dz), [dz.shape[1]]) : (tf.sum(dz, 0) as tf.Tensor1D);
+      const inputGrad = (dz: tf.Tensor2D, kernel: tf.Tensor2D): tf.Tensor2D =>
+        explicit ? tf.matMul(dz, transpose2d(kernel, this.plain)) : tf.matMul(dz, kernel, false, true);
+      const ordered: tf.Tensor[] = new Array(variables.length);
+      // The heads share their input: transpose it once.
+      const headInputTransposed = explicit ? transpose2d(h, this.plain) : undefined;
+      let dh: tf.Tensor2D | undefined;
+      for (let j = 0; j < heads; j++) {
+        const dz = headGrads[j]!;
+        ordered[2 * (layers + j)] = weightGrad(h, dz, headInputTransposed);
+        ordered[2 * (layers + j) + 1] = biasGrad(dz);
+        if (layers > 0) {
+          const part = inputGrad(dz, headKernel(j));
+          dh = dh ? (tf.add(dh, part) as tf.Tensor2D) : part;
         }
-        const layers = model.config.hidden.length;
-        const transpose = this.explicitTranspose;
-        // The three heads share their input: transpose it once for their weight gradients.
-        const transposeOf = (t: tf.Tensor2D) => {
-          let transposed = transposes.get(t.id);
-          if (!transposed) {
-            transposed = tf.keep(transpose2d(t));
-            transposes.set(t.id, transposed);
-          }
-          return transposed;
-        };
-        let h = x;
-        for (let i = 0; i < layers; i++) {
-          h = dense(
-            h,
-            variables[2 * i] as tf.Tensor2D,
-            variables[2 * i + 1] as tf.Tensor1D,
-            activation,
-            i > 0,
-            transpose,
-          );
-        }
-        const head = (i: number) =>
-          dense(
-            h,
-            variables[2 * (layers + i)] as tf.Tensor2D,
-            variables[2 * (layers + i) + 1] as tf.Tensor1D,
-            'linear',
-            true,
-            transpose,
-            transposeOf,
-          );
-        const logits = head(0);
-        const means = tf.reshape(head(1), [rows, k, d]) as tf.Tensor3D;
-        const raw = tf.reshape(head(2), [rows, k, d]) as tf.Tensor3D;
-        const factors = full ? (tf.reshape(head(3), [rows, k, factorCount(d)]) as tf.Tensor3D) : undefined;
-        if (this.loss) {
-          const scales = model.scalesFromRaw(raw);
-          const mixture =
-            factors === undefined
-              ? GaussianMixture.diagonal({ logits, means, scales })
-              : GaussianMixture.full({ logits, means, scales, factors });
-          const value = this.loss(mixture, y);
-          if (value.rank !== 0) throw new RangeError(`the loss must return a scalar, got shape [${value.shape}]`);
-          return value;
-        }
-        // Full covariance needs softplus scales (resolveConfig refuses anything else). Its fused kernel has the
-        // analytic gradient; without it tfjs differentiates the plain ops here (not inside a customGrad, whose
-        // forward pass records no tape).
-        if (factors !== undefined) {
-          if (!this.plain && hasFusedKernel(FUSED_KERNELS.fullMixtureNll)) {
-            return fullMixtureNll(logits, means, raw, factors, y, scaleFloor);
-          }
-          return GaussianMixture.full({ logits, means, scales: model.scalesFromRaw(raw), factors }).nll(y);
-        }
-        if (scaleActivation !== 'softplus') {
-          return GaussianMixture.diagonal({ logits, means, scales: model.scalesFromRaw(raw) }).nll(y);
-        }
-        return mixtureNll(logits, means, raw, y, scaleFloor, this.plain);
-      }, variables);
-      // Every variable gets a gradient in a fixed order (the warm-up leaves heads out).
-      const ordered = variables.map((variable) => grads[variable.name] ?? tf.zerosLike(variable));
+      }
+      for (let i = layers - 1; i >= 0; i--) {
+        const { input, z, h: out } = trace[i]!;
+        const dz = activationGrad(activation, dh!, out, z);
+        ordered[2 * i] = weightGrad(input, dz);
+        ordered[2 * i + 1] = biasGrad(dz);
+        if (i > 0) dh = inputGrad(dz, variables[2 * i] as tf.Tensor2D);
+      }
       adamStep(
         variables,
         ordered,
@@ -313,7 +227,65 @@ export class TrainingStep {
         this.plain,
       );
     });
-    tf.dispose([...transposes.values()]);
+  }
+
+  /**
+   * The mean loss over the batch and its gradient with respect to each head's output: the mixture NLL with its
+   * analytic gradient (the fused kernel, or the same maths in plain ops); otherwise — a custom loss, the mean-first
+   * warm-up, a scale activation other than softplus, full covariance without its kernel or on plain ops — tfjs's
+   * autodiff of the loss through the heads' outputs alone.
+   */
+  private headGradients(outputs: tf.Tensor2D[], y: tf.Tensor2D, meanWarmup: boolean): HeadGradients {
+    const model = this.model;
+    const { components: k, outputDimension: d, scaleActivation, scaleFloor } = model.config;
+    const rows = y.shape[0];
+    const full = hasFactorHead(model.config);
+    const [logits, meansOut, rawOut, factorsOut] = outputs as [
+      tf.Tensor2D,
+      tf.Tensor2D,
+      tf.Tensor2D,
+      tf.Tensor2D | undefined,
+    ];
+    const means = tf.reshape(meansOut, [rows, k, d]) as tf.Tensor3D;
+    const raw = tf.reshape(rawOut, [rows, k, d]) as tf.Tensor3D;
+    const flat = (t: tf.Tensor) => tf.reshape(t, [rows, -1]) as tf.Tensor2D;
+    if (meanWarmup) {
+      // The means alone, with uniform weights and each component's σ as it was when this step was made.
+      const uniform = tf.zeros([rows, k]) as tf.Tensor2D;
+      const scales = tf.tile(this.warmupScales, [rows, 1, 1]) as tf.Tensor3D;
+      const { value, grad } = tf.valueAndGrad((m: tf.Tensor) =>
+        GaussianMixture.diagonal({ logits: uniform, means: m as tf.Tensor3D, scales }).nll(y),
+      )(means);
+      return { value, grads: outputs.map((o, j) => (j === 1 ? flat(grad) : tf.zerosLike(o))) };
+    }
+    if (!this.loss && !full && scaleActivation === 'softplus') {
+      const result = mixtureNllWithGradients(logits, means, raw, y, scaleFloor, this.plain);
+      return { value: result.loss, grads: [result.dLogits, flat(result.dMeans), flat(result.dRaw)] };
+    }
+    const factors = full ? (tf.reshape(factorsOut!, [rows, k, factorCount(d)]) as tf.Tensor3D) : undefined;
+    if (!this.loss && factors && !this.plain && hasFusedKernel(FUSED_KERNELS.fullMixtureNll)) {
+      const result = fullMixtureNllWithGradients(logits, means, raw, factors, y, scaleFloor);
+      return {
+        value: result.loss,
+        grads: [result.dLogits, flat(result.dMeans), flat(result.dRaw), flat(result.dFactors)],
+      };
+    }
+    const objective = (...t: tf.Tensor[]): tf.Scalar => {
+      const [l, m, r, f] = t as [tf.Tensor2D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D | undefined];
+      const scales = model.scalesFromRaw(r);
+      const mixture =
+        f === undefined
+          ? GaussianMixture.diagonal({ logits: l, means: m, scales })
+          : GaussianMixture.full({ logits: l, means: m, scales, factors: f });
+      if (!this.loss) return mixture.nll(y);
+      const value = this.loss(mixture, y);
+      if (value.rank !== 0) throw new RangeError(`the loss must return a scalar, got shape [${value.shape}]`);
+      return value;
+    };
+    const { value, grads } = tf.valueAndGrads(objective)(
+      factors ? [logits, means, raw, factors] : [logits, means, raw],
+    );
+    return { value, grads: grads.map(flat) };
   }
 
   /** Reads the counters (one host sync) and resets the per-read sums. */
