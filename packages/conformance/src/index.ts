@@ -23,6 +23,7 @@ import {
   fullMixtureNllWithGradients,
   mixtureNllWithGradients,
   TrainingStep,
+  type TrainingStepOptions,
   transpose2d,
 } from '@mdn/core/adapter';
 import { referenceCovarianceFromFactor, referenceFullLogProb, referenceLogProb } from '@mdn/testing';
@@ -193,7 +194,7 @@ export function registerConformanceSuite(adapter: BackendAdapter, options: Confo
           const before = tf.memory().numTensors;
           const x = tf.tidy(() => tf.randomNormal([23, 3], 0, 1, 'float32', 40)) as tf.Tensor2D;
           const y = tf.tidy(() => tf.randomNormal([23, 2], 0, 1, 'float32', 41)) as tf.Tensor2D;
-          const options = [
+          const options: TrainingStepOptions[] = [
             { plain: false },
             { plain: true },
             { plain: false, explicitTranspose: true },
