@@ -201,7 +201,7 @@ export function registerConformanceSuite(adapter: BackendAdapter, options: Confo
             // A custom objective goes through autodiff of the heads (here the same NLL, written differently).
             {
               plain: false,
-              loss: (mixture: GaussianMixture, target: tf.Tensor2D) => tf.neg(tf.mean(mixture.logProb(target))),
+              loss: (mixture: GaussianMixture, target: tf.Tensor2D) => tf.neg(tf.mean(mixture.logProb(target))) as tf.Scalar,
             },
           ];
           for (const option of options) {
