@@ -1,4 +1,7 @@
 import { type BackendAdapter, type BackendInfo, registerHostKernels, unregisterHostKernels } from '@mdn/core/adapter';
+import type * as tfjs from '@tensorflow/tfjs-core';
+import { registerDenseKernels } from './dense-kernels.js';
+import { createSimdGemm, type SimdGemm } from './simd-gemm.js';
 
 /** Options for {@link wasmBackend}. */
 export interface WasmBackendOptions {
@@ -31,6 +34,34 @@ function registerWasmKernels(): string[] {
     (backend, tensor) => internals(backend).typedArrayFromHeap(tensor as never),
     (backend, shape) => internals(backend).makeOutput(shape, 'float32') as never,
   );
+}
+
+/**
+ * The dense-layer kernels, with matrix products in WebAssembly SIMD on the backend's own memory. Returns their
+ * names, or a note saying why they are not registered (the plain tfjs ops are used then).
+ */
+function registerWasmDenseKernels(tf: typeof tfjs): string[] | string {
+  const memory = wasmMemory(tf.backend());
+  if (!memory) return "the dense-layer kernels are off: tfjs's wasm memory is not reachable";
+  if (!createSimdGemm(memory)) return 'the dense-layer kernels are off: this runtime has no WebAssembly SIMD';
+  // The products are instantiated per memory (a re-created backend has a new one), when a kernel first runs.
+  const products = new WeakMap<WebAssembly.Memory, SimdGemm>();
+  return registerDenseKernels(tf, (backend) => {
+    const current = wasmMemory(backend);
+    if (!current) throw new Error("mdn dense kernels: tfjs's wasm memory is not reachable");
+    let gemm = products.get(current);
+    if (!gemm) {
+      gemm = createSimdGemm(current)!;
+      products.set(current, gemm);
+    }
+    return gemm;
+  });
+}
+
+/** The `WebAssembly.Memory` of tfjs's wasm backend (its Emscripten module's exports). */
+function wasmMemory(backend: unknown): WebAssembly.Memory | undefined {
+  const memory = (backend as { wasm?: { asm?: { memory?: unknown } } }).wasm?.asm?.memory;
+  return memory instanceof WebAssembly.Memory ? memory : undefined;
 }
 
 /**
@@ -84,6 +115,11 @@ export function wasmBackend(options: WasmBackendOptions = {}): BackendAdapter {
       }
       if (options.fusedKernels === false) unregisterHostKernels('wasm');
       const fusedKernels = options.fusedKernels === false ? [] : registerWasmKernels();
+      if (options.fusedKernels !== false) {
+        const dense = registerWasmDenseKernels(tfjs);
+        if (typeof dense === 'string') notes.push(dense);
+        else fusedKernels.push(...dense);
+      }
       return { adapter: 'wasm', tfjsBackend: 'wasm', simd, threads, floatPrecision: 32, fusedKernels, notes };
     },
   };

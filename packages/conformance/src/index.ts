@@ -19,8 +19,12 @@ import {
   adamStep,
   type BackendAdapter,
   type BackendInfo,
+  denseBackward,
+  denseForward,
   FUSED_KERNELS,
   fullMixtureNllWithGradients,
+  headsBackward,
+  headsForward,
   mixtureNllWithGradients,
   TrainingStep,
   type TrainingStepOptions,
@@ -186,7 +190,8 @@ export function registerConformanceSuite(adapter: BackendAdapter, options: Confo
           const config = {
             inputDimension: 3,
             outputDimension: 2,
-            components: 3,
+            // K = 5: means and scales heads 10 wide (the kernels' wide route), logits 5 (the narrow one).
+            components: activation === 'tanh' ? 5 : 3,
             hidden: [9, 7],
             activation,
             covariance,
@@ -201,7 +206,8 @@ export function registerConformanceSuite(adapter: BackendAdapter, options: Confo
             // A custom objective goes through autodiff of the heads (here the same NLL, written differently).
             {
               plain: false,
-              loss: (mixture: GaussianMixture, target: tf.Tensor2D) => tf.neg(tf.mean(mixture.logProb(target))) as tf.Scalar,
+              loss: (mixture: GaussianMixture, target: tf.Tensor2D) =>
+                tf.neg(tf.mean(mixture.logProb(target))) as tf.Scalar,
             },
           ];
           for (const option of options) {
@@ -391,6 +397,54 @@ export function registerConformanceSuite(adapter: BackendAdapter, options: Confo
           compare(fused.dFactors, plain.dFactors, 'dFactors');
         });
       });
+
+      it.for(['relu', 'tanh', 'elu', 'silu'] as const)(
+        'the dense-layer kernels match the plain ops, tiles and edges included (%s)',
+        (activation, { skip }) => {
+          if (!info.fusedKernels.includes(FUSED_KERNELS.denseForward)) skip('this backend registers no dense kernels');
+          const plainOptions = { plain: true, explicitTranspose: false };
+          const fusedOptions = { plain: false, explicitTranspose: false };
+          tf.tidy(() => {
+            // Rows, inputs, width: whole 4 × 8 tiles, 1-row and 4-column edges, scalar columns, one input.
+            for (const [b, p, width] of [
+              [37, 13, 21],
+              [64, 1, 128],
+              [5, 130, 9],
+              [1, 3, 2],
+            ] as const) {
+              const x = random([b, p], b + p, 1.5) as tf.Tensor2D;
+              const w = random([p, width], p + width, 0.7) as tf.Tensor2D;
+              const bias = random([width], width, 0.5) as tf.Tensor1D;
+              const dh = random([b, width], 3 * b + width) as tf.Tensor2D;
+              const fused = denseForward(x, w, bias, activation);
+              const plain = denseForward(x, w, bias, activation, true);
+              compare(fused.h, plain.h, `h ${b}×${p}×${width}`);
+              const gradFused = denseBackward(x, w, fused, dh, activation, true, fusedOptions);
+              const gradPlain = denseBackward(x, w, plain, dh, activation, true, plainOptions);
+              compare(gradFused.dW, gradPlain.dW, `dW ${b}×${p}×${width}`);
+              compare(gradFused.db, gradPlain.db, `db ${b}×${p}×${width}`);
+              compare(gradFused.dx!, gradPlain.dx!, `dx ${b}×${p}×${width}`);
+              expect(denseBackward(x, w, fused, dh, activation, false, fusedOptions).dx).toBeUndefined();
+            }
+            // Heads: narrow (transposed routes) and wide ones on one input.
+            const x = random([45, 19], 60) as tf.Tensor2D;
+            const widths = [5, 12, 1, 8, 3];
+            const weights = widths.map((n, j) => random([19, n], 61 + j, 0.6) as tf.Tensor2D);
+            const biases = widths.map((n, j) => random([n], 70 + j) as tf.Tensor1D);
+            const dz = widths.map((n, j) => random([45, n], 80 + j) as tf.Tensor2D);
+            const outFused = headsForward(x, weights, biases);
+            const outPlain = headsForward(x, weights, biases, true);
+            for (const [j, out] of outFused.entries()) compare(out, outPlain[j]!, `head ${j}`);
+            const gradFused = headsBackward(x, weights, dz, true, fusedOptions);
+            const gradPlain = headsBackward(x, weights, dz, true, plainOptions);
+            for (let j = 0; j < widths.length; j++) {
+              compare(gradFused.dW[j]!, gradPlain.dW[j]!, `head dW ${j}`);
+              compare(gradFused.db[j]!, gradPlain.db[j]!, `head db ${j}`);
+            }
+            compare(gradFused.dx!, gradPlain.dx!, 'heads dx');
+          });
+        },
+      );
 
       it('the 2-D transpose matches tf.transpose exactly, tiles and edges included', ({ skip }) => {
         if (info.fusedKernels.length === 0) skip('this backend registers no fused kernels');

@@ -5,6 +5,17 @@
 
 export { BACKEND_CONTRACT_VERSION, type BackendAdapter, type BackendInfo } from './backend/adapter.js';
 export {
+  activationGrad,
+  type DenseGradients,
+  type DenseOptions,
+  type DenseOutput,
+  denseBackward,
+  denseForward,
+  type HeadsGradients,
+  headsBackward,
+  headsForward,
+} from './train/dense.js';
+export {
   type AdamSettings,
   adamStep,
   FUSED_KERNELS,

@@ -13,6 +13,11 @@ export const FUSED_KERNELS = {
   fullMixtureNll: 'MdnFullMixtureNllGrad',
   adam: 'MdnAdamStep',
   transpose: 'MdnTranspose2D',
+  // Dense layers (train/dense.ts): registered by adapters with fast matrix products (wasm).
+  denseForward: 'MdnDenseForward',
+  denseBackward: 'MdnDenseBackward',
+  headsForward: 'MdnHeadsForward',
+  headsBackward: 'MdnHeadsBackward',
 } as const;
 
 const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);

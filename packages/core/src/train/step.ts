@@ -10,8 +10,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { factorCount } from '../math/precision-factor.js';
 import { GaussianMixture } from '../mixture/gaussian-mixture.js';
-import { type Activation, hasFactorHead } from '../model/config.js';
+import { hasFactorHead } from '../model/config.js';
 import type { MixtureDensityNetwork } from '../model/network.js';
+import { type DenseOutput, denseBackward, denseForward, headsBackward, headsForward } from './dense.js';
 import {
   type AdamSettings,
   adamStep,
@@ -20,7 +21,6 @@ import {
   hasFusedKernel,
   mixtureNllWithGradients,
   STATE_SIZE,
-  transpose2d,
 } from './fused.js';
 import { TRAIN_DEFAULTS } from './plan.js';
 
@@ -62,38 +62,6 @@ export interface StepStats {
   rows: number;
   /** Gradient norm of the latest step. */
   lastNorm: number;
-}
-
-function activationGrad(activation: Activation, dy: tf.Tensor2D, h: tf.Tensor2D, z: tf.Tensor2D): tf.Tensor2D {
-  switch (activation) {
-    case 'relu':
-      return tf.mul(dy, tf.step(h));
-    case 'tanh':
-      return tf.mul(dy, tf.sub(tf.scalar(1), tf.square(h)));
-    case 'elu':
-      return tf.mul(dy, tf.minimum(tf.add(h, tf.scalar(1)), tf.scalar(1)));
-    case 'silu': {
-      const sigmoid = tf.sigmoid(z);
-      return tf.mul(dy, tf.mul(sigmoid, tf.add(tf.scalar(1), tf.mul(z, tf.sub(tf.scalar(1), sigmoid)))));
-    }
-  }
-}
-
-/** A hidden layer's output and what its gradient needs: the input and the pre-activation (silu). */
-interface LayerTrace {
-  input: tf.Tensor2D;
-  z: tf.Tensor2D;
-  h: tf.Tensor2D;
-}
-
-/** `activation(x W + b)`, in one fused product where the backend fuses the activation. */
-function denseForward(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D, activation: Activation): LayerTrace {
-  if (activation === 'relu' || activation === 'elu') {
-    const h = tf.fused.matMul({ a: x, b: kernel, bias, activation }) as tf.Tensor2D;
-    return { input: x, z: h, h };
-  }
-  const z = tf.fused.matMul({ a: x, b: kernel, bias }) as tf.Tensor2D;
-  return { input: x, z, h: activation === 'tanh' ? tf.tanh(z) : (tf.mul(z, tf.sigmoid(z)) as tf.Tensor2D) };
 }
 
 /** The heads' mean loss and its gradient with respect to each head's output `[B, width]`, in head order. */
@@ -162,58 +130,53 @@ export class TrainingStep {
     const rows = x.shape[0];
     tf.tidy(() => {
       // Forward through the trunk, keeping what the backward pass needs. No tape: the gradient is written out
-      // below, so each step runs only the kernels it needs.
-      const trace: LayerTrace[] = [];
+      // below, so each step runs only the kernels it needs (one per layer where the backend has dense kernels).
+      const options = { plain: this.plain, explicitTranspose: this.explicitTranspose };
+      const inputs: tf.Tensor2D[] = [];
+      const outputs: DenseOutput[] = [];
       let h = x;
       for (let i = 0; i < layers; i++) {
-        const layer = denseForward(h, variables[2 * i] as tf.Tensor2D, variables[2 * i + 1] as tf.Tensor1D, activation);
-        trace.push(layer);
-        h = layer.h;
+        const out = denseForward(
+          h,
+          variables[2 * i] as tf.Tensor2D,
+          variables[2 * i + 1] as tf.Tensor1D,
+          activation,
+          this.plain,
+        );
+        inputs.push(h);
+        outputs.push(out);
+        h = out.h;
       }
       const heads = variables.length / 2 - layers;
-      const headKernel = (j: number) => variables[2 * (layers + j)] as tf.Tensor2D;
-      const outputs = Array.from(
-        { length: heads },
-        (_, j) =>
-          tf.fused.matMul({
-            a: h,
-            b: headKernel(j),
-            bias: variables[2 * (layers + j) + 1] as tf.Tensor1D,
-          }) as tf.Tensor2D,
+      const headWeights = Array.from({ length: heads }, (_, j) => variables[2 * (layers + j)] as tf.Tensor2D);
+      const headBiases = Array.from({ length: heads }, (_, j) => variables[2 * (layers + j) + 1] as tf.Tensor1D);
+      const { value, grads: headGrads } = this.headGradients(
+        headsForward(h, headWeights, headBiases, this.plain),
+        y,
+        meanWarmup,
       );
-      const { value, grads: headGrads } = this.headGradients(outputs, y, meanWarmup);
 
-      // Backward: each head's weights, then the trunk layer by layer: dW = inputᵀ·dz, db = Σ_rows dz,
-      // d input = dz·Wᵀ. With explicitTranspose (wasm) every transpose is done first — transposed-operand products
-      // leave XNNPACK there (5–6× slower) — and Σ_rows is a product with a row of ones (a reduction along axis 0
-      // transposes first there); elsewhere a transpose is a copy the product does not need.
-      const explicit = this.explicitTranspose;
-      const ones = explicit ? tf.ones([1, rows]) : undefined;
-      const weightGrad = (input: tf.Tensor2D, dz: tf.Tensor2D, inputTransposed?: tf.Tensor2D) =>
-        explicit ? tf.matMul(inputTransposed ?? transpose2d(input, this.plain), dz) : tf.matMul(input, dz, true, false);
-      const biasGrad = (dz: tf.Tensor2D) =>
-        ones ? tf.reshape(tf.matMul(ones, dz), [dz.shape[1]]) : (tf.sum(dz, 0) as tf.Tensor1D);
-      const inputGrad = (dz: tf.Tensor2D, kernel: tf.Tensor2D): tf.Tensor2D =>
-        explicit ? tf.matMul(dz, transpose2d(kernel, this.plain)) : tf.matMul(dz, kernel, false, true);
+      // Backward: the heads, then the trunk layer by layer (dW = inputᵀ·dz, db = Σ_rows dz, d input = dz·Wᵀ).
       const ordered: tf.Tensor[] = new Array(variables.length);
-      // The heads share their input: transpose it once.
-      const headInputTransposed = explicit ? transpose2d(h, this.plain) : undefined;
-      let dh: tf.Tensor2D | undefined;
+      const headsGrad = headsBackward(h, headWeights, headGrads, layers > 0, options);
       for (let j = 0; j < heads; j++) {
-        const dz = headGrads[j]!;
-        ordered[2 * (layers + j)] = weightGrad(h, dz, headInputTransposed);
-        ordered[2 * (layers + j) + 1] = biasGrad(dz);
-        if (layers > 0) {
-          const part = inputGrad(dz, headKernel(j));
-          dh = dh ? (tf.add(dh, part) as tf.Tensor2D) : part;
-        }
+        ordered[2 * (layers + j)] = headsGrad.dW[j]!;
+        ordered[2 * (layers + j) + 1] = headsGrad.db[j]!;
       }
+      let dh = headsGrad.dx;
       for (let i = layers - 1; i >= 0; i--) {
-        const { input, z, h: out } = trace[i]!;
-        const dz = activationGrad(activation, dh!, out, z);
-        ordered[2 * i] = weightGrad(input, dz);
-        ordered[2 * i + 1] = biasGrad(dz);
-        if (i > 0) dh = inputGrad(dz, variables[2 * i] as tf.Tensor2D);
+        const grads = denseBackward(
+          inputs[i]!,
+          variables[2 * i] as tf.Tensor2D,
+          outputs[i]!,
+          dh!,
+          activation,
+          i > 0,
+          options,
+        );
+        ordered[2 * i] = grads.dW;
+        ordered[2 * i + 1] = grads.db;
+        dh = grads.dx;
       }
       adamStep(
         variables,
