@@ -24,14 +24,39 @@ const NARROW = 8;
 /** Byte offset of a tensor in the heap (views are made on the memory's buffer at the tensor's offset). */
 const pointer = (heap: WasmHeap, t: Info) => heap.typedArrayFromHeap(t).byteOffset;
 
-/** Column sums of a row-major `rows × columns` matrix into `out`. */
-function columnSums(values: Float32Array, rows: number, columns: number, out: Float32Array): void {
-  const sums = new Float64Array(columns);
-  for (let i = 0; i < rows; i++) {
-    const row = i * columns;
-    for (let j = 0; j < columns; j++) sums[j]! += values[row + j]!;
+/**
+ * Column sums of a row-major `rows × columns` matrix at `values` into `out`: the product 1ᵀ·M, with A(0, k) the
+ * single 1 at `one` (both strides 0).
+ */
+function columnSums(gemm: SimdGemm, one: number, values: number, rows: number, columns: number, out: number): void {
+  gemm.broadcast(one, 0, 0, values, columns * 4, out, columns * 4, 1, columns, rows, 0, 0);
+}
+
+/** Rows of the batch per call of a product summed over the batch (keeps each slice of it in cache). */
+const BATCH_SLICE = 64;
+
+/**
+ * C [M, N] = Aᵀ·B summed over the batch, A [batch, M] and B [batch, N] row-major, in slices of the batch that stay
+ * in cache while every tile of C passes over them (the first slice writes C, the rest accumulate).
+ */
+function batchProduct(gemm: SimdGemm, a: number, b: number, c: number, batch: number, m: number, n: number): void {
+  for (let start = 0; start < batch; start += BATCH_SLICE) {
+    const rows = Math.min(BATCH_SLICE, batch - start);
+    gemm.broadcast(
+      a + start * m * 4,
+      4,
+      m * 4,
+      b + start * n * 4,
+      n * 4,
+      c,
+      n * 4,
+      m,
+      n,
+      rows,
+      0,
+      start > 0 ? GEMM_ACCUMULATE : 0,
+    );
   }
-  for (let j = 0; j < columns; j++) out[j] = sums[j]!;
 }
 
 /** Writes the transpose of a small row-major `rows × columns` matrix. */
@@ -108,52 +133,36 @@ export function registerDenseKernels(tf: typeof tfjs, gemmFor: (backend: unknown
     const dx = inputGrad ? heap.makeOutput([b, p], 'float32') : undefined;
     const scratch = temporaries(heap);
     const dzInfo = scratch.make([b, width]);
+    const one = scratch.make([1]);
+    const kernelT = dx ? scratch.make([width, p]) : undefined;
     // Views after every allocation (growing the memory detaches earlier views).
+    heap.typedArrayFromHeap(one)[0] = 1;
     const dz = heap.typedArrayFromHeap(dzInfo);
-    const gradOut = heap.typedArrayFromHeap(dh!);
-    const out = heap.typedArrayFromHeap(h!);
-    switch (activation) {
-      case 'relu':
-        for (let i = 0; i < dz.length; i++) dz[i] = out[i]! > 0 ? gradOut[i]! : 0;
-        break;
-      case 'tanh':
-        for (let i = 0; i < dz.length; i++) dz[i] = gradOut[i]! * (1 - out[i]! * out[i]!);
-        break;
-      case 'elu':
-        for (let i = 0; i < dz.length; i++) dz[i] = gradOut[i]! * Math.min(out[i]! + 1, 1);
-        break;
-      case 'silu': {
-        const pre = heap.typedArrayFromHeap(z!);
-        for (let i = 0; i < dz.length; i++) {
-          const s = 1 / (1 + Math.exp(-pre[i]!));
-          dz[i] = gradOut[i]! * s * (1 + pre[i]! * (1 - s));
-        }
-        break;
+    const count = b * width;
+    const [dhAt, hAt] = [pointer(heap, dh!), pointer(heap, h!)];
+    if (activation === 'relu') gemm.reluGrad(dhAt, hAt, dz.byteOffset, count);
+    else if (activation === 'tanh') gemm.tanhGrad(dhAt, hAt, dz.byteOffset, count);
+    else if (activation === 'elu') gemm.eluGrad(dhAt, hAt, dz.byteOffset, count);
+    else {
+      const gradOut = heap.typedArrayFromHeap(dh!);
+      const pre = heap.typedArrayFromHeap(z!);
+      for (let i = 0; i < count; i++) {
+        const s = 1 / (1 + Math.exp(-pre[i]!));
+        dz[i] = gradOut[i]! * s * (1 + pre[i]! * (1 - s));
       }
     }
-    columnSums(dz, b, width, heap.typedArrayFromHeap(db));
-    // dW [P, H] = xᵀ·dz: A(m = p, k = row) = x[row, p].
-    gemm.broadcast(
-      pointer(heap, x!),
-      4,
-      p * 4,
-      dz.byteOffset,
-      width * 4,
-      pointer(heap, dW),
-      width * 4,
-      p,
-      width,
-      b,
-      0,
-      0,
-    );
-    // dx [B, P] = dz·Wᵀ: dot products of dz's rows with W's rows.
-    if (dx) {
-      gemm.dot(
+    columnSums(gemm, pointer(heap, one), dz.byteOffset, b, width, pointer(heap, db));
+    // dW [P, H] = xᵀ·dz.
+    batchProduct(gemm, pointer(heap, x!), dz.byteOffset, pointer(heap, dW), b, p, width);
+    // dx [B, P] = dz·Wᵀ, with Wᵀ [H, P] written first (small) so that the product is a broadcast one.
+    if (dx && kernelT) {
+      transposeSmall(heap.typedArrayFromHeap(kernel!), p, width, heap.typedArrayFromHeap(kernelT));
+      gemm.broadcast(
         dz.byteOffset,
         width * 4,
-        pointer(heap, kernel!),
-        width * 4,
+        4,
+        pointer(heap, kernelT),
+        p * 4,
         pointer(heap, dx),
         p * 4,
         b,
@@ -233,6 +242,8 @@ export function registerDenseKernels(tf: typeof tfjs, gemmFor: (backend: unknown
       outs.push(heap.makeOutput([p, k.shape[1]!], 'float32'), heap.makeOutput([k.shape[1]!], 'float32'));
     const dx = inputGrad ? heap.makeOutput([b, p], 'float32') : undefined;
     const scratch = temporaries(heap);
+    const one = scratch.make([1]);
+    heap.typedArrayFromHeap(one)[0] = 1;
     // Per narrow head: dWᵀ [N, P] (then transposed into dW) and Wᵀ [N, P] for dx.
     const narrow = kernels.map((k) =>
       k.shape[1]! < NARROW
@@ -243,25 +254,12 @@ export function registerDenseKernels(tf: typeof tfjs, gemmFor: (backend: unknown
       const n = k.shape[1]!;
       const dz = dzs[j]!;
       const dW = outs[2 * j]!;
-      columnSums(heap.typedArrayFromHeap(dz), b, n, heap.typedArrayFromHeap(outs[2 * j + 1]!));
+      columnSums(gemm, pointer(heap, one), pointer(heap, dz), b, n, pointer(heap, outs[2 * j + 1]!));
       const slim = narrow[j];
       const accumulate = j > 0 ? GEMM_ACCUMULATE : 0;
       if (slim) {
-        // dWᵀ [N, P] = dzᵀ·x: A(m = c, k = row) = dz[row, c]; rows of x are the wide, contiguous operand.
-        gemm.broadcast(
-          pointer(heap, dz),
-          4,
-          n * 4,
-          pointer(heap, x),
-          p * 4,
-          pointer(heap, slim.dWT),
-          p * 4,
-          n,
-          p,
-          b,
-          0,
-          0,
-        );
+        // dWᵀ [N, P] = dzᵀ·x: rows of x are the wide, contiguous operand.
+        batchProduct(gemm, pointer(heap, dz), pointer(heap, x), pointer(heap, slim.dWT), b, n, p);
         transposeSmall(heap.typedArrayFromHeap(slim.dWT), n, p, heap.typedArrayFromHeap(dW));
         if (dx && slim.wT) {
           // dx (+)= dz·Wᵀ with Wᵀ's rows contiguous: A(m = row, k = c) = dz[row, c].
@@ -282,7 +280,7 @@ export function registerDenseKernels(tf: typeof tfjs, gemmFor: (backend: unknown
           );
         }
       } else {
-        gemm.broadcast(pointer(heap, x), 4, p * 4, pointer(heap, dz), n * 4, pointer(heap, dW), n * 4, p, n, b, 0, 0);
+        batchProduct(gemm, pointer(heap, x), pointer(heap, dz), pointer(heap, dW), b, p, n);
         if (dx)
           gemm.dot(pointer(heap, dz), n * 4, pointer(heap, k), n * 4, pointer(heap, dx), p * 4, b, p, n, 0, accumulate);
       }

@@ -40,13 +40,14 @@ function registerWasmKernels(): string[] {
  * The dense-layer kernels, with matrix products in WebAssembly SIMD on the backend's own memory. Returns their
  * names, or a note saying why they are not registered (the plain tfjs ops are used then).
  */
-function registerWasmDenseKernels(tf: typeof tfjs): string[] | string {
+function registerWasmDenseKernels(tf: typeof tfjs): { names: string[]; relaxed: boolean } | string {
   const memory = wasmMemory(tf.backend());
   if (!memory) return "the dense-layer kernels are off: tfjs's wasm memory is not reachable";
-  if (!createSimdGemm(memory)) return 'the dense-layer kernels are off: this runtime has no WebAssembly SIMD';
+  const probe = createSimdGemm(memory);
+  if (!probe) return 'the dense-layer kernels are off: this runtime has no WebAssembly SIMD';
   // The products are instantiated per memory (a re-created backend has a new one), when a kernel first runs.
   const products = new WeakMap<WebAssembly.Memory, SimdGemm>();
-  return registerDenseKernels(tf, (backend) => {
+  const names = registerDenseKernels(tf, (backend) => {
     const current = wasmMemory(backend);
     if (!current) throw new Error("mdn dense kernels: tfjs's wasm memory is not reachable");
     let gemm = products.get(current);
@@ -56,6 +57,7 @@ function registerWasmDenseKernels(tf: typeof tfjs): string[] | string {
     }
     return gemm;
   });
+  return { names, relaxed: probe.relaxed };
 }
 
 /** The `WebAssembly.Memory` of tfjs's wasm backend (its Emscripten module's exports). */
@@ -118,7 +120,14 @@ export function wasmBackend(options: WasmBackendOptions = {}): BackendAdapter {
       if (options.fusedKernels !== false) {
         const dense = registerWasmDenseKernels(tfjs);
         if (typeof dense === 'string') notes.push(dense);
-        else fusedKernels.push(...dense);
+        else {
+          fusedKernels.push(...dense.names);
+          notes.push(
+            dense.relaxed
+              ? 'dense layers: WebAssembly SIMD products with fused multiply-add (relaxed SIMD)'
+              : 'dense layers: WebAssembly SIMD products (no relaxed SIMD here: multiply and add)',
+          );
+        }
       }
       return { adapter: 'wasm', tfjsBackend: 'wasm', simd, threads, floatPrecision: 32, fusedKernels, notes };
     },

@@ -20,6 +20,7 @@ enum Op {
   End = 0x0b,
   Br = 0x0c,
   BrIf = 0x0d,
+  Select = 0x1b,
   LocalGet = 0x20,
   LocalSet = 0x21,
   LocalTee = 0x22,
@@ -36,6 +37,8 @@ enum Op {
   I32And = 0x71,
   F32Add = 0x92,
   F32Mul = 0x94,
+  F32Gt = 0x5e,
+  F32Sub = 0x93,
   F32Div = 0x95,
   F32Min = 0x96,
   F32Max = 0x97,
@@ -48,7 +51,10 @@ enum SimdOp {
   Const = 0x0c,
   F32x4Splat = 0x13,
   F32x4ExtractLane = 0x1f,
+  F32x4Gt = 0x44,
+  V128And = 0x4e,
   F32x4Add = 0xe4,
+  F32x4Sub = 0xe5,
   F32x4Mul = 0xe6,
   F32x4Div = 0xe7,
   F32x4Min = 0xe8,
@@ -589,40 +595,91 @@ function name(text: string): number[] {
   return [...out, ...bytes];
 }
 
-/** The module's bytes: imports env.memory (shared or not), exports `broadcast`, `dot` and `tanh`. */
-export function gemmModuleBytes(options: { relaxed: boolean; shared: boolean }): Uint8Array<ArrayBuffer> {
-  const types = [
-    3,
-    0x60,
-    12,
-    ...new Array(12).fill(I32),
-    0,
-    0x60,
-    11,
-    ...new Array(11).fill(I32),
-    0,
-    0x60,
-    2,
-    I32,
-    I32,
-    0,
+/** dz = dh ⊙ activation'(h) over `count` floats: relu (h > 0), tanh (1 − h²), elu (min(h + 1, 1)). */
+function activationGradient(kind: 'relu' | 'tanh' | 'elu'): number[] {
+  const f = new FunctionBuilder(4, false);
+  const [DH, H, DZ, COUNT] = [0, 1, 2, 3];
+  const offset = f.local(I32);
+  const vecEnd = f.local(I32);
+  const end = f.local(I32);
+  const one = () => f.f32Const(1).simd(SimdOp.F32x4Splat);
+  f.get(COUNT).i32(-4).op(Op.I32And).i32(4).op(Op.I32Mul).set(vecEnd);
+  f.get(COUNT).i32(4).op(Op.I32Mul).set(end);
+  f.i32(0).set(offset);
+  const at = (base: number) => f.get(base).get(offset).op(Op.I32Add);
+  f.loopWhile(
+    () => f.get(offset).get(vecEnd).op(Op.I32LtU),
+    () => {
+      at(DZ);
+      if (kind === 'relu') {
+        at(DH).v128Load();
+        at(H).v128Load().zero().simd(SimdOp.F32x4Gt);
+        f.simd(SimdOp.V128And);
+      } else if (kind === 'tanh') {
+        at(DH).v128Load();
+        one();
+        at(H).v128Load();
+        at(H).v128Load();
+        f.simd(SimdOp.F32x4Mul).simd(SimdOp.F32x4Sub).simd(SimdOp.F32x4Mul);
+      } else {
+        at(DH).v128Load();
+        at(H).v128Load();
+        one().simd(SimdOp.F32x4Add);
+        one().simd(SimdOp.F32x4Min).simd(SimdOp.F32x4Mul);
+      }
+      f.v128Store();
+      f.bump(offset, 16);
+    },
+  );
+  f.loopWhile(
+    () => f.get(offset).get(end).op(Op.I32LtU),
+    () => {
+      at(DZ);
+      if (kind === 'relu') {
+        at(DH).f32Load();
+        f.f32Zero();
+        at(H).f32Load().f32Zero().op(Op.F32Gt);
+        f.op(Op.Select);
+      } else if (kind === 'tanh') {
+        at(DH).f32Load();
+        f.f32Const(1);
+        at(H).f32Load();
+        at(H).f32Load();
+        f.op(Op.F32Mul, Op.F32Sub, Op.F32Mul);
+      } else {
+        at(DH).f32Load();
+        at(H).f32Load().f32Const(1).op(Op.F32Add).f32Const(1).op(Op.F32Min).op(Op.F32Mul);
+      }
+      f.f32Store();
+      f.bump(offset, 4);
+    },
+  );
+  return f.body();
+}
+
+/** The module's functions: name, i32 parameter count, body. */
+function moduleFunctions(relaxed: boolean): [string, number, number[]][] {
+  return [
+    ['broadcast', 12, broadcastProduct(relaxed)],
+    ['dot', 11, dotProduct(relaxed)],
+    ['tanh', 2, tanhInPlace()],
+    ['reluGrad', 4, activationGradient('relu')],
+    ['tanhGrad', 4, activationGradient('tanh')],
+    ['eluGrad', 4, activationGradient('elu')],
   ];
-  // Memory import: limits flag 0 (min) or 3 (shared, min and max).
-  const limits = options.shared
-    ? [
-        0x03,
-        0x00,
-        ...(() => {
-          const out: number[] = [];
-          uleb(65536, out);
-          return out;
-        })(),
-      ]
-    : [0x00, 0x00];
+}
+
+/** The module's bytes: imports env.memory (shared or not), exports the functions of {@link SimdGemm}. */
+export function gemmModuleBytes(options: { relaxed: boolean; shared: boolean }): Uint8Array<ArrayBuffer> {
+  const list = moduleFunctions(options.relaxed);
+  // One type per function (i32 parameters, no results).
+  const types = [list.length, ...list.flatMap(([, params]) => [0x60, params, ...new Array(params).fill(I32), 0])];
+  // Memory import: limits flag 0 (minimum only) or 3 (shared: minimum and maximum, 65536 pages).
+  const limits = options.shared ? [0x03, 0x00, 0x80, 0x80, 0x04] : [0x00, 0x00];
   const imports = [1, ...name('env'), ...name('memory'), 0x02, ...limits];
-  const functions = [3, 0, 1, 2];
-  const exports = [3, ...name('broadcast'), 0x00, 0, ...name('dot'), 0x00, 1, ...name('tanh'), 0x00, 2];
-  const code = [3, ...broadcastProduct(options.relaxed), ...dotProduct(options.relaxed), ...tanhInPlace()];
+  const functions = [list.length, ...list.map((_, i) => i)];
+  const exports = [list.length, ...list.flatMap(([label], i) => [...name(label), 0x00, i])];
+  const code = [list.length, ...list.flatMap(([, , body]) => body)];
   return new Uint8Array([
     0x00,
     0x61,
@@ -671,6 +728,10 @@ export interface SimdGemm {
   ): void;
   /** tanh of `count` floats at `pointer`, in place. */
   tanh(pointer: number, count: number): void;
+  /** dz = dh ⊙ activation'(h) over `count` floats (pointers to dh, h, dz). */
+  reluGrad(dh: number, h: number, dz: number, count: number): void;
+  tanhGrad(dh: number, h: number, dz: number, count: number): void;
+  eluGrad(dh: number, h: number, dz: number, count: number): void;
   /** Whether the multiply-adds are fused (relaxed SIMD). */
   relaxed: boolean;
 }
@@ -683,7 +744,7 @@ export function createSimdGemm(memory: WebAssembly.Memory): SimdGemm | null {
     if (!WebAssembly.validate(bytes)) continue;
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
     const exports = instance.exports as unknown as Omit<SimdGemm, 'relaxed'>;
-    return { broadcast: exports.broadcast, dot: exports.dot, tanh: exports.tanh, relaxed };
+    return { ...exports, relaxed };
   }
   return null;
 }

@@ -405,9 +405,11 @@ export function registerConformanceSuite(adapter: BackendAdapter, options: Confo
           const plainOptions = { plain: true, explicitTranspose: false };
           const fusedOptions = { plain: false, explicitTranspose: false };
           tf.tidy(() => {
-            // Rows, inputs, width: whole 4 × 8 tiles, 1-row and 4-column edges, scalar columns, one input.
+            // Rows, inputs, width: whole 4 × 8 tiles, 1-row and 4-column edges, scalar columns, one input, and
+            // batches summed in slices (64 rows each, the last one partial).
             for (const [b, p, width] of [
               [37, 13, 21],
+              [150, 6, 10],
               [64, 1, 128],
               [5, 130, 9],
               [1, 3, 2],
@@ -427,11 +429,11 @@ export function registerConformanceSuite(adapter: BackendAdapter, options: Confo
               expect(denseBackward(x, w, fused, dh, activation, false, fusedOptions).dx).toBeUndefined();
             }
             // Heads: narrow (transposed routes) and wide ones on one input.
-            const x = random([45, 19], 60) as tf.Tensor2D;
+            const x = random([130, 19], 60) as tf.Tensor2D;
             const widths = [5, 12, 1, 8, 3];
             const weights = widths.map((n, j) => random([19, n], 61 + j, 0.6) as tf.Tensor2D);
             const biases = widths.map((n, j) => random([n], 70 + j) as tf.Tensor1D);
-            const dz = widths.map((n, j) => random([45, n], 80 + j) as tf.Tensor2D);
+            const dz = widths.map((n, j) => random([130, n], 80 + j) as tf.Tensor2D);
             const outFused = headsForward(x, weights, biases);
             const outPlain = headsForward(x, weights, biases, true);
             for (const [j, out] of outFused.entries()) compare(out, outPlain[j]!, `head ${j}`);
