@@ -4,7 +4,7 @@ import { CliError, EXIT } from '../errors.js';
 import { selectBackend } from '../io/backend.js';
 import { readModel } from '../io/files.js';
 import { inputsFor, modelColumns, targetsFor } from '../io/model-data.js';
-import { readTable, readTableBlocks, type Table } from '../io/table.js';
+import { readTable, readTableBlocks, readTableSample, type Table } from '../io/table.js';
 import { nameList } from '../options.js';
 
 export interface ModelDataFlags {
@@ -30,6 +30,8 @@ export interface ModelData {
   x: Matrix;
   /** Present when `needTargets`. */
   y: Matrix | null;
+  /** Data rows in the file (more than `table` holds when it is a sample of them). */
+  totalRows: number;
 }
 
 /** A model read for a MODEL DATA command, with the columns it reads (its own, or --x/--y). */
@@ -50,19 +52,25 @@ export async function openModel(modelFile: string, flags: ModelDataFlags): Promi
   }
 }
 
-/** Starts the backend, reads the model, then all of the data it needs (for commands that need every row at once). */
+/**
+ * Starts the backend, reads the model, then the data it needs at once: every row, or a uniform random sample of at
+ * most `maxRows` of them (seeded; memory stays bounded whatever the file's size).
+ */
 export async function loadModelData(
   modelFile: string,
   dataFile: string,
   flags: ModelDataFlags,
   needTargets: boolean,
+  maxRows = Number.POSITIVE_INFINITY,
 ): Promise<ModelData> {
   const { model, columns } = await openModel(modelFile, flags);
   try {
-    const table = readTable(dataFile);
+    const { table, totalRows } = Number.isFinite(maxRows)
+      ? readTableSample(dataFile, maxRows)
+      : { table: readTable(dataFile), totalRows: Number.NaN };
     const x = inputsFor(table, columns.x, modelFile);
     const y = needTargets ? targetsFor(table, columns.y, modelFile) : null;
-    return { model, table, columns, x, y };
+    return { model, table, columns, x, y, totalRows: Number.isNaN(totalRows) ? x.rows : totalRows };
   } catch (error) {
     model.dispose();
     throw error;
@@ -104,16 +112,6 @@ export async function* predictedBlocks(
   if (rows === 0) throw new CliError(`${dataFile === '-' ? 'stdin' : dataFile}: has a header but no data rows`);
 }
 
-/** What predict and sample start from: the predicted mixtures of DATA's rows, and each column's unit for output. */
-export interface Predictions {
-  host: HostMixture;
-  columns: { x: string[]; y: string[] };
-  x: Matrix;
-  /** Each column's spread in the training data (its standardiser scale), for the digits written. */
-  inputUnit: Float64Array;
-  targetUnit: Float64Array;
-}
-
 /**
  * The predicted mixtures of `x`'s rows, refusing non-finite ones: no command writes NaN results with exit 0.
  * (Finite weights are checked when the model loads; inputs far beyond the training range can still overflow.)
@@ -153,20 +151,4 @@ export async function finitePredictions(
     );
   }
   return host;
-}
-
-/** Loads the model and DATA, predicts every row on the host (float64, original units), frees the model. */
-export async function predictRows(modelFile: string, dataFile: string, flags: ModelDataFlags): Promise<Predictions> {
-  const { model, columns, x } = await loadModelData(modelFile, dataFile, flags, false);
-  try {
-    return {
-      host: await finitePredictions(model, x, dataFile, columns.x),
-      columns,
-      x,
-      inputUnit: model.inputStandardiser.scale,
-      targetUnit: model.targetStandardiser.scale,
-    };
-  } finally {
-    model.dispose();
-  }
 }

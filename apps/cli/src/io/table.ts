@@ -1,5 +1,5 @@
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
-import { type Table, TableReader } from '@mdn/core/host';
+import { createRandom, type Table, TableReader } from '@mdn/core/host';
 import { CliError } from '../errors.js';
 
 /** A parsed CSV/TSV file, and its named columns as a checked float64 matrix (errors name line and column). */
@@ -91,9 +91,49 @@ export function* readTableBlocks(file: string, blockRows: number): Generator<Tab
   yield block();
 }
 
+/** A uniform random sample of a file's rows (all of them when the file has no more than asked for). */
+export interface SampledTable {
+  /** The rows kept, in file order. */
+  table: Table;
+  /** Data rows in the file. */
+  totalRows: number;
+}
+
+/**
+ * At most `maxRows` data rows of a CSV/TSV file (or stdin), a uniform random sample when it has more (reservoir
+ * sampling over {@link readTableBlocks}, seeded: the same file gives the same sample), kept in file order with
+ * their lines. Memory is bounded by `maxRows` whatever the file's size; every row is still read and checked.
+ */
+export function readTableSample(file: string, maxRows: number, seed = 0): SampledTable {
+  const random = createRandom(seed);
+  let header: string[] = [];
+  let source = file;
+  const kept: { index: number; cells: string[]; line: number }[] = [];
+  let seen = 0;
+  for (const block of readTableBlocks(file, 65_536)) {
+    header = block.header;
+    source = block.source;
+    for (let r = 0; r < block.rows.length; r++) {
+      const row = { index: seen, cells: block.rows[r]!, line: block.lines[r]! };
+      if (kept.length < maxRows) kept.push(row);
+      else {
+        // Algorithm R: the row replaces a kept one with probability maxRows / (rows seen so far).
+        const slot = Math.floor(random.uniform() * (seen + 1));
+        if (slot < maxRows) kept[slot] = row;
+      }
+      seen++;
+    }
+  }
+  kept.sort((a, b) => a.index - b.index);
+  return {
+    table: { source, header, rows: kept.map((row) => row.cells), lines: kept.map((row) => row.line) },
+    totalRows: seen,
+  };
+}
+
 /**
  * Reads a whole CSV/TSV file with a header row (or stdin for `-`); see {@link readTableBlocks}. For commands that
- * need every row at once (train, diagnose, plot).
+ * need every row at once (train).
  */
 export function readTable(file: string): Table {
   const blocks = [...readTableBlocks(file, Number.POSITIVE_INFINITY)];

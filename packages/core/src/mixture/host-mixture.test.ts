@@ -18,7 +18,7 @@ import {
   roundToFloat32,
   toMixture,
 } from './fixtures.test-util.js';
-import type { HostMixture } from './host-mixture.js';
+import { HostMixture } from './host-mixture.js';
 
 function hostOf(spec: MixtureSpec): HostMixture {
   const mixture = toMixture(spec);
@@ -217,5 +217,39 @@ describe('HostMixture from tensors', () => {
     expect(a.logWeights).toEqual(b.logWeights);
     expect(a.weights(0)[1]).toBeCloseTo(Math.E / (1 + Math.E), 6);
     mixture.dispose();
+  });
+});
+
+describe('HostMixture.slice', () => {
+  it('a slice of rows is the mixture of those rows (both families), and bad bounds are refused', () => {
+    const diagonal = new HostMixture({
+      rows: 4,
+      components: 2,
+      dimensions: 1,
+      logWeights: Float64Array.from([0, 1, 2, -1, 0.5, 0.5, -3, 3]),
+      means: Float64Array.from([0, 1, 2, 3, 4, 5, 6, 7]),
+      scales: Float64Array.from([1, 2, 1, 2, 1, 2, 1, 2]),
+    });
+    const part = diagonal.slice(1, 3);
+    expect(part.rows).toBe(2);
+    for (const [i, row] of [1, 2].entries()) {
+      expect(part.quantileAt(i, 0.3)).toBeCloseTo(diagonal.quantileAt(row, 0.3), 12);
+      expect(part.logProbAt(i, [2.5])).toBeCloseTo(diagonal.logProbAt(row, [2.5]), 12);
+    }
+    expect(diagonal.slice(4).rows).toBe(0);
+    const full = new HostMixture({
+      rows: 3,
+      components: 1,
+      dimensions: 2,
+      logWeights: new Float64Array(3),
+      means: Float64Array.from([0, 0, 1, 1, 2, 2]),
+      scales: Float64Array.from([1, 1, 2, 2, 1, 3]),
+      factors: Float64Array.from([0.5, -0.2, 0.9]),
+    });
+    const last = full.slice(2, 3);
+    expect(last.family).toBe('full');
+    expect(Array.from(last.covariance())).toEqual(Array.from(full.covariance().subarray(8, 12)));
+    expect(() => diagonal.slice(3, 2)).toThrow(RangeError);
+    expect(() => diagonal.slice(0, 5)).toThrow(/0 ≤ start ≤ end ≤ 4/);
   });
 });

@@ -125,6 +125,27 @@ export class HostMixture {
     this.logTerms = new Float64Array(k);
   }
 
+  /**
+   * Rows `start` (inclusive) to `end` (exclusive) as a mixture of their own, sharing this one's memory (no copy):
+   * for working through many rows a slice at a time.
+   */
+  slice(start: number, end: number = this.rows): HostMixture {
+    if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end && end <= this.rows)) {
+      throw new RangeError(`slice needs whole rows 0 ≤ start ≤ end ≤ ${this.rows}; got ${start}, ${end}`);
+    }
+    const { components: k, dimensions: d } = this;
+    const p = factorCount(d);
+    return new HostMixture({
+      rows: end - start,
+      components: k,
+      dimensions: d,
+      logWeights: this.logWeights.subarray(start * k, end * k),
+      means: this.means.subarray(start * k * d, end * k * d),
+      scales: this.scales.subarray(start * k * d, end * k * d),
+      ...(this.factors ? { factors: this.factors.subarray(start * k * p, end * k * p) } : {}),
+    });
+  }
+
   /** `'full'` when the components have full covariance (precision factors), else `'diagonal'`. */
   get family(): 'diagonal' | 'full' {
     return this.factors === undefined ? 'diagonal' : 'full';

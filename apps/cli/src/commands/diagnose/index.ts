@@ -3,6 +3,12 @@ import type { Command } from 'commander';
 import { EXIT } from '../../errors.js';
 import { loadModelData, type ModelDataFlags, modelDataOptions } from '../shared.js';
 
+/**
+ * The most rows diagnose reads into memory: a larger file is diagnosed on a uniform random sample of this many
+ * (seeded), which is plenty for every check it makes, and memory stays bounded.
+ */
+export const DIAGNOSE_MAX_ROWS = 200_000;
+
 export function registerDiagnose(program: Command): void {
   modelDataOptions(
     program
@@ -19,10 +25,20 @@ export function registerDiagnose(program: Command): void {
       '\nExamples:\n  $ mdn diagnose price.mdn.json test.csv\n  $ mdn diagnose price.mdn.json test.csv --json\n',
     )
     .action(async (modelFile: string, dataFile: string, flags: ModelDataFlags & { json?: boolean }) => {
-      const { model, x, y } = await loadModelData(modelFile, dataFile, flags, true);
+      const { model, x, y, totalRows } = await loadModelData(modelFile, dataFile, flags, true, DIAGNOSE_MAX_ROWS);
       const diagnosis = await diagnose(model, x, y!);
       model.dispose();
-      process.stdout.write(flags.json ? `${JSON.stringify(diagnosis)}\n` : `${formatDiagnosis(diagnosis)}\n`);
+      const sampled = totalRows > x.rows;
+      if (flags.json) {
+        const sample = sampled ? { sample: { rows: x.rows, of: totalRows } } : {};
+        process.stdout.write(`${JSON.stringify({ ...diagnosis, ...sample })}\n`);
+      } else {
+        const note = sampled
+          ? `\nDiagnosed on a uniform random sample of ${x.rows.toLocaleString('en-US')} of the file's ` +
+            `${totalRows.toLocaleString('en-US')} rows (the same sample every run).`
+          : '';
+        process.stdout.write(`${formatDiagnosis(diagnosis)}${note}\n`);
+      }
       // Scripts can act on the verdict: a problem is a non-zero exit, after the report.
       if (diagnosis.status === 'problem') process.exitCode = EXIT.problem;
     });

@@ -5,6 +5,9 @@ import { checkOutput } from '../../io/files.js';
 import { loadModelData, type ModelDataFlags, modelDataOptions } from '../shared.js';
 import { plotFormat, writePlot } from './write.js';
 
+/** The most data points a plot draws: a larger file is drawn as a uniform random sample of this many (seeded). */
+export const PLOT_MAX_ROWS = 100_000;
+
 interface PlotFlags extends ModelDataFlags {
   out: string;
   title?: string;
@@ -29,7 +32,7 @@ export function registerPlot(program: Command): void {
     .action(async (modelFile: string, dataFile: string, flags: PlotFlags) => {
       plotFormat(flags.out, '--out');
       checkOutput(flags.out, [modelFile, dataFile], { kind: 'any', flag: '--out' });
-      const { model, columns, x, y } = await loadModelData(modelFile, dataFile, flags, true);
+      const { model, columns, x, y, totalRows } = await loadModelData(modelFile, dataFile, flags, true, PLOT_MAX_ROWS);
       try {
         if (x.columns !== 1 || y!.columns !== 1) {
           throw new CliError(
@@ -48,6 +51,10 @@ export function registerPlot(program: Command): void {
       } finally {
         model.dispose();
       }
-      process.stdout.write(`Drew ${flags.out}.\n`);
+      const sample =
+        totalRows > x.rows
+          ? ` (its points a uniform random sample of ${x.rows.toLocaleString('en-US')} of the file's ${totalRows.toLocaleString('en-US')} rows)`
+          : '';
+      process.stdout.write(`Drew ${flags.out}${sample}.\n`);
     });
 }

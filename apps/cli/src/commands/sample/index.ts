@@ -2,7 +2,18 @@ import type { Command } from 'commander';
 import { cell, csvLine } from '../../format.js';
 import { textSink } from '../../io/output.js';
 import { nonNegativeInteger, nonNegativeNumber, positiveInteger } from '../../options.js';
-import { type ModelDataFlags, modelDataOptions, predictRows } from '../shared.js';
+import { type ModelDataFlags, modelDataOptions, openModel, predictedBlocks } from '../shared.js';
+
+/** About this many values are drawn at a time, whatever -n is (memory stays bounded). */
+const VALUES_PER_DRAW = 1 << 20;
+
+/**
+ * The seed for the draws of rows from `firstRow` on: the given seed for the first rows (a file of one slice gives
+ * what one call would), a different but fixed one for each later slice.
+ */
+function sliceSeed(seed: number, firstRow: number): number {
+  return firstRow === 0 ? seed : (seed ^ Math.imul(firstRow, 0x9e3779b1)) >>> 0;
+}
 
 interface SampleFlags extends ModelDataFlags {
   count: number;
@@ -36,25 +47,39 @@ export function registerSample(program: Command): void {
     )
     .action(async (modelFile: string, dataFile: string, flags: SampleFlags) => {
       const sink = textSink(flags.out, [dataFile, modelFile]);
-      const { host, columns, x, inputUnit, targetUnit } = await predictRows(modelFile, dataFile, flags);
-      const d = host.dimensions;
-      const n = flags.count;
-      const draws = host.sample(n, {
-        seed: flags.seed,
-        temperature: flags.temperature,
-        ...(flags.sigmaTemperature !== undefined ? { scaleTemperature: flags.sigmaTemperature } : {}),
-      });
-      const targets = columns.y.length === d ? columns.y : Array.from({ length: d }, (_, i) => `y${i + 1}`);
-      sink.write(csvLine(['row', ...columns.x, 'sample', ...targets]));
-      for (let r = 0; r < x.rows; r++) {
-        const inputs: string[] = [];
-        for (let c = 0; c < x.columns; c++) inputs.push(cell(x.data[r * x.columns + c]!, inputUnit[c]));
-        for (let s = 0; s < n; s++) {
-          const values: string[] = [];
-          for (let c = 0; c < d; c++) values.push(cell(draws[(r * n + s) * d + c]!, targetUnit[c]));
-          sink.write(csvLine([String(r), ...inputs, String(s), ...values]));
+      const opened = await openModel(modelFile, flags);
+      const { model, columns } = opened;
+      try {
+        const inputUnit = model.inputStandardiser.scale;
+        const targetUnit = model.targetStandardiser.scale;
+        const d = model.config.outputDimension;
+        const n = flags.count;
+        const targets = columns.y.length === d ? columns.y : Array.from({ length: d }, (_, i) => `y${i + 1}`);
+        sink.write(csvLine(['row', ...columns.x, 'sample', ...targets]));
+        const rowsPerDraw = Math.max(1, Math.floor(VALUES_PER_DRAW / (n * d)));
+        // A block of rows at a time (read, predict, draw a slice at a time, write, forget).
+        for await (const { host, x, firstRow } of predictedBlocks(opened, modelFile, dataFile, false)) {
+          for (let start = 0; start < x.rows; start += rowsPerDraw) {
+            const end = Math.min(x.rows, start + rowsPerDraw);
+            const draws = host.slice(start, end).sample(n, {
+              seed: sliceSeed(flags.seed, firstRow + start),
+              temperature: flags.temperature,
+              ...(flags.sigmaTemperature !== undefined ? { scaleTemperature: flags.sigmaTemperature } : {}),
+            });
+            for (let r = start; r < end; r++) {
+              const inputs: string[] = [];
+              for (let c = 0; c < x.columns; c++) inputs.push(cell(x.data[r * x.columns + c]!, inputUnit[c]));
+              for (let s = 0; s < n; s++) {
+                const values: string[] = [];
+                for (let c = 0; c < d; c++) values.push(cell(draws[((r - start) * n + s) * d + c]!, targetUnit[c]));
+                sink.write(csvLine([String(firstRow + r), ...inputs, String(s), ...values]));
+              }
+            }
+          }
         }
+        sink.close();
+      } finally {
+        model.dispose();
       }
-      sink.close();
     });
 }
