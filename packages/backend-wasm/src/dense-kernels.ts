@@ -3,7 +3,7 @@
  * WebAssembly SIMD on the backend's own memory (simd-gemm.ts), no transpose of the batch, no packing of
  * per-step operands; the element-wise parts (activation derivatives, column sums) in JavaScript on heap views.
  */
-import { FUSED_KERNELS } from '@mdn/core/adapter';
+import { FUSED_KERNELS, transposeHost } from '@mdn/core/adapter';
 import type * as tfjs from '@tensorflow/tfjs-core';
 import { GEMM_ACCUMULATE, GEMM_BIAS, GEMM_RELU, type SimdGemm } from './simd-gemm.js';
 
@@ -57,11 +57,6 @@ function batchProduct(gemm: SimdGemm, a: number, b: number, c: number, batch: nu
       start > 0 ? GEMM_ACCUMULATE : 0,
     );
   }
-}
-
-/** Writes the transpose of a small row-major `rows × columns` matrix. */
-function transposeSmall(source: Float32Array, rows: number, columns: number, target: Float32Array): void {
-  for (let r = 0; r < rows; r++) for (let c = 0; c < columns; c++) target[c * rows + r] = source[r * columns + c]!;
 }
 
 /** Registers the four dense kernels for 'wasm'; returns their names. */
@@ -156,7 +151,7 @@ export function registerDenseKernels(tf: typeof tfjs, gemmFor: (backend: unknown
     batchProduct(gemm, pointer(heap, x!), dz.byteOffset, pointer(heap, dW), b, p, width);
     // dx [B, P] = dz·Wᵀ, with Wᵀ [H, P] written first (small) so that the product is a broadcast one.
     if (dx && kernelT) {
-      transposeSmall(heap.typedArrayFromHeap(kernel!), p, width, heap.typedArrayFromHeap(kernelT));
+      transposeHost(heap.typedArrayFromHeap(kernel!), p, width, heap.typedArrayFromHeap(kernelT));
       gemm.broadcast(
         dz.byteOffset,
         width * 4,
@@ -193,7 +188,7 @@ export function registerDenseKernels(tf: typeof tfjs, gemmFor: (backend: unknown
       const n = k.shape[1]!;
       const wT = transposed[j];
       if (wT) {
-        transposeSmall(heap.typedArrayFromHeap(k), p, n, heap.typedArrayFromHeap(wT));
+        transposeHost(heap.typedArrayFromHeap(k), p, n, heap.typedArrayFromHeap(wT));
         gemm.dot(
           pointer(heap, x),
           p * 4,
@@ -260,10 +255,10 @@ export function registerDenseKernels(tf: typeof tfjs, gemmFor: (backend: unknown
       if (slim) {
         // dWᵀ [N, P] = dzᵀ·x: rows of x are the wide, contiguous operand.
         batchProduct(gemm, pointer(heap, dz), pointer(heap, x), pointer(heap, slim.dWT), b, n, p);
-        transposeSmall(heap.typedArrayFromHeap(slim.dWT), n, p, heap.typedArrayFromHeap(dW));
+        transposeHost(heap.typedArrayFromHeap(slim.dWT), n, p, heap.typedArrayFromHeap(dW));
         if (dx && slim.wT) {
           // dx (+)= dz·Wᵀ with Wᵀ's rows contiguous: A(m = row, k = c) = dz[row, c].
-          transposeSmall(heap.typedArrayFromHeap(k), p, n, heap.typedArrayFromHeap(slim.wT));
+          transposeHost(heap.typedArrayFromHeap(k), p, n, heap.typedArrayFromHeap(slim.wT));
           gemm.broadcast(
             pointer(heap, dz),
             n * 4,

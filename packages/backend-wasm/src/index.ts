@@ -1,6 +1,6 @@
 import { type BackendAdapter, type BackendInfo, registerHostKernels, unregisterHostKernels } from '@mdn/core/adapter';
 import type * as tfjs from '@tensorflow/tfjs-core';
-import { registerDenseKernels } from './dense-kernels.js';
+import { registerDenseKernels, type WasmHeap } from './dense-kernels.js';
 import { createSimdGemm, type SimdGemm } from './simd-gemm.js';
 
 /** Options for {@link wasmBackend}. */
@@ -21,14 +21,9 @@ export interface WasmBackendOptions {
   fusedKernels?: boolean;
 }
 
-interface WasmBackendInternals {
-  typedArrayFromHeap(tensor: { dataId: object; shape: number[]; dtype: string }): Float32Array;
-  makeOutput(shape: number[], dtype: 'float32'): { dataId: object; shape: number[]; dtype: 'float32' };
-}
-
 /** The fused kernels of @mdn/core, reading tensors on the wasm heap and filling new ones. */
 function registerWasmKernels(): string[] {
-  const internals = (backend: unknown) => backend as WasmBackendInternals;
+  const internals = (backend: unknown) => backend as WasmHeap;
   return registerHostKernels(
     'wasm',
     (backend, tensor) => internals(backend).typedArrayFromHeap(tensor as never),
@@ -46,7 +41,7 @@ function registerWasmDenseKernels(tf: typeof tfjs): { names: string[]; relaxed: 
   const probe = createSimdGemm(memory);
   if (!probe) return 'the dense-layer kernels are off: this runtime has no WebAssembly SIMD';
   // The products are instantiated per memory (a re-created backend has a new one), when a kernel first runs.
-  const products = new WeakMap<WebAssembly.Memory, SimdGemm>();
+  const products = new WeakMap<WebAssembly.Memory, SimdGemm>([[memory, probe]]);
   const names = registerDenseKernels(tf, (backend) => {
     const current = wasmMemory(backend);
     if (!current) throw new Error("mdn dense kernels: tfjs's wasm memory is not reachable");

@@ -23,7 +23,6 @@ enum Op {
   Select = 0x1b,
   LocalGet = 0x20,
   LocalSet = 0x21,
-  LocalTee = 0x22,
   F32Load = 0x2a,
   F32Store = 0x38,
   I32Const = 0x41,
@@ -111,11 +110,6 @@ class FunctionBuilder {
   }
   set(index: number): this {
     this.code.push(Op.LocalSet);
-    uleb(index, this.code);
-    return this;
-  }
-  tee(index: number): this {
-    this.code.push(Op.LocalTee);
     uleb(index, this.code);
     return this;
   }

@@ -26,6 +26,7 @@ export {
   mixtureNllWithGradients,
   registerHostKernels,
   transpose2d,
+  transposeHost,
   unregisterHostKernels,
 } from './train/fused.js';
 export { type StepStats, TrainingStep, type TrainingStepOptions } from './train/step.js';
