@@ -26,14 +26,7 @@ export interface View {
 
 /** The plot area and data ranges for a dataset on a canvas. */
 export function viewFor(canvas: HTMLCanvasElement, data: DataSet, xs: number[]): View {
-  const values = data.y.length > 0 ? data.y : [0, 1];
-  // A loop, not Math.min(...values): spreading ~125 000 values into arguments overflows the stack.
-  let yMin = Infinity;
-  let yMax = -Infinity;
-  for (const v of values) {
-    yMin = Math.min(yMin, v);
-    yMax = Math.max(yMax, v);
-  }
+  let [yMin, yMax] = targetRange(data.y);
   if (yMax === yMin) yMax = yMin + 1;
   const pad = (yMax - yMin) * 0.08;
   return {
@@ -46,6 +39,25 @@ export function viewFor(canvas: HTMLCanvasElement, data: DataSet, xs: number[]):
     yMin: yMin - pad,
     yMax: yMax + pad,
   };
+}
+
+/** Each target column's range, found once: every frame of every panel draws with it. */
+const ranges = new WeakMap<Float64Array, [number, number]>();
+function targetRange(values: Float64Array): [number, number] {
+  if (values.length === 0) return [0, 1];
+  let range = ranges.get(values);
+  if (!range) {
+    // A loop, not Math.min(...values): spreading ~125 000 values into arguments overflows the stack.
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const v of values) {
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+    range = [lo, hi];
+    ranges.set(values, range);
+  }
+  return range;
 }
 
 export const toPixel = (view: View, x: number, y: number): [number, number] => [

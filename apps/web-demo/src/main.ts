@@ -17,7 +17,7 @@ const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'modu
 const send = (message: ToWorker) => worker.postMessage(message);
 
 let data: DataSet = fromSynthetic('forum-toy');
-let csv: { name: string; header: string[]; columns: number[][] } | null = null;
+let csv: { name: string; header: string[]; columns: Float64Array[] } | null = null;
 let lastFrames: RunFrame[] = [];
 /** The plan of each run, as the worker resolved it (the core's plan for these options and data). */
 let plans: (TrainPlan | null)[] = [];
@@ -27,12 +27,12 @@ const waiting: { resolve: (message: FromWorker) => void; type: FromWorker['type'
 
 function fromSynthetic(name: string): DataSet {
   const make = { 'forum-toy': forumToy, 'bishop-inverse': bishopInverse, 'two-branch': twoBranch }[name];
-  if (!make) return { name: 'drawn points', x: [], y: [], xLabel: 'x', yLabel: 'y' };
+  if (!make) return { name: 'drawn points', x: new Float64Array(0), y: new Float64Array(0), xLabel: 'x', yLabel: 'y' };
   const set = make({ rows: 1000, seed: 7 });
   return {
     name: set.description,
-    x: Array.from(set.x.data),
-    y: Array.from(set.y.data),
+    x: Float64Array.from(set.x.data),
+    y: Float64Array.from(set.y.data),
     xLabel: set.inputColumns[0]!,
     yLabel: set.targetColumns[0]!,
   };
@@ -133,9 +133,16 @@ function addPoint(label: string, canvas: HTMLCanvasElement, event: MouseEvent) {
     ((event.clientX - box.left) / box.width) * canvas.width,
     ((event.clientY - box.top) / box.height) * canvas.height,
   );
-  data = { ...data, x: [...data.x, x], y: [...data.y, y] };
+  data = { ...data, x: append(data.x, x), y: append(data.y, y) };
   showDefaults();
   configure();
+}
+
+function append(values: Float64Array, value: number) {
+  const out = new Float64Array(values.length + 1);
+  out.set(values);
+  out[values.length] = value;
+  return out;
 }
 
 function drawEmpty() {
@@ -159,7 +166,7 @@ function drawEmpty() {
       scales: new Float64Array(160).fill(1),
     },
   };
-  const shown = data.x.length > 0 ? data : { ...data, y: [0, 10] };
+  const shown = data.x.length > 0 ? data : { ...data, y: Float64Array.of(0, 10) };
   views.set('draw your points', drawDensity(canvas, empty, shown));
 }
 
@@ -252,7 +259,7 @@ function request<T extends FromWorker['type']>(message: ToWorker, type: T): Prom
  */
 async function readCsv(file: File) {
   const reply = await request({ type: 'read-csv', file }, 'csv');
-  return { name: reply.name, header: reply.header, columns: reply.columns.map((column) => Array.from(column)) };
+  return { name: reply.name, header: reply.header, columns: reply.columns };
 }
 
 function useCsvColumns() {

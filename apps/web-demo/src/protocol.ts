@@ -17,10 +17,11 @@ export interface ForumSettings {
   standardize: boolean;
 }
 
+/** One input and one target column. Typed arrays: a file's millions of values cross between page and worker as one copy each, not as millions of JS numbers. */
 export interface DataSet {
   name: string;
-  x: number[];
-  y: number[];
+  x: Float64Array;
+  y: Float64Array;
   xLabel: string;
   yLabel: string;
 }

@@ -126,11 +126,11 @@ function startPanel(
   dataset: DataSet,
   options: PlanOptions & { loss?: typeof forumBroadcastLoss },
 ): Panel {
-  const run = startTraining(
-    dataset.x.map((v) => [v]),
-    dataset.y.map((v) => [v]),
-    { ...options, columns: { x: [dataset.xLabel], y: [dataset.yLabel] } },
-  );
+  // A Float64Array is one column: no array per row.
+  const run = startTraining(dataset.x, dataset.y, {
+    ...options,
+    columns: { x: [dataset.xLabel], y: [dataset.yLabel] },
+  });
   return { label, run, model: run.model, stepsPerSecond: 0 };
 }
 
@@ -255,7 +255,7 @@ async function handle(message: ToWorker) {
         );
       }
       disposePanels();
-      data ??= { name: 'none', x: [0, 1], y: [0, 1], xLabel: 'x', yLabel: 'y' };
+      data ??= { name: 'none', x: Float64Array.of(0, 1), y: Float64Array.of(0, 1), xLabel: 'x', yLabel: 'y' };
       panels = [{ label: `loaded: ${message.fileName}`, run: null, model, stepsPerSecond: 0 }];
       post({
         type: 'loaded',
@@ -284,11 +284,7 @@ async function handle(message: ToWorker) {
       }
       const out = [];
       for (const panel of panels) {
-        const report = await diagnose(
-          panel.model,
-          data.x.map((v) => [v]),
-          data.y.map((v) => [v]),
-        );
+        const report = await diagnose(panel.model, data.x, data.y);
         out.push({ label: panel.label, status: report.status, text: formatDiagnosis(report) });
       }
       post({ type: 'diagnosis', runs: out });
