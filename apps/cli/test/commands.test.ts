@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cpuBackend } from '@mdn/backend-cpu';
-import { correlated2d, DEFAULT_MDN_CONFIG, loadModel, TRAIN_DEFAULTS, useBackend } from '@mdn/core';
+import { correlated2d, DEFAULT_MDN_CONFIG, loadModel, saveModel, TRAIN_DEFAULTS, useBackend } from '@mdn/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BIN, mdn, temporaryDirectory, toyCsv, write } from './run-cli.js';
 
@@ -97,6 +97,18 @@ describe('mdn train', () => {
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/epoch 5\/5 \[=+\] train NLL \d\.\d{4}/);
     expect(run.stdout).not.toMatch(/^epoch {3}1\/5 {2}train NLL/m); // not the plain lines of a pipe
+  });
+
+  it('without a terminal prints progress lines within an epoch too (the epochs of a large file take minutes)', () => {
+    // MDN_PROGRESS_MS=0: a line at every chance, so a 2-epoch run of 80 steps per epoch shows steps within epoch 1.
+    const run = spawnSync(
+      process.execPath,
+      [BIN, 'train', '--example', '--rows', '3000', '--batch-size', '32', '--epochs', '2', '--out', 'p.mdn.json'],
+      { cwd: dir, encoding: 'utf8', env: { ...process.env, MDN_PROGRESS_MS: '0' } },
+    );
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/^epoch {3}1\/2 {2}step 16\/\d+ {2}train NLL so far \d+\.\d{4}$/m);
+    expect(run.stderr).toMatch(/^epoch {3}2\/2 {2}train NLL \d\.\d{4}/m);
   });
 
   it('names an unknown example and lists the built-in ones', () => {
@@ -308,12 +320,18 @@ describe('mdn info', () => {
     expect(json.targets[0].name).toBe('y');
   });
 
-  it('shows a loss that went NaN (saved as null) as —', () => {
-    const file = JSON.parse(readFileSync(model, 'utf8'));
-    file.metadata.history.at(-1).trainLoss = null;
-    file.metadata.training.bestLoss = null;
-    delete file.contentChecksum; // edited by hand, as a file written before the content checksum existed
-    writeFileSync(path.join(dir, 'nan-history.mdn.json'), JSON.stringify(file));
+  it('shows a loss that went NaN (saved as null) as —', async () => {
+    await useBackend(cpuBackend());
+    // Saved as a run that went NaN saves itself (NaN is written as null, under the content checksum).
+    const loaded = loadModel(readFileSync(model, 'utf8'));
+    const { history, training } = loaded.metadata;
+    loaded.metadata = {
+      ...loaded.metadata,
+      history: history!.map((e, i) => (i === history!.length - 1 ? { ...e, trainLoss: Number.NaN } : e)),
+      training: { ...training!, bestLoss: Number.NaN },
+    };
+    writeFileSync(path.join(dir, 'nan-history.mdn.json'), saveModel(loaded));
+    loaded.dispose();
     const run = mdn(['info', 'nan-history.mdn.json'], { cwd: dir });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/Last epoch: train NLL —, validation NLL \d\.\d{4}; best —/);

@@ -10,6 +10,7 @@ export {
   MAX_MAGNITUDE,
   numericMatrix,
   parseTable,
+  printable,
   type Table,
   type TableOptions,
   TableReader,

@@ -82,5 +82,12 @@ export {
   type TrainPlan,
 } from './train/plan.js';
 export { type ColumnNames, type Split, splitValidation } from './train/prepare.js';
-export { type EpochEvent, type RunHooks, type StopReason, TrainingRun, type TrainResult } from './train/run.js';
+export {
+  type EpochEvent,
+  type RunHooks,
+  type StepProgress,
+  type StopReason,
+  TrainingRun,
+  type TrainResult,
+} from './train/run.js';
 export { FORUM_TRAIN_OPTIONS, planTraining, startTraining, type TrainOptions, train } from './train/train.js';

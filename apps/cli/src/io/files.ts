@@ -177,17 +177,36 @@ export function checkOutput(
   }
 }
 
-/** Loads a model file, turning every failure into a message that names the file and says what to do. */
-export function readModel(file: string): MixtureDensityNetwork {
-  let text: string;
+/** The largest model file read (bytes): far above any model within the parameter limit that loads in memory. */
+const MAX_MODEL_FILE_BYTES = 1024 ** 3;
+
+/**
+ * A model file's text. Only a regular file is read (a pipe would wait forever, a device never end), and only
+ * up to {@link MAX_MODEL_FILE_BYTES}.
+ */
+export function readModelText(file: string): string {
   try {
-    text = readFileSync(file, 'utf8');
+    const stats = statSync(file);
+    if (!stats.isFile()) {
+      throw new CliError(`${file}: not a regular file (a folder, device or pipe); give the path of a model file`);
+    }
+    if (stats.size > MAX_MODEL_FILE_BYTES) {
+      throw new CliError(
+        `${file}: ${(stats.size / 1024 ** 3).toFixed(1)} GiB is too large for an mdn model file (at most 1 GiB); is this the right file?`,
+      );
+    }
+    return readFileSync(file, 'utf8');
   } catch (error) {
+    if (error instanceof CliError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT')
       throw new CliError(`${file}: no such model file; train one with 'mdn train … --out ${file}'`);
     throw new CliError(`${file}: cannot be read (${(error as Error).message})`);
   }
+}
+
+/** Loads a model file, turning every failure into a message that names the file and says what to do. */
+export function readModel(file: string, text: string = readModelText(file)): MixtureDensityNetwork {
   try {
     return loadModel(text);
   } catch (error) {

@@ -8,10 +8,20 @@ export { numericMatrix, type Table } from '@mdn/core/host';
 /** Bytes read and decoded at a time: no file is ever held as one string (V8 caps strings near 512 MB). */
 const CHUNK_BYTES = 1 << 20;
 
-/** The text encoding from the first bytes: a UTF-16 byte-order mark picks UTF-16, anything else is UTF-8. */
-function decoderFor(first: Uint8Array): TextDecoder {
+/**
+ * The text encoding from the first bytes: a UTF-16 byte-order mark picks UTF-16, anything else is UTF-8. NUL bytes
+ * near the start of a file without one mean UTF-16/UTF-32 without a byte-order mark (or a binary file): named, so
+ * the message is not a puzzling one about fields or columns.
+ */
+function decoderFor(first: Uint8Array, source: string): TextDecoder {
   if (first[0] === 0xff && first[1] === 0xfe) return new TextDecoder('utf-16le');
   if (first[0] === 0xfe && first[1] === 0xff) return new TextDecoder('utf-16be');
+  if (first.subarray(0, 4096).includes(0)) {
+    throw new CliError(
+      `${source}: holds NUL bytes near the start: it looks like UTF-16 or UTF-32 text without a byte-order mark, ` +
+        'or a binary file; save it as UTF-8 CSV/TSV text',
+    );
+  }
   return new TextDecoder('utf-8');
 }
 
@@ -82,7 +92,7 @@ export function* readTableBlocks(file: string, blockRows: number): Generator<Tab
   };
   let decoder: TextDecoder | undefined;
   for (const bytes of byteChunks(file)) {
-    decoder ??= decoderFor(bytes);
+    decoder ??= decoderFor(bytes, source);
     keep(reader.push(decoder.decode(bytes, { stream: true })));
     if (rows.length >= blockRows) yield block();
   }

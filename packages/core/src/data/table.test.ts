@@ -441,6 +441,12 @@ describe('columnIndices and numericMatrix', () => {
     expect(messageOf(() => columnIndices(table, ['a', 'price'], '--y'))).toBe(
       "t.csv: no column named 'price' (from --y); the file has 'a', 'b', 'c'",
     );
+    // A name with a comma, given unquoted, arrives split: the message says how to quote it.
+    const comma = parseTable('"income, net",age\n1,2\n', { source: 'c.csv' });
+    expect(messageOf(() => columnIndices(comma, ['income'], '--x'))).toBe(
+      "c.csv: no column named 'income' (from --x); the file has 'income, net', 'age'; a name with a comma goes in " +
+        `double quotes inside the list: --x '"income, net"'`,
+    );
     const wide = parseTable(`${Array.from({ length: 5000 }, (_, i) => `c${i}`).join(',')}\n`, { source: 'w.csv' });
     const message = messageOf(() => columnIndices(wide, ['z'], 'input'));
     expect(message).toMatch(/the file has 'c0', 'c1', .*'c19' and 4980 more$/);
@@ -463,6 +469,14 @@ describe('columnIndices and numericMatrix', () => {
       );
     },
   );
+
+  it('a long run of digits ending in a stray character is refused at once (no quadratic backtracking)', () => {
+    // 400 000 digits: the old pattern backtracked quadratically (minutes here); the message is clipped.
+    const message = messageOf(() => numericMatrix(cell(`${'9'.repeat(400_000)}a`), ['y'], '--y'));
+    expect(message).toMatch(/^v\.csv: line 3, column 'y' is '9+…', not a number/);
+    expect(message.length).toBeLessThan(400);
+    expect(Array.from(numericMatrix(cell('9'.repeat(100)), ['y'], '--y').data)).toContain(1e100);
+  });
 
   it('a decimal comma (a European spreadsheet export) is named as such, never guessed at', () => {
     // Such spreadsheets separate cells with semicolons, also in files named .csv: the header line says which.

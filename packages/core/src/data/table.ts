@@ -343,9 +343,14 @@ export function columnIndices(table: Table, names: readonly string[], label: str
     if (found === undefined) {
       const shown = table.header.slice(0, LIST).map((h) => `'${printable(h, CLIP)}'`);
       const more = table.header.length > LIST ? ` and ${table.header.length - LIST} more` : '';
+      // 'income, net' given unquoted arrives as 'income' and 'net': say how to name a column with a comma.
+      const withComma = name.trim() !== '' && table.header.find((h) => h.includes(',') && h.includes(name.trim()));
+      const hint = withComma
+        ? `; a name with a comma goes in double quotes inside the list: ${label} '"${printable(withComma, CLIP)}"'`
+        : '';
       throw new InputError(
         `${printable(table.source)}: no column named '${printable(name, CLIP)}' (from ${label}); the file has ` +
-          `${shown.join(', ')}${more}`,
+          `${shown.join(', ')}${more}${hint}`,
       );
     }
     return found;
@@ -393,8 +398,12 @@ export function numericMatrix(table: Table, names: readonly string[], label: str
   return { data, rows: table.rows.length, columns };
 }
 
-/** A plain decimal number: sign, digits with an optional point (or a point and digits), an optional exponent. */
-const DECIMAL = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
+/**
+ * A plain decimal number: sign, digits with an optional point (or a point and digits), an optional exponent.
+ * Written so that no digit can be matched two ways: a long run of digits followed by a stray character fails in
+ * linear time (`\d+\.?\d*` backtracked quadratically: a 10 MB cell of digits ending in a letter took hours).
+ */
+const DECIMAL = /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/;
 
 /** Control characters, and the Unicode ones that reorder or break lines, as escapes. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
@@ -405,7 +414,7 @@ const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
  * `text` safe to put in a one-line message: control characters escaped (`\n`, `\x1b`) and, with `max`, clipped to
  * that many characters with '…'.
  */
-function printable(text: string, max = Number.POSITIVE_INFINITY): string {
+export function printable(text: string, max = Number.POSITIVE_INFINITY): string {
   let shown = text;
   if (text.length > max) {
     shown = text.slice(0, max);

@@ -55,7 +55,10 @@ describe('model file', () => {
     const reshaped = structuredClone(file);
     reshaped.config.hidden = [7, 5];
     expect(() => loadModel(reshaped)).toThrow(/was edited or is corrupt: its content checksum/);
-    delete reshaped.contentChecksum; // a file written before the content checksum existed
+    delete reshaped.contentChecksum; // removed to get an edit past the check: version 2 always has one
+    expect(() => loadModel(reshaped)).toThrow(/edited or is corrupt: it has no content checksum/);
+    reshaped.formatVersion = 1; // a version-1 file written before the content checksum existed
+    delete reshaped.config.covariance;
     expect(() => loadModel(reshaped)).toThrow(/does not match its architecture/);
     expect(() => loadModel({ ...file, config: { ...file.config, components: -1 } })).toThrow(ModelFormatError);
   });
@@ -82,7 +85,10 @@ describe('model file', () => {
     // A weight of the wrong shape is refused before any variable is made.
     const file = JSON.parse(text);
     file.weights[0].shape = [3, 6];
+    // As a version-1 file (no content checksum then) so that the shape check itself is reached.
     delete file.contentChecksum;
+    file.formatVersion = 1;
+    delete file.config.covariance;
     const before = tf.memory().numTensors;
     expect(() => loadModel(file)).toThrow(/must have shape \[2,6\], got \[3,6\]/);
     expect(tf.memory().numTensors).toBe(before);

@@ -38,8 +38,8 @@ export interface ModelFile {
   /**
    * FNV-1a 32-bit hash, hex, of everything else too: the canonical JSON (sorted keys) of format, version, config,
    * standardisers, metadata and the weights' names and shapes, then the weights' bytes. An edited activation,
-   * scale floor, standardiser or column name is refused on load. (Files written before it existed have only
-   * `checksum`, and still load.)
+   * scale floor, standardiser or column name is refused on load. Required from format version 2 on (version-1
+   * files written before it existed have only `checksum`, and still load).
    */
   contentChecksum?: string;
 }
@@ -203,6 +203,13 @@ export function loadModel(source: string | ModelFile): MixtureDensityNetwork {
   if (checksum !== file.checksum) {
     throw new ModelFormatError(
       `the model file is corrupt: weight checksum ${checksum} does not match the recorded ${String(file.checksum)}`,
+    );
+  }
+  if (file.contentChecksum === undefined && file.formatVersion !== 1) {
+    // Every version-2 file was written with it: a missing one means the file was edited around the check.
+    throw new ModelFormatError(
+      'the model file was edited or is corrupt: it has no content checksum (every version-2 file is saved with one); ' +
+        'restore the file as saved, or retrain',
     );
   }
   if (file.contentChecksum !== undefined) {

@@ -123,6 +123,13 @@ export function splitValidation(x: MatrixInput, y: MatrixInput, fraction: number
 }
 
 /**
+ * The smallest standard deviation of a target column that can be trained on: predicted σ (down to 1e-3 of the
+ * spread) must keep σ² far from float64's subnormal range (1e-308), as the 1e150 limit on magnitudes keeps squares
+ * from overflowing. A spread of 1e-30 is fine; 1e-200 is not.
+ */
+export const MIN_TARGET_SPREAD = 1e-150;
+
+/**
  * The standardisers of a run, fitted on `rows` (identity when the plan does not standardise). A constant target
  * column is refused: there is no distribution to learn.
  */
@@ -141,6 +148,16 @@ export function fitStandardisers(
     throw new InputError(
       `target ${name} is ${target.mean[constant]} in every training row: there is no distribution to learn; pick another target`,
     );
+  }
+  for (let c = 0; c < target.columns; c++) {
+    if (target.scale[c]! < MIN_TARGET_SPREAD) {
+      const name = columns.y?.[c] !== undefined ? `'${columns.y[c]}'` : `column ${c}`;
+      throw new InputError(
+        `target ${name} varies by only ${target.scale[c]!.toPrecision(3)} (its standard deviation): too small to ` +
+          `train on (densities and scores of such values fall below what floating point holds); rescale the column ` +
+          `(multiply it by 1e${Math.ceil(-Math.log10(target.scale[c]!))}, say) and divide the predictions back`,
+      );
+    }
   }
   return { input, target };
 }

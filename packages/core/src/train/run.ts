@@ -19,6 +19,20 @@ const SYNC_EVERY = 16;
 const EVALUATION_CHUNK = 4096;
 
 /** Everything a run reports after each epoch. */
+/** Where a run is within its epoch (see {@link RunHooks.onProgress}). */
+export interface StepProgress {
+  /** The ensemble member this run trains (0 for a single network). */
+  member: number;
+  /** The epoch in progress (1-based) and the run's epoch budget. */
+  epoch: number;
+  totalEpochs: number;
+  /** Steps done in this epoch, of `stepsPerEpoch`. */
+  step: number;
+  stepsPerEpoch: number;
+  /** Mean training NLL per row (original units) over the epoch's steps so far (with noise, as trained). */
+  trainLoss: number;
+}
+
 export interface EpochEvent {
   /** The ensemble member this run trains (0 for a single network). */
   member: number;
@@ -85,6 +99,11 @@ export interface RunHooks {
   signal?: AbortSignal;
   /** Called after every epoch by {@link TrainingRun.epoch} and {@link TrainingRun.run}; may return a promise (awaited). */
   onEpoch?: (event: EpochEvent) => void | Promise<void>;
+  /**
+   * Called within an epoch every few optimisation steps (where the run reads its counters from the device anyway),
+   * for progress on large data sets whose epochs take long. Cheap; must not throw.
+   */
+  onProgress?: (progress: StepProgress) => void;
   /**
    * Replaces the training objective (default: the mixture's mean NLL). Gets the mixture over standardised
    * targets for the batch and the batch's standardised targets `[B, D]`; returns a scalar to minimise. For
@@ -218,7 +237,20 @@ export class TrainingRun {
     this.epochSteps += 1;
     this.position += size;
     // The step leaves its loss and the guard's counters on the device; read them every few steps (one sync).
-    if (this.steps % SYNC_EVERY === 0) this.absorb(this.trainer.readStats());
+    if (this.steps % SYNC_EVERY === 0) {
+      this.absorb(this.trainer.readStats());
+      if (this.hooks.onProgress && this.position < plan.trainRows) {
+        this.hooks.onProgress({
+          member: this.member,
+          epoch: this.epochNumber,
+          totalEpochs: plan.epochs,
+          step: this.epochSteps,
+          stepsPerEpoch: plan.stepsPerEpoch,
+          trainLoss:
+            this.lossRows > 0 ? this.lossSum / this.lossRows - this.data.targetStandardiser.logDetJacobian : Number.NaN,
+        });
+      }
+    }
     if (this.position < plan.trainRows) return null;
     return this.endEpoch();
   }

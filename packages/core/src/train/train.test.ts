@@ -184,6 +184,25 @@ describe('train', () => {
       "inputs: row 1, column 'age' is Infinity",
     );
     await expect(train([[1]], [[1]])).rejects.toThrow('has 1 data row; training needs at least 2');
+    // Targets too small for floating point (subnormal, a 1e-200 scale) are named, never trained into NaN scores.
+    const x = Array.from({ length: 60 }, (_, i) => [i / 60]);
+    for (const scale of [5e-320, 1e-200]) {
+      const y = x.map(([v]) => [scale * (1 + v! + ((v! * 7919) % 1))]);
+      await expect(train(x, y, { columns: { y: ['tiny'] } })).rejects.toThrow(
+        /^target 'tiny' varies by only .*: too small to train on .*; rescale the column \(multiply it by 1e\d+, say\)/,
+      );
+    }
+  });
+
+  it('reports progress within an epoch (onProgress), every few steps', async () => {
+    const data = forumToy({ rows: 2000, seed: 5 });
+    const seen: { epoch: number; step: number; stepsPerEpoch: number; trainLoss: number }[] = [];
+    const result = await train(data.x, data.y, { ...small, epochs: 2, batchSize: 32, onProgress: (p) => seen.push(p) });
+    expect(seen.length).toBeGreaterThanOrEqual(6);
+    expect(seen[0]).toMatchObject({ member: 0, epoch: 1, step: 16, totalEpochs: 2 });
+    expect(seen.every((p) => p.step < p.stepsPerEpoch && Number.isFinite(p.trainLoss))).toBe(true);
+    expect(seen.some((p) => p.epoch === 2)).toBe(true);
+    result.model.dispose();
   });
 });
 

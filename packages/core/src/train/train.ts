@@ -33,7 +33,7 @@ export interface TrainOptions extends PlanOptions, RunHooks {
   columns?: ColumnNames;
 }
 
-const RUN_OPTION_NAMES = ['signal', 'onEpoch', 'loss', 'validation', 'columns'];
+const RUN_OPTION_NAMES = ['signal', 'onEpoch', 'onProgress', 'loss', 'validation', 'columns'];
 
 /**
  * The settings of the forum post that motivated this library (MLP 1→128→128, k = 5, σ = elu + 1, Adam 1e-2,
@@ -144,6 +144,7 @@ function startRun(
   const hooks: RunHooks = {
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onEpoch ? { onEpoch: options.onEpoch } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.loss ? { loss: options.loss } : {}),
   };
   return new TrainingRun(plan, model, prepared, hooks, member);

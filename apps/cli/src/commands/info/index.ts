@@ -1,14 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { describeTrainPlan, MODEL_FORMAT_VERSION, type ModelFile } from '@mdn/core';
+import { printable } from '@mdn/core/host';
 import type { Command } from 'commander';
-import { CliError } from '../../errors.js';
 import { fixed } from '../../format.js';
 
 /** A loss for people: 4 decimals, or — when it is missing or not a number (a run that went NaN saves null). */
 const loss = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? fixed(value, 4) : '—');
 
 import { selectBackend } from '../../io/backend.js';
-import { readModel } from '../../io/files.js';
+import { readModel, readModelText } from '../../io/files.js';
 
 export function registerInfo(program: Command): void {
   program
@@ -23,15 +22,11 @@ export function registerInfo(program: Command): void {
     .addHelpText('after', '\nExamples:\n  $ mdn info price.mdn.json\n  $ mdn info price.mdn.json --json\n')
     .action(async (modelFile: string, flags: { json?: boolean }) => {
       await selectBackend('cpu');
-      const model = readModel(modelFile); // validates format, version and checksum
+      const text = readModelText(modelFile);
+      const model = readModel(modelFile, text); // validates format, version and checksum
       const parameters = model.getWeights().reduce((n, w) => n + w.values.length, 0);
       model.dispose();
-      let file: ModelFile;
-      try {
-        file = JSON.parse(readFileSync(modelFile, 'utf8')) as ModelFile;
-      } catch (error) {
-        throw new CliError(`${modelFile}: cannot be read (${(error as Error).message})`);
-      }
+      const file = JSON.parse(text) as ModelFile;
       const { config, metadata } = file;
       const inputs = metadata.inputColumns ?? Array.from({ length: config.inputDimension }, (_, i) => `x${i + 1}`);
       const targets = metadata.targetColumns ?? Array.from({ length: config.outputDimension }, (_, i) => `y${i + 1}`);
@@ -64,10 +59,12 @@ export function registerInfo(program: Command): void {
           `σ = ${config.scaleActivation} + ${config.scaleFloor} (standardised units); ${parameters} parameters`,
         'Data statistics (training mean and scale, used to standardise):',
         ...facts.inputs.map(
-          (c) => `  input  ${c.name.padEnd(16)} mean ${fixed(c.mean, 4, 12)}  scale ${fixed(c.scale, 4, 12)}`,
+          (c) =>
+            `  input  ${printable(c.name, 200).padEnd(16)} mean ${fixed(c.mean, 4, 12)}  scale ${fixed(c.scale, 4, 12)}`,
         ),
         ...facts.targets.map(
-          (c) => `  target ${c.name.padEnd(16)} mean ${fixed(c.mean, 4, 12)}  scale ${fixed(c.scale, 4, 12)}`,
+          (c) =>
+            `  target ${printable(c.name, 200).padEnd(16)} mean ${fixed(c.mean, 4, 12)}  scale ${fixed(c.scale, 4, 12)}`,
         ),
       ];
       if (metadata.training) {

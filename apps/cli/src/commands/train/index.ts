@@ -11,6 +11,7 @@ import {
   type Matrix,
   planTraining,
   type Schedule,
+  type StepProgress,
   saveModel,
   TRAIN_DEFAULTS,
   type TrainOptions,
@@ -18,6 +19,7 @@ import {
   type TrainResult,
   train,
 } from '@mdn/core';
+import { printable } from '@mdn/core/host';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { CliError, EXIT } from '../../errors.js';
@@ -269,6 +271,7 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
     columns: { x: xColumns, y: yColumns },
     signal: controller.signal,
     onEpoch: progress.update,
+    onProgress: progress.within,
   };
   // The data's own problems (a constant target, …) are named with the file they come from.
   const named = (error: unknown) =>
@@ -282,17 +285,32 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
     throw named(error);
   }
   log(
-    `Training on ${source}: ${x.rows} rows; inputs ${xColumns.join(', ')}; target ${yColumns.join(', ')}.\n` +
+    `Training on ${printable(source)}: ${x.rows} rows; inputs ${shownColumns(xColumns)}; target ${shownColumns(yColumns)}.\n` +
       `Backend ${describeBackend(backend)}. The plan (every setting; saved with the model):\n` +
       describeTrainPlan(plan).replace(/^/gm, '  '),
   );
 
   let interrupts = 0;
   let firstInterrupt = 0;
+  // Signals are handled until the command ends: during training they stop it; while the model is being saved the
+  // save finishes first; after it, the command stops at once (the model is on disk).
+  let phase: 'training' | 'saving' | 'saved' = 'training';
   const onInterrupt = () => {
     // A second press within a second is the same impatient press, not "quit without saving".
     if (interrupts === 1 && performance.now() - firstInterrupt < 1000) return;
     interrupts += 1;
+    if (phase === 'saved') {
+      removePendingTemporaries();
+      process.stderr.write(
+        `\nInterrupted${flags.out !== undefined ? `; the model was saved to ${flags.out} before` : ''}.\n`,
+      );
+      process.exit(EXIT.interrupted);
+    }
+    if (phase === 'saving' && interrupts === 1) {
+      firstInterrupt = performance.now();
+      process.stderr.write('\nStopping once the model is saved (a second Ctrl-C or signal quits without saving).\n');
+      return;
+    }
     if (interrupts === 1) {
       firstInterrupt = performance.now();
       process.stderr.write(
@@ -308,80 +326,115 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
   // Ctrl-C, a terminal closing (SIGHUP) and a polite kill (SIGTERM) all stop training and save the best model.
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
   for (const signal of signals) process.on(signal, onInterrupt);
-  let result: TrainResult;
   try {
-    result = await train(x, y, options);
-  } catch (error) {
-    throw named(error);
+    return await trainAndSave();
   } finally {
-    progress.stop();
     for (const signal of signals) process.off(signal, onInterrupt);
   }
-  const { model, stopReason, bestEpoch, epochs, seconds, finalLoss, split, members } = result;
-  log(
-    members
-      ? `\n${stopReason === 'aborted' ? 'Interrupted' : 'Trained'} an ensemble of ${members.length} networks in ${seconds.toFixed(1)} s: ` +
-          members.map((m) => `seed ${m.seed} ${m.epochs} epochs (best ${m.bestEpoch})`).join('; ') +
-          '.'
-      : `\n${stopReason === 'aborted' ? 'Interrupted' : 'Stopped'} after ${epochs} epochs (${stopReason}; best epoch ${bestEpoch}) in ${seconds.toFixed(1)} s.`,
-  );
-  const search = result.plan.componentSearch;
-  if (search?.chosen !== undefined) {
-    log(
-      `Components: K = ${search.chosen}, chosen on validation NLL (${(search.tried ?? []).map((t) => `K = ${t.components}: ${fixed(t.validationNll, 4)}`).join(', ')}): ${search.reason}.`,
-    );
-  }
-  log(
-    `Final NLL per row (nats, original units): train ${fixed(finalLoss.train, 4)}` +
-      (finalLoss.validation !== null
-        ? `, validation ${fixed(finalLoss.validation, 4)}${members ? ' (means over the members, each on its own rows)' : ''}`
-        : ' (no validation rows held out)'),
-  );
-  // Save first: nothing after this point may cost the user the trained model.
-  let saved = '';
-  if (flags.out !== undefined) {
-    const text = saveModel(model);
-    writeFileAtomic(flags.out, text);
-    saved = `Saved the model to ${flags.out} (${(text.length / 1024).toFixed(0)} kB). Next: mdn eval ${flags.out} DATA`;
-  }
-  const checkOn = test ?? split.validation ?? split.train;
-  const checkName = test
-    ? 'a fresh test draw'
-    : split.validation
-      ? 'the validation rows'
-      : plan.ensemble > 1
-        ? 'the training rows (each ensemble member held out rows of its own)'
-        : 'the training rows';
-  if (checkOn.x.rows >= 10) {
-    log(`\nDiagnosis on ${checkName}:`);
-    log(formatDiagnosis(await diagnose(model, checkOn.x, checkOn.y)));
-  } else {
-    log(`\nDiagnosis skipped: it needs at least 10 rows and ${checkName} have ${checkOn.x.rows}.`);
-  }
-  if (test) log(`\n${await exampleReport(model, test)}`);
-  if (saved) log(`\n${saved}`);
-  if (flags.plot !== undefined) {
-    if (x.columns !== 1 || y.columns !== 1) {
-      log(`Skipped --plot: a plot needs 1 input and 1 target column (this model has ${x.columns} and ${y.columns}).`);
-    } else {
-      await writePlot(flags.plot, {
-        model,
-        x,
-        y,
-        xName: xColumns[0]!,
-        yName: yColumns[0]!,
-        title: `Mixture density network fit to ${exampleName ?? source}`,
-      });
-      log(`Drew the fit to ${flags.plot}.`);
+
+  async function trainAndSave(): Promise<number> {
+    let result: TrainResult;
+    try {
+      result = await train(x, y, options);
+    } catch (error) {
+      throw named(error);
+    } finally {
+      progress.stop();
+      phase = 'saving';
     }
+    const { model, stopReason, bestEpoch, epochs, seconds, finalLoss, split, members } = result;
+    log(
+      members
+        ? `\n${stopReason === 'aborted' ? 'Interrupted' : 'Trained'} an ensemble of ${members.length} networks in ${seconds.toFixed(1)} s: ` +
+            members.map((m) => `seed ${m.seed} ${m.epochs} epochs (best ${m.bestEpoch})`).join('; ') +
+            '.'
+        : `\n${stopReason === 'aborted' ? 'Interrupted' : 'Stopped'} after ${epochs} epochs (${stopReason}; best epoch ${bestEpoch}) in ${seconds.toFixed(1)} s.`,
+    );
+    const search = result.plan.componentSearch;
+    if (search?.chosen !== undefined) {
+      log(
+        `Components: K = ${search.chosen}, chosen on validation NLL (${(search.tried ?? []).map((t) => `K = ${t.components}: ${fixed(t.validationNll, 4)}`).join(', ')}): ${search.reason}.`,
+      );
+    }
+    log(
+      `Final NLL per row (nats, original units): train ${fixed(finalLoss.train, 4)}` +
+        (finalLoss.validation !== null
+          ? `, validation ${fixed(finalLoss.validation, 4)}${members ? ' (means over the members, each on its own rows)' : ''}`
+          : ' (no validation rows held out)'),
+    );
+    // Save first: nothing after this point may cost the user the trained model.
+    let saved = '';
+    if (flags.out !== undefined) {
+      const text = saveModel(model);
+      writeFileAtomic(flags.out, text);
+      saved = `Saved the model to ${flags.out} (${(text.length / 1024).toFixed(0)} kB). Next: mdn eval ${flags.out} DATA`;
+    }
+    phase = 'saved';
+    if (interrupts > 0 && stopReason !== 'aborted') {
+      // A signal came after training had ended: the model is saved; skip the diagnosis and the plot.
+      if (saved) log(`\n${saved}`);
+      process.stderr.write('Interrupted after training; the model is saved.\n');
+      model.dispose();
+      return EXIT.interrupted;
+    }
+    const checkOn = test ?? split.validation ?? split.train;
+    const checkName = test
+      ? 'a fresh test draw'
+      : split.validation
+        ? 'the validation rows'
+        : plan.ensemble > 1
+          ? 'the training rows (each ensemble member held out rows of its own)'
+          : 'the training rows';
+    // Let a signal that came during the save be handled now (the model is on disk): it ends the command here.
+    await new Promise((resolve) => setImmediate(resolve));
+    if (checkOn.x.rows >= 10) {
+      log(`\nDiagnosis on ${checkName}:`);
+      log(formatDiagnosis(await diagnose(model, checkOn.x, checkOn.y)));
+    } else {
+      log(`\nDiagnosis skipped: it needs at least 10 rows and ${checkName} have ${checkOn.x.rows}.`);
+    }
+    if (test) log(`\n${await exampleReport(model, test)}`);
+    if (saved) log(`\n${saved}`);
+    if (flags.plot !== undefined) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (x.columns !== 1 || y.columns !== 1) {
+        log(`Skipped --plot: a plot needs 1 input and 1 target column (this model has ${x.columns} and ${y.columns}).`);
+      } else {
+        await writePlot(flags.plot, {
+          model,
+          x,
+          y,
+          xName: xColumns[0]!,
+          yName: yColumns[0]!,
+          title: `Mixture density network fit to ${exampleName ?? source}`,
+        });
+        log(`Drew the fit to ${flags.plot}.`);
+      }
+    }
+    model.dispose();
+    return stopReason === 'aborted' ? EXIT.interrupted : EXIT.ok;
   }
-  model.dispose();
-  return stopReason === 'aborted' ? EXIT.interrupted : EXIT.ok;
 }
 
-/** A progress bar on a terminal (stderr), plain lines otherwise (every 10 epochs, and at least every 30 s). */
-function createProgress(quiet: boolean): { update: (e: EpochEvent) => void; stop: () => void } {
-  if (quiet) return { update: () => {}, stop: () => {} };
+/**
+ * Column names for a message: control characters escaped (a header cannot drive the terminal), each clipped, and
+ * at most 50 of them named.
+ */
+function shownColumns(names: readonly string[]): string {
+  const shown = names.slice(0, 50).map((name) => printable(name, 200));
+  return names.length > 50 ? `${shown.join(', ')} and ${names.length - 50} more` : shown.join(', ');
+}
+
+/**
+ * A progress bar on a terminal (stderr), plain lines otherwise: every 10 epochs, and whenever
+ * {@link PROGRESS_EVERY_MS} have passed, within an epoch too (a large file's epoch can take minutes).
+ */
+function createProgress(quiet: boolean): {
+  update: (e: EpochEvent) => void;
+  within: (p: StepProgress) => void;
+  stop: () => void;
+} {
+  if (quiet) return { update: () => {}, within: () => {}, stop: () => {} };
   const describe = (e: EpochEvent) =>
     `${e.member > 0 ? `member ${e.member + 1}  ` : ''}train NLL ${fixed(e.trainLoss, 4)}  validation NLL ${e.validationLoss === null ? '—' : fixed(e.validationLoss, 4)}  ${e.stepsPerSecond.toFixed(0)} steps/s`;
   if (process.stderr.isTTY) {
@@ -403,21 +456,43 @@ function createProgress(quiet: boolean): { update: (e: EpochEvent) => void; stop
         }
         bar.update(e.epoch, { status: describe(e) });
       },
+      within: (p) => {
+        if (!started) {
+          bar.start(p.totalEpochs, 0, { status: '' });
+          started = true;
+        }
+        bar.update(p.epoch - 1, { status: describeWithin(p) });
+      },
       stop: () => {
         if (started) bar.stop();
       },
     };
   }
-  // Without a terminal (a log file, CI): a line at the first epoch, every 10th, and whenever 30 s have passed
-  // since the last one, so long epochs on big files still show that the run is alive.
+  // Without a terminal (a log file, CI): a line at the first epoch, every 10th, and whenever a few seconds have
+  // passed since the last one (also within an epoch), so long epochs on big files still show that the run is alive.
   let last = Date.now();
   return {
     update: (e) => {
-      if (e.epoch === 1 || e.epoch % 10 === 0 || Date.now() - last >= 30_000) {
+      if (e.epoch === 1 || e.epoch % 10 === 0 || Date.now() - last >= PROGRESS_EVERY_MS) {
         process.stderr.write(`epoch ${String(e.epoch).padStart(3)}/${e.totalEpochs}  ${describe(e)}\n`);
+        last = Date.now();
+      }
+    },
+    within: (p) => {
+      if (Date.now() - last >= PROGRESS_EVERY_MS) {
+        process.stderr.write(`epoch ${String(p.epoch).padStart(3)}/${p.totalEpochs}  ${describeWithin(p)}\n`);
         last = Date.now();
       }
     },
     stop: () => {},
   };
 }
+
+/** Without a terminal, a progress line at least this often (ms); MDN_PROGRESS_MS overrides it (tests use 0). */
+const PROGRESS_EVERY_MS = (() => {
+  const given = Number(process.env.MDN_PROGRESS_MS);
+  return process.env.MDN_PROGRESS_MS !== undefined && Number.isFinite(given) && given >= 0 ? given : 5_000;
+})();
+
+const describeWithin = (p: StepProgress) =>
+  `${p.member > 0 ? `member ${p.member + 1}  ` : ''}step ${p.step}/${p.stepsPerEpoch}  train NLL so far ${fixed(p.trainLoss, 4)}`;
