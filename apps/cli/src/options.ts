@@ -26,6 +26,13 @@ export function nonNegativeInteger(value: string): number {
   return n;
 }
 
+/** A random seed: a whole number in [0, 2³²) (what the core's generators take). */
+export function seedValue(value: string): number {
+  const n = nonNegativeInteger(value);
+  if (n >= 2 ** 32) throw new InvalidArgumentError(`expected a seed in [0, 4294967295], got '${value}'.`);
+  return n;
+}
+
 export function positiveNumber(value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {

@@ -25,8 +25,8 @@ describe('resolveTrainPlan', () => {
       seed: 0,
     });
     // Noise shrinks with the rows and grows with the dimension: c · n^(−1/(2 + d)).
-    expect(plan.noise!.x).toBeCloseTo(0.28 * 4500 ** (-1 / 4), 3);
-    expect(plan.noise!.y).toBeCloseTo(0.14 * 4500 ** (-1 / 4), 3);
+    expect(plan.noise!.x).toBeCloseTo(TRAIN_DEFAULTS.noiseScale.x * 4500 ** (-1 / 4), 3);
+    expect(plan.noise!.y).toBeCloseTo(TRAIN_DEFAULTS.noiseScale.y * 4500 ** (-1 / 4), 3);
     const wide = resolveTrainPlan({}, { rows: 5000, inputs: 13, targets: 1 });
     expect(wide.noise!.x).toBeGreaterThan(2 * plan.noise!.x);
     expect(resolveTrainPlan({}, { rows: 500, inputs: 1, targets: 1 }).noise!.x).toBeGreaterThan(plan.noise!.x);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { cell, csvLine } from '../../format.js';
 import { textSink } from '../../io/output.js';
-import { nonNegativeInteger, nonNegativeNumber, positiveInteger } from '../../options.js';
+import { nonNegativeNumber, positiveInteger, seedValue } from '../../options.js';
 import { type ModelDataFlags, modelDataOptions, openModel, predictedBlocks } from '../shared.js';
 
 /** About this many values are drawn at a time, whatever -n is (memory stays bounded). */
@@ -38,7 +38,7 @@ export function registerSample(program: Command): void {
     .requiredOption('-n, --count <n>', 'samples per row', positiveInteger)
     .option('--temperature <t>', 'mixing-weight temperature', nonNegativeNumber, 1)
     .option('--sigma-temperature <s>', 'variance multiplier (default: the temperature)', nonNegativeNumber)
-    .option('--seed <n>', 'random seed (same seed → same samples)', nonNegativeInteger, 0)
+    .option('--seed <n>', 'random seed (same seed → same samples)', seedValue, 0)
     .option('--out <file>', 'write the CSV here (atomically) instead of stdout')
     .addHelpText(
       'after',

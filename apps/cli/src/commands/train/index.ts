@@ -38,6 +38,7 @@ import {
   positiveInteger,
   positiveNumber,
   positiveNumberOrOff,
+  seedValue,
 } from '../../options.js';
 import { plotFormat, writePlot } from '../plot/write.js';
 import { exampleReport } from './report.js';
@@ -154,7 +155,7 @@ export function registerTrain(program: Command): void {
       positiveInteger,
     )
     .option('--backend <name>', 'auto | node | wasm | cpu', 'auto')
-    .option('--seed <n>', 'random seed (same seed, same data → same model)', nonNegativeInteger, 0)
+    .option('--seed <n>', 'random seed (same seed, same data → same model)', seedValue, 0)
     .option('--out <model>', 'where to save the model (JSON); required with DATA')
     .option('--plot <file>', 'also draw the fit and the loss curve (.svg or .png; 1 input and 1 target)')
     .option('--example [name]', `train on a built-in dataset instead of a file: ${EXAMPLES.join(', ')}`)
