@@ -1,3 +1,4 @@
+import { constants } from 'node:buffer';
 import {
   closeSync,
   fsyncSync,
@@ -177,8 +178,11 @@ export function checkOutput(
   }
 }
 
-/** The largest model file read (bytes): far above any model within the parameter limit that loads in memory. */
-const MAX_MODEL_FILE_BYTES = 1024 ** 3;
+/**
+ * The largest model file read (bytes): the longest string V8 builds (about 512 MiB on 64-bit Node), above any
+ * model within the parameter limit (5e7 parameters, about 270 MB as base64).
+ */
+const MAX_MODEL_FILE_BYTES = constants.MAX_STRING_LENGTH;
 
 /**
  * A model file's text. Only a regular file is read (a pipe would wait forever, a device never end), and only
@@ -192,7 +196,7 @@ export function readModelText(file: string): string {
     }
     if (stats.size > MAX_MODEL_FILE_BYTES) {
       throw new CliError(
-        `${file}: ${(stats.size / 1024 ** 3).toFixed(1)} GiB is too large for an mdn model file (at most 1 GiB); is this the right file?`,
+        `${file}: ${(stats.size / 1024 ** 2).toFixed(0)} MiB is too large for an mdn model file (at most ${(MAX_MODEL_FILE_BYTES / 1024 ** 2).toFixed(0)} MiB); is this the right file?`,
       );
     }
     return readFileSync(file, 'utf8');

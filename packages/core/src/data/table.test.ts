@@ -447,6 +447,9 @@ describe('columnIndices and numericMatrix', () => {
       "c.csv: no column named 'income' (from --x); the file has 'income, net', 'age'; a name with a comma goes in " +
         `double quotes inside the list: --x '"income, net"'`,
     );
+    // Only whole pieces of the name match, and only for names from a flag's list.
+    expect(messageOf(() => columnIndices(comma, ['inc'], '--x'))).not.toContain('double quotes');
+    expect(messageOf(() => columnIndices(comma, ['income'], 'input'))).not.toContain('double quotes');
     const wide = parseTable(`${Array.from({ length: 5000 }, (_, i) => `c${i}`).join(',')}\n`, { source: 'w.csv' });
     const message = messageOf(() => columnIndices(wide, ['z'], 'input'));
     expect(message).toMatch(/the file has 'c0', 'c1', .*'c19' and 4980 more$/);

@@ -344,7 +344,12 @@ export function columnIndices(table: Table, names: readonly string[], label: str
       const shown = table.header.slice(0, LIST).map((h) => `'${printable(h, CLIP)}'`);
       const more = table.header.length > LIST ? ` and ${table.header.length - LIST} more` : '';
       // 'income, net' given unquoted arrives as 'income' and 'net': say how to name a column with a comma.
-      const withComma = name.trim() !== '' && table.header.find((h) => h.includes(',') && h.includes(name.trim()));
+      // Only where the names came from a comma-separated flag (--x, --y): an API caller passes whole names.
+      const part = name.trim();
+      const withComma =
+        label.startsWith('--') &&
+        part !== '' &&
+        table.header.find((h) => h.includes(',') && h.split(',').some((piece) => piece.trim() === part));
       const hint = withComma
         ? `; a name with a comma goes in double quotes inside the list: ${label} '"${printable(withComma, CLIP)}"'`
         : '';
@@ -403,7 +408,7 @@ export function numericMatrix(table: Table, names: readonly string[], label: str
  * Written so that no digit can be matched two ways: a long run of digits followed by a stray character fails in
  * linear time (`\d+\.?\d*` backtracked quadratically: a 10 MB cell of digits ending in a letter took hours).
  */
-const DECIMAL = /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/;
+export const DECIMAL = /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/;
 
 /** Control characters, and the Unicode ones that reorder or break lines, as escapes. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point

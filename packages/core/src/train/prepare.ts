@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '../backend/register-gradients.js';
 import { assertFinite, type Matrix, type MatrixInput, toMatrix } from '../data/matrix.js';
 import { Standardiser } from '../data/standardiser.js';
+import { printable } from '../data/table.js';
 import { InputError } from '../errors.js';
 import { createRandom, type Random, shuffleInPlace } from '../random/rng.js';
 import type { TrainPlan } from './plan.js';
@@ -142,20 +143,20 @@ export function fitStandardisers(
   if (!plan.standardize) return { input: identity(rows.x.columns), target: identity(rows.y.columns) };
   const input = Standardiser.fit(rows.x, { name: 'inputs', ...(columns.x ? { columnNames: columns.x } : {}) });
   const target = Standardiser.fit(rows.y, { name: 'targets', ...(columns.y ? { columnNames: columns.y } : {}) });
+  const targetName = (c: number) => (columns.y?.[c] !== undefined ? `'${printable(columns.y[c], 80)}'` : `column ${c}`);
   const constant = target.constantColumns[0];
   if (constant !== undefined) {
-    const name = columns.y?.[constant] !== undefined ? `'${columns.y[constant]}'` : `column ${constant}`;
+    const name = targetName(constant);
     throw new InputError(
       `target ${name} is ${target.mean[constant]} in every training row: there is no distribution to learn; pick another target`,
     );
   }
   for (let c = 0; c < target.columns; c++) {
     if (target.scale[c]! < MIN_TARGET_SPREAD) {
-      const name = columns.y?.[c] !== undefined ? `'${columns.y[c]}'` : `column ${c}`;
       throw new InputError(
-        `target ${name} varies by only ${target.scale[c]!.toPrecision(3)} (its standard deviation): too small to ` +
+        `target ${targetName(c)} varies by only ${target.scale[c]!.toPrecision(3)} (its standard deviation): too small to ` +
           `train on (densities and scores of such values fall below what floating point holds); rescale the column ` +
-          `(multiply it by 1e${Math.ceil(-Math.log10(target.scale[c]!))}, say) and divide the predictions back`,
+          `(multiply it by 1e${Math.min(300, Math.ceil(-Math.log10(target.scale[c]!)))}, say) and divide the predictions back`,
       );
     }
   }

@@ -18,7 +18,6 @@ const SYNC_EVERY = 16;
 /** Rows per evaluation chunk. */
 const EVALUATION_CHUNK = 4096;
 
-/** Everything a run reports after each epoch. */
 /** Where a run is within its epoch (see {@link RunHooks.onProgress}). */
 export interface StepProgress {
   /** The ensemble member this run trains (0 for a single network). */
@@ -33,6 +32,7 @@ export interface StepProgress {
   trainLoss: number;
 }
 
+/** Everything a run reports after each epoch. */
 export interface EpochEvent {
   /** The ensemble member this run trains (0 for a single network). */
   member: number;

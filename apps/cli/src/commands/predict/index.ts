@@ -1,4 +1,5 @@
 import type { HostMixture, ObservedValues } from '@mdn/core';
+import { DECIMAL } from '@mdn/core/host';
 import type { Command } from 'commander';
 import { CliError } from '../../errors.js';
 import { cell, csvLine, quantileName } from '../../format.js';
@@ -20,8 +21,6 @@ interface Given {
   value: number | { column: string };
 }
 
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-
 /** Parses `NAME=NUMBER`, `NAME=COLUMN` or `NAME` (the DATA column of that name) against the model's target names. */
 function parseGiven(entries: readonly string[], targets: readonly string[], modelFile: string): Given[] {
   const given: Given[] = [];
@@ -37,7 +36,7 @@ function parseGiven(entries: readonly string[], targets: readonly string[], mode
     }
     if (given.some((g) => g.dimension === dimension)) throw new CliError(`--given names '${name}' twice`);
     if (text === '') throw new CliError(`--given ${name}= needs a value: a number or a column of the data`);
-    const value = NUMBER.test(text) ? Number(text) : { column: text };
+    const value = DECIMAL.test(text) ? Number(text) : { column: text };
     if (typeof value === 'number' && !Number.isFinite(value)) {
       throw new CliError(`--given ${name}=${text} is not a finite number`);
     }

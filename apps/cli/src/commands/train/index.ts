@@ -274,9 +274,9 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
     onEpoch: progress.update,
     onProgress: progress.within,
   };
-  // The data's own problems (a constant target, …) are named with the file they come from.
+  // The data's own problems (a constant target, …) are named with the file they come from; option errors are not.
   const named = (error: unknown) =>
-    InputError.isInstance(error)
+    InputError.isInstance(error) && error.code === 'invalid-input'
       ? new CliError(`${exampleName === undefined ? source : '--example'}: ${error.message}`)
       : error;
   let plan: TrainPlan;
@@ -293,24 +293,19 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
 
   let interrupts = 0;
   let firstInterrupt = 0;
-  // Signals are handled until the command ends: during training they stop it; while the model is being saved the
-  // save finishes first; after it, the command stops at once (the model is on disk).
-  let phase: 'training' | 'saving' | 'saved' = 'training';
+  // Signals are handled until the command ends: during training they stop it; the save is synchronous, so a signal
+  // that comes during it is handled after it, and then the command stops at once (the model is on disk).
+  let saved = false;
   const onInterrupt = () => {
     // A second press within a second is the same impatient press, not "quit without saving".
     if (interrupts === 1 && performance.now() - firstInterrupt < 1000) return;
     interrupts += 1;
-    if (phase === 'saved') {
+    if (saved) {
       removePendingTemporaries();
       process.stderr.write(
         `\nInterrupted${flags.out !== undefined ? `; the model was saved to ${flags.out} before` : ''}.\n`,
       );
       process.exit(EXIT.interrupted);
-    }
-    if (phase === 'saving' && interrupts === 1) {
-      firstInterrupt = performance.now();
-      process.stderr.write('\nStopping once the model is saved (a second Ctrl-C or signal quits without saving).\n');
-      return;
     }
     if (interrupts === 1) {
       firstInterrupt = performance.now();
@@ -341,7 +336,6 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
       throw named(error);
     } finally {
       progress.stop();
-      phase = 'saving';
     }
     const { model, stopReason, bestEpoch, epochs, seconds, finalLoss, split, members } = result;
     log(
@@ -364,17 +358,17 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
           : ' (no validation rows held out)'),
     );
     // Save first: nothing after this point may cost the user the trained model.
-    let saved = '';
+    let savedLine = '';
     if (flags.out !== undefined) {
       const text = saveModel(model);
       writeFileAtomic(flags.out, text);
-      saved = `Saved the model to ${flags.out} (${(text.length / 1024).toFixed(0)} kB). Next: mdn eval ${flags.out} DATA`;
+      savedLine = `Saved the model to ${flags.out} (${(text.length / 1024).toFixed(0)} kB). Next: mdn eval ${flags.out} DATA`;
     }
-    phase = 'saved';
+    saved = true;
     if (interrupts > 0 && stopReason !== 'aborted') {
       // A signal came after training had ended: the model is saved; skip the diagnosis and the plot.
-      if (saved) log(`\n${saved}`);
-      process.stderr.write('Interrupted after training; the model is saved.\n');
+      if (savedLine) log(`\n${savedLine}`);
+      process.stderr.write(`Interrupted after training${savedLine ? '; the model is saved' : ''}.\n`);
       model.dispose();
       return EXIT.interrupted;
     }
@@ -395,7 +389,7 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
       log(`\nDiagnosis skipped: it needs at least 10 rows and ${checkName} have ${checkOn.x.rows}.`);
     }
     if (test) log(`\n${await exampleReport(model, test)}`);
-    if (saved) log(`\n${saved}`);
+    if (savedLine) log(`\n${savedLine}`);
     if (flags.plot !== undefined) {
       await new Promise((resolve) => setImmediate(resolve));
       if (x.columns !== 1 || y.columns !== 1) {
@@ -492,7 +486,7 @@ function createProgress(quiet: boolean): {
 /** Without a terminal, a progress line at least this often (ms); MDN_PROGRESS_MS overrides it (tests use 0). */
 const PROGRESS_EVERY_MS = (() => {
   const given = Number(process.env.MDN_PROGRESS_MS);
-  return process.env.MDN_PROGRESS_MS !== undefined && Number.isFinite(given) && given >= 0 ? given : 5_000;
+  return (process.env.MDN_PROGRESS_MS ?? '').trim() !== '' && Number.isFinite(given) && given >= 0 ? given : 5_000;
 })();
 
 const describeWithin = (p: StepProgress) =>
