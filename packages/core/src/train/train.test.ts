@@ -272,6 +272,14 @@ describe("components: 'auto'", () => {
     expect(result.plan.componentSearch?.chosen).toBe(1);
     expect(result.model.config.components).toBe(1);
     expect(result.plan.componentSearch?.reason).toMatch(/^K = 1 within one standard error of K = 5/);
+    expect(result.plan.componentSearch?.reason).not.toContain('caution');
+    result.model.dispose();
+  });
+
+  it('says when the choice rests on too few validation rows', async () => {
+    const data = forumToy({ rows: 400, seed: 5 });
+    const result = await train(data.x, data.y, { model: { hidden: [8], components: 'auto' }, epochs: 4, seed: 1 });
+    expect(result.plan.componentSearch?.reason).toMatch(/caution: only 40 validation rows decide this/);
     result.model.dispose();
   });
 
