@@ -246,8 +246,7 @@ export class TrainingRun {
           totalEpochs: plan.epochs,
           step: this.epochSteps,
           stepsPerEpoch: plan.stepsPerEpoch,
-          trainLoss:
-            this.lossRows > 0 ? this.lossSum / this.lossRows - this.data.targetStandardiser.logDetJacobian : Number.NaN,
+          trainLoss: this.meanTrainLoss(),
         });
       }
     }
@@ -395,6 +394,11 @@ export class TrainingRun {
     this.skipped = 0;
   }
 
+  /** Mean training NLL per row so far this epoch, in original units (NaN before any finite step). */
+  private meanTrainLoss(): number {
+    return this.lossRows > 0 ? this.lossSum / this.lossRows - this.data.targetStandardiser.logDetJacobian : Number.NaN;
+  }
+
   /** Takes in the device-side sums and counters; recovers from a run of non-finite steps. */
   private absorb(stats: StepStats): void {
     this.lossSum += stats.lossSum;
@@ -420,8 +424,7 @@ export class TrainingRun {
     const stepsThisEpoch = this.epochSteps;
     this.position = 0;
     this.epochSteps = 0;
-    const logDet = this.data.targetStandardiser.logDetJacobian;
-    const trainLoss = this.lossRows > 0 ? this.lossSum / this.lossRows - logDet : Number.NaN;
+    const trainLoss = this.meanTrainLoss();
     const { validationX, validationY } = this.data.tensors;
     const validationLoss = validationX ? this.evaluate(validationX, validationY!) : null;
     const decision = this.stopping.observe(epoch, validationLoss ?? trainLoss, this.steps);
