@@ -325,7 +325,9 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
   try {
     return await trainAndSave();
   } finally {
-    for (const signal of signals) process.off(signal, onInterrupt);
+    // Once the model is saved the handlers stay to the end of the process (they do not keep it alive): a signal
+    // while the output is flushed still exits 130 with its message instead of killing the process.
+    if (!saved) for (const signal of signals) process.off(signal, onInterrupt);
   }
 
   async function trainAndSave(): Promise<number> {
