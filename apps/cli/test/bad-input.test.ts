@@ -24,6 +24,21 @@ function expectBadInput(run: ReturnType<typeof mdn>, ...fragments: string[]) {
   expect(run.stdout).not.toContain('Saved the model');
 }
 
+/** Runs `mdn args`, sends `signal` once `pattern` shows on the `watch` stream, and resolves with the exit. */
+function signalWhen(args: string[], watch: 'stdout' | 'stderr', pattern: RegExp, signal: NodeJS.Signals) {
+  const child = spawnMdn(args, dir);
+  const output = { stdout: '', stderr: '' };
+  for (const stream of ['stdout', 'stderr'] as const) {
+    child[stream].on('data', (chunk) => {
+      output[stream] += chunk;
+      if (stream === watch && pattern.test(output[stream]) && !child.killed) child.kill(signal);
+    });
+  }
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    child.on('exit', (code) => resolve({ code, ...output }));
+  });
+}
+
 const trainOn = (name: string, content: string, extra: string[] = []) => {
   write(dir, name, content);
   return mdn(['train', name, '--y', 'y', '--out', 'out.mdn.json', '--epochs', '2', '--quiet', ...extra], { cwd: dir });
@@ -388,22 +403,12 @@ describe('writes lose nothing', () => {
     '%s stops training, saves the best model so far and exits 130',
     async (signal) => {
       write(dir, 'long.csv', toyCsv(3000, 11));
-      const child = spawnMdn(
+      const { code, stdout, stderr } = await signalWhen(
         ['train', 'long.csv', '--y', 'y', '--out', `interrupted-${signal}.mdn.json`, '--epochs', '400'],
-        dir,
+        'stderr',
+        /epoch {2}10\//,
+        signal,
       );
-      let stderr = '';
-      let stdout = '';
-      child.stdout.on('data', (chunk) => {
-        stdout += chunk;
-      });
-      const code = await new Promise<number | null>((resolve) => {
-        child.stderr.on('data', (chunk) => {
-          stderr += chunk;
-          if (/epoch {2}10\//.test(stderr) && !child.killed) child.kill(signal);
-        });
-        child.on('exit', (exitCode) => resolve(exitCode));
-      });
       expect(code, stderr).toBe(130);
       expect(stderr).toContain('Stopping after this epoch; the best weights so far will be saved');
       expect(stdout).toMatch(/Interrupted after \d+ epochs \(aborted; best epoch \d+\)/);
@@ -421,19 +426,12 @@ describe('writes lose nothing', () => {
       // removed there, so the default action killed the process and the trained model was lost).
       write(dir, 'after.csv', toyCsv(6000, 5));
       const out = `after-${signal}.mdn.json`;
-      const child = spawnMdn(['train', 'after.csv', '--y', 'y', '--out', out, '--epochs', '1', '--plot', 'a.svg'], dir);
-      let stdout = '';
-      let stderr = '';
-      child.stderr.on('data', (chunk) => {
-        stderr += chunk;
-      });
-      const code = await new Promise<number | null>((resolve) => {
-        child.stdout.on('data', (chunk) => {
-          stdout += chunk;
-          if (/Final NLL/.test(stdout) && !child.killed) child.kill(signal);
-        });
-        child.on('exit', (exitCode) => resolve(exitCode));
-      });
+      const { code, stderr } = await signalWhen(
+        ['train', 'after.csv', '--y', 'y', '--out', out, '--epochs', '1', '--plot', 'a.svg'],
+        'stdout',
+        /Final NLL/,
+        signal,
+      );
       // 130 when the signal arrives during the diagnosis, the plot or the final flush (the handlers stay once the
       // model is saved); 0 only when the process had already exited. Never killed by the signal, never without
       // the model.

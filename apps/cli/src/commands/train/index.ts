@@ -445,21 +445,17 @@ function createProgress(quiet: boolean): {
       undefined,
     );
     let started = false;
+    // The bar starts with the first report (the epoch budget comes with it), then moves to `done` epochs.
+    const show = (totalEpochs: number, done: number, status: string) => {
+      if (!started) {
+        bar.start(totalEpochs, 0, { status: '' });
+        started = true;
+      }
+      bar.update(done, { status });
+    };
     return {
-      update: (e) => {
-        if (!started) {
-          bar.start(e.totalEpochs, 0, { status: '' });
-          started = true;
-        }
-        bar.update(e.epoch, { status: describe(e) });
-      },
-      within: (p) => {
-        if (!started) {
-          bar.start(p.totalEpochs, 0, { status: '' });
-          started = true;
-        }
-        bar.update(p.epoch - 1, { status: describeWithin(p) });
-      },
+      update: (e) => show(e.totalEpochs, e.epoch, describe(e)),
+      within: (p) => show(p.totalEpochs, p.epoch - 1, describeWithin(p)),
       stop: () => {
         if (started) bar.stop();
       },
