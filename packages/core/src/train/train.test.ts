@@ -197,12 +197,14 @@ describe('train', () => {
   it('reports progress within an epoch (onProgress), every few steps', async () => {
     const data = forumToy({ rows: 2000, seed: 5 });
     const seen: { epoch: number; step: number; stepsPerEpoch: number; trainLoss: number }[] = [];
+    const before = tf.memory().numTensors;
     const result = await train(data.x, data.y, { ...small, epochs: 2, batchSize: 32, onProgress: (p) => seen.push(p) });
     expect(seen.length).toBeGreaterThanOrEqual(6);
     expect(seen[0]).toMatchObject({ member: 0, epoch: 1, step: 16, totalEpochs: 2 });
     expect(seen.every((p) => p.step < p.stepsPerEpoch && Number.isFinite(p.trainLoss))).toBe(true);
     expect(seen.some((p) => p.epoch === 2)).toBe(true);
     result.model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
 
