@@ -1,12 +1,15 @@
 // Quick side-by-side of training options on the real data sets (a development tool behind bench:real's defaults):
 //   node real/experiment.mjs --datasets boston,wages --splits 5 '{"patience":10}' '{}'
-// Prints, per data set and option set, the mean test NLL over the same seeded 90/10 splits bench:real uses.
+// Prints, per data set and option set, the mean test NLL over the same seeded 90/10 splits bench:real uses, and
+// the paired difference (mean ± standard error over the splits) from the first option set and from PyTorch.
+// Data sets: bench:real's six, and the development sets of datasets.mjs (movies, gapminder, seattle, health,
+// earthquakes) to check that a change is not tuned to bench:real's.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { wasmBackend } from '@mdn/backend-wasm';
 import { train, useBackend } from '@mdn/core';
-import { REAL_DATASETS } from './datasets.mjs';
+import { DEVELOPMENT_DATASETS, REAL_DATASETS } from './datasets.mjs';
 import { makeSplits, matrix, score, torchMixture } from './protocol.mjs';
 
 const { values: args, positionals } = parseArgs({
@@ -19,7 +22,12 @@ const { values: args, positionals } = parseArgs({
 await useBackend(wasmBackend());
 const variants = (positionals.length > 0 ? positionals : ['{}']).map((text) => JSON.parse(text));
 for (const name of args.datasets.split(',')) {
-  const data = REAL_DATASETS[name]();
+  const load = REAL_DATASETS[name] ?? DEVELOPMENT_DATASETS[name];
+  if (!load) {
+    const known = [...Object.keys(REAL_DATASETS), ...Object.keys(DEVELOPMENT_DATASETS)].join(', ');
+    throw new Error(`unknown data set '${name}'; known: ${known}`);
+  }
+  const data = load();
   const splits = makeSplits(data.y.length, Number(args.splits));
   // The PyTorch reference on the same splits, when bench:real has cached its predictions.
   const cacheFolder = path.resolve(import.meta.dirname, '../../../artifacts/.cache');
@@ -30,6 +38,7 @@ for (const name of args.datasets.split(',')) {
       return [];
     }
   })();
+  let reference = null;
   if (cached.length > 0) {
     const { results } = JSON.parse(readFileSync(path.join(cacheFolder, cached[0]), 'utf8'));
     const nll = splits.map((split) => {
@@ -40,7 +49,9 @@ for (const name of args.datasets.split(',')) {
     });
     const mean = nll.reduce((a, b) => a + b, 0) / nll.length;
     console.log(`${name.padEnd(9)} ${mean.toFixed(3)}  [${nll.map((v) => v.toFixed(2)).join(' ')}]  PyTorch reference`);
+    reference = nll;
   }
+  let first = null;
   for (const options of variants) {
     const nll = [];
     const epochs = [];
@@ -60,5 +71,20 @@ for (const name of args.datasets.split(',')) {
     console.log(
       `${name.padEnd(9)} ${mean.toFixed(3)}  [${nll.map((v) => v.toFixed(2)).join(' ')}]  epochs ${epochs.join(',')}  ${(seconds / splits.length).toFixed(1)} s  ${JSON.stringify(options)}`,
     );
+    const versus = [
+      ...(first ? [`vs first ${paired(nll, first)}`] : []),
+      ...(reference ? [`vs PyTorch ${paired(nll, reference)}`] : []),
+    ];
+    if (versus.length > 0) console.log(`${''.padEnd(9)} ${versus.join('   ')}`);
+    first ??= nll;
   }
+}
+
+/** Mean ± standard error of the per-split differences a − b (negative: a is better). */
+function paired(a, b) {
+  const d = a.map((v, i) => v - b[i]);
+  const mean = d.reduce((s, v) => s + v, 0) / d.length;
+  const se =
+    d.length > 1 ? Math.sqrt(d.reduce((s, v) => s + (v - mean) ** 2, 0) / (d.length - 1) / d.length) : Number.NaN;
+  return `${mean >= 0 ? '+' : ''}${mean.toFixed(3)} ± ${se.toFixed(3)}`;
 }

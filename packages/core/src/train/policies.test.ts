@@ -78,7 +78,7 @@ describe('LearningRatePolicy, NoisePolicy, RecoveryPolicy', () => {
     expect(rate.rateAt(9)).toBeCloseTo(0.005, 12);
   });
 
-  it('anneals the noise linearly to 0 (cosine), with the rate (plateau), or keeps it, or has none', () => {
+  it('anneals the noise linearly to 0 (cosine), with the rate and over the last quarter of the budget (plateau), or keeps it, or has none', () => {
     const noise = { x: 0.1, y: 0.2, anneal: true };
     const cosine = plan({ noise, schedule: 'cosine' });
     const annealed = new NoisePolicy(cosine, new LearningRatePolicy(cosine));
@@ -89,6 +89,10 @@ describe('LearningRatePolicy, NoisePolicy, RecoveryPolicy', () => {
     const rate = new LearningRatePolicy(plateau);
     const withRate = new NoisePolicy(plateau, rate);
     expect(withRate.at(150)).toEqual(noise);
+    // The last quarter of the 200-step budget takes it linearly to 0: a run its budget ends finishes without noise.
+    expect(withRate.at(175)!.x).toBeCloseTo(0.05, 12);
+    expect(withRate.at(175)!.y).toBeCloseTo(0.1, 12);
+    expect(withRate.at(200)).toBeNull();
     rate.reduce();
     rate.reduce();
     expect(withRate.at(150)!.y).toBeCloseTo(0.2 * 0.09, 12);

@@ -4,7 +4,7 @@
  * (run.ts) asks them; they read only the plan and what the run tells them, so each is testable alone.
  */
 import { TrainingError } from '../errors.js';
-import type { NoiseOptions, TrainPlan } from './plan.js';
+import { type NoiseOptions, TRAIN_DEFAULTS, type TrainPlan } from './plan.js';
 import { learningRateAt } from './schedule.js';
 
 /**
@@ -35,7 +35,9 @@ export class LearningRatePolicy {
 
 /**
  * The noise standard deviations of each step (standardised units). Annealed: with the 'plateau' schedule they
- * fall with the learning rate's reductions; otherwise linearly to 0 over the planned steps.
+ * fall with the learning rate's reductions and, over the last quarter of the epoch budget, linearly to 0 (a run
+ * that its budget ends, such as one given a small `epochs`, finishes without the noise's bias; a run that its
+ * plateaus end rarely gets there); otherwise linearly to 0 over the planned steps.
  */
 export class NoisePolicy {
   constructor(
@@ -50,7 +52,7 @@ export class NoisePolicy {
     const level = !noise.anneal
       ? 1
       : this.plan.schedule === 'plateau'
-        ? this.rate.reduction
+        ? Math.min(this.rate.reduction, (1 - step / this.plan.totalSteps) / TRAIN_DEFAULTS.plateauNoiseTail)
         : Math.max(0, 1 - step / this.plan.totalSteps);
     if (level <= 0 || (noise.x <= 0 && noise.y <= 0)) return null;
     return { x: noise.x * level, y: noise.y * level, anneal: noise.anneal };
