@@ -48,7 +48,8 @@ for (const name of args.datasets.split(',')) {
       ).nll;
     });
     const mean = nll.reduce((a, b) => a + b, 0) / nll.length;
-    console.log(`${name.padEnd(9)} ${mean.toFixed(3)}  [${nll.map((v) => v.toFixed(2)).join(' ')}]  PyTorch reference`);
+    console.log(`${name.padEnd(11)} ${mean.toFixed(3)}  PyTorch reference`);
+    console.log(`${''.padEnd(11)} splits [${nll.map((v) => v.toFixed(2)).join(' ')}]`);
     reference = nll;
   }
   let first = null;
@@ -68,14 +69,14 @@ for (const name of args.datasets.split(',')) {
       result.model.dispose();
     }
     const mean = nll.reduce((a, b) => a + b, 0) / nll.length;
-    console.log(
-      `${name.padEnd(9)} ${mean.toFixed(3)}  [${nll.map((v) => v.toFixed(2)).join(' ')}]  epochs ${epochs.join(',')}  ${(seconds / splits.length).toFixed(1)} s  ${JSON.stringify(options)}`,
-    );
     const versus = [
-      ...(first ? [`vs first ${paired(nll, first)}`] : []),
-      ...(reference ? [`vs PyTorch ${paired(nll, reference)}`] : []),
+      `vs first ${first ? paired(nll, first) : '(this)         '}`,
+      `vs PyTorch ${reference ? paired(nll, reference) : '(none cached)  '}`,
     ];
-    if (versus.length > 0) console.log(`${''.padEnd(9)} ${versus.join('   ')}`);
+    console.log(
+      `${name.padEnd(11)} ${mean.toFixed(3)}  ${versus.join('  ')}  ${(seconds / splits.length).toFixed(1)} s  ${JSON.stringify(options)}`,
+    );
+    console.log(`${''.padEnd(11)} splits [${nll.map((v) => v.toFixed(2)).join(' ')}]  epochs [${epochs.join(' ')}]`);
     first ??= nll;
   }
 }
