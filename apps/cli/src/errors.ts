@@ -6,7 +6,7 @@ export const EXIT = {
   failed: 1,
   /** Bad usage or bad input: a flag, a file, a column, a cell, a model file. */
   badInput: 2,
-  /** `mdn diagnose` found a problem (status "problem"); the report is printed as usual. */
+  /** `mdn diagnose`, or `mdn train`'s closing diagnosis, found a problem (status "problem"); the report is printed and the model saved as usual. */
   problem: 3,
   /** Stopped by Ctrl-C (SIGINT); `mdn train` still saves the best model first. */
   interrupted: 130,

@@ -283,6 +283,24 @@ describe('bad model files', () => {
     expect(JSON.parse(diagnosis.stdout).status).toBe('problem');
   });
 
+  it('train exits 3 when its own diagnosis finds a problem, after saving the model and printing the report', () => {
+    write(
+      dir,
+      'linear.csv',
+      `x,y\n${Array.from({ length: 400 }, (_, i) => ((i * 37) % 400) / 40)
+        .map((x, i) => `${x.toFixed(3)},${(3 * x + Math.sin(i * 12.9898)).toFixed(3)}`)
+        .join('\n')}\n`,
+    );
+    // One epoch at a rate that cannot move the weights: the prediction ignores x (the collapsed solution).
+    const args = ['train', 'linear.csv', '--y', 'y', '--epochs', '1', '--learning-rate', '1e-7'];
+    const run = mdn([...args, '--out', 'barely.mdn.json'], { cwd: dir });
+    expect(run.code, run.stderr).toBe(3);
+    expect(run.stdout).toMatch(/status: problem[\s\S]*\[problem\] The prediction barely depends on x/);
+    expect(run.stderr).toContain('The diagnosis found a problem with this model');
+    expect(run.stderr).toContain('it is saved all the same');
+    expect(JSON.parse(readFileSync(path.join(dir, 'barely.mdn.json'), 'utf8')).format).toBeDefined();
+  });
+
   it('a missing model file says how to make one', () => {
     expectBadInput(
       mdn(['info', 'absent.mdn.json'], { cwd: dir }),

@@ -83,7 +83,7 @@ export function registerTrain(program: Command): void {
         'that do not collapse. Prints the training plan (every setting), progress, the final train/validation NLL and\n' +
         'a diagnosis; saves the model (with its plan) atomically. Every training flag is optional: what you leave out,\n' +
         'the plan derives from the data. Ctrl-C (or SIGTERM, SIGHUP) stops training, keeps the best weights so far and\n' +
-        'saves them (exit 130).',
+        'saves them (exit 130). A problem found by the closing diagnosis exits 3, after the save.',
     )
     .argument('[data]', 'CSV/TSV file with a header row, or - for stdin')
     .option('--y <columns>', 'target column(s), comma-separated; several make a multivariate target', nameList)
@@ -384,9 +384,12 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
           : 'the training rows';
     // Let a signal that came during the save be handled now (the model is on disk): it ends the command here.
     await new Promise((resolve) => setImmediate(resolve));
+    let problem = false;
     if (checkOn.x.rows >= 10) {
       log(`\nDiagnosis on ${checkName}:`);
-      log(formatDiagnosis(await diagnose(model, checkOn.x, checkOn.y)));
+      const diagnosis = await diagnose(model, checkOn.x, checkOn.y);
+      log(formatDiagnosis(diagnosis));
+      problem = diagnosis.status === 'problem';
     } else {
       log(`\nDiagnosis skipped: it needs at least 10 rows and ${checkName} have ${checkOn.x.rows}.`);
     }
@@ -409,7 +412,15 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
       }
     }
     model.dispose();
-    return stopReason === 'aborted' ? EXIT.interrupted : EXIT.ok;
+    if (stopReason === 'aborted') return EXIT.interrupted;
+    if (problem) {
+      // As `mdn diagnose` does: scripts see the verdict (the model is saved and the report printed all the same).
+      process.stderr.write(
+        `The diagnosis found a problem with this model (see its findings above)${savedLine ? '; it is saved all the same' : ''}.\n`,
+      );
+      return EXIT.problem;
+    }
+    return EXIT.ok;
   }
 }
 
