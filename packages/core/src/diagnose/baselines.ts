@@ -101,8 +101,11 @@ export function unconditionalMixture(y: Matrix, components: number, iterations =
   return { logProb: fit.logProb(y), mean };
 }
 
-/** Least squares of `target` on [1, x] with row weights; returns coefficients `[P + 1]`. */
-function weightedLeastSquares(x: Matrix, target: Float64Array, weights: Float64Array): Float64Array {
+/**
+ * Least squares of `target` on [1, x] with row weights, and a ridge penalty `ridge`·‖slopes‖² (not on the
+ * intercept); returns coefficients `[P + 1]`.
+ */
+function weightedLeastSquares(x: Matrix, target: Float64Array, weights: Float64Array, ridge = 0): Float64Array {
   const p = x.columns + 1;
   const a = new Float64Array(p * p);
   const b = new Float64Array(p);
@@ -117,7 +120,7 @@ function weightedLeastSquares(x: Matrix, target: Float64Array, weights: Float64A
     }
   }
   // Ridge-stabilised Gaussian elimination (inputs are standardised by the caller, so 1e-9 is tiny).
-  for (let r = 0; r < p; r++) a[r * p + r]! += 1e-9 * (1 + a[r * p + r]!);
+  for (let r = 0; r < p; r++) a[r * p + r]! += 1e-9 * (1 + a[r * p + r]!) + (r > 0 ? ridge : 0);
   for (let col = 0; col < p; col++) {
     let pivot = col;
     for (let r = col + 1; r < p; r++) if (Math.abs(a[r * p + col]!) > Math.abs(a[pivot * p + col]!)) pivot = r;
@@ -139,6 +142,14 @@ function weightedLeastSquares(x: Matrix, target: Float64Array, weights: Float64A
   }
   return coefficients;
 }
+
+/**
+ * Ridge on the log-variance slopes (standardised x): a log squared residual scatters with variance π²/2 around
+ * its mean, so on few rows the slopes fit that scatter (on 15 rows of y = 3x + noise, held-out NLL 2.0 on average
+ * and up to 16, against 1.1 on 200). This is a prior of standard deviation 0.5 on each slope (log σ² changing by
+ * 1 per standard deviation of x): it halves the slopes on 15 rows and leaves 90 % of them on 200.
+ */
+const VARIANCE_RIDGE = Math.PI ** 2 / 2 / 0.25;
 
 /** A fitted linear heteroscedastic Gaussian: predicts a one-component mixture for new rows. */
 export interface LinearHeteroscedasticModel {
@@ -186,7 +197,7 @@ export function fitLinearHeteroscedastic(x: Matrix, y: Matrix, iterations = 5): 
         { length: n },
         (_, i) => Math.log((target[i]! - predict(meanCoefficients, i)) ** 2 + varianceFloor) + 1.2704,
       );
-      varianceCoefficients = weightedLeastSquares(standardX, logSquares, new Float64Array(n).fill(1));
+      varianceCoefficients = weightedLeastSquares(standardX, logSquares, new Float64Array(n).fill(1), VARIANCE_RIDGE);
       weights = Float64Array.from({ length: n }, (_, i) => Math.exp(-predict(varianceCoefficients, i)));
       meanCoefficients = weightedLeastSquares(standardX, target, weights);
     }

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { forumToy } from '../datasets/synthetic.js';
 import { MixtureDensityNetwork } from '../model/network.js';
+import { createRandom } from '../random/rng.js';
 import { FORUM_TRAIN_OPTIONS, train } from '../train/train.js';
-import { linearHeteroscedastic, unconditionalMixture } from './baselines.js';
+import { fitLinearHeteroscedastic, linearHeteroscedastic, unconditionalMixture } from './baselines.js';
 import { diagnose, formatDiagnosis } from './diagnose.js';
 
 const data = forumToy({ rows: 2500, seed: 11 });
@@ -136,6 +137,28 @@ describe('baselines', () => {
     // log-linear variance is not the true (0.2 + 0.5x)², so a small gap remains.
     expect(baseline - truth).toBeGreaterThan(0);
     expect(baseline - truth).toBeLessThan(0.1);
+  });
+
+  it('the linear baseline fitted on a few rows stays close out of sample (its variance slopes do not chase noise)', () => {
+    // Fit on 15 rows of y = 3x + ε (σ = 0.7, homoscedastic), score on 15 fresh rows, 40 times. Without the ridge on
+    // the log-variance slopes this averages 1.49 nats; with it 1.29 (worst draw 2.46); the true density 1.06.
+    const random = createRandom(5);
+    const heldOut: number[] = [];
+    const draw = (n: number) => {
+      const x = Float64Array.from({ length: n }, () => 10 * random.uniform());
+      const y = x.map((v) => 3 * v + 0.7 * random.normal());
+      return { x: { data: x, rows: n, columns: 1 }, y: { data: y, rows: n, columns: 1 } };
+    };
+    for (let repeat = 0; repeat < 40; repeat++) {
+      const fitted = draw(15);
+      const fresh = draw(15);
+      const predicted = fitLinearHeteroscedastic(fitted.x, fitted.y).predict(fresh.x);
+      let nll = 0;
+      for (let i = 0; i < 15; i++) nll -= predicted.logProbAt(i, [fresh.y.data[i]!]) / 15;
+      heldOut.push(nll);
+    }
+    expect(heldOut.reduce((a, b) => a + b, 0) / heldOut.length).toBeLessThan(1.4);
+    expect(Math.max(...heldOut)).toBeLessThan(4);
   });
 
   it('flags overfitting: a run that memorised a small training set, and a recorded validation gap', async () => {
