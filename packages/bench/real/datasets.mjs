@@ -21,12 +21,16 @@ function packageFolder(name) {
   return folder;
 }
 
-/** A JSON file shipped inside an installed package: `json('vega-datasets/data/cars.json')`. */
-function json(specifier) {
+/** The text of a file shipped inside an installed package: `packageText('vega-datasets/data/cars.json')`. */
+function packageText(specifier) {
   const parts = specifier.split('/');
   const name = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
-  const file = path.join(packageFolder(name), specifier.slice(name.length + 1));
-  return JSON.parse(readFileSync(file, 'utf8'));
+  return readFileSync(path.join(packageFolder(name), specifier.slice(name.length + 1)), 'utf8');
+}
+
+/** A JSON file shipped inside an installed package: `json('vega-datasets/data/cars.json')`. */
+function json(specifier) {
+  return JSON.parse(packageText(specifier));
 }
 
 const indicator = (levels) => (value) => levels.slice(1).map((level) => (value === level ? 1 : 0));
@@ -137,9 +141,9 @@ export const REAL_DATASETS = { boston, wages, cars, penguins, births, flights };
 
 /** A CSV file shipped inside an installed package, as objects keyed by the header (quoted fields allowed). */
 function csv(specifier) {
-  const [name, ...rest] = specifier.split('/');
-  const text = readFileSync(path.join(packageFolder(name), rest.join('/')), 'utf8');
-  const lines = text.split(/\r?\n/).filter((line) => line.length > 0);
+  const lines = packageText(specifier)
+    .split(/\r?\n/)
+    .filter((line) => line.length > 0);
   const split = (line) => [...line.matchAll(/("([^"]*)"|[^,]*)(,|$)/g)].slice(0, -1).map((m) => m[2] ?? m[1]);
   const header = split(lines[0]);
   return lines.slice(1).map((line) => Object.fromEntries(split(line).map((v, i) => [header[i], v])));
