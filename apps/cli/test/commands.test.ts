@@ -27,11 +27,33 @@ describe('mdn train', () => {
     // The plan, every setting, before training; the core resolved it (60 validation rows of 600).
     expect(trainRun.stdout).toMatch(/data {8}540 training rows; validation 60 rows held out \(0\.1\); seed 3/);
     expect(trainRun.stdout).toMatch(/rate {8}Adam 0\.003, plateau \(×0\.3 up to 3 times\)/);
+    // Predictive tails from the data: (0.42 · 540^(−1/4))² = 0.00759 on companions twice as wide.
+    expect(trainRun.stdout).toMatch(/network {5}k = 5 \+ tails \(weight 0\.00759 at 2σ\)/);
     expect(trainRun.stdout).toMatch(
       /Final NLL per row \(nats, original units\): train \d\.\d{4}, validation \d\.\d{4}/,
     );
     expect(trainRun.stdout).toMatch(/Diagnosis on the validation rows:\nstatus: ok/);
     expect(JSON.parse(readFileSync(model, 'utf8')).format).toBe('mdn-model');
+  });
+
+  it('--tails sets the predictive tail weight or turns it off; a weight out of range is refused', () => {
+    for (const [value, shown] of [
+      ['off', /network {5}k = 5, hidden/],
+      ['0.05', /network {5}k = 5 \+ tails \(weight 0\.05 at 2σ\)/],
+    ] as const) {
+      const out = `tails-${value}.mdn.json`;
+      const run = mdn(['train', 'train.csv', '--y', 'y', '--tails', value, '--epochs', '40', '--out', out], {
+        cwd: dir,
+      });
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(shown);
+      const file = JSON.parse(readFileSync(path.join(dir, out), 'utf8'));
+      expect(file.config.tailWeight).toBe(value === 'off' ? 0 : 0.05);
+    }
+    const bad = mdn(['train', 'train.csv', '--y', 'y', '--tails', '0.7', '--out', 'bad.mdn.json'], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/tailWeight must be in \[0, 0\.5\), got 0\.7/);
+    expect(existsSync(path.join(dir, 'bad.mdn.json'))).toBe(false);
   });
 
   it('gives the same model for the same seed and data', () => {
@@ -160,8 +182,9 @@ describe('mdn predict', () => {
     const lines = readFileSync(path.join(dir, 'p.csv'), 'utf8').trim().split('\n');
     const header = lines[0]!.split(',');
     expect(header.slice(0, 6)).toEqual(['x', 'mean', 'std', 'mode', 'q0.1', 'q0.9']);
-    expect(header.filter((h) => h.startsWith('weight_'))).toHaveLength(5);
-    const weights = lines[1]!.split(',').slice(6, 11).map(Number);
+    // 5 components and their 5 tail companions (the model's predictive tails): the whole predicted mixture.
+    expect(header.filter((h) => h.startsWith('weight_'))).toHaveLength(10);
+    const weights = lines[1]!.split(',').slice(6, 16).map(Number);
     expect(weights.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
   });
 
@@ -192,7 +215,7 @@ describe('mdn predict', () => {
     );
     expect(trained.code).toBe(0);
     expect(trained.stdout).toMatch(/network {5}k = 2 \(full covariance\)/);
-    expect(mdn(['info', 'full.mdn.json'], { cwd: dir }).stdout).toMatch(/format version 2[\s\S]*full covariance/);
+    expect(mdn(['info', 'full.mdn.json'], { cwd: dir }).stdout).toMatch(/format version 3[\s\S]*full covariance/);
     write(dir, 'given.csv', 'x,a,b,other\n-1,0.2,0.3,1.5\n0.5,-0.4,-0.35,-2\n2,1,0.9,0\n');
     const run = mdn(
       ['predict', 'full.mdn.json', 'given.csv', '--given', 'b=other', '--quantiles', '0.5', '--mixture'],
@@ -203,7 +226,9 @@ describe('mdn predict', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const out = run.stdout.trim().split('\n');
-    expect(out[0]).toBe('x,mean_a,std_a,mode_a,q0.5_a,weight_1,weight_2,mean_1_a,mean_2_a,std_1_a,std_2_a');
+    expect(out[0]).toBe(
+      'x,mean_a,std_a,mode_a,q0.5_a,weight_1,weight_2,weight_3,weight_4,mean_1_a,mean_2_a,mean_3_a,mean_4_a,std_1_a,std_2_a,std_3_a,std_4_a',
+    );
     // The same numbers as the library's exact conditioning of the saved model.
     await useBackend(cpuBackend());
     const loaded = loadModel(readFileSync(path.join(dir, 'full.mdn.json'), 'utf8'));
@@ -309,7 +334,7 @@ describe('mdn info', () => {
   it('shows config, columns, data statistics and the format version', () => {
     const run = mdn(['info', model], { cwd: dir });
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('mdn-model format version 2 (this mdn writes version 2)');
+    expect(run.stdout).toContain('mdn-model format version 3 (this mdn writes version 3)');
     expect(run.stdout).toMatch(/input {2}x +mean +\d+\.\d{4} +scale/);
     expect(run.stdout).toMatch(/Training: backend \w+, seed 3, 600 rows, \d+ epochs/);
     expect(run.stdout).toContain('Training plan (every setting of the run):');

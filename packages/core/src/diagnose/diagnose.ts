@@ -132,7 +132,8 @@ export async function diagnose(
   assertFinite(xm, 'inputs', model.metadata.inputColumns);
   assertFinite(ym, 'targets', model.metadata.targetColumns);
   const n = xm.rows;
-  const k = model.mixtureComponents;
+  // Component summaries look at the networks' own components (not the tail companions of MdnConfig.tailWeight).
+  const k = model.networkComponents;
   const d = model.config.outputDimension;
   const findings: Finding[] = [];
 
@@ -217,9 +218,10 @@ export async function diagnose(
   }
 
   // Components: usage, effective number, duplicates, σ at the floor.
+  const components = model.networkPart(host);
   const usage = new Float64Array(k);
   for (let i = 0; i < n; i++) {
-    const w = host.weights(i);
+    const w = components.weights(i);
     for (let c = 0; c < k; c++) usage[c]! += w[c]! / n;
   }
   let entropy = 0;
@@ -255,8 +257,9 @@ export async function diagnose(
         for (let e = 0; e < d; e++) {
           const ia = (i * k + a) * d + e;
           const ib = (i * k + b) * d + e;
-          separation += Math.abs(host.means[ia]! - host.means[ib]!) / (host.scales[ia]! + host.scales[ib]!);
-          scaleRatio += Math.abs(Math.log(host.scales[ia]! / host.scales[ib]!));
+          separation +=
+            Math.abs(components.means[ia]! - components.means[ib]!) / (components.scales[ia]! + components.scales[ib]!);
+          scaleRatio += Math.abs(Math.log(components.scales[ia]! / components.scales[ib]!));
         }
       }
       if (separation / (n * d) < 0.05 && scaleRatio / (n * d) < 0.05) duplicates.push(`${a + 1}&${b + 1}`);
@@ -273,12 +276,12 @@ export async function diagnose(
   let atFloor = 0;
   const floorUnits = model.config.scaleActivation === 'softplus' ? model.config.scaleFloor : 0;
   for (let i = 0; i < n; i++) {
-    const w = host.weights(i);
+    const w = components.weights(i);
     let hit = false;
     for (let c = 0; c < k && !hit; c++) {
       if (w[c]! < 0.01) continue;
       for (let e = 0; e < d; e++) {
-        const standardised = host.scales[(i * k + c) * d + e]! / model.targetStandardiser.scale[e]!;
+        const standardised = components.scales[(i * k + c) * d + e]! / model.targetStandardiser.scale[e]!;
         if (standardised <= floorUnits * 1.05 + 1e-12) hit = true;
       }
     }

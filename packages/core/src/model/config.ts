@@ -44,6 +44,16 @@ export interface MdnConfig {
    * `MixtureDensityNetwork.ensemble`.
    */
   members: number;
+  /**
+   * Predictive tails: each component's weight π is split into (1 − tailWeight)·π at σ and tailWeight·π at
+   * `tailScale`·σ (same mean, same correlations), so the prediction is a mixture of 2·K components per member whose
+   * tails are heavier than the K Gaussians fitted to the training rows. A model fitted to a few hundred rows is
+   * overconfident away from them; the wider companion keeps a surprising test row from costing 15 nats. 0 (the
+   * default of a network made directly) turns it off; `train` sets it from the data (see TRAIN_DEFAULTS.tailWeight).
+   */
+  tailWeight: number;
+  /** How much wider the tail companions are (σ × tailScale). Default 2. */
+  tailScale: number;
 }
 
 export const DEFAULT_MDN_CONFIG: Omit<MdnConfig, 'inputDimension' | 'outputDimension'> = {
@@ -54,6 +64,8 @@ export const DEFAULT_MDN_CONFIG: Omit<MdnConfig, 'inputDimension' | 'outputDimen
   scaleFloor: 1e-3,
   covariance: 'diagonal',
   members: 1,
+  tailWeight: 0,
+  tailScale: 2,
 };
 
 const ACTIVATIONS: readonly Activation[] = ['relu', 'tanh', 'silu', 'elu'];
@@ -123,6 +135,12 @@ export function resolveConfig(
   }
   if (!(resolved.scaleFloor > 0 && resolved.scaleFloor < 1)) {
     throw new RangeError(`scaleFloor must be in (0, 1) standardised units, got ${resolved.scaleFloor}`);
+  }
+  if (!(resolved.tailWeight >= 0 && resolved.tailWeight < 0.5)) {
+    throw new RangeError(`tailWeight must be in [0, 0.5), got ${resolved.tailWeight}`);
+  }
+  if (!(resolved.tailScale > 1 && resolved.tailScale <= 100)) {
+    throw new RangeError(`tailScale must be in (1, 100], got ${resolved.tailScale}`);
   }
   const parameters = parameterCount(resolved);
   if (parameters > MAX_PARAMETERS) {

@@ -47,7 +47,7 @@ describe('model file', () => {
     expect(() => loadModel(text.slice(0, text.length / 2))).toThrow(/does not parse.*truncated/);
     expect(() => loadModel('{"hello": 1}')).toThrow(/not a model file/);
     expect(() => loadModel(JSON.stringify({ ...file, formatVersion: 99 }))).toThrow(
-      /format version 99 is not supported: this @mdn\/core reads versions 1 and 2; upgrade @mdn\/core/,
+      /format version 99 is not supported: this @mdn\/core reads versions 1, 2, 3; upgrade @mdn\/core/,
     );
     const flipped = structuredClone(file);
     flipped.weights[0].data = `A${flipped.weights[0].data.slice(1)}`;
@@ -55,10 +55,12 @@ describe('model file', () => {
     const reshaped = structuredClone(file);
     reshaped.config.hidden = [7, 5];
     expect(() => loadModel(reshaped)).toThrow(/was edited or is corrupt: its content checksum/);
-    delete reshaped.contentChecksum; // removed to get an edit past the check: version 2 always has one
+    delete reshaped.contentChecksum; // removed to get an edit past the check: versions ≥ 2 always have one
     expect(() => loadModel(reshaped)).toThrow(/edited or is corrupt: it has no content checksum/);
     reshaped.formatVersion = 1; // a version-1 file written before the content checksum existed
     delete reshaped.config.covariance;
+    delete reshaped.config.tailWeight;
+    delete reshaped.config.tailScale;
     expect(() => loadModel(reshaped)).toThrow(/does not match its architecture/);
     expect(() => loadModel({ ...file, config: { ...file.config, components: -1 } })).toThrow(ModelFormatError);
   });
@@ -89,6 +91,8 @@ describe('model file', () => {
     delete file.contentChecksum;
     file.formatVersion = 1;
     delete file.config.covariance;
+    delete file.config.tailWeight;
+    delete file.config.tailScale;
     const before = tf.memory().numTensors;
     expect(() => loadModel(file)).toThrow(/must have shape \[2,6\], got \[3,6\]/);
     expect(tf.memory().numTensors).toBe(before);
@@ -157,16 +161,18 @@ describe('model file versions', () => {
   // Written by @mdn/core before format version 2 (mdn train --example): no covariance setting, three heads.
   const versionOne = readFileSync(path.join(import.meta.dirname, 'fixtures/forum-toy.v1.mdn.json'), 'utf8');
 
-  it('loads a version-1 file unchanged as a diagonal model and writes it back as version 2', async () => {
+  it('loads a version-1 file unchanged as a diagonal model without tails and writes it back as the current version', async () => {
     expect(JSON.parse(versionOne).formatVersion).toBe(1);
     const loaded = loadModel(versionOne);
     expect(loaded.config.covariance).toBe('diagonal');
+    expect(loaded.config.tailWeight).toBe(0);
+    expect(loaded.mixtureComponents).toBe(loaded.config.components);
     const x = [[0.5], [5], [9.5]];
     const y = [[2.1], [11], [20]];
     const before = await loaded.logProb(x, y);
     for (const v of before) expect(Number.isFinite(v)).toBe(true);
     const text = saveModel(loaded);
-    expect(JSON.parse(text).formatVersion).toBe(2);
+    expect(JSON.parse(text).formatVersion).toBe(MODEL_FORMAT_VERSION);
     const again = loadModel(text);
     expect(Array.from(await again.logProb(x, y))).toEqual(Array.from(before));
     loaded.dispose();
@@ -177,6 +183,14 @@ describe('model file versions', () => {
     const edited = JSON.parse(versionOne);
     edited.config.covariance = 'full';
     expect(() => loadModel(JSON.stringify(edited))).toThrow(/a version-1 file has no covariance setting/);
+  });
+
+  it('refuses a version-2 file that claims tail settings (version 3 added them)', () => {
+    const edited = JSON.parse(versionOne);
+    edited.formatVersion = 2;
+    edited.contentChecksum = undefined;
+    edited.config.tailWeight = 0.05;
+    expect(() => loadModel(JSON.stringify(edited))).toThrow(/a version-2 file has no tail settings/);
   });
 
   it('round-trips a full-covariance model: four heads, identical densities', async () => {

@@ -7,11 +7,13 @@ import { MixtureDensityNetwork, type ModelMetadata } from './network.js';
 export const MODEL_FORMAT = 'mdn-model';
 /**
  * The version of the model file format this library writes. Version 2 added `config.covariance` (full-covariance
- * models have a fourth head, `head.factors`); every version-1 file (diagonal, no such field) still loads unchanged.
+ * models have a fourth head, `head.factors`); version 3 added `config.tailWeight` and `config.tailScale` (predictive
+ * tails: a reader that ignored them would predict a different density, so older readers must refuse the file).
+ * Every version-1 and version-2 file (no such fields) still loads unchanged, without tails.
  */
-export const MODEL_FORMAT_VERSION = 2;
+export const MODEL_FORMAT_VERSION = 3;
 /** The versions this library reads. */
-export const READABLE_MODEL_FORMAT_VERSIONS: readonly number[] = [1, 2];
+export const READABLE_MODEL_FORMAT_VERSIONS: readonly number[] = [1, 2, 3];
 
 /** One weight tensor in a model file: float32 little-endian bytes, base64-encoded. */
 export interface WeightEntry {
@@ -171,7 +173,7 @@ export function loadModel(source: string | ModelFile): MixtureDensityNetwork {
   }
   if (!READABLE_MODEL_FORMAT_VERSIONS.includes(file.formatVersion as number)) {
     throw new ModelFormatError(
-      `model file format version ${String(file.formatVersion)} is not supported: this @mdn/core reads versions ${READABLE_MODEL_FORMAT_VERSIONS.join(' and ')}; ` +
+      `model file format version ${String(file.formatVersion)} is not supported: this @mdn/core reads versions ${READABLE_MODEL_FORMAT_VERSIONS.join(', ')}; ` +
         `${Number(file.formatVersion) > MODEL_FORMAT_VERSION ? 'upgrade @mdn/core' : 'retrain the model with this version'}`,
     );
   }
@@ -184,8 +186,12 @@ export function loadModel(source: string | ModelFile): MixtureDensityNetwork {
   let inputStandardiser: Standardiser;
   let targetStandardiser: Standardiser;
   try {
-    if (file.formatVersion === 1 && (file.config as Partial<MdnConfig>).covariance !== undefined) {
+    const claimed = file.config as Partial<MdnConfig>;
+    if (file.formatVersion === 1 && claimed.covariance !== undefined) {
       throw new Error('a version-1 file has no covariance setting');
+    }
+    if ((file.formatVersion as number) < 3 && (claimed.tailWeight !== undefined || claimed.tailScale !== undefined)) {
+      throw new Error(`a version-${file.formatVersion} file has no tail settings (tailWeight, tailScale)`);
     }
     config = resolveConfig(file.config);
     inputStandardiser = Standardiser.fromJSON(file.inputStandardiser);

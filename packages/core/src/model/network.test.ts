@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { Standardiser } from '../data/standardiser.js';
 import { forumToy } from '../datasets/synthetic.js';
+import { logSumExp } from '../math/host-math.js';
+import { HostMixture } from '../mixture/host-mixture.js';
 import { MixtureDensityNetwork, PREDICT_CHUNK_ROWS } from './network.js';
 
 describe('MixtureDensityNetwork', () => {
@@ -21,6 +23,64 @@ describe('MixtureDensityNetwork', () => {
     expect(Math.min(...means)).toBeGreaterThan(Math.min(...data.y.data) - 1);
     expect(Math.max(...means)).toBeLessThan(Math.max(...data.y.data) + 1);
     model.dispose();
+  });
+
+  it.each([
+    ['diagonal', 1],
+    ['full', 3],
+  ] as const)(
+    'predictive tails (%s, D = %i): density (1 − w)·p_σ + w·p_sσ of the network part, every tool on one mixture',
+    async (covariance, d) => {
+      const tailWeight = 0.07;
+      const tailScale = 2.5;
+      const model = MixtureDensityNetwork.create(
+        { inputDimension: 2, outputDimension: d, components: 3, hidden: [8], covariance, tailWeight, tailScale },
+        { seed: 4 },
+      );
+      expect(model.networkComponents).toBe(3);
+      expect(model.mixtureComponents).toBe(6);
+      const x = [
+        [0.3, -1],
+        [2, 0.5],
+        [-1.5, 1.2],
+      ];
+      const y = x.map((_, i) => Array.from({ length: d }, (_, e) => 0.7 * i - 0.4 * e + 0.2));
+      const host = await model.predictHost(x);
+      const base = model.networkPart(host);
+      expect(base.components).toBe(3);
+      const wide = new HostMixture({
+        rows: base.rows,
+        components: base.components,
+        dimensions: d,
+        logWeights: base.logWeights,
+        means: base.means,
+        scales: base.scales.map((s) => s * tailScale),
+        factors: base.factors,
+      });
+      const logProb = await model.logProb(x, y);
+      y.forEach((row, i) => {
+        const expected = logSumExp([
+          Math.log1p(-tailWeight) + base.logProbAt(i, row),
+          Math.log(tailWeight) + wide.logProbAt(i, row),
+        ]);
+        expect(logProb[i]).toBeCloseTo(expected, 6);
+        expect(host.logProbAt(i, row)).toBeCloseTo(expected, 6);
+      });
+      // The tails keep the mean and widen the spread: Var = (1 − w)σ² + w(sσ)² per component (plus the means' spread).
+      const means = host.mean();
+      const baseMeans = base.mean();
+      for (let i = 0; i < means.length; i++) expect(means[i]).toBeCloseTo(baseMeans[i]!, 6);
+      model.dispose();
+    },
+  );
+
+  it('refuses tail settings out of range', () => {
+    expect(() => MixtureDensityNetwork.create({ inputDimension: 1, outputDimension: 1, tailWeight: 0.5 })).toThrow(
+      /tailWeight must be in \[0, 0.5\)/,
+    );
+    expect(() => MixtureDensityNetwork.create({ inputDimension: 1, outputDimension: 1, tailScale: 1 })).toThrow(
+      /tailScale must be in \(1, 100\]/,
+    );
   });
 
   it('logProb in original units equals the original-unit mixture density (Jacobian applied once)', async () => {

@@ -288,9 +288,44 @@ export class MixtureDensityNetwork {
     return all;
   }
 
-  /** Components of the predicted mixture: `components` per member × `members`. */
+  /**
+   * Components of the predicted mixture: `components` per member × `members`, twice that with predictive tails
+   * (see {@link MdnConfig.tailWeight}: the network's components first, then their wider companions in the same order).
+   */
   get mixtureComponents(): number {
+    return this.networkComponents * (this.config.tailWeight > 0 ? 2 : 1);
+  }
+
+  /** Components the networks predict (`components` × `members`), before any tail companions. */
+  get networkComponents(): number {
     return this.config.components * this.config.members;
+  }
+
+  /**
+   * The networks' own components of a mixture this model predicted (its tail companions dropped, the weights
+   * renormalised): what component-level summaries (usage, duplicates, pruning) look at. The mixture itself when the
+   * model has no tails.
+   */
+  networkPart(mixture: HostMixture): HostMixture {
+    const total = this.mixtureComponents;
+    if (mixture.components !== total) {
+      throw new Error(`expected a mixture of this model's ${total} components, got ${mixture.components}`);
+    }
+    const k = this.networkComponents;
+    if (k === total) return mixture;
+    const { rows, dimensions: d } = mixture;
+    const p = factorCount(d);
+    const logWeights = new Float64Array(rows * k);
+    const means = new Float64Array(rows * k * d);
+    const scales = new Float64Array(rows * k * d);
+    const factors = mixture.factors === undefined ? undefined : new Float64Array(rows * k * p);
+    for (let r = 0; r < rows; r++) {
+      logWeights.set(mixture.logWeights.subarray(r * total, r * total + k), r * k);
+      means.set(mixture.means.subarray(r * total * d, (r * total + k) * d), r * k * d);
+      scales.set(mixture.scales.subarray(r * total * d, (r * total + k) * d), r * k * d);
+      factors?.set(mixture.factors!.subarray(r * total * p, (r * total + k) * p), r * k * p);
+    }
+    return new HostMixture({ rows, components: k, dimensions: d, logWeights, means, scales, factors });
   }
 
   /**
@@ -448,6 +483,20 @@ export class MixtureDensityNetwork {
   mixtureStandardised(x: tf.Tensor2D): GaussianMixture {
     const { logits, means, rawScales, factors } = this.forward(x);
     const scales = this.scalesFromRaw(rawScales);
+    const { tailWeight, tailScale } = this.config;
+    if (tailWeight > 0) {
+      // Each component (π, μ, σ, L) becomes ((1 − w)π, μ, σ, L) and (wπ, μ, sσ, L): Σ scales by s², same correlations.
+      const logPi = tf.logSoftmax(logits);
+      return GaussianMixture.of({
+        logits: tf.concat(
+          [tf.add(logPi, tf.scalar(Math.log1p(-tailWeight))), tf.add(logPi, tf.scalar(Math.log(tailWeight)))],
+          1,
+        ) as tf.Tensor2D,
+        means: tf.concat([means, means], 1) as tf.Tensor3D,
+        scales: tf.concat([scales, tf.mul(scales, tf.scalar(tailScale))], 1) as tf.Tensor3D,
+        factors: factors === undefined ? undefined : (tf.concat([factors, factors], 1) as tf.Tensor3D),
+      });
+    }
     if (factors !== undefined) return GaussianMixture.full({ logits, means, scales, factors });
     return GaussianMixture.diagonal({ logits, means, scales });
   }

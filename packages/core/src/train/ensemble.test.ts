@@ -53,7 +53,10 @@ describe('ensembles', () => {
     expect(new Set(result.history.map((e) => e.member))).toEqual(new Set([0, 1, 2]));
     expect(result.split.validation).toBeNull();
     expect(Number.isFinite(result.finalLoss.validation!)).toBe(true);
-    expect((await result.model.predictHost([[5]])).components).toBe(15);
+    // 3 members × 5 components, each with its tail companion.
+    expect(result.model.config.tailWeight).toBeGreaterThan(0);
+    expect(result.model.networkComponents).toBe(15);
+    expect((await result.model.predictHost([[5]])).components).toBe(30);
     expect(tf.memory().numTensors - before).toBe(result.model.variables.length);
     result.model.dispose();
     expect(tf.memory().numTensors).toBe(before);

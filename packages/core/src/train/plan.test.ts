@@ -31,6 +31,20 @@ describe('resolveTrainPlan', () => {
     expect(wide.noise!.x).toBeGreaterThan(2 * plan.noise!.x);
     expect(resolveTrainPlan({}, { rows: 500, inputs: 1, targets: 1 }).noise!.x).toBeGreaterThan(plan.noise!.x);
     expect(plan.model).toMatchObject({ inputDimension: 1, outputDimension: 1, components: 5, hidden: [64, 64] });
+    // Predictive tails: the square of the default y-noise bandwidth, whether noise is on or off; capped; settable.
+    expect(plan.model.tailWeight).toBeCloseTo((TRAIN_DEFAULTS.noiseScale.y * 4500 ** (-1 / 4)) ** 2, 5);
+    expect(plan.model.tailWeight).toBeLessThan(0.005);
+    expect(resolveTrainPlan({ noise: false }, { rows: 5000, inputs: 1, targets: 1 }).model.tailWeight).toBe(
+      plan.model.tailWeight,
+    );
+    expect(wide.model.tailWeight).toBeGreaterThan(10 * plan.model.tailWeight);
+    expect(resolveTrainPlan({}, { rows: 60, inputs: 30, targets: 1 }).model.tailWeight).toBe(
+      TRAIN_DEFAULTS.maxTailWeight,
+    );
+    expect(resolveTrainPlan({ model: { tailWeight: 0 } }, { rows: 500, inputs: 8, targets: 1 }).model.tailWeight).toBe(
+      0,
+    );
+    expect(describeTrainPlan(wide)).toContain(`tails (weight ${wide.model.tailWeight} at 2σ)`);
     // Small data: the whole set is one batch, nothing is held out below 50 rows, the epoch budget is capped.
     const small = resolveTrainPlan({}, { rows: 40, inputs: 3, targets: 2 });
     expect(small).toMatchObject({ trainRows: 40, validationRows: 0, validation: 'none', batchSize: 40 });
@@ -42,6 +56,7 @@ describe('resolveTrainPlan', () => {
     expect(plan.patience).toBeNull();
     expect(plan.clipNorm).toBeNull();
     expect(plan.noise).toBeNull();
+    expect(plan.model.tailWeight).toBe(0);
     expect(JSON.parse(JSON.stringify(plan))).toEqual(plan);
     expect(resolveTrainPlan(FORUM_TRAIN_OPTIONS, { rows: 1000, inputs: 1, targets: 1 })).toEqual(plan);
     expect(describeTrainPlan(plan)).toContain('patience off');
@@ -60,6 +75,7 @@ describe('resolveTrainPlan', () => {
     expect(() => resolveTrainPlan({ model: { components: 0 } }, shape)).toThrow(
       /components must be a positive integer/,
     );
+    expect(() => resolveTrainPlan({ model: { tailWeight: 0.6 } }, shape)).toThrow(/model: tailWeight must be in/);
     expect(() => planTraining([[1], [2]], [[1], [2]], { sampleWeights: [1, 2] } as never)).toThrow(
       /unknown train option 'sampleWeights'/,
     );

@@ -26,8 +26,9 @@ export interface NoiseOptions {
  */
 export interface PlanOptions {
   /**
-   * Architecture (components, hidden, activation, scaleActivation, scaleFloor, covariance). `components: 'auto'`
-   * chooses K on validation NLL (see {@link TrainPlan.componentSearch}).
+   * Architecture (components, hidden, activation, scaleActivation, scaleFloor, covariance, tailWeight, tailScale).
+   * `components: 'auto'` chooses K on validation NLL (see {@link TrainPlan.componentSearch}); `tailWeight` defaults
+   * to one from the data (see {@link TRAIN_DEFAULTS}.maxTailWeight), 0 turns the predictive tails off.
    */
   model?: Partial<Omit<MdnConfig, 'inputDimension' | 'outputDimension' | 'components'>> & {
     components?: number | 'auto';
@@ -207,6 +208,11 @@ export const TRAIN_DEFAULTS = {
    */
   plateauNoiseTail: 0.25,
   /**
+   * Predictive tails (MdnConfig.tailWeight): weight h² on companions tailScale = 2 times wider, h the default noise
+   * bandwidth on y (noiseScale.y · n^(−1/(2 + d)), whether or not noise is on), at most `maxTailWeight`.
+   */
+  maxTailWeight: 0.1,
+  /**
    * The epoch budget: about `targetSteps` steps for 'cosine' and 'constant' (the whole budget is used), up to
    * `maxSteps` for 'plateau' (its plateaus end it sooner), within [minEpochs, maxEpochs].
    */
@@ -241,7 +247,16 @@ export const PLAN_OPTION_NAMES: readonly (keyof PlanOptions)[] = [
   'ensemble',
 ];
 
-const MODEL_OPTION_NAMES = ['components', 'hidden', 'activation', 'scaleActivation', 'scaleFloor', 'covariance'];
+const MODEL_OPTION_NAMES = [
+  'components',
+  'hidden',
+  'activation',
+  'scaleActivation',
+  'scaleFloor',
+  'covariance',
+  'tailWeight',
+  'tailScale',
+];
 
 /** Edit distance, for "did you mean" suggestions. */
 function distance(a: string, b: string): number {
@@ -403,6 +418,8 @@ export function resolveTrainPlan(options: PlanOptions, shape: DataShape): TrainP
       : options.noise === false
         ? null
         : { ...options.noise };
+  const tailWeight =
+    options.model?.tailWeight ?? Math.min(defaults.maxTailWeight, rounded((defaults.noiseScale.y * bandwidth) ** 2));
   const finite = (value: number) => (Number.isFinite(value) ? value : null);
   const autoComponents = options.model?.components === 'auto';
   if (autoComponents && held === 0 && !given) {
@@ -413,7 +430,7 @@ export function resolveTrainPlan(options: PlanOptions, shape: DataShape): TrainP
   }
   return {
     version: 1,
-    model,
+    model: { ...model, tailWeight },
     initialization: options.initialization ?? 'spread',
     standardize: options.standardize ?? true,
     rows,
@@ -465,14 +482,14 @@ export function describeTrainPlan(plan: TrainPlan): string {
         : plan.componentSearch.chosen === undefined
           ? `auto (the smallest of ${plan.componentSearch.largest}, 1 and ${Math.ceil((1 + plan.componentSearch.largest) / 2)} within one standard error of ${plan.componentSearch.largest}'s validation NLL)`
           : `${plan.componentSearch.chosen} (auto: ${plan.componentSearch.reason ?? ''})`
-    }${m.covariance === 'full' && m.outputDimension > 1 ? ' (full covariance)' : ''}, hidden ${m.hidden.join(',')}, ${m.activation}, σ = ${m.scaleActivation}${m.scaleActivation === 'softplus' ? ` + ${m.scaleFloor}` : ''}; init ${plan.initialization}; standardize ${plan.standardize ? 'on' : 'off'}`,
+    }${m.covariance === 'full' && m.outputDimension > 1 ? ' (full covariance)' : ''}${m.tailWeight > 0 ? ` + tails (weight ${m.tailWeight} at ${m.tailScale}σ)` : ''}, hidden ${m.hidden.join(',')}, ${m.activation}, σ = ${m.scaleActivation}${m.scaleActivation === 'softplus' ? ` + ${m.scaleFloor}` : ''}; init ${plan.initialization}; standardize ${plan.standardize ? 'on' : 'off'}`,
     `data        ${plan.trainRows} training rows; validation ${validation}; seed ${plan.seed}`,
     `steps       ${plan.epochs} epochs × ${plan.stepsPerEpoch} steps of ${plan.batchSize} rows = ${plan.totalSteps}`,
     `rate        Adam ${plan.learningRate}, ${plan.schedule}${plan.schedule === 'cosine' ? ` to ${plan.finalLearningRateFraction}×` : plan.schedule === 'plateau' ? ` (×${plan.reductionFactor} up to ${plan.reductions} times)` : ''}, warm-up ${plan.warmupSteps} steps; clip norm ${off(plan.clipNorm)}`,
     `regularise  mean-first warm-up ${plan.meanWarmupEpochs} epochs; noise ${noise}`,
     ...(plan.ensemble > 1
       ? [
-          `ensemble    ${plan.ensemble} networks (seeds ${plan.seed}…${plan.seed + plan.ensemble - 1}, each its own validation split), one mixture of ${plan.ensemble}×${m.components} components`,
+          `ensemble    ${plan.ensemble} networks (seeds ${plan.seed}…${plan.seed + plan.ensemble - 1}, each its own validation split), one mixture of ${plan.ensemble}×${m.tailWeight > 0 ? `2×${m.components}` : m.components} components`,
         ]
       : []),
     `stopping    patience ${off(plan.patience, ' epochs')}; restore best ${plan.restoreBest ? 'on' : 'off'}; non-finite guard ${plan.guardNonFinite ? `on (recover after ${plan.maxBadSteps} in a row)` : 'off'}`,

@@ -40,7 +40,7 @@ const RUN_OPTION_NAMES = ['signal', 'onEpoch', 'onProgress', 'loss', 'validation
  * batch 64, 50 epochs, raw data, nothing else). Kept to demonstrate and diagnose the collapse; never use them.
  */
 export const FORUM_TRAIN_OPTIONS: Readonly<PlanOptions> = {
-  model: { components: 5, hidden: [128, 128], activation: 'relu', scaleActivation: 'elu-plus-one' },
+  model: { components: 5, hidden: [128, 128], activation: 'relu', scaleActivation: 'elu-plus-one', tailWeight: 0 },
   initialization: 'naive',
   standardize: false,
   learningRate: 1e-2,
@@ -278,7 +278,7 @@ async function chooseComponents(data: CheckedData, plan: TrainPlan, options: Tra
   const rows = [data.x, ...(result.split.validation ? [result.split.validation.x] : [])];
   const largestWeight = new Float64Array(k);
   for (const x of rows) {
-    const host = await result.model.predictHost(x);
+    const host = result.model.networkPart(await result.model.predictHost(x));
     for (let r = 0; r < host.rows; r++) {
       for (let c = 0; c < k; c++) largestWeight[c] = Math.max(largestWeight[c]!, Math.exp(host.logWeights[r * k + c]!));
     }

@@ -73,7 +73,10 @@ export function registerPredict(program: Command): void {
       ),
   )
     .option('--quantiles <ps>', 'probabilities, comma-separated', probabilityList, [0.05, 0.5, 0.95])
-    .option('--mixture', 'also write each component: weight_j, mean_j, std_j')
+    .option(
+      '--mixture',
+      'also write each component of the predicted mixture: weight_j, mean_j, std_j (a model with predictive tails lists its K components, then their K wider companions)',
+    )
     .option(
       '--given <targets>',
       'condition on observed targets, comma-separated: NAME=NUMBER (every row), NAME=COLUMN or NAME (a column of the data)',

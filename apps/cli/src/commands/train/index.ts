@@ -51,6 +51,7 @@ interface TrainFlags {
   hidden?: number[];
   activation?: Activation;
   covariance?: Covariance;
+  tails?: number;
   epochs?: number;
   batchSize?: number;
   learningRate?: number;
@@ -111,6 +112,11 @@ export function registerTrain(program: Command): void {
       '--covariance <family>',
       `diagonal or full: full gives each component a full covariance over several --y targets (correlated targets need far fewer components; default ${DEFAULT_MDN_CONFIG.covariance})`,
       choice<Covariance>(['diagonal', 'full']),
+    )
+    .option(
+      '--tails <weight>',
+      `predictive tails: the weight, in [0, 0.5), of a companion ${DEFAULT_MDN_CONFIG.tailScale}× wider than each component, or off (default: from the data, (${D.noiseScale.y}·n^(−1/(2+d)))², at most ${D.maxTailWeight})`,
+      nonNegativeNumberOrOff,
     )
     .option(
       '--epochs <n>',
@@ -187,6 +193,7 @@ function trainOptions(flags: TrainFlags): TrainOptions {
     ...(flags.hidden !== undefined ? { hidden: flags.hidden } : {}),
     ...(flags.activation !== undefined ? { activation: flags.activation } : {}),
     ...(flags.covariance !== undefined ? { covariance: flags.covariance } : {}),
+    ...(flags.tails !== undefined ? { tailWeight: flags.tails } : {}),
   };
   return {
     seed: flags.seed,
