@@ -70,6 +70,13 @@ export const toData = (view: View, px: number, py: number): [number, number] => 
   view.yMax - ((py - view.top) / view.height) * (view.yMax - view.yMin),
 ];
 
+/** The weight of the network's component k at grid row i: its own plus its tail companions' (see RunFrame.grid). */
+function networkWeight(host: HostMixture, network: number, i: number, k: number): number {
+  let total = 0;
+  for (let c = k; c < host.components; c += network) total += Math.exp(host.logWeights[i * host.components + c]!);
+  return total;
+}
+
 function hostOf(frame: RunFrame): HostMixture {
   const { xs, components, logWeights, means, scales } = frame.grid;
   return new HostMixture({ rows: xs.length, components, dimensions: 1, logWeights, means, scales });
@@ -122,11 +129,12 @@ export function drawDensity(canvas: HTMLCanvasElement, frame: RunFrame, data: Da
     band(0, 4, 0.1);
     band(1, 3, 0.15);
     // Component means, opacity = weight.
-    for (let k = 0; k < host.components; k++) {
+    const network = frame.grid.networkComponents;
+    for (let k = 0; k < network; k++) {
       context.strokeStyle = COMPONENT_COLOURS[k % COMPONENT_COLOURS.length]!;
       context.lineWidth = 2;
       for (let i = 1; i < xs.length; i++) {
-        context.globalAlpha = Math.max(0.05, Math.exp(host.logWeights[i * host.components + k]!));
+        context.globalAlpha = Math.max(0.05, networkWeight(host, network, i, k));
         context.beginPath();
         context.moveTo(...toPixel(view, xs[i - 1]!, host.means[(i - 1) * host.components + k]!));
         context.lineTo(...toPixel(view, xs[i]!, host.means[i * host.components + k]!));
@@ -190,15 +198,16 @@ export function drawWeights(canvas: HTMLCanvasElement, frame: RunFrame) {
   const width = canvas.width - 52;
   const height = canvas.height - 6;
   const below = new Float64Array(xs.length);
-  for (let k = 0; k < host.components; k++) {
+  const network = frame.grid.networkComponents;
+  for (let k = 0; k < network; k++) {
     context.beginPath();
     for (let i = 0; i < xs.length; i++) {
-      const w = Math.exp(host.logWeights[i * host.components + k]!);
+      const w = networkWeight(host, network, i, k);
       context.lineTo(left + (i / (xs.length - 1)) * width, 3 + (1 - below[i]! - w) * height);
     }
     for (let i = xs.length - 1; i >= 0; i--)
       context.lineTo(left + (i / (xs.length - 1)) * width, 3 + (1 - below[i]!) * height);
-    for (let i = 0; i < xs.length; i++) below[i] = below[i]! + Math.exp(host.logWeights[i * host.components + k]!);
+    for (let i = 0; i < xs.length; i++) below[i] = below[i]! + networkWeight(host, network, i, k);
     context.closePath();
     context.fillStyle = COMPONENT_COLOURS[k % COMPONENT_COLOURS.length]!;
     context.globalAlpha = 0.75;

@@ -161,6 +161,7 @@ function drawEmpty() {
     grid: {
       xs,
       components: 1,
+      networkComponents: 1,
       logWeights: new Float64Array(160),
       means: new Float64Array(160).fill(5),
       scales: new Float64Array(160).fill(1),

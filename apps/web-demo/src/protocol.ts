@@ -58,7 +58,18 @@ export interface RunFrame {
   /** Why it stopped, when it did. */
   stopReason: string | null;
   nonFinite: boolean;
-  grid: { xs: number[]; components: number; logWeights: Float64Array; means: Float64Array; scales: Float64Array };
+  /**
+   * The predicted mixture on the x grid. Its first `networkComponents` components are the network's own; any others
+   * are their predictive-tail companions in the same order (same means, wider), drawn as part of the density only.
+   */
+  grid: {
+    xs: number[];
+    components: number;
+    networkComponents: number;
+    logWeights: Float64Array;
+    means: Float64Array;
+    scales: Float64Array;
+  };
 }
 
 export type FromWorker =

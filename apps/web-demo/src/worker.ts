@@ -176,7 +176,14 @@ async function frame(): Promise<RunFrame[]> {
       done: panel.run?.done ?? true,
       stopReason: panel.run?.stopReason ?? null,
       nonFinite: history.some((e) => !Number.isFinite(e.trainLoss)) || host.means.some((v) => !Number.isFinite(v)),
-      grid: { xs, components: host.components, logWeights: host.logWeights, means: host.means, scales: host.scales },
+      grid: {
+        xs,
+        components: host.components,
+        networkComponents: panel.model.networkComponents,
+        logWeights: host.logWeights,
+        means: host.means,
+        scales: host.scales,
+      },
     });
   }
   return frames;

@@ -330,7 +330,7 @@ export class MixtureDensityNetwork {
 
   /**
    * An ensemble of trained networks as one model whose prediction is the equal-weight mixture of theirs: one
-   * mixture of M·K components with weights π/M (Lakshminarayanan et al. 2017 average M predictive distributions
+   * mixture of M·K components (2·M·K with predictive tails) with weights π/M (Lakshminarayanan et al. 2017 average M predictive distributions
    * the same way), so every mixture tool applies to it unchanged. The members must share the architecture and
    * the standardisers; their weights are copied (the members stay the caller's).
    */
@@ -477,7 +477,9 @@ export class MixtureDensityNetwork {
   }
 
   /**
-   * The mixture over standardised targets for standardised inputs (what training optimises).
+   * The mixture over standardised targets for standardised inputs: the network's components and, with
+   * `tailWeight` > 0, their tail companions (validation and prediction score this; the training loss fits the
+   * network's components alone, see train/step.ts).
    * @param x standardised inputs `[N, inputDimension]`
    */
   mixtureStandardised(x: tf.Tensor2D): GaussianMixture {
