@@ -7,6 +7,7 @@
 export { type Matrix, type MatrixInput, toMatrix } from './data/matrix.js';
 export {
   columnIndices,
+  columnList,
   DECIMAL,
   MAX_MAGNITUDE,
   numericMatrix,

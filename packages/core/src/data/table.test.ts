@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../errors.js';
-import { columnIndices, numericMatrix, parseTable, type Table, TableReader, type TableRecord } from './table.js';
+import {
+  columnIndices,
+  columnList,
+  numericMatrix,
+  parseTable,
+  type Table,
+  TableReader,
+  type TableRecord,
+} from './table.js';
 
 /** The message of the error `read` throws (failing the test if it throws none, or not an InputError). */
 function messageOf(read: () => unknown): string {
@@ -417,6 +425,17 @@ describe('the same results as the csv-parse reading the mdn command used before'
     const table = parseTable(text, { source: 'stdin' });
     expect([table.header, ...table.rows]).toEqual(records);
     expect(table.lines).toEqual(lines);
+  });
+});
+
+describe('columnList', () => {
+  it('escapes, clips, quotes and counts what it leaves out', () => {
+    expect(columnList(['a', 'b\u001b[2J'])).toBe('a, b\\x1b[2J');
+    expect(columnList(['a', 'b'], { quote: true })).toBe("'a', 'b'");
+    expect(columnList(['x'.repeat(50)], { clip: 4 })).toBe('xxxx…');
+    const many = Array.from({ length: 25 }, (_, i) => `c${i}`);
+    expect(columnList(many)).toBe(`${many.slice(0, 20).join(', ')} and 5 more`);
+    expect(columnList(many, { limit: 30 })).toBe(many.join(', '));
   });
 });
 

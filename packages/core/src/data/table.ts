@@ -332,6 +332,19 @@ export function parseTable(text: string, options: TableOptions): Table {
 }
 
 /**
+ * Column names for a one-line message: each {@link printable} and clipped to `clip` characters (default 40), quoted
+ * with `quote`, at most `limit` of them (default 20) and then "and N more".
+ */
+export function columnList(
+  names: readonly string[],
+  options: { quote?: boolean; limit?: number; clip?: number } = {},
+): string {
+  const { quote = false, limit = LIST, clip = CLIP } = options;
+  const shown = names.slice(0, limit).map((name) => (quote ? `'${printable(name, clip)}'` : printable(name, clip)));
+  return `${shown.join(', ')}${names.length > limit ? ` and ${names.length - limit} more` : ''}`;
+}
+
+/**
  * The index of each named column in `table.header`, or an InputError naming the first missing one and listing
  * the columns the table has. `label` says where the names came from (`--x`, `input`).
  */
@@ -341,8 +354,6 @@ export function columnIndices(table: Table, names: readonly string[], label: str
   return names.map((name) => {
     const found = index.get(name);
     if (found === undefined) {
-      const shown = table.header.slice(0, LIST).map((h) => `'${printable(h, CLIP)}'`);
-      const more = table.header.length > LIST ? ` and ${table.header.length - LIST} more` : '';
       // 'income, net' given unquoted arrives as 'income' and 'net': say how to name a column with a comma.
       // Only where the names came from a comma-separated flag (--x, --y): an API caller passes whole names.
       const part = name.trim();
@@ -355,7 +366,7 @@ export function columnIndices(table: Table, names: readonly string[], label: str
         : '';
       throw new InputError(
         `${printable(table.source)}: no column named '${printable(name, CLIP)}' (from ${label}); the file has ` +
-          `${shown.join(', ')}${more}${hint}`,
+          `${columnList(table.header, { quote: true })}${hint}`,
       );
     }
     return found;

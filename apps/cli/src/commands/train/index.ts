@@ -19,7 +19,7 @@ import {
   type TrainResult,
   train,
 } from '@mdn/core';
-import { printable } from '@mdn/core/host';
+import { columnList, printable } from '@mdn/core/host';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { CliError, EXIT } from '../../errors.js';
@@ -74,6 +74,8 @@ interface TrainFlags {
 
 const EXAMPLES = Object.keys(DATASETS);
 const D = TRAIN_DEFAULTS;
+/** The columns named in the opening line (control characters escaped: a header cannot drive the terminal). */
+const SHOWN = { limit: 50, clip: 200 };
 
 export function registerTrain(program: Command): void {
   program
@@ -293,7 +295,7 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
     throw named(error);
   }
   log(
-    `Training on ${printable(source)}: ${x.rows} rows; inputs ${shownColumns(xColumns)}; target ${shownColumns(yColumns)}.\n` +
+    `Training on ${printable(source)}: ${x.rows} rows; inputs ${columnList(xColumns, SHOWN)}; target ${columnList(yColumns, SHOWN)}.\n` +
       `Backend ${describeBackend(backend)}. The plan (every setting; saved with the model):\n` +
       describeTrainPlan(plan).replace(/^/gm, '  '),
   );
@@ -429,15 +431,6 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
     }
     return EXIT.ok;
   }
-}
-
-/**
- * Column names for a message: control characters escaped (a header cannot drive the terminal), each clipped, and
- * at most 50 of them named.
- */
-function shownColumns(names: readonly string[]): string {
-  const shown = names.slice(0, 50).map((name) => printable(name, 200));
-  return names.length > 50 ? `${shown.join(', ')} and ${names.length - 50} more` : shown.join(', ');
 }
 
 /**
