@@ -185,19 +185,22 @@ function gapminder() {
   };
 }
 
+/** The season of an ISO date (YYYY-MM-DD) as [sin, cos] of its angle through the year. */
+function season(date) {
+  const day = (Date.parse(date) - Date.parse(`${date.slice(0, 4)}-01-01`)) / 86_400_000;
+  const angle = (2 * Math.PI * day) / 365.25;
+  return [Math.sin(angle), Math.cos(angle)];
+}
+
 /** Seattle weather 2012–2015 (vega-datasets): 1 461 days, 5 inputs → maximum temperature. */
 function seattle() {
   const rows = csv('vega-datasets/data/seattle-weather.csv');
-  const dayOfYear = (date) => (Date.parse(date) - Date.parse(`${date.slice(0, 4)}-01-01`)) / 86_400_000;
   return {
     name: 'seattle',
     description: 'Seattle daily maximum temperature, vega-datasets data/seattle-weather.csv',
     inputs: ['temp-min', 'precipitation', 'wind', 'season-sin', 'season-cos'],
     target: 'temp-max',
-    x: rows.map((r) => {
-      const angle = (2 * Math.PI * dayOfYear(r.date)) / 365.25;
-      return [Number(r.temp_min), Number(r.precipitation), Number(r.wind), Math.sin(angle), Math.cos(angle)];
-    }),
+    x: rows.map((r) => [Number(r.temp_min), Number(r.precipitation), Number(r.wind), ...season(r.date)]),
     y: rows.map((r) => Number(r.temp_max)),
   };
 }
@@ -248,23 +251,18 @@ function windvectors() {
 /** Daily weather in Seattle and New York 2012–2015 (vega-datasets): 2 922 days, 6 inputs → wind (skewed). */
 function wind() {
   const rows = csv('vega-datasets/data/weather.csv');
-  const dayOfYear = (date) => (Date.parse(date) - Date.parse(`${date.slice(0, 4)}-01-01`)) / 86_400_000;
   return {
     name: 'wind',
     description: 'Daily mean wind from temperatures, precipitation, season and city, vega-datasets data/weather.csv',
     inputs: ['new-york', 'precipitation', 'temp-max', 'temp-min', 'season-sin', 'season-cos'],
     target: 'wind',
-    x: rows.map((r) => {
-      const angle = (2 * Math.PI * dayOfYear(r.date)) / 365.25;
-      return [
-        r.location === 'New York' ? 1 : 0,
-        Number(r.precipitation),
-        Number(r.temp_max),
-        Number(r.temp_min),
-        Math.sin(angle),
-        Math.cos(angle),
-      ];
-    }),
+    x: rows.map((r) => [
+      r.location === 'New York' ? 1 : 0,
+      Number(r.precipitation),
+      Number(r.temp_max),
+      Number(r.temp_min),
+      ...season(r.date),
+    ]),
     y: rows.map((r) => Number(r.wind)),
   };
 }

@@ -330,9 +330,9 @@ export class MixtureDensityNetwork {
 
   /**
    * An ensemble of trained networks as one model whose prediction is the equal-weight mixture of theirs: one
-   * mixture of M·K components (2·M·K with predictive tails) with weights π/M (Lakshminarayanan et al. 2017 average M predictive distributions
-   * the same way), so every mixture tool applies to it unchanged. The members must share the architecture and
-   * the standardisers; their weights are copied (the members stay the caller's).
+   * mixture of M·K components (2·M·K with predictive tails) with weights π/M (Lakshminarayanan et al. 2017 average
+   * M predictive distributions the same way), so every mixture tool applies to it unchanged. The members must share
+   * the architecture and the standardisers; their weights are copied (the members stay the caller's).
    */
   static ensemble(models: readonly MixtureDensityNetwork[], metadata: ModelMetadata = {}): MixtureDensityNetwork {
     const first = models[0];
