@@ -45,6 +45,7 @@ describe('MixtureDensityNetwork', () => {
         [-1.5, 1.2],
       ];
       const y = x.map((_, i) => Array.from({ length: d }, (_, e) => 0.7 * i - 0.4 * e + 0.2));
+      const tensorsBefore = tf.memory().numTensors;
       const host = await model.predictHost(x);
       const base = model.networkPart(host);
       expect(base.components).toBe(3);
@@ -70,6 +71,8 @@ describe('MixtureDensityNetwork', () => {
       const means = host.mean();
       const baseMeans = base.mean();
       for (let i = 0; i < means.length; i++) expect(means[i]).toBeCloseTo(baseMeans[i]!, 6);
+      // The companions are built inside the prediction's tidy: nothing stays behind.
+      expect(tf.memory().numTensors).toBe(tensorsBefore);
       model.dispose();
     },
   );
