@@ -3,7 +3,7 @@
 // heteroscedastic Gaussian, in the same run. UCI protocol (Hernández-Lobato & Adams 2015; Lakshminarayanan et al.
 // 2017): seeded random 90/10 splits; NLL per test point in original units (mean ± standard error over splits),
 // CRPS and 90 % interval coverage. Every method's scores come from the same code (its predicted mixture on the
-// test rows as a HostMixture). The data sets load from installed npm packages (real/datasets.mjs).
+// test rows as a HostMixture). The data sets load from installed npm and Debian packages (real/datasets.mjs).
 //
 //   pnpm bench:real [--datasets boston,wages] [--splits 20] [--json artifacts/bench-real.json] [--no-torch]
 //                   [--options '{"ensemble":5}']   (ours with these training options instead of the defaults)
@@ -86,11 +86,21 @@ const summary = (values) => {
   return { mean, standardError: sd / Math.sqrt(n) };
 };
 
+// Every data set loads before anything trains, so a missing package stops the run at once, not hours in.
+const loaded = new Map();
+for (const name of names) {
+  try {
+    loaded.set(name, REAL_DATASETS[name]());
+  } catch (error) {
+    console.error(error.message);
+    process.exit(2);
+  }
+}
 const backend = await useBackend(wasmBackend());
 console.error(`bench:real: ${splitCount} splits of 90/10; ours on ${backend.tfjsBackend} (defaults, seed = split)`);
 const report = { splits: splitCount, backend: backend.tfjsBackend, oursOptions, datasets: [] };
 for (const name of names) {
-  const data = REAL_DATASETS[name]();
+  const data = loaded.get(name);
   const splits = makeSplits(data.y.length, splitCount);
   const started = performance.now();
   const torch = torchPredictions(data, splits);

@@ -1,9 +1,11 @@
-// Real data sets for `pnpm bench:real`, each loaded at run time from the npm package that ships it (no download).
+// Real data sets for `pnpm bench:real`, each loaded at run time from the npm or Debian package that ships it (no
+// download).
 // Every loader returns { name, description, inputs: string[], target: string, x: number[][], y: number[] } with
 // complete rows only. Categorical columns become 0/1 indicator columns (one level dropped).
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 
 const require = createRequire(import.meta.url);
 
@@ -137,7 +139,45 @@ function flights() {
   };
 }
 
-export const REAL_DATASETS = { boston, wages, cars, penguins, births, flights };
+/** Where Debian's python3-sklearn keeps the small data sets it ships (scikit-learn's `sklearn/datasets/data`). */
+const SKLEARN_DATA = '/usr/lib/python3/dist-packages/sklearn/datasets/data';
+
+/**
+ * Efron et al. (2004) diabetes: 442 patients, 10 inputs (age, sex, BMI, blood pressure, six blood serum measures)
+ * → disease progression after one year. The medical set of the issue that asked for bench:real (398 training
+ * rows per split). Raw units, as shipped in Debian's python3-sklearn.
+ */
+function diabetes() {
+  const file = (name) => {
+    const where = path.join(SKLEARN_DATA, name);
+    if (!existsSync(where)) {
+      throw new Error(
+        `bench:real: the diabetes data set comes from Debian's python3-sklearn, and ${where} is missing; ` +
+          'install it (apt-get install python3-sklearn) or leave diabetes out with --datasets',
+      );
+    }
+    return gunzipSync(readFileSync(where)).toString('utf8').trim().split('\n');
+  };
+  const x = file('diabetes_data_raw.csv.gz').map((line) => line.trim().split(/\s+/).map(Number));
+  const y = file('diabetes_target.csv.gz').map(Number);
+  if (
+    x.length !== 442 ||
+    y.length !== 442 ||
+    x.some((row) => row.length !== 10 || row.some((v) => !Number.isFinite(v)))
+  ) {
+    throw new Error(`bench:real: ${SKLEARN_DATA}/diabetes_*.csv.gz are not the 442 × 10 diabetes rows expected`);
+  }
+  return {
+    name: 'diabetes',
+    description: "Diabetes progression (Efron et al. 2004), Debian's python3-sklearn sklearn/datasets/data",
+    inputs: ['age', 'sex', 'bmi', 'bp', 's1', 's2', 's3', 's4', 's5', 's6'],
+    target: 'progression',
+    x,
+    y,
+  };
+}
+
+export const REAL_DATASETS = { boston, wages, cars, penguins, births, flights, diabetes };
 
 /** A CSV file shipped inside an installed package, as objects keyed by the header (quoted fields allowed). */
 function csv(specifier) {
@@ -286,6 +326,6 @@ function co2() {
 
 /**
  * More real sets for development only (`real/experiment.mjs --datasets movies,...`): a check, beside bench:real's
- * six, that a change of default is not tuned to the sets it was measured on. Not in bench:real's table.
+ * seven, that a change of default is not tuned to the sets it was measured on. Not in bench:real's table.
  */
 export const DEVELOPMENT_DATASETS = { movies, gapminder, seattle, health, earthquakes, windvectors, wind, co2 };
