@@ -28,7 +28,7 @@ export interface MdnConfig {
   outputDimension: number;
   /** Mixture components (K). Default 5. */
   components: number;
-  /** Hidden layer widths of the MLP trunk. Default [64, 64]. */
+  /** Hidden layer widths of the MLP trunk. Default [64, 64] (`train` widens it to [128, 128] from 1 000 training rows). */
   hidden: number[];
   /** Hidden activation. Default 'tanh'. */
   activation: Activation;

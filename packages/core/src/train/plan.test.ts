@@ -30,7 +30,13 @@ describe('resolveTrainPlan', () => {
     const wide = resolveTrainPlan({}, { rows: 5000, inputs: 13, targets: 1 });
     expect(wide.noise!.x).toBeGreaterThan(2 * plan.noise!.x);
     expect(resolveTrainPlan({}, { rows: 500, inputs: 1, targets: 1 }).noise!.x).toBeGreaterThan(plan.noise!.x);
-    expect(plan.model).toMatchObject({ inputDimension: 1, outputDimension: 1, components: 5, hidden: [64, 64] });
+    expect(plan.model).toMatchObject({ inputDimension: 1, outputDimension: 1, components: 5, hidden: [128, 128] });
+    // The width grows with the training rows (a validation split counts against them); a given width is kept.
+    const shape = { inputs: 1, targets: 1 };
+    expect(resolveTrainPlan({}, { rows: 1100, ...shape }).model.hidden).toEqual([64, 64]);
+    expect(resolveTrainPlan({}, { rows: 1112, ...shape }).model.hidden).toEqual([...TRAIN_DEFAULTS.wideHidden]);
+    expect(resolveTrainPlan({ validationSplit: 0 }, { rows: 1000, ...shape }).model.hidden).toEqual([128, 128]);
+    expect(resolveTrainPlan({ model: { hidden: [32] } }, { rows: 5000, ...shape }).model.hidden).toEqual([32]);
     // Predictive tails: the square of the default y-noise bandwidth, whether noise is on or off; capped; settable.
     expect(plan.model.tailWeight).toBeCloseTo((TRAIN_DEFAULTS.noiseScale.y * 4500 ** (-1 / 4)) ** 2, 5);
     expect(plan.model.tailWeight).toBeLessThan(0.005);

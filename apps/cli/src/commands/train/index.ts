@@ -102,7 +102,7 @@ export function registerTrain(program: Command): void {
     )
     .option(
       '--hidden <sizes>',
-      `hidden layer sizes, comma-separated (default ${DEFAULT_MDN_CONFIG.hidden.join(',')})`,
+      `hidden layer sizes, comma-separated (default ${DEFAULT_MDN_CONFIG.hidden.join(',')}, or ${TRAIN_DEFAULTS.wideHidden.join(',')} from ${TRAIN_DEFAULTS.wideFromRows} training rows)`,
       integerList,
     )
     .option(
