@@ -163,9 +163,12 @@ function diabetes() {
   if (
     x.length !== 442 ||
     y.length !== 442 ||
+    y.some((v) => !Number.isFinite(v)) ||
     x.some((row) => row.length !== 10 || row.some((v) => !Number.isFinite(v)))
   ) {
-    throw new Error(`bench:real: ${SKLEARN_DATA}/diabetes_*.csv.gz are not the 442 × 10 diabetes rows expected`);
+    throw new Error(
+      `bench:real: ${SKLEARN_DATA}/diabetes_*.csv.gz are not the 442 × 10 finite diabetes rows and 442 targets expected`,
+    );
   }
   return {
     name: 'diabetes',
