@@ -327,8 +327,138 @@ function co2() {
   };
 }
 
+/** Where Debian's python3-statsmodels keeps the data sets it ships (`statsmodels/datasets/<name>/<name>.csv`). */
+const STATSMODELS_DATA = '/usr/lib/python3/dist-packages/statsmodels/datasets';
+
+/**
+ * The rows of a CSV file shipped in Debian's python3-statsmodels, as objects keyed by the header (quotes dropped),
+ * every field of `numeric` checked finite; `rows` is the count expected.
+ */
+function statsmodelsTable(name, rows, numeric, separator = ',') {
+  const where = path.join(STATSMODELS_DATA, name, `${name}.csv`);
+  if (!existsSync(where)) {
+    throw new Error(
+      `bench:real: the ${name} data set comes from Debian's python3-statsmodels, and ${where} is missing; ` +
+        `install it (apt-get install python3-statsmodels) or leave ${name} out with --datasets`,
+    );
+  }
+  const lines = readFileSync(where, 'utf8')
+    .split(/\r?\n/)
+    .filter((line) => line.length > 0);
+  const unquote = (cell) => cell.trim().replace(/^["']|["']$/g, '');
+  const header = lines[0].split(separator).map(unquote);
+  const table = lines.slice(1).map((line) => {
+    const cells = line.split(separator).map(unquote);
+    return Object.fromEntries(header.map((h, i) => [h, cells[i]]));
+  });
+  const bad = table.findIndex((r) => numeric.some((key) => r[key] === '' || !Number.isFinite(Number(r[key]))));
+  if (table.length !== rows || bad >= 0) {
+    throw new Error(
+      `bench:real: ${where} is not the ${rows} rows of finite ${numeric.join(', ')} expected` +
+        (bad >= 0 ? ` (row ${bad + 2} is not)` : ` (it has ${table.length} rows)`),
+    );
+  }
+  return table;
+}
+
+/** Engel (1857) food expenditure against income, 235 Belgian households: 1 skewed input, heteroscedastic target. */
+function engel() {
+  const rows = statsmodelsTable('engel', 235, ['income', 'foodexp']);
+  return {
+    name: 'engel',
+    description: "Engel food expenditure (Koenker & Bassett 1982), Debian's python3-statsmodels",
+    inputs: ['income'],
+    target: 'food-expenditure',
+    x: rows.map((r) => [Number(r.income)]),
+    y: rows.map((r) => Number(r.foodexp)),
+  };
+}
+
+/** STAR 1998 (California schools): 303 districts, 12 inputs → share of pupils above the national maths median. */
+function star98() {
+  const keys = [
+    'LOWINC',
+    'PERASIAN',
+    'PERBLACK',
+    'PERHISP',
+    'PERMINTE',
+    'AVYRSEXP',
+    'AVSALK',
+    'PERSPENK',
+    'PTRATIO',
+    'PCTAF',
+    'PCTCHRT',
+    'PCTYRRND',
+  ];
+  const rows = statsmodelsTable('star98', 303, ['MATHTOT', 'PR50M', ...keys]);
+  return {
+    name: 'star98',
+    description: "STAR98 maths results by school district (Jeff Gill 2001), Debian's python3-statsmodels",
+    inputs: keys.map((k) => k.toLowerCase()),
+    target: 'share-above-median',
+    x: rows.map((r) => keys.map((k) => Number(r[k]))),
+    y: rows.map((r) => Number(r.PR50M) / Number(r.MATHTOT)),
+  };
+}
+
+/** Grunfeld (1958) investment: 11 firms × 20 years, log value, log capital, year and firm indicators → investment. */
+function grunfeld() {
+  const rows = statsmodelsTable('grunfeld', 220, ['invest', 'value', 'capital', 'year']);
+  const levels = [...new Set(rows.map((r) => r.firm))];
+  const firms = indicator(levels);
+  return {
+    name: 'grunfeld',
+    description: "Grunfeld investment panel, Debian's python3-statsmodels",
+    inputs: ['log-value', 'log-capital', 'year', ...levels.slice(1).map((firm) => `firm-${firm}`)],
+    target: 'investment',
+    x: rows.map((r) => [Math.log(Number(r.value)), Math.log(Number(r.capital)), Number(r.year), ...firms(r.firm)]),
+    y: rows.map((r) => Number(r.invest)),
+  };
+}
+
+/** Yearly sunspot numbers 1700–2008: 309 rows, the year → activity (an 11-year cycle a 1-input network must fit). */
+function sunspots() {
+  const rows = statsmodelsTable('sunspots', 309, ['YEAR', 'SUNACTIVITY']);
+  return {
+    name: 'sunspots',
+    description: "Yearly sunspot activity, Debian's python3-statsmodels",
+    inputs: ['year'],
+    target: 'activity',
+    x: rows.map((r) => [Number(r.YEAR)]),
+    y: rows.map((r) => Number(r.SUNACTIVITY)),
+  };
+}
+
+/** ANES 1996: 944 voters, 8 inputs (TV news, left–right placements, party, education, income, vote) → age; weak signal. */
+function anes96() {
+  const keys = ['TVnews', 'selfLR', 'ClinLR', 'DoleLR', 'PID', 'educ', 'income', 'vote'];
+  const rows = statsmodelsTable('anes96', 944, [...keys, 'age'], '\t');
+  return {
+    name: 'anes96',
+    description: "American National Election Studies 1996, Debian's python3-statsmodels",
+    inputs: keys,
+    target: 'age',
+    x: rows.map((r) => keys.map((k) => Number(r[k]))),
+    y: rows.map((r) => Number(r.age)),
+  };
+}
+
 /**
  * More real sets for development only (`real/experiment.mjs --datasets movies,...`): a check, beside bench:real's
  * seven, that a change of default is not tuned to the sets it was measured on. Not in bench:real's table.
  */
-export const DEVELOPMENT_DATASETS = { movies, gapminder, seattle, health, earthquakes, windvectors, wind, co2 };
+export const DEVELOPMENT_DATASETS = {
+  movies,
+  gapminder,
+  seattle,
+  health,
+  earthquakes,
+  windvectors,
+  wind,
+  co2,
+  engel,
+  star98,
+  grunfeld,
+  sunspots,
+  anes96,
+};
