@@ -9,9 +9,13 @@ let modelText: string;
 
 beforeAll(() => {
   write(dir, 'good.csv', toyCsv(200, 4));
-  const run = mdn(['train', 'good.csv', '--y', 'y', '--out', 'good.mdn.json', '--epochs', '3', '--quiet'], {
-    cwd: dir,
-  });
+  // One network (not the default ensemble of 5 on 200 rows): a small model file to break in the tests below.
+  const run = mdn(
+    ['train', 'good.csv', '--y', 'y', '--out', 'good.mdn.json', '--epochs', '3', '--ensemble', '1', '--quiet'],
+    {
+      cwd: dir,
+    },
+  );
   expect(run.code).toBe(0);
   modelText = readFileSync(path.join(dir, 'good.mdn.json'), 'utf8');
 });
@@ -41,7 +45,10 @@ function signalWhen(args: string[], watch: 'stdout' | 'stderr', pattern: RegExp,
 
 const trainOn = (name: string, content: string, extra: string[] = []) => {
   write(dir, name, content);
-  return mdn(['train', name, '--y', 'y', '--out', 'out.mdn.json', '--epochs', '2', '--quiet', ...extra], { cwd: dir });
+  return mdn(
+    ['train', name, '--y', 'y', '--out', 'out.mdn.json', '--epochs', '2', '--ensemble', '1', '--quiet', ...extra],
+    { cwd: dir },
+  );
 };
 
 describe('bad data files are refused with file, line and column named, and no model is written', () => {
@@ -119,7 +126,10 @@ describe('files that are awkward but valid are read', () => {
       ['utf16be.csv', be],
     ] as const) {
       write(dir, name, bytes);
-      const run = mdn(['train', name, '--y', 'y', '--out', 'out.mdn.json', '--epochs', '2', '--quiet'], { cwd: dir });
+      const run = mdn(
+        ['train', name, '--y', 'y', '--out', 'out.mdn.json', '--epochs', '2', '--ensemble', '1', '--quiet'],
+        { cwd: dir },
+      );
       expect(run.code, run.stderr).toBe(0);
     }
     // About 1.4 MB of rows: read and parsed a megabyte at a time, rows split across chunk boundaries anywhere.
@@ -157,6 +167,8 @@ describe('files that are awkward but valid are read', () => {
         'comma.mdn.json',
         '--epochs',
         '2',
+        '--ensemble',
+        '1',
       ],
       { cwd: dir },
     );
@@ -313,12 +325,12 @@ describe('writes lose nothing', () => {
   it('refuses to overwrite a file that is not a model, or the input itself', () => {
     write(dir, 'notes.txt', 'precious');
     expectBadInput(
-      mdn(['train', 'good.csv', '--y', 'y', '--out', 'notes.txt', '--epochs', '2'], { cwd: dir }),
+      mdn(['train', 'good.csv', '--y', 'y', '--out', 'notes.txt', '--epochs', '2', '--ensemble', '1'], { cwd: dir }),
       '--out notes.txt exists and is not an mdn model; refusing to overwrite it',
     );
     expect(readFileSync(path.join(dir, 'notes.txt'), 'utf8')).toBe('precious');
     expectBadInput(
-      mdn(['train', 'good.csv', '--y', 'y', '--out', 'good.csv', '--epochs', '2'], { cwd: dir }),
+      mdn(['train', 'good.csv', '--y', 'y', '--out', 'good.csv', '--epochs', '2', '--ensemble', '1'], { cwd: dir }),
       '--out good.csv is the input file itself',
     );
     expectBadInput(
@@ -331,7 +343,7 @@ describe('writes lose nothing', () => {
       'does not exist; create it first',
     );
     const replaced = mdn(
-      ['train', 'good.csv', '--y', 'y', '--out', 'notes.txt', '--epochs', '2', '--force', '--quiet'],
+      ['train', 'good.csv', '--y', 'y', '--out', 'notes.txt', '--epochs', '2', '--ensemble', '1', '--force', '--quiet'],
       {
         cwd: dir,
       },
@@ -384,7 +396,10 @@ describe('writes lose nothing', () => {
     const header = 'x\x1b]0;owned\x07,y\x1b[31m';
     const body = toyCsv(80, 6).split('\n').slice(1).join('\n');
     write(dir, 'esc.csv', `${header}\n${body}`);
-    const run = mdn(['train', 'esc.csv', '--y', 'y\x1b[31m', '--out', 'esc.mdn.json', '--epochs', '2'], { cwd: dir });
+    const run = mdn(
+      ['train', 'esc.csv', '--y', 'y\x1b[31m', '--out', 'esc.mdn.json', '--epochs', '2', '--ensemble', '1'],
+      { cwd: dir },
+    );
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('inputs x\\x1b]0;owned\\x07; target y\\x1b[31m.');
     const info = mdn(['info', 'esc.mdn.json'], { cwd: dir });

@@ -21,7 +21,6 @@ beforeAll(() => {
 
 describe('mdn train', () => {
   it('trains on a CSV file, prints the final NLL and the diagnosis, and saves the model', () => {
-    expect(trainRun.stderr).toMatch(/^epoch {3}1\/40 {2}train NLL/m);
     expect(trainRun.code).toBe(0);
     expect(trainRun.stdout).toContain('Training on train.csv: 600 rows; inputs x; target y.');
     // The plan, every setting, before training; the core resolved it (60 validation rows of 600).
@@ -29,10 +28,18 @@ describe('mdn train', () => {
     expect(trainRun.stdout).toMatch(/rate {8}Adam 0\.003, plateau \(×0\.3 up to 3 times\)/);
     // Predictive tails from the data: (0.42 · 540^(−1/4))² = 0.00759 on companions twice as wide.
     expect(trainRun.stdout).toMatch(/network {5}k = 5 \+ tails \(weight 0\.00759 at 2σ\)/);
+    // 600 rows: an ensemble of 5 networks by default (TRAIN_DEFAULTS.ensembleRows), each with its own validation rows.
     expect(trainRun.stdout).toMatch(
-      /Final NLL per row \(nats, original units\): train \d\.\d{4}, validation \d\.\d{4}/,
+      /ensemble {4}5 networks \(seeds 3…7, each its own validation split\), one mixture of 5×2×5/,
     );
-    expect(trainRun.stdout).toMatch(/Diagnosis on the validation rows:\nstatus: ok/);
+    expect(trainRun.stderr).toMatch(/^epoch {3}1\/40 {2}network 5\/5 {2}train NLL/m);
+    expect(trainRun.stdout).toMatch(/Trained an ensemble of 5 networks in [\d.]+ s: seed 3 40 epochs/);
+    expect(trainRun.stdout).toMatch(
+      /Final NLL per row \(nats, original units\): train \d\.\d{4}, validation \d\.\d{4} \(means over the members/,
+    );
+    expect(trainRun.stdout).toMatch(
+      /Diagnosis on the training rows \(each ensemble member held out rows of its own\):\nstatus: ok/,
+    );
     expect(JSON.parse(readFileSync(model, 'utf8')).format).toBe('mdn-model');
   });
 
@@ -114,7 +121,7 @@ describe('mdn train', () => {
 
   it('draws a progress bar on a terminal (a pseudo-terminal through util-linux script)', ({ skip }) => {
     if (spawnSync('script', ['--version']).status !== 0) skip('util-linux script is not installed');
-    const command = `"${process.execPath}" "${BIN}" train --example --rows 500 --epochs 5 --out tty.mdn.json`;
+    const command = `"${process.execPath}" "${BIN}" train --example --rows 500 --epochs 5 --ensemble 1 --out tty.mdn.json`;
     const run = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: dir, encoding: 'utf8' });
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/epoch 5\/5 \[=+\] train NLL \d\.\d{4}/);
@@ -182,9 +189,9 @@ describe('mdn predict', () => {
     const lines = readFileSync(path.join(dir, 'p.csv'), 'utf8').trim().split('\n');
     const header = lines[0]!.split(',');
     expect(header.slice(0, 6)).toEqual(['x', 'mean', 'std', 'mode', 'q0.1', 'q0.9']);
-    // 5 components and their 5 tail companions (the model's predictive tails): the whole predicted mixture.
-    expect(header.filter((h) => h.startsWith('weight_'))).toHaveLength(10);
-    const weights = lines[1]!.split(',').slice(6, 16).map(Number);
+    // 5 networks × (5 components and their 5 tail companions, the predictive tails): the whole predicted mixture.
+    expect(header.filter((h) => h.startsWith('weight_'))).toHaveLength(50);
+    const weights = lines[1]!.split(',').slice(6, 56).map(Number);
     expect(weights.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
   });
 
@@ -226,8 +233,15 @@ describe('mdn predict', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const out = run.stdout.trim().split('\n');
+    // 800 rows: an ensemble of 5 networks by default, each of 2 components with their tail companions.
+    const components = Array.from({ length: 20 }, (_, i) => i + 1);
     expect(out[0]).toBe(
-      'x,mean_a,std_a,mode_a,q0.5_a,weight_1,weight_2,weight_3,weight_4,mean_1_a,mean_2_a,mean_3_a,mean_4_a,std_1_a,std_2_a,std_3_a,std_4_a',
+      [
+        'x,mean_a,std_a,mode_a,q0.5_a',
+        ...components.map((c) => `weight_${c}`),
+        ...components.map((c) => `mean_${c}_a`),
+        ...components.map((c) => `std_${c}_a`),
+      ].join(','),
     );
     // The same numbers as the library's exact conditioning of the saved model.
     await useBackend(cpuBackend());

@@ -5,7 +5,8 @@ export type BackendName = 'webgl' | 'wasm' | 'cpu';
 
 /**
  * What the controls set: training options for the core's plan, holding only what the user changed from the
- * library's defaults (so an untouched page runs exactly the plan `train()` would run on the same data).
+ * library's defaults (so an untouched page runs exactly the plan `train()` would run on the same data for one
+ * network: `startTraining`'s, whose default ensemble is 1).
  */
 export interface Settings {
   options: PlanOptions;

@@ -1,6 +1,7 @@
 /// <reference lib="webworker" />
 // Trains in a Web Worker so the page never freezes. Every panel is a core training run (startTraining), stepped a
-// time slice at a time: "mdn defaults" runs the plan train() would run on the same data and options; the forum's
+// time slice at a time: "mdn defaults" runs the plan train() would run on the same data and options for one network
+// (on small data train() would fit an ensemble of several such networks; a panel shows one learning); the forum's
 // panel runs the forum's settings with the forum's loss.
 import { cpuBackend } from '@mdn/backend-cpu';
 import { wasmBackend } from '@mdn/backend-wasm';

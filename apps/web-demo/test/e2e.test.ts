@@ -127,16 +127,24 @@ describe('web demo', () => {
     await page.close();
   });
 
-  it('the "mdn defaults" panel runs exactly the plan train() would run on the same data', async () => {
+  it('the "mdn defaults" panel runs exactly the plan train() would run on the same data, for one network', async () => {
     const { page, problems } = await openPage();
     const { plans, data } = await page.evaluate(() => {
       const demo = (globalThis as unknown as { mdnDemo: Demo }).mdnDemo;
       return { plans: demo.plans(), data: demo.data() };
     });
+    // A panel shows one network learning (startTraining); on these 1 000 rows train() would fit 5 of them.
+    expect(
+      planTraining(
+        data.x.map((v) => [v]),
+        data.y.map((v) => [v]),
+        { seed: 1 },
+      ).ensemble,
+    ).toBe(5);
     const expected = planTraining(
       data.x.map((v) => [v]),
       data.y.map((v) => [v]),
-      { seed: 1 },
+      { seed: 1, ensemble: 1 },
     );
     expect(plans[0]).toEqual(expected);
     expect(expected.noise).not.toBeNull();
@@ -151,7 +159,7 @@ describe('web demo', () => {
       planTraining(
         data.x.map((v) => [v]),
         data.y.map((v) => [v]),
-        { seed: 1, model: { components: 3 } },
+        { seed: 1, ensemble: 1, model: { components: 3 } },
       ),
     );
     expect(problems).toEqual([]);

@@ -20,14 +20,12 @@ describe('diagnose', () => {
     expect(formatDiagnosis(report)).toMatch(/^status: ok/);
     expect(report.metrics.generalisationGap!).toBeLessThan(1);
 
-    // The same network with its head weights zeroed predicts one mixture for every x: the collapse.
+    // 2 500 rows: train()'s default is an ensemble of 2 networks (TRAIN_DEFAULTS.ensembleRows).
+    expect(model.config.members).toBe(2);
+    // The same networks with their head weights zeroed predict one mixture for every x: the collapse.
     const weights = model
       .getWeights()
-      .map((w) =>
-        w.name.startsWith('head.') && w.name.endsWith('.kernel')
-          ? { ...w, values: new Float32Array(w.values.length) }
-          : w,
-      );
+      .map((w) => (/(^|\.)head\.\w+\.kernel$/.test(w.name) ? { ...w, values: new Float32Array(w.values.length) } : w));
     model.setWeights(weights);
     const collapsed = await diagnose(model, test.x, test.y);
     expect(collapsed.status).toBe('problem');
@@ -173,6 +171,7 @@ describe('baselines', () => {
       restoreBest: false,
       meanWarmupEpochs: 0,
       seed: 3,
+      ensemble: 1,
     });
     const report = await diagnose(model, test.x, test.y);
     const finding = report.findings.find((f) => f.code === 'overfitting');

@@ -61,4 +61,18 @@ describe('ensembles', () => {
     result.model.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
+
+  it('is the default on small data (train()), while startTraining runs one network', async () => {
+    const data = forumToy({ rows: 1500, seed: 32 });
+    const result = await train(data.x, data.y, { model: { hidden: [8] }, epochs: 3, seed: 1 });
+    expect(result.plan.ensemble).toBe(3);
+    expect(result.model.config.members).toBe(3);
+    expect(result.members!.map((m) => m.seed)).toEqual([1, 2, 3]);
+    result.model.dispose();
+    const { startTraining } = await import('./train.js');
+    const run = startTraining(data.x, data.y, { model: { hidden: [8] }, epochs: 3 });
+    expect(run.plan.ensemble).toBe(1);
+    run.dispose();
+    expect(() => startTraining(data.x, data.y, { ensemble: 2 })).toThrow(/startTraining runs one network/);
+  });
 });

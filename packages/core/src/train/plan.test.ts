@@ -51,6 +51,18 @@ describe('resolveTrainPlan', () => {
       0,
     );
     expect(describeTrainPlan(wide)).toContain(`tails (weight ${wide.model.tailWeight} at 2σ)`);
+    // The default ensemble: min(5, ⌊5 000 / rows⌋) networks, at least 1; a given number is kept.
+    expect(TRAIN_DEFAULTS.ensembleRows).toBe(5000);
+    expect(plan.ensemble).toBe(1);
+    const members = (rows: number, options = {}) => resolveTrainPlan(options, { rows, ...shape }).ensemble;
+    expect([40, 455, 1000, 1001, 1315, 1707, 2500, 2501, 4999, 5000, 100_000].map((n) => members(n))).toEqual([
+      5, 5, 5, 4, 3, 2, 2, 1, 1, 1, 1,
+    ]);
+    expect(members(455, { ensemble: 1 })).toBe(1);
+    expect(members(50_000, { ensemble: 3 })).toBe(3);
+    expect(describeTrainPlan(resolveTrainPlan({}, { rows: 455, inputs: 13, targets: 1 }))).toMatch(
+      /^ensemble {4}5 networks \(seeds 0…4, each its own validation split\)/m,
+    );
     // Small data: the whole set is one batch, nothing is held out below 50 rows, the epoch budget is capped.
     const small = resolveTrainPlan({}, { rows: 40, inputs: 3, targets: 2 });
     expect(small).toMatchObject({ trainRows: 40, validationRows: 0, validation: 'none', batchSize: 40 });

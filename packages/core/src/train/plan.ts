@@ -81,7 +81,9 @@ export interface PlanOptions {
   maxBadSteps?: number;
   /**
    * Train this many networks (different seeds and validation splits) and combine them into one model whose
-   * prediction is the equal-weight mixture of theirs (M·K components). Default 1.
+   * prediction is the equal-weight mixture of theirs (M·K components). Default: from the data, 5 networks up to
+   * 1 000 rows, fewer above (⌊5 000 / rows⌋), 1 from 5 000 rows (see {@link TRAIN_DEFAULTS}.ensembleRows).
+   * `startTraining` runs one network: its default is 1.
    */
   ensemble?: number;
   /**
@@ -242,6 +244,20 @@ export const TRAIN_DEFAULTS = {
   maxSteps: 30_000,
   minEpochs: 30,
   maxEpochs: 1000,
+  /**
+   * The default ensemble (PlanOptions.ensemble): min(`ensembleMembers`, ⌊`ensembleRows` / rows⌋) networks, at least
+   * 1, so the whole ensemble costs about what one network on `ensembleRows` rows does: 5 networks up to 1 000 rows,
+   * 2 at 2 500, 1 from 5 000. Small data is where one network's luck (its initialisation, its validation split)
+   * costs most, and where five cost seconds. The ensemble's predictive density is the mean of its members', so its
+   * expected log score is never below theirs (Jensen); measured as paired differences over the same splits
+   * (`real/experiment.mjs`, `{ensemble: 5}` vs `{ensemble: 1}`) it gained on every set below 1 000 rows: gapminder
+   * −0.133 ± 0.019, grunfeld −0.090 ± 0.032, health −0.048 ± 0.019, boston −0.042, star98 −0.037 ± 0.020, diabetes
+   * −0.030, wages −0.029, engel −0.027 ± 0.010, sunspots −0.026 ± 0.011, cars −0.021, movies −0.021 ± 0.007,
+   * anes96 −0.019 ± 0.007, penguins −0.017 ± 0.006 (10 to 20 splits); above it less (seattle, 1 315 rows, −0.007 ±
+   * 0.006 with 5, −0.003 with 2; earthquakes, 1 707, −0.007 ± 0.006 with 2).
+   */
+  ensembleMembers: 5,
+  ensembleRows: 5000,
   maxBadSteps: 25,
   seed: 0,
 } as const satisfies Record<string, unknown>;
@@ -483,7 +499,8 @@ export function resolveTrainPlan(options: PlanOptions, shape: DataShape): TrainP
     guardNonFinite: options.guardNonFinite ?? true,
     maxBadSteps: options.maxBadSteps ?? defaults.maxBadSteps,
     allowLowPrecision: options.allowLowPrecision ?? false,
-    ensemble: options.ensemble ?? 1,
+    ensemble:
+      options.ensemble ?? Math.max(1, Math.min(defaults.ensembleMembers, Math.floor(defaults.ensembleRows / rows))),
     componentSearch: autoComponents ? { largest: model.components } : null,
   };
 }

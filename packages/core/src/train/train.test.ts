@@ -6,7 +6,9 @@ import type { EpochEvent } from './run.js';
 import { learningRateAt } from './schedule.js';
 import { type TrainOptions, train } from './train.js';
 
-const small: TrainOptions = { model: { hidden: [32, 32] }, batchSize: 128 };
+// One network: these tests follow the single run's loop (ensembles, train()'s default on small data, are tested in
+// ensemble.test.ts).
+const small: TrainOptions = { model: { hidden: [32, 32] }, batchSize: 128, ensemble: 1 };
 
 describe('train', () => {
   it('fits the forum toy: test NLL near the truth and σ growing with x', async () => {
@@ -246,7 +248,12 @@ describe("components: 'auto'", () => {
   it('trains K = 5, 1 (then 3), keeps the smallest within one standard error, records why', async () => {
     // Two well-separated branches: one component cannot fit them, so K = 1 must lose.
     const data = circle2d({ rows: 1200, seed: 3 });
-    const result = await train(data.x, data.y, { model: { hidden: [16], components: 'auto' }, epochs: 25, seed: 2 });
+    const result = await train(data.x, data.y, {
+      model: { hidden: [16], components: 'auto' },
+      epochs: 25,
+      seed: 2,
+      ensemble: 1,
+    });
     const search = result.plan.componentSearch!;
     expect(search.largest).toBe(5);
     expect(search.tried!.map((t) => t.components).slice(0, 2)).toEqual([5, 1]);
@@ -270,7 +277,12 @@ describe("components: 'auto'", () => {
 
   it('chooses K of at most 3 for a unimodal Gaussian target (the issue target; bench:fit picks K = 1)', async () => {
     const data = forumToy({ rows: 1500, seed: 4 });
-    const result = await train(data.x, data.y, { model: { hidden: [16], components: 'auto' }, epochs: 30, seed: 1 });
+    const result = await train(data.x, data.y, {
+      model: { hidden: [16], components: 'auto' },
+      epochs: 30,
+      seed: 1,
+      ensemble: 1,
+    });
     const search = result.plan.componentSearch!;
     expect(search.chosen).toBeLessThanOrEqual(3);
     expect(result.model.config.components).toBe(search.chosen);
@@ -282,7 +294,12 @@ describe("components: 'auto'", () => {
 
   it('says when the choice rests on too few validation rows', async () => {
     const data = forumToy({ rows: 400, seed: 5 });
-    const result = await train(data.x, data.y, { model: { hidden: [8], components: 'auto' }, epochs: 4, seed: 1 });
+    const result = await train(data.x, data.y, {
+      model: { hidden: [8], components: 'auto' },
+      epochs: 4,
+      seed: 1,
+      ensemble: 1,
+    });
     expect(result.plan.componentSearch?.reason).toMatch(/caution: only 40 validation rows decide this/);
     result.model.dispose();
   });

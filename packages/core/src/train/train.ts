@@ -90,7 +90,8 @@ function checkAndPlan(x: MatrixInput, y: MatrixInput, options: TrainOptions) {
  * `step()`, `epoch()` or `run()`, then `finish()`.
  */
 export function startTraining(x: MatrixInput, y: MatrixInput, options: TrainOptions = {}): TrainingRun {
-  const { data, plan } = checkAndPlan(x, y, options);
+  // One network: the data's default ensemble (see TRAIN_DEFAULTS.ensembleRows) is train()'s.
+  const { data, plan } = checkAndPlan(x, y, { ...options, ensemble: options.ensemble ?? 1 });
   if (plan.ensemble > 1) {
     throw new InputError(
       'startTraining runs one network; train() trains an ensemble member by member',

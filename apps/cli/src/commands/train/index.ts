@@ -159,7 +159,7 @@ export function registerTrain(program: Command): void {
     )
     .option(
       '--ensemble <m>',
-      'train M networks (other seeds and validation splits) and save them as one model: their equal-weight mixture (default 1)',
+      `train M networks (other seeds and validation splits) and save them as one model: their equal-weight mixture (default: from the data, min(${D.ensembleMembers}, ⌊${D.ensembleRows} / rows⌋), at least 1)`,
       positiveInteger,
     )
     .option('--backend <name>', 'auto | node | wasm | cpu', 'auto')
@@ -294,6 +294,7 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
   } catch (error) {
     throw named(error);
   }
+  progress.networks(plan.ensemble);
   log(
     `Training on ${printable(source)}: ${x.rows} rows; inputs ${columnList(xColumns, SHOWN)}; target ${columnList(yColumns, SHOWN)}.\n` +
       `Backend ${describeBackend(backend)}. The plan (every setting; saved with the model):\n` +
@@ -441,10 +442,19 @@ function createProgress(quiet: boolean): {
   update: (e: EpochEvent) => void;
   within: (p: StepProgress) => void;
   stop: () => void;
+  /** The plan's networks (an ensemble's progress names the network each line is about). */
+  networks: (count: number) => void;
 } {
-  if (quiet) return { update: () => {}, within: () => {}, stop: () => {} };
+  let networks = 1;
+  const setNetworks = (count: number) => {
+    networks = count;
+  };
+  if (quiet) return { update: () => {}, within: () => {}, stop: () => {}, networks: setNetworks };
+  const which = (member: number) => (networks > 1 ? `network ${member + 1}/${networks}  ` : '');
+  const describeWithin = (p: StepProgress) =>
+    `${which(p.member)}step ${p.step}/${p.stepsPerEpoch}  train NLL so far ${fixed(p.trainLoss, 4)}`;
   const describe = (e: EpochEvent) =>
-    `${e.member > 0 ? `member ${e.member + 1}  ` : ''}train NLL ${fixed(e.trainLoss, 4)}  validation NLL ${e.validationLoss === null ? '—' : fixed(e.validationLoss, 4)}  ${e.stepsPerSecond.toFixed(0)} steps/s`;
+    `${which(e.member)}train NLL ${fixed(e.trainLoss, 4)}  validation NLL ${e.validationLoss === null ? '—' : fixed(e.validationLoss, 4)}  ${e.stepsPerSecond.toFixed(0)} steps/s`;
   if (process.stderr.isTTY) {
     const bar = new SingleBar(
       {
@@ -470,6 +480,7 @@ function createProgress(quiet: boolean): {
       stop: () => {
         if (started) bar.stop();
       },
+      networks: setNetworks,
     };
   }
   // Without a terminal (a log file, CI): a line at the first epoch, every 10th, and whenever a few seconds have
@@ -489,6 +500,7 @@ function createProgress(quiet: boolean): {
       }
     },
     stop: () => {},
+    networks: setNetworks,
   };
 }
 
@@ -497,6 +509,3 @@ const PROGRESS_EVERY_MS = (() => {
   const given = Number(process.env.MDN_PROGRESS_MS);
   return (process.env.MDN_PROGRESS_MS ?? '').trim() !== '' && Number.isFinite(given) && given >= 0 ? given : 5_000;
 })();
-
-const describeWithin = (p: StepProgress) =>
-  `${p.member > 0 ? `member ${p.member + 1}  ` : ''}step ${p.step}/${p.stepsPerEpoch}  train NLL so far ${fixed(p.trainLoss, 4)}`;
