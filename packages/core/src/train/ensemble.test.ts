@@ -75,4 +75,23 @@ describe('ensembles', () => {
     run.dispose();
     expect(() => startTraining(data.x, data.y, { ensemble: 2 })).toThrow(/startTraining runs one network/);
   });
+
+  it('with a validation set given, every member validates on it and the result holds it out', async () => {
+    const data = forumToy({ rows: 300, seed: 33 });
+    const held = forumToy({ rows: 60, seed: 34 });
+    const result = await train(data.x, data.y, {
+      ensemble: 2,
+      model: { hidden: [8] },
+      epochs: 4,
+      validation: { x: held.x, y: held.y },
+    });
+    expect(result.plan.validation).toBe('given');
+    expect(result.split.train.x.rows).toBe(300);
+    expect(result.split.validation!.x.rows).toBe(60);
+    expect(Array.from(result.split.validation!.y.data)).toEqual(Array.from(held.y.data));
+    // The members' validation NLLs are on the given rows: their mean is the result's.
+    const members = result.members!.map((m) => m.finalLoss.validation!);
+    expect(result.finalLoss.validation).toBeCloseTo((members[0]! + members[1]!) / 2, 10);
+    result.model.dispose();
+  });
 });

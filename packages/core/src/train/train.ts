@@ -398,8 +398,9 @@ async function trainEnsemble(data: CheckedData, plan: TrainPlan, options: TrainO
     return {
       model,
       plan: { ...plan, ensemble: results.length },
-      // Each member held out its own rows: none is held out from the ensemble as a whole.
-      split: { train: { x: data.x, y: data.y }, validation: null },
+      // Each member held out its own rows: none is held out from the ensemble as a whole, unless the caller gave a
+      // validation set (every member validated on it; none trained on it).
+      split: { train: { x: data.x, y: data.y }, validation: data.validation ?? null },
       history,
       stopReason,
       bestEpoch: results[0]!.bestEpoch,
