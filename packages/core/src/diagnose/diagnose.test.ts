@@ -159,6 +159,35 @@ describe('baselines', () => {
     expect(Math.max(...heldOut)).toBeLessThan(4);
   });
 
+  it("compares an ensemble's components within each network only (networks that agree are not duplicates)", async () => {
+    const small = forumToy({ rows: 600, seed: 22 });
+    const { model } = await train(small.x, small.y, {
+      model: { hidden: [16], components: 3 },
+      epochs: 10,
+      ensemble: 1,
+    });
+    const single = await diagnose(model, test.x, test.y);
+    expect(single.findings.find((f) => f.code === 'duplicate-components')).toBeUndefined();
+    // The same network twice: every component has an identical twin in the other network.
+    const twins = MixtureDensityNetwork.ensemble([model, model]);
+    const report = await diagnose(twins, test.x, test.y);
+    expect(report.findings.find((f) => f.code === 'duplicate-components')).toBeUndefined();
+    expect(report.metrics.nll).toBeCloseTo(single.metrics.nll, 5);
+    // Two components of one network that coincide are still named, within their network.
+    const weights = model.getWeights().map((w) => {
+      if (!/^head\.(means|scales)\.(kernel|bias)$/.test(w.name)) return w;
+      const values = Float32Array.from(w.values);
+      const columns = w.shape[w.shape.length - 1]!;
+      for (let r = 0; r < values.length / columns; r++) values[r * columns + 1] = values[r * columns]!;
+      return { ...w, values };
+    });
+    model.setWeights(weights);
+    const copied = MixtureDensityNetwork.ensemble([model, model]);
+    const finding = (await diagnose(copied, test.x, test.y)).findings.find((f) => f.code === 'duplicate-components');
+    expect(finding?.message).toMatch(/^Components 1&2 of network 1, 1&2 of network 2 have nearly the same/);
+    for (const m of [model, twins, copied]) m.dispose();
+  });
+
   it('flags overfitting: a run that memorised a small training set, and a recorded validation gap', async () => {
     const small = forumToy({ rows: 80, seed: 21 });
     const { model } = await train(small.x, small.y, {

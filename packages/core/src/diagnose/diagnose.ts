@@ -243,6 +243,11 @@ export async function diagnose(
     });
   }
   const duplicates: string[] = [];
+  // An ensemble's networks are meant to agree: only components of the same network are compared (its components are
+  // network-major, `components` per network), and named within their network.
+  const perNetwork = model.config.components;
+  const networks = model.config.members;
+  const name = (c: number) => (networks > 1 ? `${(c % perNetwork) + 1}` : `${c + 1}`);
   // Pairs among the 32 most used live components (the check is O(pairs · rows)).
   const live = Array.from(usage.keys())
     .filter((c) => usage[c]! >= deadBelow)
@@ -251,6 +256,7 @@ export async function diagnose(
     .sort((a, b) => a - b);
   for (const [position, a] of live.entries()) {
     for (const b of live.slice(position + 1)) {
+      if (Math.floor(a / perNetwork) !== Math.floor(b / perNetwork)) continue;
       let separation = 0;
       let scaleRatio = 0;
       for (let i = 0; i < n; i++) {
@@ -262,7 +268,9 @@ export async function diagnose(
           scaleRatio += Math.abs(Math.log(components.scales[ia]! / components.scales[ib]!));
         }
       }
-      if (separation / (n * d) < 0.05 && scaleRatio / (n * d) < 0.05) duplicates.push(`${a + 1}&${b + 1}`);
+      if (separation / (n * d) < 0.05 && scaleRatio / (n * d) < 0.05) {
+        duplicates.push(`${name(a)}&${name(b)}${networks > 1 ? ` of network ${Math.floor(a / perNetwork) + 1}` : ''}`);
+      }
     }
   }
   if (duplicates.length > 0) {
@@ -270,7 +278,10 @@ export async function diagnose(
       code: 'duplicate-components',
       severity: 'info',
       message: `Components ${duplicates.join(', ')} have nearly the same means and scales everywhere: they act as one.`,
-      advice: 'Harmless for the density; fewer components give the same fit faster.',
+      advice:
+        networks > 1
+          ? 'Harmless for the density; fewer components per network (components) give the same fit faster.'
+          : 'Harmless for the density; fewer components give the same fit faster.',
     });
   }
   let atFloor = 0;
