@@ -59,6 +59,10 @@ describe('resolveTrainPlan', () => {
       5, 5, 5, 4, 3, 2, 2, 1, 1, 1, 1,
     ]);
     expect(members(455, { ensemble: 1 })).toBe(1);
+    // Before 'auto' has chosen K, the ensemble's size is said with K.
+    expect(describeTrainPlan(resolveTrainPlan({ model: { components: 'auto' } }, { rows: 455, ...shape }))).toMatch(
+      /one mixture of 5×2×K components/,
+    );
     expect(members(50_000, { ensemble: 3 })).toBe(3);
     expect(describeTrainPlan(resolveTrainPlan({}, { rows: 455, inputs: 13, targets: 1 }))).toMatch(
       /^ensemble {4}5 networks \(seeds 0…4, each its own validation split\)/m,
