@@ -350,7 +350,16 @@ describe('mdn info', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('mdn-model format version 3 (this mdn writes version 3)');
     expect(run.stdout).toMatch(/input {2}x +mean +\d+\.\d{4} +scale/);
-    expect(run.stdout).toMatch(/Training: backend \w+, seed 3, 600 rows, \d+ epochs/);
+    // The default on 600 rows is an ensemble of 5 networks: said as such, with each network's epochs.
+    expect(run.stdout).toMatch(
+      /Model: 5 networks \(an ensemble: their equal-weight mixture of 25 components\), each 1 input → hidden 64,64 \(tanh\) → 5 Gaussian components over 1 target; .* parameters in all/,
+    );
+    expect(run.stdout).toMatch(
+      /Training: backend \w+, seeds 3…7, 600 rows, 5 networks of 40, 40, 40, 40, 40 epochs \(\w[\w-]*\)/,
+    );
+    expect(run.stdout).toMatch(
+      /Final NLL per row \(means over the 5 networks, each validated on its own rows\): train \d\.\d{4}, validation \d\.\d{4}/,
+    );
     expect(run.stdout).toContain('Training plan (every setting of the run):');
     expect(run.stdout).toMatch(/ {2}steps {7}40 epochs × 5 steps of 128 rows = 200/);
     const json = JSON.parse(mdn(['info', model, '--json'], { cwd: dir }).stdout);
@@ -361,19 +370,39 @@ describe('mdn info', () => {
 
   it('shows a loss that went NaN (saved as null) as —', async () => {
     await useBackend(cpuBackend());
+    // One network: the last epoch and the best loss.
+    const one = mdn(['train', 'train.csv', '--y', 'y', '--out', 'one.mdn.json', '--epochs', '3', '--ensemble', '1'], {
+      cwd: dir,
+    });
+    expect(one.code, one.stderr).toBe(0);
+    const single = loadModel(readFileSync(path.join(dir, 'one.mdn.json'), 'utf8'));
+    single.metadata = {
+      ...single.metadata,
+      history: single.metadata.history!.map((e, i, all) =>
+        i === all.length - 1 ? { ...e, trainLoss: Number.NaN } : e,
+      ),
+      training: { ...single.metadata.training!, bestLoss: Number.NaN },
+    };
+    writeFileSync(path.join(dir, 'nan-single.mdn.json'), saveModel(single));
+    single.dispose();
+    const singleInfo = mdn(['info', 'nan-single.mdn.json'], { cwd: dir });
+    expect(singleInfo.code, singleInfo.stderr).toBe(0);
+    expect(singleInfo.stdout).toMatch(/Training: backend \w+, seed 0, 600 rows, 3 epochs/);
+    expect(singleInfo.stdout).toMatch(/Last epoch: train NLL —, validation NLL \d\.\d{4}; best —/);
+    // An ensemble: the means over its networks.
     // Saved as a run that went NaN saves itself (NaN is written as null, under the content checksum).
     const loaded = loadModel(readFileSync(model, 'utf8'));
     const { history, training } = loaded.metadata;
     loaded.metadata = {
       ...loaded.metadata,
       history: history!.map((e, i) => (i === history!.length - 1 ? { ...e, trainLoss: Number.NaN } : e)),
-      training: { ...training!, bestLoss: Number.NaN },
+      training: { ...training!, bestLoss: Number.NaN, finalTrainLoss: Number.NaN },
     };
     writeFileSync(path.join(dir, 'nan-history.mdn.json'), saveModel(loaded));
     loaded.dispose();
     const run = mdn(['info', 'nan-history.mdn.json'], { cwd: dir });
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/Last epoch: train NLL —, validation NLL \d\.\d{4}; best —/);
+    expect(run.stdout).toMatch(/Final NLL per row \(means over the 5 networks, [^)]*\): train —, validation \d\.\d{4}/);
   });
 });
 

@@ -51,12 +51,14 @@ export function registerInfo(program: Command): void {
         return;
       }
       const t = metadata.training ?? {};
+      // An ensemble: its networks, their mixture, and (from the history) each network's epochs.
+      const networks = config.members ?? 1;
       const lines = [
         `${modelFile}: ${file.format} format version ${file.formatVersion} (this mdn writes version ${MODEL_FORMAT_VERSION})`,
-        `Model: ${config.inputDimension} input${config.inputDimension === 1 ? '' : 's'} → hidden ${config.hidden.join(',')} (${config.activation}) → ` +
+        `Model: ${networks > 1 ? `${networks} networks (an ensemble: their equal-weight mixture of ${networks * config.components} components), each ` : ''}${config.inputDimension} input${config.inputDimension === 1 ? '' : 's'} → hidden ${config.hidden.join(',')} (${config.activation}) → ` +
           `${config.components} Gaussian component${config.components === 1 ? '' : 's'} over ${config.outputDimension} target${config.outputDimension === 1 ? '' : 's'}; ` +
           `${config.covariance === 'full' && config.outputDimension > 1 ? 'full covariance; ' : ''}` +
-          `σ = ${config.scaleActivation} + ${config.scaleFloor} (standardised units); ${parameters} parameters`,
+          `σ = ${config.scaleActivation} + ${config.scaleFloor} (standardised units); ${parameters} parameters${networks > 1 ? ' in all' : ''}`,
         'Data statistics (training mean and scale, used to standardise):',
         ...facts.inputs.map(
           (c) =>
@@ -67,7 +69,14 @@ export function registerInfo(program: Command): void {
             `  target ${printable(c.name, 200).padEnd(16)} mean ${fixed(c.mean, 4, 12)}  scale ${fixed(c.scale, 4, 12)}`,
         ),
       ];
-      if (metadata.training) {
+      if (metadata.training && networks > 1) {
+        const epochs = Array.from({ length: networks }, (_, m) => history.filter((e) => (e.member ?? 0) === m).length);
+        const seed = typeof t.seed === 'number' ? t.seed : null;
+        lines.push(
+          `Training: backend ${t.backend ?? '?'}, seeds ${seed === null ? '?' : `${seed}…${seed + networks - 1}`}, ${t.rows ?? '?'} rows, ` +
+            `${networks} networks of ${epochs.join(', ')} epochs (${t.stopReason ?? '?'}), ${t.seconds ?? '?'} s`,
+        );
+      } else if (metadata.training) {
         lines.push(
           `Training: backend ${t.backend ?? '?'}, seed ${t.seed ?? '?'}, ${t.rows ?? '?'} rows, ${t.epochs ?? '?'} epochs ` +
             `(${t.stopReason ?? '?'}, best epoch ${t.bestEpoch ?? '?'}), ${t.seconds ?? '?'} s`,
@@ -77,7 +86,15 @@ export function registerInfo(program: Command): void {
         lines.push('Training plan (every setting of the run):', describeTrainPlan(metadata.plan).replace(/^/gm, '  '));
       }
       const last = facts.finalLoss;
-      if (last) {
+      if (networks > 1 && metadata.training) {
+        // The last epoch is only the last network's: the final losses are means over the networks.
+        lines.push(
+          `Final NLL per row (means over the ${networks} networks, each validated on its own rows): train ${loss(t.finalTrainLoss)}` +
+            (t.finalValidationLoss !== null && t.finalValidationLoss !== undefined
+              ? `, validation ${loss(t.finalValidationLoss)}`
+              : ''),
+        );
+      } else if (last) {
         lines.push(
           `Last epoch: train NLL ${loss(last.trainLoss)}` +
             (last.validationLoss !== null ? `, validation NLL ${loss(last.validationLoss)}` : '') +
