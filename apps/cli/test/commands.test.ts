@@ -327,6 +327,10 @@ describe('mdn plot', () => {
     const svg = readFileSync(path.join(dir, 'fit.svg'), 'utf8');
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).toContain('Loss per epoch');
+    // The model is an ensemble of 5 networks (the default on 600 rows): a training and a validation line for each.
+    expect(svg.match(/<polyline [^>]*stroke="#1f77b4"/g)).toHaveLength(5);
+    expect(svg.match(/<polyline [^>]*stroke="#d62728"/g)).toHaveLength(5);
+    expect(svg).toContain('5 networks (an ensemble), 40 epochs each');
     expect(mdn(['plot', model, 'test.csv', '--out', 'fit.png'], { cwd: dir }).code).toBe(0);
     const png = readFileSync(path.join(dir, 'fit.png'));
     expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);

@@ -131,6 +131,13 @@ export async function renderPlot(input: PlotInput): Promise<string> {
   return `${parts.join('\n')}\n`;
 }
 
+/** "40" when every network ran 40 epochs, "103–180" otherwise. */
+function epochRange(counts: number[]): string {
+  const low = Math.min(...counts);
+  const high = Math.max(...counts);
+  return low === high ? `${low}` : `${low}–${high}`;
+}
+
 function lossPanel(model: MixtureDensityNetwork, box: { left: number; top: number; width: number; height: number }) {
   const history = model.metadata.history ?? [];
   const out = [
@@ -148,19 +155,28 @@ function lossPanel(model: MixtureDensityNetwork, box: { left: number; top: numbe
   const lo = sorted[0]!;
   // Clip the first epochs' large losses so the end of training stays readable.
   const hi = Math.max(sorted[Math.floor(0.95 * (sorted.length - 1))]!, lo + 1e-6);
-  const last = history.at(-1)!.epoch;
-  const first = history[0]!.epoch;
+  // An ensemble's history is its networks' runs one after another, each from epoch 1: one pair of lines per network.
+  const networks = Math.max(1, model.config.members);
+  const runs = Array.from({ length: networks }, (_, m) => history.filter((h) => (h.member ?? 0) === m)).filter(
+    (run) => run.length > 0,
+  );
+  const epochs = history.map((h) => h.epoch);
+  const last = Math.max(...epochs);
+  const first = Math.min(...epochs);
   const px = (e: number) => box.left + ((e - first) / Math.max(last - first, 1)) * box.width;
   const py = (v: number) => box.top + ((hi - Math.min(Math.max(v, lo), hi)) / (hi - lo)) * box.height;
-  const line = (pick: (h: (typeof history)[number]) => number | null) =>
-    history
+  const line = (run: typeof history, pick: (h: (typeof history)[number]) => number | null) =>
+    run
       .filter((h) => Number.isFinite(pick(h) ?? Number.NaN))
       .map((h) => `${px(h.epoch).toFixed(1)},${py(pick(h)!).toFixed(1)}`)
       .join(' ');
-  out.push(
-    `<polyline points="${line((h) => h.trainLoss)}" fill="none" stroke="#1f77b4" stroke-width="1.6"/>`,
-    `<polyline points="${line((h) => h.validationLoss)}" fill="none" stroke="#d62728" stroke-width="1.6"/>`,
-  );
+  const width = runs.length > 1 ? 1 : 1.6;
+  for (const run of runs) {
+    out.push(
+      `<polyline points="${line(run, (h) => h.trainLoss)}" fill="none" stroke="#1f77b4" stroke-width="${width}"/>`,
+      `<polyline points="${line(run, (h) => h.validationLoss)}" fill="none" stroke="#d62728" stroke-width="${width}"/>`,
+    );
+  }
   for (const t of niceTicks(lo, hi, 5)) {
     out.push(
       `<text x="${box.left - 6}" y="${(py(t) + 4).toFixed(1)}" text-anchor="end">${label(t)}</text>`,
@@ -178,7 +194,9 @@ function lossPanel(model: MixtureDensityNetwork, box: { left: number; top: numbe
     `<line x1="${box.left + 160}" x2="${box.left + 178}" y1="${box.top + box.height + 56}" y2="${box.top + box.height + 56}" stroke="#d62728" stroke-width="2"/>`,
     `<text x="${box.left + 184}" y="${box.top + box.height + 60}">validation</text>`,
     `<text x="${box.left}" y="${box.top + box.height + 90}" fill="#444">k = ${model.config.components}, hidden ${model.config.hidden.join('×')} ${model.config.activation}</text>`,
-    `<text x="${box.left}" y="${box.top + box.height + 108}" fill="#444">stopped: ${escapeXml(String(training.stopReason ?? 'unknown'))} after ${history.length} epochs (best ${escapeXml(String(training.bestEpoch ?? '?'))})</text>`,
+    runs.length > 1
+      ? `<text x="${box.left}" y="${box.top + box.height + 108}" fill="#444">${runs.length} networks (an ensemble), ${epochRange(runs.map((r) => r.length))} epochs each</text>`
+      : `<text x="${box.left}" y="${box.top + box.height + 108}" fill="#444">stopped: ${escapeXml(String(training.stopReason ?? 'unknown'))} after ${history.length} epochs (best ${escapeXml(String(training.bestEpoch ?? '?'))})</text>`,
     `<text x="${box.left}" y="${box.top + box.height + 126}" fill="#444">backend: ${escapeXml(String(training.backend ?? 'unknown'))}</text>`,
   );
   return out.join('\n');
