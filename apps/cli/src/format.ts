@@ -36,3 +36,13 @@ export function score(value: number, digits = 4): string {
   if (value !== 0 && Number.isFinite(value) && (magnitude >= 1e6 || magnitude < 1e-3)) return value.toPrecision(6);
   return value.toFixed(digits);
 }
+
+/**
+ * A model's training history split by network: an ensemble's history holds its networks' runs one after another,
+ * each from epoch 1 (`member` says whose); a single network's is one run. Networks without epochs are left out.
+ */
+export function networkRuns<T extends { member?: number }>(history: readonly T[], networks: number): T[][] {
+  return Array.from({ length: Math.max(1, networks) }, (_, m) => history.filter((e) => (e.member ?? 0) === m)).filter(
+    (run) => run.length > 0,
+  );
+}

@@ -1,7 +1,7 @@
 import { describeTrainPlan, MODEL_FORMAT_VERSION, type ModelFile } from '@mdn/core';
 import { printable } from '@mdn/core/host';
 import type { Command } from 'commander';
-import { fixed } from '../../format.js';
+import { fixed, networkRuns } from '../../format.js';
 
 /** A loss for people: 4 decimals, or — when it is missing or not a number (a run that went NaN saves null). */
 const loss = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? fixed(value, 4) : '—');
@@ -70,7 +70,7 @@ export function registerInfo(program: Command): void {
         ),
       ];
       if (metadata.training && networks > 1) {
-        const epochs = Array.from({ length: networks }, (_, m) => history.filter((e) => (e.member ?? 0) === m).length);
+        const epochs = networkRuns(history, networks).map((run) => run.length);
         const seed = typeof t.seed === 'number' ? t.seed : null;
         lines.push(
           `Training: backend ${t.backend ?? '?'}, seeds ${seed === null ? '?' : `${seed}…${seed + networks - 1}`}, ${t.rows ?? '?'} rows, ` +

@@ -1,5 +1,6 @@
 import type { HostMixture, Matrix, MixtureDensityNetwork } from '@mdn/core';
 import { niceTicks, viridis } from '@mdn/core/host';
+import { networkRuns } from '../../format.js';
 import { encodePng } from './png.js';
 
 /** What {@link renderPlot} draws. */
@@ -156,10 +157,7 @@ function lossPanel(model: MixtureDensityNetwork, box: { left: number; top: numbe
   // Clip the first epochs' large losses so the end of training stays readable.
   const hi = Math.max(sorted[Math.floor(0.95 * (sorted.length - 1))]!, lo + 1e-6);
   // An ensemble's history is its networks' runs one after another, each from epoch 1: one pair of lines per network.
-  const networks = Math.max(1, model.config.members);
-  const runs = Array.from({ length: networks }, (_, m) => history.filter((h) => (h.member ?? 0) === m)).filter(
-    (run) => run.length > 0,
-  );
+  const runs = networkRuns(history, model.config.members);
   const epochs = history.map((h) => h.epoch);
   const last = Math.max(...epochs);
   const first = Math.min(...epochs);
