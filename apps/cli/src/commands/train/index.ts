@@ -275,13 +275,10 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
   const backend = await selectBackend(flags.backend);
   const log = (line: string) => process.stdout.write(`${line}\n`);
   const controller = new AbortController();
-  const progress = createProgress(flags.quiet === true);
   const options: TrainOptions = {
     ...trainOptions(flags),
     columns: { x: xColumns, y: yColumns },
     signal: controller.signal,
-    onEpoch: progress.update,
-    onProgress: progress.within,
   };
   // The data's own problems (a constant target, …) are named with the file they come from; option errors are not.
   const named = (error: unknown) =>
@@ -294,7 +291,10 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
   } catch (error) {
     throw named(error);
   }
-  progress.networks(plan.ensemble);
+  // The progress names the network each line is about when the plan trains several.
+  const progress = createProgress(flags.quiet === true, plan.ensemble);
+  options.onEpoch = progress.update;
+  options.onProgress = progress.within;
   log(
     `Training on ${printable(source)}: ${x.rows} rows; inputs ${columnList(xColumns, SHOWN)}; target ${columnList(yColumns, SHOWN)}.\n` +
       `Backend ${describeBackend(backend)}. The plan (every setting; saved with the model):\n` +
@@ -437,19 +437,17 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
 /**
  * A progress bar on a terminal (stderr), plain lines otherwise: every 10 epochs, and whenever
  * {@link PROGRESS_EVERY_MS} have passed, within an epoch too (a large file's epoch can take minutes).
+ * `networks`: the plan's; when it is more than 1 every line names the network it is about ("network 2/5").
  */
-function createProgress(quiet: boolean): {
+function createProgress(
+  quiet: boolean,
+  networks: number,
+): {
   update: (e: EpochEvent) => void;
   within: (p: StepProgress) => void;
   stop: () => void;
-  /** The plan's networks (an ensemble's progress names the network each line is about). */
-  networks: (count: number) => void;
 } {
-  let networks = 1;
-  const setNetworks = (count: number) => {
-    networks = count;
-  };
-  if (quiet) return { update: () => {}, within: () => {}, stop: () => {}, networks: setNetworks };
+  if (quiet) return { update: () => {}, within: () => {}, stop: () => {} };
   const which = (member: number) => (networks > 1 ? `network ${member + 1}/${networks}  ` : '');
   const describeWithin = (p: StepProgress) =>
     `${which(p.member)}step ${p.step}/${p.stepsPerEpoch}  train NLL so far ${fixed(p.trainLoss, 4)}`;
@@ -480,7 +478,6 @@ function createProgress(quiet: boolean): {
       stop: () => {
         if (started) bar.stop();
       },
-      networks: setNetworks,
     };
   }
   // Without a terminal (a log file, CI): a line at the first epoch, every 10th, and whenever a few seconds have
@@ -500,7 +497,6 @@ function createProgress(quiet: boolean): {
       }
     },
     stop: () => {},
-    networks: setNetworks,
   };
 }
 
