@@ -84,6 +84,8 @@ export {
 export { type ColumnNames, type Split, splitValidation } from './train/prepare.js';
 export {
   type EpochEvent,
+  type MemberSummary,
+  type OutOfBag,
   type RunHooks,
   type StepProgress,
   type StopReason,

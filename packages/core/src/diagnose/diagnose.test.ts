@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Standardiser } from '../data/standardiser.js';
 import { forumToy } from '../datasets/synthetic.js';
 import { MixtureDensityNetwork } from '../model/network.js';
 import { createRandom } from '../random/rng.js';
@@ -10,6 +11,44 @@ const data = forumToy({ rows: 2500, seed: 11 });
 const test = forumToy({ rows: 3000, seed: 12 });
 
 describe('diagnose', () => {
+  it('with networks, scores each row by that network of an ensemble alone (the out-of-bag diagnosis)', async () => {
+    const rows = forumToy({ rows: 200, seed: 14 });
+    const standardisers = {
+      inputStandardiser: new Standardiser([5], [3]),
+      targetStandardiser: new Standardiser([5], [3]),
+    };
+    const config = { inputDimension: 1, outputDimension: 1, components: 3, hidden: [8], tailWeight: 0.05 };
+    const members = [1, 2].map((seed) => MixtureDensityNetwork.create(config, { seed, ...standardisers }));
+    const ensemble = MixtureDensityNetwork.ensemble(members);
+    const alone = await Promise.all(members.map((m) => diagnose(m, rows.x, rows.y)));
+    const logProb = await Promise.all(members.map((m) => m.logProb(rows.x, rows.y)));
+    // Every row by network 0 (then 1): exactly what that network alone scores, component by component.
+    for (const m of [0, 1]) {
+      const report = await diagnose(ensemble, rows.x, rows.y, { networks: new Array(200).fill(m) });
+      expect(report.metrics.nll).toBeCloseTo(alone[m]!.metrics.nll, 4);
+      expect(report.metrics.calibrationError).toBeCloseTo(alone[m]!.metrics.calibrationError, 4);
+      expect(report.metrics.componentUsage).toHaveLength(3);
+      for (const [c, u] of report.metrics.componentUsage.entries()) {
+        expect(u).toBeCloseTo(alone[m]!.metrics.componentUsage[c]!, 4);
+      }
+    }
+    // Alternate rows by alternate networks: each row's own network's log-density.
+    const mixed = await diagnose(ensemble, rows.x, rows.y, { networks: Array.from({ length: 200 }, (_, i) => i % 2) });
+    let expected = 0;
+    for (let i = 0; i < 200; i++) expected -= logProb[i % 2]![i]! / 200;
+    expect(mixed.metrics.nll).toBeCloseTo(expected, 4);
+    // The whole ensemble scores differently (its mixture is both networks').
+    expect(Math.abs((await diagnose(ensemble, rows.x, rows.y)).metrics.nll - mixed.metrics.nll)).toBeGreaterThan(1e-3);
+    await expect(diagnose(members[0]!, rows.x, rows.y, { networks: new Array(200).fill(0) })).rejects.toThrow(
+      /one network, not an ensemble/,
+    );
+    await expect(diagnose(ensemble, rows.x, rows.y, { networks: [0, 1] })).rejects.toThrow(/networks names 2 rows/);
+    await expect(diagnose(ensemble, rows.x, rows.y, { networks: new Array(200).fill(2) })).rejects.toThrow(
+      /networks\[0\] is 2; this model has 2 network/,
+    );
+    for (const m of [...members, ensemble]) m.dispose();
+  });
+
   it('does not flag a model trained with the defaults', async () => {
     const { model } = await train(data.x, data.y, { model: { hidden: [32, 32] }, epochs: 40, seed: 2 });
     const report = await diagnose(model, test.x, test.y);

@@ -1,4 +1,5 @@
 import { assertFinite, type Matrix, type MatrixInput, toMatrix } from '../data/matrix.js';
+import { InputError } from '../errors.js';
 import { columnMoments } from '../math/host-math.js';
 import { calibrationError, pit } from '../mixture/scores.js';
 import type { MixtureDensityNetwork } from '../model/network.js';
@@ -80,6 +81,13 @@ export interface Diagnosis {
 export interface DiagnoseOptions {
   /** Number of x-bins for the conditional calibration check. Default: 5 (fewer for small data). */
   bins?: number;
+  /**
+   * For an ensemble: score row i by network `networks[i]` (0-based) alone, not by the whole ensemble. With an
+   * ensemble's out-of-bag rows (`TrainResult.outOfBag`: each row with the network that held it out) this diagnoses
+   * the ensemble on held-out data when no rows were held out from it as a whole. Each row is then judged by one
+   * network, which is a little less sharp and less calibrated than the ensemble: the check errs on the strict side.
+   */
+  networks?: ArrayLike<number>;
 }
 
 function r2(y: Matrix, mean: ArrayLike<number>): number[] {
@@ -132,13 +140,21 @@ export async function diagnose(
   assertFinite(xm, 'inputs', model.metadata.inputColumns);
   assertFinite(ym, 'targets', model.metadata.targetColumns);
   const n = xm.rows;
-  // Component summaries look at the networks' own components (not the tail companions of MdnConfig.tailWeight).
-  const k = model.networkComponents;
+  const byNetwork = options.networks;
+  if (byNetwork !== undefined && model.config.members < 2) {
+    throw new InputError('networks: this model is one network, not an ensemble; diagnose it without networks');
+  }
+  // Component summaries look at the networks' own components (not the tail companions of MdnConfig.tailWeight):
+  // all of them, or with `networks` those of each row's network.
+  const k = byNetwork ? model.config.components : model.networkComponents;
   const d = model.config.outputDimension;
   const findings: Finding[] = [];
 
-  const host = await model.predictHost(xm);
-  const logProb = await model.logProb(xm, ym);
+  const full = await model.predictHost(xm);
+  const host = byNetwork ? model.networkPrediction(full, byNetwork) : full;
+  const logProb = byNetwork
+    ? Float64Array.from({ length: n }, (_, i) => host.logProbAt(i, ym.data.subarray(i * d, (i + 1) * d)))
+    : await model.logProb(xm, ym);
   let nonFinite = 0;
   for (const v of [host.logWeights, host.means, host.scales])
     for (const value of v) if (!Number.isFinite(value)) nonFinite++;
@@ -229,6 +245,8 @@ export async function diagnose(
   const effectiveComponents = Math.exp(entropy);
   // Dead: below a tenth of an even share (and below 1 %), so that with many components an even share is not "dead".
   const deadBelow = Math.min(0.01, 0.1 / k);
+  // Networks whose components the summaries see side by side (with `networks`, each row's own: one at a time).
+  const networks = byNetwork ? 1 : model.config.members;
   const dead = Array.from(usage).filter((u) => u < deadBelow).length;
   const suggested = Math.max(1, Math.min(k - dead, Math.ceil(effectiveComponents)));
   if (k > 1 && dead > 0 && suggested < k) {
@@ -238,7 +256,7 @@ export async function diagnose(
       message: `${dead} of ${k} components carry less than ${(100 * deadBelow).toPrecision(2)} % of the weight on average (effective number of components: ${effectiveComponents.toFixed(1)}).`,
       advice:
         model.config.members > 1
-          ? `Harmless: the data needs fewer components. About ${Math.max(1, Math.ceil(suggested / model.config.members))} per network (components) give a smaller, faster ensemble.`
+          ? `Harmless: the data needs fewer components. About ${Math.max(1, Math.ceil(suggested / networks))} per network (components) give a smaller, faster ensemble.`
           : `Harmless: the data needs fewer components. Set components to about ${suggested} for a smaller, faster model.`,
     });
   }
@@ -246,7 +264,6 @@ export async function diagnose(
   // An ensemble's networks are meant to agree: only components of the same network are compared (its components are
   // network-major, `components` per network), and named within their network.
   const perNetwork = model.config.components;
-  const networks = model.config.members;
   const name = (c: number) => (networks > 1 ? `${(c % perNetwork) + 1}` : `${c + 1}`);
   // Pairs among the 32 most used live components (the check is O(pairs · rows)).
   const live = Array.from(usage.keys())
@@ -279,7 +296,7 @@ export async function diagnose(
       severity: 'info',
       message: `Components ${duplicates.join(', ')} have nearly the same means and scales everywhere: they act as one.`,
       advice:
-        networks > 1
+        model.config.members > 1
           ? 'Harmless for the density; fewer components per network (components) give the same fit faster.'
           : 'Harmless for the density; fewer components give the same fit faster.',
     });

@@ -90,6 +90,30 @@ function checkedMatrix(input: MatrixInput, name: string, columns: number, column
   return matrix;
 }
 
+/**
+ * The mixture of the components `chosen[r]` (the same number for every row) of each row r, weights renormalised.
+ */
+function selectComponents(mixture: HostMixture, chosen: readonly (readonly number[])[]): HostMixture {
+  const { rows, dimensions: d, components: total } = mixture;
+  const k = chosen[0]?.length ?? 0;
+  const p = factorCount(d);
+  const logWeights = new Float64Array(rows * k);
+  const means = new Float64Array(rows * k * d);
+  const scales = new Float64Array(rows * k * d);
+  const factors = mixture.factors === undefined ? undefined : new Float64Array(rows * k * p);
+  for (let r = 0; r < rows; r++) {
+    for (const [j, c] of chosen[r]!.entries()) {
+      const from = r * total + c;
+      const to = r * k + j;
+      logWeights[to] = mixture.logWeights[from]!;
+      means.set(mixture.means.subarray(from * d, (from + 1) * d), to * d);
+      scales.set(mixture.scales.subarray(from * d, (from + 1) * d), to * d);
+      factors?.set(mixture.factors!.subarray(from * p, (from + 1) * p), to * p);
+    }
+  }
+  return new HostMixture({ rows, components: k, dimensions: d, logWeights, means, scales, factors });
+}
+
 /** Rows per block in prediction (see MixtureDensityNetwork's inputChunks). */
 export const PREDICT_CHUNK_ROWS = 65_536;
 
@@ -302,30 +326,50 @@ export class MixtureDensityNetwork {
   }
 
   /**
-   * The networks' own components of a mixture this model predicted (its tail companions dropped, the weights
-   * renormalised): what component-level summaries (usage, duplicates, pruning) look at. The mixture itself when the
-   * model has no tails.
+   * The networks' own components of a mixture this model predicted, or of one network's prediction
+   * ({@link networkPrediction}), their tail companions dropped and the weights renormalised: what component-level
+   * summaries (usage, duplicates, pruning) look at. The mixture itself when the model has no tails.
    */
   networkPart(mixture: HostMixture): HostMixture {
+    const total = this.mixtureComponents;
+    const tails = this.config.tailWeight > 0 ? 2 : 1;
+    const k = mixture.components === total ? this.networkComponents : this.config.components;
+    if (mixture.components !== total && mixture.components !== k * tails) {
+      throw new Error(
+        `expected a mixture of this model's ${total} components or of one network's ${k * tails}, got ${mixture.components}`,
+      );
+    }
+    if (k === mixture.components) return mixture;
+    return selectComponents(
+      mixture,
+      Array.from({ length: mixture.rows }, () => Array.from({ length: k }, (_, c) => c)),
+    );
+  }
+
+  /**
+   * What one network of an ensemble predicts alone: row i's mixture restricted to the components of network
+   * `networks[i]` (and their tail companions, in the same layout as a one-network model's), the weights
+   * renormalised. An ensemble's training rows that a network held out for its validation are held-out data for
+   * that network (see `TrainResult.outOfBag`): scored this way they check the ensemble out of sample.
+   */
+  networkPrediction(mixture: HostMixture, networks: ArrayLike<number>): HostMixture {
     const total = this.mixtureComponents;
     if (mixture.components !== total) {
       throw new Error(`expected a mixture of this model's ${total} components, got ${mixture.components}`);
     }
-    const k = this.networkComponents;
-    if (k === total) return mixture;
-    const { rows, dimensions: d } = mixture;
-    const p = factorCount(d);
-    const logWeights = new Float64Array(rows * k);
-    const means = new Float64Array(rows * k * d);
-    const scales = new Float64Array(rows * k * d);
-    const factors = mixture.factors === undefined ? undefined : new Float64Array(rows * k * p);
-    for (let r = 0; r < rows; r++) {
-      logWeights.set(mixture.logWeights.subarray(r * total, r * total + k), r * k);
-      means.set(mixture.means.subarray(r * total * d, (r * total + k) * d), r * k * d);
-      scales.set(mixture.scales.subarray(r * total * d, (r * total + k) * d), r * k * d);
-      factors?.set(mixture.factors!.subarray(r * total * p, (r * total + k) * p), r * k * p);
+    const { members, components: k, tailWeight } = this.config;
+    if (networks.length !== mixture.rows) {
+      throw new InputError(`networks names ${networks.length} rows' networks but the mixture has ${mixture.rows} rows`);
     }
-    return new HostMixture({ rows, components: k, dimensions: d, logWeights, means, scales, factors });
+    const chosen = Array.from({ length: mixture.rows }, (_, r) => {
+      const m = networks[r]!;
+      if (!(Number.isInteger(m) && m >= 0 && m < members)) {
+        throw new InputError(`networks[${r}] is ${m}; this model has ${members} network(s), numbered from 0`);
+      }
+      const own = Array.from({ length: k }, (_, c) => m * k + c);
+      return tailWeight > 0 ? [...own, ...own.map((c) => c + members * k)] : own;
+    });
+    return selectComponents(mixture, chosen);
   }
 
   /**

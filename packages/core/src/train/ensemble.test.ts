@@ -4,6 +4,7 @@ import { Standardiser } from '../data/standardiser.js';
 import { forumToy } from '../datasets/synthetic.js';
 import { loadModel, saveModel } from '../model/model-file.js';
 import { MixtureDensityNetwork } from '../model/network.js';
+import { splitValidation } from './prepare.js';
 import { train } from './train.js';
 
 describe('ensembles', () => {
@@ -92,6 +93,30 @@ describe('ensembles', () => {
     // The members' validation NLLs are on the given rows: their mean is the result's.
     const members = result.members!.map((m) => m.finalLoss.validation!);
     expect(result.finalLoss.validation).toBeCloseTo((members[0]! + members[1]!) / 2, 10);
+    // Nothing of the training rows was held out: no out-of-bag rows.
+    expect(result.outOfBag).toBeNull();
+    result.model.dispose();
+  });
+
+  it('returns the rows its networks held out (out of bag), each with the first network that held it out', async () => {
+    const data = forumToy({ rows: 300, seed: 35 });
+    const result = await train(data.x, data.y, { ensemble: 3, model: { hidden: [8] }, epochs: 3, seed: 9 });
+    // Member m split its validation rows as a single run with seed 9 + m does.
+    const held = [0, 1, 2].map(
+      (m) => splitValidation(data.x, data.y, result.plan.validationFraction, 9 + m).validationIndices!,
+    );
+    expect(held.map((h) => h.length)).toEqual([30, 30, 30]);
+    const oob = result.outOfBag!;
+    expect(oob.rows).toEqual([...new Set(held.flat())].sort((a, b) => a - b));
+    expect(oob.x.rows).toBe(oob.rows.length);
+    expect(oob.networks.length).toBe(oob.rows.length);
+    for (const [j, row] of oob.rows.entries()) {
+      const m = oob.networks[j]!;
+      expect(held[m]).toContain(row);
+      expect(held.slice(0, m).some((h) => h.includes(row))).toBe(false);
+      expect(oob.x.data[j]).toBe(data.x.data[row]);
+      expect(oob.y.data[j]).toBe(data.y.data[row]);
+    }
     result.model.dispose();
   });
 });

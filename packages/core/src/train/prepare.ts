@@ -15,6 +15,8 @@ import type { TrainPlan } from './plan.js';
 export interface Split {
   train: { x: Matrix; y: Matrix };
   validation: { x: Matrix; y: Matrix } | null;
+  /** Where the validation rows were among the rows given (0-based), when they were split off them. */
+  validationIndices?: number[];
 }
 
 /** Column names, used in messages and stored with the model. */
@@ -41,7 +43,8 @@ export interface PreparedData {
   dispose(): void;
 }
 
-function takeRows(matrix: Matrix, rows: ArrayLike<number>): Matrix {
+/** The rows `rows` (0-based positions) of `matrix`, in that order. */
+export function takeRows(matrix: Matrix, rows: ArrayLike<number>): Matrix {
   const c = matrix.columns;
   const data = new Float64Array(rows.length * c);
   for (let i = 0; i < rows.length; i++) {
@@ -61,6 +64,7 @@ function splitRows(x: Matrix, y: Matrix, held: number, random: Random): Split {
   return {
     train: { x: takeRows(x, trainRows), y: takeRows(y, trainRows) },
     validation: { x: takeRows(x, validationRows), y: takeRows(y, validationRows) },
+    validationIndices: validationRows,
   };
 }
 

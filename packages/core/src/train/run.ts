@@ -4,6 +4,7 @@
  * and the web demo drives the same object a time slice at a time. This is the only training loop.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { Matrix } from '../data/matrix.js';
 import { TrainingError } from '../errors.js';
 import type { GaussianMixture } from '../mixture/gaussian-mixture.js';
 import type { MixtureDensityNetwork } from '../model/network.js';
@@ -81,6 +82,24 @@ export interface TrainResult {
   skippedSteps: number;
   /** For an ensemble, what each member's run reported (its seed is the plan's + its index). */
   members?: MemberSummary[];
+  /**
+   * For an ensemble whose networks split their own validation rows (no validation set given): the training rows some
+   * network held out, each with the network that did (the first, when several did). That network never trained on
+   * its rows, so predicted by it alone they are held-out data: `diagnose(model, outOfBag.x, outOfBag.y, { networks:
+   * outOfBag.networks })` checks the ensemble out of sample. Null when no row was held out.
+   */
+  outOfBag?: OutOfBag | null;
+}
+
+/** An ensemble's out-of-bag rows (see {@link TrainResult.outOfBag}). */
+export interface OutOfBag {
+  /** Positions (0-based) of the rows among the training rows given, ascending. */
+  rows: number[];
+  /** Those rows' inputs and targets, original units. */
+  x: Matrix;
+  y: Matrix;
+  /** For each row, the network (0-based) that held it out. */
+  networks: number[];
 }
 
 /** One ensemble member's run. */

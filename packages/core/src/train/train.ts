@@ -22,6 +22,7 @@ import {
   checkTrainingData,
   fitStandardisers,
   prepareTrainingData,
+  takeRows,
 } from './prepare.js';
 import { historyRecord, type RunHooks, TrainingRun, type TrainResult } from './run.js';
 
@@ -395,6 +396,21 @@ async function trainEnsemble(data: CheckedData, plan: TrainPlan, options: TrainO
         },
       },
     );
+    // The rows some network held out (the first network that did scores each): held-out data for that network.
+    const heldBy = new Int32Array(data.x.rows).fill(-1);
+    for (const [m, r] of results.entries()) {
+      for (const i of r.split.validationIndices ?? []) if (heldBy[i]! < 0) heldBy[i] = m;
+    }
+    const oobRows = Array.from(heldBy.keys()).filter((i) => heldBy[i]! >= 0);
+    const outOfBag =
+      data.validation || oobRows.length === 0
+        ? null
+        : {
+            rows: oobRows,
+            x: takeRows(data.x, oobRows),
+            y: takeRows(data.y, oobRows),
+            networks: oobRows.map((i) => heldBy[i]!),
+          };
     return {
       model,
       plan: { ...plan, ensemble: results.length },
@@ -411,6 +427,7 @@ async function trainEnsemble(data: CheckedData, plan: TrainPlan, options: TrainO
       seconds,
       skippedSteps: results.reduce((total, r) => total + r.skippedSteps, 0),
       members,
+      outOfBag,
     };
   } finally {
     for (const r of results) r.model.dispose();

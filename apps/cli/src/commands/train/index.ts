@@ -384,20 +384,23 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
       model.dispose();
       return EXIT.interrupted;
     }
-    const checkOn = test ?? split.validation ?? split.train;
+    // Held-out rows: a test draw, the validation rows, or an ensemble's out-of-bag rows, each scored by the network
+    // that held it out (the ensemble as a whole held out none); the training rows only when nothing was held out.
+    const outOfBag = !test && !split.validation && (result.outOfBag?.rows.length ?? 0) >= 10 ? result.outOfBag! : null;
+    const checkOn = test ?? split.validation ?? outOfBag ?? split.train;
     const checkName = test
       ? 'a fresh test draw'
       : split.validation
         ? 'the validation rows'
-        : plan.ensemble > 1
-          ? 'the training rows (each ensemble member held out rows of its own)'
+        : outOfBag
+          ? `the ${outOfBag.rows.length} rows the networks held out (each scored by the one network that did not train on it, which is a little stricter than the ensemble)`
           : 'the training rows';
     // Let a signal that came during the save be handled now (the model is on disk): it ends the command here.
     await new Promise((resolve) => setImmediate(resolve));
     let problem = false;
     if (checkOn.x.rows >= 10) {
       log(`\nDiagnosis on ${checkName}:`);
-      const diagnosis = await diagnose(model, checkOn.x, checkOn.y);
+      const diagnosis = await diagnose(model, checkOn.x, checkOn.y, outOfBag ? { networks: outOfBag.networks } : {});
       log(formatDiagnosis(diagnosis));
       problem = diagnosis.status === 'problem';
     } else {
