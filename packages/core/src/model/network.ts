@@ -91,18 +91,17 @@ function checkedMatrix(input: MatrixInput, name: string, columns: number, column
 }
 
 /**
- * The mixture of the components `chosen[r]` (the same number for every row) of each row r, weights renormalised.
+ * The mixture of the `k` components `chosen(r)` of each row r, weights renormalised.
  */
-function selectComponents(mixture: HostMixture, chosen: readonly (readonly number[])[]): HostMixture {
+function selectComponents(mixture: HostMixture, k: number, chosen: (row: number) => readonly number[]): HostMixture {
   const { rows, dimensions: d, components: total } = mixture;
-  const k = chosen[0]?.length ?? 0;
   const p = factorCount(d);
   const logWeights = new Float64Array(rows * k);
   const means = new Float64Array(rows * k * d);
   const scales = new Float64Array(rows * k * d);
   const factors = mixture.factors === undefined ? undefined : new Float64Array(rows * k * p);
   for (let r = 0; r < rows; r++) {
-    for (const [j, c] of chosen[r]!.entries()) {
+    for (const [j, c] of chosen(r).entries()) {
       const from = r * total + c;
       const to = r * k + j;
       logWeights[to] = mixture.logWeights[from]!;
@@ -340,10 +339,8 @@ export class MixtureDensityNetwork {
       );
     }
     if (k === mixture.components) return mixture;
-    return selectComponents(
-      mixture,
-      Array.from({ length: mixture.rows }, () => Array.from({ length: k }, (_, c) => c)),
-    );
+    const own = Array.from({ length: k }, (_, c) => c);
+    return selectComponents(mixture, k, () => own);
   }
 
   /**
@@ -361,15 +358,18 @@ export class MixtureDensityNetwork {
     if (networks.length !== mixture.rows) {
       throw new InputError(`networks names ${networks.length} rows' networks but the mixture has ${mixture.rows} rows`);
     }
-    const chosen = Array.from({ length: mixture.rows }, (_, r) => {
+    for (let r = 0; r < networks.length; r++) {
       const m = networks[r]!;
       if (!(Number.isInteger(m) && m >= 0 && m < members)) {
         throw new InputError(`networks[${r}] is ${m}; this model has ${members} network(s), numbered from 0`);
       }
+    }
+    // Each network's components, then their tail companions (the tails follow all networks' components).
+    const byNetwork = Array.from({ length: members }, (_, m) => {
       const own = Array.from({ length: k }, (_, c) => m * k + c);
       return tailWeight > 0 ? [...own, ...own.map((c) => c + members * k)] : own;
     });
-    return selectComponents(mixture, chosen);
+    return selectComponents(mixture, byNetwork[0]!.length, (r) => byNetwork[networks[r]!]!);
   }
 
   /**
