@@ -69,6 +69,33 @@ describe('mdn train', () => {
     expect(existsSync(path.join(dir, 'bad.mdn.json'))).toBe(false);
   });
 
+  it('adds a point mass where the target is capped, which --no-atoms leaves out', () => {
+    // The toy's y capped at 18: about a sixth of the rows sit at exactly 18.
+    const lines = toyCsv(600, 1).trim().split('\n');
+    const capped = [
+      lines[0],
+      ...lines.slice(1).map((line) => `${line.split(',')[0]},${Math.min(18, Number(line.split(',')[1]))}`),
+    ];
+    write(dir, 'capped.csv', `${capped.join('\n')}\n`);
+    const common = ['train', 'capped.csv', '--y', 'y', '--epochs', '20', '--ensemble', '1'];
+    const run = mdn([...common, '--out', 'capped.mdn.json'], { cwd: dir });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(
+      /k = 5 \+ tails \(weight [\d.]+ at 2σ\) \+ a point mass at 18 \(a cap: the mass above [\d.]+, σ [\d.e-]+\)/,
+    );
+    const file = JSON.parse(readFileSync(path.join(dir, 'capped.mdn.json'), 'utf8'));
+    expect(file.config.atoms).toMatchObject([{ value: 18, side: 'upper' }]);
+    // The atom is the mixture's last component: 5 components, 5 tail companions, 1 atom.
+    const predict = mdn(['predict', 'capped.mdn.json', 'test.csv', '--mixture'], { cwd: dir });
+    expect(predict.code).toBe(0);
+    const header = predict.stdout.split('\n')[0]!.split(',');
+    expect(header.filter((name) => name.startsWith('weight_'))).toHaveLength(11);
+    const without = mdn([...common, '--no-atoms', '--out', 'uncapped.mdn.json'], { cwd: dir });
+    expect(without.code).toBe(0);
+    expect(without.stdout).not.toContain('point mass');
+    expect(JSON.parse(readFileSync(path.join(dir, 'uncapped.mdn.json'), 'utf8')).config.atoms).toEqual([]);
+  });
+
   it('gives the same model for the same seed and data', () => {
     const again = mdn(['train', 'train.csv', '--y', 'y', '--out', 'again.mdn.json', '--epochs', '40', '--seed', '3'], {
       cwd: dir,
@@ -228,7 +255,7 @@ describe('mdn predict', () => {
     );
     expect(trained.code).toBe(0);
     expect(trained.stdout).toMatch(/network {5}k = 2 \(full covariance\)/);
-    expect(mdn(['info', 'full.mdn.json'], { cwd: dir }).stdout).toMatch(/format version 3[\s\S]*full covariance/);
+    expect(mdn(['info', 'full.mdn.json'], { cwd: dir }).stdout).toMatch(/format version 4[\s\S]*full covariance/);
     write(dir, 'given.csv', 'x,a,b,other\n-1,0.2,0.3,1.5\n0.5,-0.4,-0.35,-2\n2,1,0.9,0\n');
     const run = mdn(
       ['predict', 'full.mdn.json', 'given.csv', '--given', 'b=other', '--quantiles', '0.5', '--mixture'],
@@ -358,7 +385,7 @@ describe('mdn info', () => {
   it('shows config, columns, data statistics and the format version', () => {
     const run = mdn(['info', model], { cwd: dir });
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('mdn-model format version 3 (this mdn writes version 3)');
+    expect(run.stdout).toContain('mdn-model format version 4 (this mdn writes version 4)');
     expect(run.stdout).toMatch(/input {2}x +mean +\d+\.\d{4} +scale/);
     // The default on 600 rows is an ensemble of 5 networks: said as such, with each network's epochs.
     expect(run.stdout).toMatch(

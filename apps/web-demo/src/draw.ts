@@ -71,9 +71,11 @@ export const toData = (view: View, px: number, py: number): [number, number] => 
 ];
 
 /** The weight of the network's component k at grid row i: its own plus its tail companions' (see RunFrame.grid). */
-function networkWeight(host: HostMixture, network: number, i: number, k: number): number {
+function networkWeight(frame: RunFrame, host: HostMixture, i: number, k: number): number {
+  const { networkComponents: network, atoms } = frame.grid;
   let total = 0;
-  for (let c = k; c < host.components; c += network) total += Math.exp(host.logWeights[i * host.components + c]!);
+  for (let c = k; c < host.components - atoms; c += network)
+    total += Math.exp(host.logWeights[i * host.components + c]!);
   return total;
 }
 
@@ -134,7 +136,7 @@ export function drawDensity(canvas: HTMLCanvasElement, frame: RunFrame, data: Da
       context.strokeStyle = COMPONENT_COLOURS[k % COMPONENT_COLOURS.length]!;
       context.lineWidth = 2;
       for (let i = 1; i < xs.length; i++) {
-        context.globalAlpha = Math.max(0.05, networkWeight(host, network, i, k));
+        context.globalAlpha = Math.max(0.05, networkWeight(frame, host, i, k));
         context.beginPath();
         context.moveTo(...toPixel(view, xs[i - 1]!, host.means[(i - 1) * host.components + k]!));
         context.lineTo(...toPixel(view, xs[i]!, host.means[i * host.components + k]!));
@@ -202,12 +204,12 @@ export function drawWeights(canvas: HTMLCanvasElement, frame: RunFrame) {
   for (let k = 0; k < network; k++) {
     context.beginPath();
     for (let i = 0; i < xs.length; i++) {
-      const w = networkWeight(host, network, i, k);
+      const w = networkWeight(frame, host, i, k);
       context.lineTo(left + (i / (xs.length - 1)) * width, 3 + (1 - below[i]! - w) * height);
     }
     for (let i = xs.length - 1; i >= 0; i--)
       context.lineTo(left + (i / (xs.length - 1)) * width, 3 + (1 - below[i]!) * height);
-    for (let i = 0; i < xs.length; i++) below[i] = below[i]! + networkWeight(host, network, i, k);
+    for (let i = 0; i < xs.length; i++) below[i] = below[i]! + networkWeight(frame, host, i, k);
     context.closePath();
     context.fillStyle = COMPONENT_COLOURS[k % COMPONENT_COLOURS.length]!;
     context.globalAlpha = 0.75;

@@ -162,6 +162,7 @@ function drawEmpty() {
       xs,
       components: 1,
       networkComponents: 1,
+      atoms: 0,
       logWeights: new Float64Array(160),
       means: new Float64Array(160).fill(5),
       scales: new Float64Array(160).fill(1),

@@ -60,13 +60,15 @@ export interface RunFrame {
   stopReason: string | null;
   nonFinite: boolean;
   /**
-   * The predicted mixture on the x grid. Its first `networkComponents` components are the network's own; any others
-   * are their predictive-tail companions in the same order (same means, wider), drawn as part of the density only.
+   * The predicted mixture on the x grid. Its first `networkComponents` components are the network's own; then
+   * their predictive-tail companions in the same order (same means, wider), if any; then `atoms` point masses at
+   * the ends of the target's range (MdnConfig.atoms). Tails and atoms are drawn as part of the density only.
    */
   grid: {
     xs: number[];
     components: number;
     networkComponents: number;
+    atoms: number;
     logWeights: Float64Array;
     means: Float64Array;
     scales: Float64Array;

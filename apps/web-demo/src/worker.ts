@@ -181,6 +181,7 @@ async function frame(): Promise<RunFrame[]> {
         xs,
         components: host.components,
         networkComponents: panel.model.networkComponents,
+        atoms: panel.model.config.atoms.length,
         logWeights: host.logWeights,
         means: host.means,
         scales: host.scales,

@@ -416,6 +416,32 @@ function grunfeld() {
   };
 }
 
+/**
+ * Fair (1978) extramarital affairs: 6 366 women, 8 survey answers → time spent in affairs, a zero-inflated target
+ * (68 % of the rows are exactly 0, the rest spread over (0, 58]).
+ */
+function fair() {
+  const keys = [
+    'rate_marriage',
+    'age',
+    'yrs_married',
+    'children',
+    'religious',
+    'educ',
+    'occupation',
+    'occupation_husb',
+  ];
+  const rows = statsmodelsTable('fair', 6366, [...keys, 'affairs']);
+  return {
+    name: 'fair',
+    description: "Fair's affairs survey (Fair 1978), Debian's python3-statsmodels",
+    inputs: keys.map((k) => k.replace('_', '-')),
+    target: 'affairs',
+    x: rows.map((r) => keys.map((k) => Number(r[k]))),
+    y: rows.map((r) => Number(r.affairs)),
+  };
+}
+
 /** Yearly sunspot numbers 1700–2008: 309 rows, the year → activity (an 11-year cycle a 1-input network must fit). */
 function sunspots() {
   const rows = statsmodelsTable('sunspots', 309, ['YEAR', 'SUNACTIVITY']);
@@ -461,4 +487,5 @@ export const DEVELOPMENT_DATASETS = {
   grunfeld,
   sunspots,
   anes96,
+  fair,
 };

@@ -3,7 +3,7 @@
 // Prints, per data set and option set, the mean test NLL over the same seeded 90/10 splits bench:real uses, and
 // the paired difference (mean ± standard error over the splits) from the first option set and from PyTorch.
 // Data sets: bench:real's seven, and the development sets of datasets.mjs (movies, gapminder, seattle, health,
-// earthquakes, windvectors, wind, co2; engel, star98, grunfeld, sunspots, anes96 from Debian's python3-statsmodels) to
+// earthquakes, windvectors, wind, co2; engel, star98, grunfeld, sunspots, anes96, fair from Debian's python3-statsmodels) to
 // check that a change is not tuned to bench:real's.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';

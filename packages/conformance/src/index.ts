@@ -592,6 +592,34 @@ export function registerConformanceSuite(adapter: BackendAdapter, options: Confo
         }
       });
 
+      it('a model with predictive tails and atoms gives the same densities here as on the reference backend', async () => {
+        const data = forumToy({ rows: 200, seed: 26 });
+        const ys = Array.from(data.y.data);
+        const y = [...ys].sort((a, b) => a - b);
+        const [low, middle, high] = [y[0]!, y[100]!, y.at(-1)!];
+        const plain = MixtureDensityNetwork.create(
+          { inputDimension: 1, outputDimension: 1, hidden: [16], tailWeight: 0.05 },
+          { seed: 5, initialTargets: data.y },
+        );
+        // Reaches that give both atoms a sizeable weight on every row, so their weights' precision shows.
+        const model = plain.withAtoms([
+          { value: low, side: 'lower', scale: 0.01, reach: (middle - low) / 2 },
+          { value: high, side: 'upper', scale: 0.02, reach: high - middle },
+        ]);
+        plain.dispose();
+        const x = [...Array.from(data.x.data, (v) => [v]), [1], [5], [9], [1], [5], [9]];
+        const targets = [...ys.map((v) => [v]), [low], [low], [low], [high], [high], [high]];
+        const here = await model.logProb(x, targets);
+        const text = saveModel(model);
+        model.dispose();
+        const { logProb: there } = await onReference(text, x, targets);
+        const tolerance = precisionTolerance(info.floatPrecision);
+        for (let i = 0; i < here.length; i++) {
+          expect(Number.isFinite(here[i])).toBe(true);
+          within(there[i]!, here[i]!, tolerance, `row ${i} across backends`);
+        }
+      });
+
       it('a full-covariance model trains a few steps here and gives the same densities on the reference backend', async () => {
         const data = correlated2d({ rows: 300, seed: 25 });
         // Past the mean-first warm-up, so the full-covariance NLL steps run (fused kernel or plain ops).

@@ -36,6 +36,7 @@ export {
 } from './diagnose/diagnose.js';
 export { TrainingError } from './errors.js';
 export * from './host.js';
+export { type BoundaryAtom, type BoundaryAtomRule, findBoundaryAtoms } from './mixture/atoms.js';
 export {
   type CovarianceFamily,
   type DiagonalMixtureParameters,
@@ -51,6 +52,7 @@ export {
   type MdnConfig,
   parameterCount,
   type ScaleActivation,
+  type TargetAtom,
 } from './model/config.js';
 export { type KMeansResult, kMeans } from './model/kmeans.js';
 export {

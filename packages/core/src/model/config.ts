@@ -20,6 +20,25 @@ export type ScaleActivation = 'softplus' | 'elu-plus-one';
  */
 export type Covariance = 'diagonal' | 'full';
 
+/**
+ * A point mass of a one-column target at an end of its range: the value a capped (top-coded) target is recorded at,
+ * or the zero of a zero-inflated one. The prediction adds one narrow component at `value` whose weight, row by row,
+ * is the probability the rest of the mixture gives to the targets beyond `value ∓ reach` (`'upper'`: above
+ * `value − reach`; `'lower'`: below `value + reach`); the other components keep the remaining weight. Noise
+ * regularisation and a smooth fit spread a point mass over about ± the noise bandwidth, which the reach gathers back.
+ * All in original target units. `train` finds them in the training targets (see TRAIN_DEFAULTS.atoms).
+ */
+export interface TargetAtom {
+  /** Where the point mass sits: the smallest (`'lower'`) or largest (`'upper'`) training target. */
+  value: number;
+  /** Which end of the target's range it is. */
+  side: 'lower' | 'upper';
+  /** Standard deviation of its component (`train`: the scale floor, the narrowest any component may be). */
+  scale: number;
+  /** How far inside the range the mass gathered into the atom reaches (≥ 0). */
+  reach: number;
+}
+
 /** The architecture of a mixture density network. */
 export interface MdnConfig {
   /** Number of input columns. */
@@ -54,6 +73,12 @@ export interface MdnConfig {
   tailWeight: number;
   /** How much wider the tail companions are (σ × tailScale). Default 2. */
   tailScale: number;
+  /**
+   * Point masses at the ends of a one-column target's range (see {@link TargetAtom}): at most one per end, one
+   * component each after every other component of the mixture. Default none; `train` adds those it finds in the
+   * training targets.
+   */
+  atoms: readonly TargetAtom[];
 }
 
 export const DEFAULT_MDN_CONFIG: Omit<MdnConfig, 'inputDimension' | 'outputDimension'> = {
@@ -66,6 +91,7 @@ export const DEFAULT_MDN_CONFIG: Omit<MdnConfig, 'inputDimension' | 'outputDimen
   members: 1,
   tailWeight: 0,
   tailScale: 2,
+  atoms: [],
 };
 
 const ACTIVATIONS: readonly Activation[] = ['relu', 'tanh', 'silu', 'elu'];
@@ -112,6 +138,7 @@ export function resolveConfig(
     ...DEFAULT_MDN_CONFIG,
     ...config,
     hidden: [...(config.hidden ?? DEFAULT_MDN_CONFIG.hidden)],
+    atoms: (config.atoms ?? DEFAULT_MDN_CONFIG.atoms).map((atom) => ({ ...atom })),
   };
   const positiveInteger = (value: number, name: string) => {
     if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${value}`);
@@ -142,6 +169,7 @@ export function resolveConfig(
   if (!(resolved.tailScale > 1 && resolved.tailScale <= 100)) {
     throw new RangeError(`tailScale must be in (1, 100], got ${resolved.tailScale}`);
   }
+  checkAtoms(resolved);
   const parameters = parameterCount(resolved);
   if (parameters > MAX_PARAMETERS) {
     throw new RangeError(
@@ -152,4 +180,35 @@ export function resolveConfig(
     );
   }
   return resolved;
+}
+
+/** Refuses atoms a model cannot use: see {@link TargetAtom}. */
+function checkAtoms(config: MdnConfig): void {
+  if (!Array.isArray(config.atoms)) throw new RangeError('atoms must be a list of { value, side, scale, reach }');
+  if (config.atoms.length > 0 && config.outputDimension !== 1) {
+    throw new RangeError(`atoms need one target column; this model has ${config.outputDimension}`);
+  }
+  const sides = new Set<string>();
+  for (const [i, atom] of config.atoms.entries()) {
+    if (typeof atom !== 'object' || atom === null)
+      throw new RangeError(`atoms[${i}] must be { value, side, scale, reach }`);
+    if (atom.side !== 'lower' && atom.side !== 'upper') {
+      throw new RangeError(`atoms[${i}].side must be 'lower' or 'upper', got '${String(atom.side)}'`);
+    }
+    if (sides.has(atom.side)) throw new RangeError(`atoms has two '${atom.side}' atoms; at most one per end`);
+    sides.add(atom.side);
+    if (!Number.isFinite(atom.value))
+      throw new RangeError(`atoms[${i}].value must be a finite number, got ${atom.value}`);
+    if (!(atom.scale > 0 && Number.isFinite(atom.scale))) {
+      throw new RangeError(`atoms[${i}].scale must be a positive number, got ${atom.scale}`);
+    }
+    if (!(atom.reach >= 0 && Number.isFinite(atom.reach))) {
+      throw new RangeError(`atoms[${i}].reach must be ≥ 0, got ${atom.reach}`);
+    }
+  }
+  const lower = config.atoms.find((atom) => atom.side === 'lower');
+  const upper = config.atoms.find((atom) => atom.side === 'upper');
+  if (lower && upper && !(lower.value < upper.value)) {
+    throw new RangeError(`the lower atom (${lower.value}) must lie below the upper one (${upper.value})`);
+  }
 }

@@ -8,12 +8,13 @@ export const MODEL_FORMAT = 'mdn-model';
 /**
  * The version of the model file format this library writes. Version 2 added `config.covariance` (full-covariance
  * models have a fourth head, `head.factors`); version 3 added `config.tailWeight` and `config.tailScale` (predictive
- * tails: a reader that ignored them would predict a different density, so older readers must refuse the file).
- * Every version-1 and version-2 file (no such fields) still loads unchanged, without tails.
+ * tails: a reader that ignored them would predict a different density, so older readers must refuse the file);
+ * version 4 added `config.atoms` (point masses at the ends of the target's range, for the same reason). Every
+ * older file (no such fields) still loads unchanged, without tails or atoms.
  */
-export const MODEL_FORMAT_VERSION = 3;
+export const MODEL_FORMAT_VERSION = 4;
 /** The versions this library reads. */
-export const READABLE_MODEL_FORMAT_VERSIONS: readonly number[] = [1, 2, 3];
+export const READABLE_MODEL_FORMAT_VERSIONS: readonly number[] = [1, 2, 3, 4];
 
 /** One weight tensor in a model file: float32 little-endian bytes, base64-encoded. */
 export interface WeightEntry {
@@ -192,6 +193,9 @@ export function loadModel(source: string | ModelFile): MixtureDensityNetwork {
     }
     if ((file.formatVersion as number) < 3 && (claimed.tailWeight !== undefined || claimed.tailScale !== undefined)) {
       throw new Error(`a version-${file.formatVersion} file has no tail settings (tailWeight, tailScale)`);
+    }
+    if ((file.formatVersion as number) < 4 && Array.isArray(claimed.atoms) && claimed.atoms.length > 0) {
+      throw new Error(`a version-${file.formatVersion} file has no atoms`);
     }
     config = resolveConfig(file.config);
     inputStandardiser = Standardiser.fromJSON(file.inputStandardiser);

@@ -5,11 +5,12 @@ import { Standardiser } from '../data/standardiser.js';
 import { InputError, MdnError } from '../errors.js';
 import { inverseSoftplus } from '../math/host-math.js';
 import { factorCount, factorFromCovariance } from '../math/precision-factor.js';
+import { addAtoms, addAtomsHost, removeAtomsHost, standardiseAtoms } from '../mixture/atoms.js';
 import { GaussianMixture, scalesFromRaw } from '../mixture/gaussian-mixture.js';
 import { HostMixture, type SampleOptions } from '../mixture/host-mixture.js';
 import { createRandom } from '../random/rng.js';
 import type { TrainPlan } from '../train/plan.js';
-import { hasFactorHead, layerLayout, type MdnConfig, resolveConfig } from './config.js';
+import { hasFactorHead, layerLayout, type MdnConfig, resolveConfig, type TargetAtom } from './config.js';
 import { kMeans } from './kmeans.js';
 
 /** One dense layer's variables. */
@@ -313,10 +314,11 @@ export class MixtureDensityNetwork {
 
   /**
    * Components of the predicted mixture: `components` per member × `members`, twice that with predictive tails
-   * (see {@link MdnConfig.tailWeight}: the network's components first, then their wider companions in the same order).
+   * (see {@link MdnConfig.tailWeight}: the network's components first, then their wider companions in the same
+   * order), then one per atom (see {@link MdnConfig.atoms}).
    */
   get mixtureComponents(): number {
-    return this.networkComponents * (this.config.tailWeight > 0 ? 2 : 1);
+    return this.networkComponents * (this.config.tailWeight > 0 ? 2 : 1) + this.config.atoms.length;
   }
 
   /** Components the networks predict (`components` × `members`), before any tail companions. */
@@ -326,27 +328,29 @@ export class MixtureDensityNetwork {
 
   /**
    * The networks' own components of a mixture this model predicted, or of one network's prediction
-   * ({@link networkPrediction}), their tail companions dropped and the weights renormalised: what component-level
-   * summaries (usage, duplicates, pruning) look at. The mixture itself when the model has no tails.
+   * ({@link networkPrediction}), their tail companions and atoms dropped and the weights renormalised: what
+   * component-level summaries (usage, duplicates, pruning) look at. The mixture itself when the model has neither.
    */
   networkPart(mixture: HostMixture): HostMixture {
     const total = this.mixtureComponents;
     const tails = this.config.tailWeight > 0 ? 2 : 1;
+    const atoms = this.config.atoms.length;
     const k = mixture.components === total ? this.networkComponents : this.config.components;
-    if (mixture.components !== total && mixture.components !== k * tails) {
+    if (mixture.components !== total && mixture.components !== k * tails + atoms) {
       throw new Error(
-        `expected a mixture of this model's ${total} components or of one network's ${k * tails}, got ${mixture.components}`,
+        `expected a mixture of this model's ${total} components or of one network's ${k * tails + atoms}, got ${mixture.components}`,
       );
     }
     if (k === mixture.components) return mixture;
     const own = Array.from({ length: k }, (_, c) => c);
-    return selectComponents(mixture, k, () => own);
+    const predicted = atoms > 0 ? removeAtomsHost(mixture, this.config.atoms) : mixture;
+    return selectComponents(predicted, k, () => own);
   }
 
   /**
    * What one network of an ensemble predicts alone: row i's mixture restricted to the components of network
    * `networks[i]` (and their tail companions, in the same layout as a one-network model's), the weights
-   * renormalised. An ensemble's training rows that a network held out for its validation are held-out data for
+   * renormalised, and the model's atoms weighted from that network's components alone. An ensemble's training rows that a network held out for its validation are held-out data for
    * that network (see `TrainResult.outOfBag`): scored this way they check the ensemble out of sample.
    */
   networkPrediction(mixture: HostMixture, networks: ArrayLike<number>): HostMixture {
@@ -354,7 +358,7 @@ export class MixtureDensityNetwork {
     if (mixture.components !== total) {
       throw new Error(`expected a mixture of this model's ${total} components, got ${mixture.components}`);
     }
-    const { members, components: k, tailWeight } = this.config;
+    const { members, components: k, tailWeight, atoms } = this.config;
     if (networks.length !== mixture.rows) {
       throw new InputError(`networks names ${networks.length} rows' networks but the mixture has ${mixture.rows} rows`);
     }
@@ -369,7 +373,9 @@ export class MixtureDensityNetwork {
       const own = Array.from({ length: k }, (_, c) => m * k + c);
       return tailWeight > 0 ? [...own, ...own.map((c) => c + members * k)] : own;
     });
-    return selectComponents(mixture, byNetwork[0]!.length, (r) => byNetwork[networks[r]!]!);
+    const predicted = atoms.length > 0 ? removeAtomsHost(mixture, atoms) : mixture;
+    const own = selectComponents(predicted, byNetwork[0]!.length, (r) => byNetwork[networks[r]!]!);
+    return atoms.length > 0 ? addAtomsHost(own, atoms) : own;
   }
 
   /**
@@ -406,6 +412,28 @@ export class MixtureDensityNetwork {
       first.inputStandardiser,
       first.targetStandardiser,
       weights,
+      metadata,
+    );
+  }
+
+  /**
+   * A copy of this model with other point masses at the ends of the target's range (see {@link MdnConfig.atoms}):
+   * [] removes them; the networks are the same. For a cap or floor the training targets did not show, or to
+   * compare the prediction with and without them.
+   */
+  withAtoms(atoms: readonly TargetAtom[], metadata: ModelMetadata = this.metadata): MixtureDensityNetwork {
+    this.assertUsable();
+    let config: MdnConfig;
+    try {
+      config = resolveConfig({ ...this.config, atoms });
+    } catch (error) {
+      throw new InputError((error as Error).message, 'invalid-option');
+    }
+    return MixtureDensityNetwork.fromParts(
+      config,
+      this.inputStandardiser,
+      this.targetStandardiser,
+      this.getWeights(),
       metadata,
     );
   }
@@ -521,19 +549,20 @@ export class MixtureDensityNetwork {
   }
 
   /**
-   * The mixture over standardised targets for standardised inputs: the network's components and, with
-   * `tailWeight` > 0, their tail companions (validation and prediction score this; the training loss fits the
+   * The mixture over standardised targets for standardised inputs: the network's components, with `tailWeight` > 0
+   * their tail companions, and the atoms (validation and prediction score this; the training loss fits the
    * network's components alone, see train/step.ts).
    * @param x standardised inputs `[N, inputDimension]`
    */
   mixtureStandardised(x: tf.Tensor2D): GaussianMixture {
     const { logits, means, rawScales, factors } = this.forward(x);
     const scales = this.scalesFromRaw(rawScales);
-    const { tailWeight, tailScale } = this.config;
+    const { tailWeight, tailScale, atoms } = this.config;
+    let mixture = { logits, means, scales, factors };
     if (tailWeight > 0) {
       // Each component (π, μ, σ, L) becomes ((1 − w)π, μ, σ, L) and (wπ, μ, sσ, L): Σ scales by s², same correlations.
       const logPi = tf.logSoftmax(logits);
-      return GaussianMixture.of({
+      mixture = {
         logits: tf.concat(
           [tf.add(logPi, tf.scalar(Math.log1p(-tailWeight))), tf.add(logPi, tf.scalar(Math.log(tailWeight)))],
           1,
@@ -541,10 +570,15 @@ export class MixtureDensityNetwork {
         means: tf.concat([means, means], 1) as tf.Tensor3D,
         scales: tf.concat([scales, tf.mul(scales, tf.scalar(tailScale))], 1) as tf.Tensor3D,
         factors: factors === undefined ? undefined : (tf.concat([factors, factors], 1) as tf.Tensor3D),
-      });
+      };
     }
-    if (factors !== undefined) return GaussianMixture.full({ logits, means, scales, factors });
-    return GaussianMixture.diagonal({ logits, means, scales });
+    if (atoms.length > 0) {
+      // One target column (resolveConfig checks): no factors.
+      const { mean, scale } = this.targetStandardiser;
+      const standardised = standardiseAtoms(atoms, mean[0]!, scale[0]!);
+      return GaussianMixture.diagonal(addAtoms(mixture.logits, mixture.means, mixture.scales, standardised));
+    }
+    return GaussianMixture.of(mixture);
   }
 
   /**

@@ -4,7 +4,8 @@
  * all run the plan this function returns, and the model file stores it.
  */
 import { InputError } from '../errors.js';
-import { type MdnConfig, resolveConfig } from '../model/config.js';
+import type { BoundaryAtom } from '../mixture/atoms.js';
+import { type MdnConfig, resolveConfig, type TargetAtom } from '../model/config.js';
 
 /** Noise regularisation (Rothfuss et al. 2019): Gaussian noise added to standardised x and y each step. */
 export interface NoiseOptions {
@@ -26,9 +27,11 @@ export interface NoiseOptions {
  */
 export interface PlanOptions {
   /**
-   * Architecture (components, hidden, activation, scaleActivation, scaleFloor, covariance, tailWeight, tailScale).
-   * `components: 'auto'` chooses K on validation NLL (see {@link TrainPlan.componentSearch}); `tailWeight` defaults
-   * to one from the data (see {@link TRAIN_DEFAULTS}.maxTailWeight), 0 turns the predictive tails off.
+   * Architecture (components, hidden, activation, scaleActivation, scaleFloor, covariance, tailWeight, tailScale,
+   * atoms). `components: 'auto'` chooses K on validation NLL (see {@link TrainPlan.componentSearch}); `tailWeight`
+   * defaults to one from the data (see {@link TRAIN_DEFAULTS}.maxTailWeight), 0 turns the predictive tails off;
+   * `atoms` defaults to the point masses found at the ends of the target's range (see {@link TRAIN_DEFAULTS}.atoms),
+   * [] turns them off.
    */
   model?: Partial<Omit<MdnConfig, 'inputDimension' | 'outputDimension' | 'components'>> & {
     components?: number | 'auto';
@@ -106,6 +109,11 @@ export interface DataShape {
   targets: number;
   /** Rows of an explicit validation set, when the caller gives one (then nothing is split off). */
   validationRows?: number;
+  /**
+   * One target column: the point masses at the ends of its range (`findBoundaryAtoms` with TRAIN_DEFAULTS.atoms on
+   * the training targets) and its standard deviation, from which the plan makes the model's atoms.
+   */
+  target?: { boundaryAtoms: readonly BoundaryAtom[]; scale: number };
 }
 
 /** How `components: 'auto'` chose K (in the plan; `chosen` and `tried` are filled in by `train`). */
@@ -225,6 +233,27 @@ export const TRAIN_DEFAULTS = {
    */
   maxTailWeight: 0.1,
   /**
+   * Point masses at the ends of a one-column target's range (MdnConfig.atoms): an end value counts when at least
+   * `minimumRows` rows and `minimumFraction` of them sit at exactly that value, `dominance` times as many as at any
+   * other value in the `neighbourhood` of the range next to it, and the target has `minimumDistinct` values or more
+   * (fewer are categories). Such an end is a cap (a price recorded as "50 or more" at 50) or a floor (the zeros of
+   * rainfall, claims, hours worked). The atom's component has σ = the scale floor (the narrowest any component
+   * may be: a network fitted to enough rows narrows a component onto the point mass by itself) and its weight is
+   * the mass the rest of the mixture puts beyond value ∓ reach, reach = h × the target's standard deviation with h
+   * the noise bandwidth on y of the tails above: the noise and a smooth fit spread the point mass over about ± h.
+   * Of bench:real's and the development sets, two have such an end: Boston housing (16 of 506 prices are 50.0, the
+   * cap) and Fair's affairs (68 % zeros); sunspots' three zeros are under 1 %. Measured (`real/experiment.mjs`, with
+   * vs `{"model":{"atoms":[]}}`): Boston, 20 splits, NLL 2.383 → 2.167 with the default ensemble and 2.425 → 2.217
+   * with one network; the same networks with and without their atom: CRPS 1.743 → 1.726, 90 % coverage 0.895 →
+   * 0.902, and the rows off the cap pay 0.008 nats for the mass the atom gathers. Fair, 5 splits: NLL −1.357 →
+   * −2.505, CRPS 0.567 → 0.564; there the continuous part starts at the zeros and its rows pay 0.2 nats each (a
+   * narrower reach or moving only narrow components' mass changed the total by < 0.01). A capped synthetic target
+   * (atoms.test.ts's, n = 300 to 3 000, 1 to 5 inputs): 0.2 to 0.5 nats better. With σ at the resolution the targets
+   * are recorded at instead of the floor, a network fitted to 800 rows or more without atoms narrowed a component
+   * onto the point mass by itself and beat it.
+   */
+  atoms: { minimumRows: 5, minimumFraction: 0.01, dominance: 4, neighbourhood: 0.1, minimumDistinct: 10 },
+  /**
    * The network's width grows with the data: the architecture's default hidden [64, 64] below `wideFromRows`
    * training rows, `wideHidden` from there. Measured as paired differences (`real/experiment.mjs`, [128, 128] vs
    * [64, 64]): from 1 000 rows up never worse — windvectors (4 320 training rows) −0.087 ± 0.053, births (6 575)
@@ -294,6 +323,7 @@ const MODEL_OPTION_NAMES = [
   'covariance',
   'tailWeight',
   'tailScale',
+  'atoms',
 ];
 
 /** Edit distance, for "did you mean" suggestions. */
@@ -462,6 +492,17 @@ export function resolveTrainPlan(options: PlanOptions, shape: DataShape): TrainP
         : { ...options.noise };
   const tailWeight =
     options.model?.tailWeight ?? Math.min(defaults.maxTailWeight, rounded((defaults.noiseScale.y * bandwidth) ** 2));
+  const atoms: TargetAtom[] =
+    options.model?.atoms !== undefined
+      ? model.atoms.map((atom) => ({ ...atom }))
+      : targets === 1 && shape.target
+        ? shape.target.boundaryAtoms.map(({ value, side }) => ({
+            value,
+            side,
+            scale: rounded(model.scaleFloor * shape.target!.scale),
+            reach: rounded(defaults.noiseScale.y * bandwidth * shape.target!.scale),
+          }))
+        : [];
   const finite = (value: number) => (Number.isFinite(value) ? value : null);
   const autoComponents = options.model?.components === 'auto';
   if (autoComponents && held === 0 && !given) {
@@ -472,7 +513,7 @@ export function resolveTrainPlan(options: PlanOptions, shape: DataShape): TrainP
   }
   return {
     version: 1,
-    model: { ...model, tailWeight },
+    model: { ...model, tailWeight, atoms },
     initialization: options.initialization ?? 'spread',
     standardize: options.standardize ?? true,
     rows,
@@ -505,6 +546,12 @@ export function resolveTrainPlan(options: PlanOptions, shape: DataShape): TrainP
   };
 }
 
+/** An atom of the model, for {@link describeTrainPlan}. */
+function describeAtom(atom: TargetAtom): string {
+  const from = Number((atom.side === 'upper' ? atom.value - atom.reach : atom.value + atom.reach).toPrecision(4));
+  return ` + a point mass at ${atom.value} (${atom.side === 'upper' ? 'a cap: the mass above' : 'a floor: the mass below'} ${from}, σ ${atom.scale})`;
+}
+
 /** The plan in a few lines for people (printed by `mdn train` and `mdn info`). */
 export function describeTrainPlan(plan: TrainPlan): string {
   const m = plan.model;
@@ -525,7 +572,7 @@ export function describeTrainPlan(plan: TrainPlan): string {
         : plan.componentSearch.chosen === undefined
           ? `auto (the smallest of ${plan.componentSearch.largest}, 1 and ${Math.ceil((1 + plan.componentSearch.largest) / 2)} within one standard error of ${plan.componentSearch.largest}'s validation NLL)`
           : `${plan.componentSearch.chosen} (auto: ${plan.componentSearch.reason ?? ''})`
-    }${m.covariance === 'full' && m.outputDimension > 1 ? ' (full covariance)' : ''}${m.tailWeight > 0 ? ` + tails (weight ${m.tailWeight} at ${m.tailScale}σ)` : ''}, hidden ${m.hidden.join(',')}, ${m.activation}, σ = ${m.scaleActivation}${m.scaleActivation === 'softplus' ? ` + ${m.scaleFloor}` : ''}; init ${plan.initialization}; standardize ${plan.standardize ? 'on' : 'off'}`,
+    }${m.covariance === 'full' && m.outputDimension > 1 ? ' (full covariance)' : ''}${m.tailWeight > 0 ? ` + tails (weight ${m.tailWeight} at ${m.tailScale}σ)` : ''}${m.atoms.map(describeAtom).join('')}, hidden ${m.hidden.join(',')}, ${m.activation}, σ = ${m.scaleActivation}${m.scaleActivation === 'softplus' ? ` + ${m.scaleFloor}` : ''}; init ${plan.initialization}; standardize ${plan.standardize ? 'on' : 'off'}`,
     `data        ${plan.trainRows} training rows; validation ${validation}; seed ${plan.seed}`,
     `steps       ${plan.epochs} epochs × ${plan.stepsPerEpoch} steps of ${plan.batchSize} rows = ${plan.totalSteps}`,
     `rate        Adam ${plan.learningRate}, ${plan.schedule}${plan.schedule === 'cosine' ? ` to ${plan.finalLearningRateFraction}×` : plan.schedule === 'plateau' ? ` (×${plan.reductionFactor} up to ${plan.reductions} times)` : ''}, warm-up ${plan.warmupSteps} steps; clip norm ${off(plan.clipNorm)}`,

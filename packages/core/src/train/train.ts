@@ -7,6 +7,7 @@ import { activeBackend } from '../backend/adapter.js';
 import type { MatrixInput } from '../data/matrix.js';
 import type { Standardiser } from '../data/standardiser.js';
 import { InputError, MdnError } from '../errors.js';
+import { findBoundaryAtoms } from '../mixture/atoms.js';
 import { MixtureDensityNetwork } from '../model/network.js';
 import {
   type ComponentSearch,
@@ -14,6 +15,7 @@ import {
   PLAN_OPTION_NAMES,
   type PlanOptions,
   resolveTrainPlan,
+  TRAIN_DEFAULTS,
   type TrainPlan,
 } from './plan.js';
 import {
@@ -81,8 +83,21 @@ function checkAndPlan(x: MatrixInput, y: MatrixInput, options: TrainOptions) {
     inputs: data.x.columns,
     targets: data.y.columns,
     ...(data.validation ? { validationRows: data.validation.x.rows } : {}),
+    ...(data.y.columns === 1 ? { target: describeTarget(data.y.data) } : {}),
   });
   return { data, plan };
+}
+
+/** A one-column target's point masses at the ends of its range and its standard deviation (see DataShape.target). */
+function describeTarget(values: ArrayLike<number>) {
+  let mean = 0;
+  for (let i = 0; i < values.length; i++) mean += values[i]! / values.length;
+  let squares = 0;
+  for (let i = 0; i < values.length; i++) squares += (values[i]! - mean) ** 2;
+  return {
+    boundaryAtoms: findBoundaryAtoms(values, TRAIN_DEFAULTS.atoms),
+    scale: Math.sqrt(squares / values.length),
+  };
 }
 
 /**

@@ -52,6 +52,8 @@ interface TrainFlags {
   activation?: Activation;
   covariance?: Covariance;
   tails?: number;
+  /** false with --no-atoms. */
+  atoms?: boolean;
   epochs?: number;
   batchSize?: number;
   learningRate?: number;
@@ -119,6 +121,10 @@ export function registerTrain(program: Command): void {
       '--tails <weight>',
       `predictive tails: the weight, in [0, 0.5), of a companion ${DEFAULT_MDN_CONFIG.tailScale}× wider than each component, or off (default: from the data, (${D.noiseScale.y}·n^(−1/(2+d)))², at most ${D.maxTailWeight})`,
       nonNegativeNumberOrOff,
+    )
+    .option(
+      '--no-atoms',
+      `no point mass at a capped or floored end of the target's range (default: one where at least ${D.atoms.minimumRows} rows and ${D.atoms.minimumFraction * 100} % of them sit at the smallest or largest value, ${D.atoms.dominance}× as many as at any value near it)`,
     )
     .option(
       '--epochs <n>',
@@ -196,6 +202,7 @@ function trainOptions(flags: TrainFlags): TrainOptions {
     ...(flags.activation !== undefined ? { activation: flags.activation } : {}),
     ...(flags.covariance !== undefined ? { covariance: flags.covariance } : {}),
     ...(flags.tails !== undefined ? { tailWeight: flags.tails } : {}),
+    ...(flags.atoms === false ? { atoms: [] } : {}),
   };
   return {
     seed: flags.seed,

@@ -1,0 +1,232 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { Standardiser } from '../data/standardiser.js';
+import { normalCdf } from '../math/normal.js';
+import { loadModel, saveModel } from '../model/model-file.js';
+import { MixtureDensityNetwork } from '../model/network.js';
+import { createRandom } from '../random/rng.js';
+import { TRAIN_DEFAULTS } from '../train/plan.js';
+import { train } from '../train/train.js';
+import { addAtoms, addAtomsHost, findBoundaryAtoms, removeAtomsHost } from './atoms.js';
+import { HostMixture } from './host-mixture.js';
+
+const rule = TRAIN_DEFAULTS.atoms;
+
+/** y = 2x + (0.2 + 0.5x)ε rounded to 0.01, recorded as `cap` when above it: a top-coded target. */
+function capped(rows: number, seed: number, cap = 1.6) {
+  const random = createRandom(seed);
+  const x: number[][] = [];
+  const y: number[] = [];
+  const latent: number[] = [];
+  for (let i = 0; i < rows; i++) {
+    const u = random.uniform();
+    const value = Math.round((2 * u + (0.2 + 0.5 * u) * random.normal()) * 100) / 100;
+    x.push([u]);
+    latent.push(value);
+    y.push(Math.min(value, cap));
+  }
+  return { x, y, latent };
+}
+
+describe('findBoundaryAtoms', () => {
+  it('finds a cap and a floor that hold a share of the rows', () => {
+    const { y } = capped(1000, 1);
+    const found = findBoundaryAtoms(y, rule);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ value: 1.6, side: 'upper' });
+    expect(found[0]!.rows).toBe(y.filter((v) => v === 1.6).length);
+    // Zero-inflated: 30 % zeros, the rest continuous.
+    const random = createRandom(2);
+    const rain = Array.from({ length: 500 }, () => (random.uniform() < 0.3 ? 0 : Math.exp(random.normal())));
+    expect(findBoundaryAtoms(rain, rule)).toMatchObject([{ value: 0, side: 'lower' }]);
+  });
+
+  it('finds none in continuous targets, on a grid of a few values, at a heaped value inside the range, or at a rare end', () => {
+    const random = createRandom(3);
+    expect(
+      findBoundaryAtoms(
+        Array.from({ length: 500 }, () => random.normal()),
+        rule,
+      ),
+    ).toEqual([]);
+    // Ratings 1 to 5, 5 the most common: categories, not a continuum with a point mass.
+    expect(
+      findBoundaryAtoms(
+        Array.from({ length: 500 }, (_, i) => 1 + (i % 7 < 3 ? 4 : i % 5)),
+        rule,
+      ),
+    ).toEqual([]);
+    // Round-number heaping inside the range (every tenth value is exactly 10).
+    const heaped = Array.from({ length: 500 }, (_, i) => (i % 10 === 0 ? 10 : 5 + 10 * random.uniform()));
+    expect(findBoundaryAtoms(heaped, rule)).toEqual([]);
+    // Integer counts whose ends are as common as their neighbours.
+    const counts = Array.from({ length: 2000 }, () => Math.round(20 + 4 * random.normal()));
+    expect(findBoundaryAtoms(counts, rule)).toEqual([]);
+    // Three of 300 at the floor: under 1 % of the rows.
+    const few = [0, 0, 0, ...Array.from({ length: 297 }, () => 1 + random.uniform())];
+    expect(findBoundaryAtoms(few, rule)).toEqual([]);
+  });
+});
+
+describe('atoms in the mixture', () => {
+  const host = new HostMixture({
+    rows: 2,
+    components: 2,
+    dimensions: 1,
+    logWeights: Float64Array.from([Math.log(0.3), Math.log(0.7), Math.log(0.5), Math.log(0.5)]),
+    means: Float64Array.from([0, 2, -1, 1.5]),
+    scales: Float64Array.from([1, 0.5, 0.3, 2]),
+  });
+  const atoms = [
+    { value: -2, side: 'lower', scale: 0.01, reach: 0.25 },
+    { value: 2.5, side: 'upper', scale: 0.02, reach: 0.5 },
+  ] as const;
+
+  it('weighs each atom by the mass beyond value ∓ reach, and the tensor and host paths agree', async () => {
+    const withAtoms = addAtomsHost(host, atoms);
+    expect(withAtoms.components).toBe(4);
+    for (let r = 0; r < 2; r++) {
+      const lower = host.cdfAt(r, -1.75);
+      const upper = 1 - host.cdfAt(r, 2);
+      const w = withAtoms.weights(r);
+      expect(w[2]).toBeCloseTo(lower, 12);
+      expect(w[3]).toBeCloseTo(upper, 12);
+      expect(w[0]! + w[1]!).toBeCloseTo(1 - lower - upper, 12);
+      // Each component gives up its own mass beyond the two bounds.
+      for (let c = 0; c < 2; c++) {
+        const i = r * 2 + c;
+        const mu = host.means[i]!;
+        const sd = host.scales[i]!;
+        const own = normalCdf((-1.75 - mu) / sd) + normalCdf((mu - 2) / sd);
+        expect(w[c]!).toBeCloseTo(host.weights(r)[c]! * (1 - own), 12);
+      }
+    }
+    const before = tf.memory().numTensors;
+    const tensors = tf.tidy(() => {
+      const out = addAtoms(
+        tf.tensor2d(Array.from(host.logWeights), [2, 2]),
+        tf.tensor3d(Array.from(host.means), [2, 2, 1]),
+        tf.tensor3d(Array.from(host.scales), [2, 2, 1]),
+        atoms,
+      );
+      return [tf.softmax(out.logits), out.means, out.scales];
+    });
+    const [weights, means, scales] = await Promise.all(tensors.map((t) => t.data()));
+    for (let i = 0; i < 8; i++) {
+      expect(weights![i]!).toBeCloseTo(Math.exp(withAtoms.logWeights[i]!), 5);
+      expect(means![i]!).toBeCloseTo(withAtoms.means[i]!, 6);
+      expect(scales![i]!).toBeCloseTo(withAtoms.scales[i]!, 6);
+    }
+    tf.dispose(tensors);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('a model with atoms predicts the same as addAtomsHost on its prediction without, and saves and loads them', async () => {
+    const model = MixtureDensityNetwork.create(
+      { inputDimension: 1, outputDimension: 1, components: 3, hidden: [8], tailWeight: 0.05 },
+      { seed: 4, inputStandardiser: new Standardiser([0], [1]), targetStandardiser: new Standardiser([10], [3]) },
+    );
+    const withAtoms = model.withAtoms([{ value: 16, side: 'upper', scale: 0.05, reach: 1 }]);
+    expect(withAtoms.mixtureComponents).toBe(7);
+    const x = [[-1], [0], [2]];
+    const expected = addAtomsHost(await model.predictHost(x), withAtoms.config.atoms);
+    const predicted = await withAtoms.predictHost(x);
+    for (let r = 0; r < 3; r++) {
+      for (const y of [5, 10, 15.9, 16, 16.03])
+        expect(predicted.logProbAt(r, [y])).toBeCloseTo(expected.logProbAt(r, [y]), 4);
+    }
+    // removeAtomsHost undoes addAtomsHost; networkPart drops tails and atoms: the network's own 3 components.
+    const plain = await model.predictHost(x);
+    const restored = removeAtomsHost(predicted, withAtoms.config.atoms);
+    for (let i = 0; i < plain.logWeights.length; i++)
+      expect(restored.logWeights[i]!).toBeCloseTo(plain.logWeights[i]!, 5);
+    expect(withAtoms.networkPart(predicted).components).toBe(3);
+    const own = model.networkPart(plain);
+    for (let i = 0; i < own.logWeights.length; i++) {
+      expect(withAtoms.networkPart(predicted).logWeights[i]!).toBeCloseTo(own.logWeights[i]!, 5);
+    }
+    const loaded = loadModel(saveModel(withAtoms));
+    expect(loaded.config.atoms).toEqual(withAtoms.config.atoms);
+    expect(Array.from(await loaded.logProb(x, [[16], [16], [16]]))).toEqual(
+      Array.from(await withAtoms.logProb(x, [[16], [16], [16]])),
+    );
+    // A version-3 file cannot hold atoms (a reader of that version would ignore them).
+    const file = JSON.parse(saveModel(withAtoms));
+    expect(() => loadModel({ ...file, formatVersion: 3 })).toThrow(/version-3 file has no atoms/);
+    expect(() => model.withAtoms([{ value: 1, side: 'middle' as 'upper', scale: 1, reach: 0 }])).toThrow(/side/);
+    expect(() =>
+      model.withAtoms([
+        { value: 1, side: 'upper', scale: 1, reach: 0 },
+        { value: 2, side: 'upper', scale: 1, reach: 0 },
+      ]),
+    ).toThrow(/at most one per end/);
+    expect(() => model.withAtoms([{ value: 1, side: 'upper', scale: 0, reach: 0 }])).toThrow(/scale/);
+    for (const m of [model, withAtoms, loaded]) m.dispose();
+  });
+
+  it('networkPrediction weighs the atoms from the one network: each network of an ensemble predicts as it would alone', async () => {
+    const standardisers = {
+      inputStandardiser: new Standardiser([0], [1]),
+      targetStandardiser: new Standardiser([0], [1]),
+    };
+    const atom = [{ value: 1.5, side: 'upper', scale: 0.01, reach: 0.3 }] as const;
+    const members = [1, 2].map((seed) =>
+      MixtureDensityNetwork.create(
+        { inputDimension: 1, outputDimension: 1, components: 2, hidden: [8], tailWeight: 0.05 },
+        { seed, ...standardisers },
+      ),
+    );
+    const ensemble = MixtureDensityNetwork.ensemble(members).withAtoms(atom);
+    const x = [[-1], [0.3], [1]];
+    const alone = await Promise.all(members.map(async (m) => addAtomsHost(await m.predictHost(x), atom)));
+    const split = ensemble.networkPrediction(await ensemble.predictHost(x), [1, 0, 1]);
+    for (const [r, m] of [1, 0, 1].entries()) {
+      for (const y of [-1, 0.5, 1.5]) expect(split.logProbAt(r, [y])).toBeCloseTo(alone[m]!.logProbAt(r, [y]), 4);
+    }
+    for (const m of [...members, ensemble]) m.dispose();
+  });
+});
+
+describe('training on a capped target', () => {
+  it('finds the cap, and its atom carries the share of rows at the cap and scores them far better', async () => {
+    const data = capped(800, 5);
+    const result = await train(data.x, data.y, { ensemble: 1, model: { hidden: [16] }, epochs: 60, seed: 1 });
+    const [atom] = result.model.config.atoms;
+    expect(atom).toMatchObject({ value: 1.6, side: 'upper' });
+    // The scale floor (1e-3 standardised) in original units.
+    expect(atom!.scale).toBeCloseTo(1e-3 * result.model.targetStandardiser.scale[0]!, 4);
+    expect(result.plan.model.atoms).toEqual(result.model.config.atoms);
+    const test = capped(2000, 6);
+    const prediction = await result.model.predictHost(test.x);
+    const k = prediction.components;
+    // The atom's predicted weight matches how often the cap is hit, on average and where it is likely.
+    let weight = 0;
+    const byX = { low: { weight: 0, rows: 0, hits: 0 }, high: { weight: 0, rows: 0, hits: 0 } };
+    for (let r = 0; r < test.x.length; r++) {
+      const w = prediction.weights(r)[k - 1]!;
+      weight += w / test.x.length;
+      const part = test.x[r]![0]! > 0.8 ? byX.high : test.x[r]![0]! < 0.3 ? byX.low : undefined;
+      if (part) {
+        part.weight += w;
+        part.rows++;
+        if (test.y[r] === 1.6) part.hits++;
+      }
+    }
+    const hits = test.y.filter((v) => v === 1.6).length / test.y.length;
+    expect(Math.abs(weight - hits)).toBeLessThan(0.04);
+    for (const part of [byX.low, byX.high]) expect(Math.abs(part.weight - part.hits) / part.rows).toBeLessThan(0.1);
+    expect(byX.low.weight / byX.low.rows).toBeLessThan(0.05);
+    expect(byX.high.weight / byX.high.rows).toBeGreaterThan(0.4);
+    // Scored on the test rows: far better at the cap, and no worse below it.
+    const without = result.model.withAtoms([]);
+    const plain = await without.predictHost(test.x);
+    const mean = (rows: number[], m: HostMixture) =>
+      rows.reduce((s, r) => s - m.logProbAt(r, [test.y[r]!]), 0) / rows.length;
+    const atCap = test.y.flatMap((v, r) => (v === 1.6 ? [r] : []));
+    const below = test.y.flatMap((v, r) => (v < 1.6 ? [r] : []));
+    expect(mean(atCap, prediction)).toBeLessThan(mean(atCap, plain) - 2);
+    expect(mean(below, prediction)).toBeLessThan(mean(below, plain) + 0.05);
+    result.model.dispose();
+    without.dispose();
+  });
+});
