@@ -85,6 +85,7 @@ describe('mdn train', () => {
     );
     const file = JSON.parse(readFileSync(path.join(dir, 'capped.mdn.json'), 'utf8'));
     expect(file.config.atoms).toMatchObject([{ value: 18, side: 'upper' }]);
+    expect(mdn(['info', 'capped.mdn.json'], { cwd: dir }).stdout).toContain("a point mass at 18 (the target's cap)");
     // The atom is the mixture's last component: 5 components, 5 tail companions, 1 atom.
     const predict = mdn(['predict', 'capped.mdn.json', 'test.csv', '--mixture'], { cwd: dir });
     expect(predict.code).toBe(0);

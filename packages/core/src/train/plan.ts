@@ -579,7 +579,7 @@ export function describeTrainPlan(plan: TrainPlan): string {
     `regularise  mean-first warm-up ${plan.meanWarmupEpochs} epochs; noise ${noise}`,
     ...(plan.ensemble > 1
       ? [
-          `ensemble    ${plan.ensemble} networks (seeds ${plan.seed}…${plan.seed + plan.ensemble - 1}, each its own validation split), one mixture of ${plan.ensemble}×${m.tailWeight > 0 ? '2×' : ''}${plan.componentSearch && plan.componentSearch.chosen === undefined ? 'K' : m.components} components`,
+          `ensemble    ${plan.ensemble} networks (seeds ${plan.seed}…${plan.seed + plan.ensemble - 1}, each its own validation split), one mixture of ${plan.ensemble}×${m.tailWeight > 0 ? '2×' : ''}${plan.componentSearch && plan.componentSearch.chosen === undefined ? 'K' : m.components} components${m.atoms.length > 0 ? ` and the point mass${m.atoms.length > 1 ? 'es' : ''}` : ''}`,
         ]
       : []),
     `stopping    patience ${off(plan.patience, ' epochs')}; restore best ${plan.restoreBest ? 'on' : 'off'}; non-finite guard ${plan.guardNonFinite ? `on (recover after ${plan.maxBadSteps} in a row)` : 'off'}`,

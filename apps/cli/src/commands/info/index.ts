@@ -58,7 +58,11 @@ export function registerInfo(program: Command): void {
         `Model: ${networks > 1 ? `${networks} networks (an ensemble: their equal-weight mixture of ${networks * config.components} components), each ` : ''}${config.inputDimension} input${config.inputDimension === 1 ? '' : 's'} → hidden ${config.hidden.join(',')} (${config.activation}) → ` +
           `${config.components} Gaussian component${config.components === 1 ? '' : 's'} over ${config.outputDimension} target${config.outputDimension === 1 ? '' : 's'}; ` +
           `${config.covariance === 'full' && config.outputDimension > 1 ? 'full covariance; ' : ''}` +
-          `σ = ${config.scaleActivation} + ${config.scaleFloor} (standardised units); ${parameters} parameters${networks > 1 ? ' in all' : ''}`,
+          `σ = ${config.scaleActivation} + ${config.scaleFloor} (standardised units); ` +
+          (config.atoms ?? [])
+            .map((atom) => `a point mass at ${atom.value} (the target's ${atom.side === 'upper' ? 'cap' : 'floor'}); `)
+            .join('') +
+          `${parameters} parameters${networks > 1 ? ' in all' : ''}`,
         'Data statistics (training mean and scale, used to standardise):',
         ...facts.inputs.map(
           (c) =>
