@@ -153,6 +153,9 @@ describe('atoms in the mixture', () => {
     // A version-3 file cannot hold atoms (a reader of that version would ignore them).
     const file = JSON.parse(saveModel(withAtoms));
     expect(() => loadModel({ ...file, formatVersion: 3 })).toThrow(/version-3 file has no atoms/);
+    expect(() => loadModel({ ...file, config: { ...file.config, atoms: 5 }, contentChecksum: undefined })).toThrow(
+      /corrupt: atoms must be a list of \{ value, side, scale, reach \}/,
+    );
     expect(() => model.withAtoms([{ value: 1, side: 'middle' as 'upper', scale: 1, reach: 0 }])).toThrow(/side/);
     expect(() =>
       model.withAtoms([

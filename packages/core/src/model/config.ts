@@ -138,7 +138,7 @@ export function resolveConfig(
     ...DEFAULT_MDN_CONFIG,
     ...config,
     hidden: [...(config.hidden ?? DEFAULT_MDN_CONFIG.hidden)],
-    atoms: (config.atoms ?? DEFAULT_MDN_CONFIG.atoms).map((atom) => ({ ...atom })),
+    atoms: Array.isArray(config.atoms) ? config.atoms.map((atom) => ({ ...atom })) : (config.atoms ?? []),
   };
   const positiveInteger = (value: number, name: string) => {
     if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${value}`);
