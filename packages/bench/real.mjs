@@ -105,7 +105,8 @@ for (const name of names) {
   const started = performance.now();
   const torch = torchPredictions(data, splits);
   const torchSeconds = (performance.now() - started) / 1000;
-  const rows = { ours: [], torch: [], linear: [] };
+  const rows = { ours: [], oursWithoutAtoms: [], torch: [], linear: [] };
+  let atoms = [];
   const ours = { seconds: 0, epochs: [], overfit: [], overfitFindings: 0 };
   for (const split of splits) {
     const pick = (indices) => ({
@@ -125,6 +126,14 @@ for (const name of names) {
     if (testRows.y.length >= 10) {
       const report = await diagnose(result.model, testRows.x, testTargets);
       if (report.findings.some((f) => f.code === 'overfitting')) ours.overfitFindings += 1;
+    }
+    // A point mass at a capped or floored end of the target (MdnConfig.atoms) scores the rows at exactly that value
+    // as a density; the same networks without it, for comparisons with methods that model none.
+    atoms = result.model.config.atoms;
+    if (atoms.length > 0) {
+      const without = result.model.withAtoms([]);
+      rows.oursWithoutAtoms.push(score(await without.predictHost(testRows.x), testRows.y));
+      without.dispose();
     }
     result.model.dispose();
     rows.ours.push(score(host, testRows.y));
@@ -166,6 +175,11 @@ for (const name of names) {
     `  ${label.padEnd(34)} NLL ${f(m.nll).padEnd(16)} CRPS ${f(m.crps, 4).padEnd(20)} cover90 ${(100 * m.coverage90.mean).toFixed(1)} %`;
   console.log(`\n${name}: ${entry.rows} rows, ${entry.inputs} inputs — ${data.description}`);
   console.log(line(args.options === '{}' ? 'mdn (defaults)' : `mdn ${args.options}`, methods.ours));
+  if (methods.oursWithoutAtoms) {
+    const where = atoms.map((atom) => `${atom.value} (${atom.side === 'upper' ? 'cap' : 'floor'})`).join(', ');
+    console.log(line('  the same, point mass removed', methods.oursWithoutAtoms));
+    console.log(`    (ours puts a point mass at ${where}; the other methods model none)`);
+  }
   if (methods.torch) console.log(line(`PyTorch MDN, tuned (${torch.version})`, methods.torch));
   else console.log(`  PyTorch MDN: skipped (${torch.reason})`);
   console.log(line('linear heteroscedastic Gaussian', methods.linear));
