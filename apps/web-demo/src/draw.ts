@@ -215,10 +215,21 @@ export function drawWeights(canvas: HTMLCanvasElement, frame: RunFrame) {
     context.globalAlpha = 0.75;
     context.fill();
   }
+  if (frame.grid.atoms > 0) {
+    // The point masses (MdnConfig.atoms) take the rest of the weight, in grey on top.
+    context.beginPath();
+    for (let i = 0; i < xs.length; i++) context.lineTo(left + (i / (xs.length - 1)) * width, 3);
+    for (let i = xs.length - 1; i >= 0; i--)
+      context.lineTo(left + (i / (xs.length - 1)) * width, 3 + (1 - below[i]!) * height);
+    context.closePath();
+    context.fillStyle = '#999';
+    context.globalAlpha = 0.75;
+    context.fill();
+  }
   context.globalAlpha = 1;
   context.fillStyle = '#333';
   context.font = '11px system-ui, sans-serif';
-  context.fillText('π(x)', 6, 14);
+  context.fillText(frame.grid.atoms > 0 ? 'π(x) · grey: point mass' : 'π(x)', 6, 14);
 }
 
 /** Training NLL per row against steps (the first steps' large values clipped). */

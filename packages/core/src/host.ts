@@ -30,6 +30,13 @@ export {
 export { normalCdf, normalPdf, normalQuantile } from './math/normal.js';
 export { covarianceFromFactor, factorCount, factorFromCovariance, factorIndex } from './math/precision-factor.js';
 export {
+  addAtomsHost,
+  type BoundaryAtom,
+  type BoundaryAtomRule,
+  findBoundaryAtoms,
+  removeAtomsHost,
+} from './mixture/atoms-host.js';
+export {
   HostMixture,
   type HostMixtureParameters,
   type Interval,

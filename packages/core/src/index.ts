@@ -36,7 +36,6 @@ export {
 } from './diagnose/diagnose.js';
 export { TrainingError } from './errors.js';
 export * from './host.js';
-export { type BoundaryAtom, type BoundaryAtomRule, findBoundaryAtoms } from './mixture/atoms.js';
 export {
   type CovarianceFamily,
   type DiagonalMixtureParameters,

@@ -1,6 +1,8 @@
 import type { Matrix } from '../data/matrix.js';
 import { columnMoments, logNormalPdf, logSumExp } from '../math/host-math.js';
+import { addAtomsHost } from '../mixture/atoms-host.js';
 import { HostMixture } from '../mixture/host-mixture.js';
+import type { TargetAtom } from '../model/config.js';
 import { kMeans } from '../model/kmeans.js';
 
 /** Per-row log-densities of a baseline model and its fitted mean, `[N]` and `[N, D]`. */
@@ -15,6 +17,8 @@ export interface UnconditionalMixtureModel {
   logProb(y: Matrix): Float64Array;
   /** The mixture's mean, `[D]`. */
   mean: Float64Array;
+  /** The mixture repeated for `rows` rows, as a host mixture. */
+  repeated(rows: number): HostMixture;
 }
 
 /**
@@ -85,6 +89,17 @@ export function fitUnconditionalMixture(y: Matrix, components: number, iteration
   for (let e = 0; e < d; e++) for (let c = 0; c < k; c++) mean[e]! += weights[c]! * means[c * d + e]!;
   return {
     mean,
+    repeated(rows: number): HostMixture {
+      const logWeights = new Float64Array(rows * k);
+      const repeatedMeans = new Float64Array(rows * k * d);
+      const scales = new Float64Array(rows * k * d);
+      for (let i = 0; i < rows; i++) {
+        for (let c = 0; c < k; c++) logWeights[i * k + c] = Math.log(weights[c]!);
+        repeatedMeans.set(means, i * k * d);
+        scales.set(sds, i * k * d);
+      }
+      return new HostMixture({ rows, components: k, dimensions: d, logWeights, means: repeatedMeans, scales });
+    },
     logProb(rows: Matrix): Float64Array {
       const out = new Float64Array(rows.rows);
       for (let i = 0; i < rows.rows; i++) out[i] = logProbOf(rows.data, i);
@@ -255,12 +270,15 @@ function subset(matrix: Matrix, rows: readonly number[]): Matrix {
  * Both baselines scored out of sample, by two-fold cross-fitting: fitted on the even rows and scored on the odd
  * ones, then the other way round. A baseline scored on the rows it was fitted to flatters itself (by more the
  * smaller or heavier-tailed the data), and the model it is compared with did not see these rows either.
- * The unconditional mixture uses at most one component per 10 fitting rows.
+ * The unconditional mixture uses at most one component per 10 fitting rows. With `atoms` (a one-column model's
+ * point masses, MdnConfig.atoms) both baselines get them too, as the model's prediction does, so that the
+ * comparison measures what x adds, not what the point mass does.
  */
 export function crossFittedBaselines(
   x: Matrix,
   y: Matrix,
   components: number,
+  atoms: readonly TargetAtom[] = [],
 ): { unconditional: BaselineFit; linear: BaselineFit } {
   const n = x.rows;
   const d = y.columns;
@@ -276,8 +294,21 @@ export function crossFittedBaselines(
     const scoreY = subset(y, score);
     const k = Math.max(1, Math.min(components, Math.floor(fit.length / 10)));
     const mixture = fitUnconditionalMixture(fitY, k);
-    const mixtureLogProb = mixture.logProb(scoreY);
     const predicted = fitLinearHeteroscedastic(subset(x, fit), fitY).predict(scoreX);
+    if (atoms.length > 0) {
+      const withAtoms = [addAtomsHost(mixture.repeated(score.length), atoms), addAtomsHost(predicted, atoms)];
+      const [unconditionalMixture, linearMixture] = withAtoms as [HostMixture, HostMixture];
+      const [unconditionalMean, linearMean] = [unconditionalMixture.mean(), linearMixture.mean()];
+      score.forEach((row, i) => {
+        const value = scoreY.data.subarray(i * d, (i + 1) * d);
+        unconditional.logProb[row] = unconditionalMixture.logProbAt(i, value);
+        unconditional.mean.set(unconditionalMean.subarray(i * d, (i + 1) * d), row * d);
+        linear.logProb[row] = linearMixture.logProbAt(i, value);
+        linear.mean.set(linearMean.subarray(i * d, (i + 1) * d), row * d);
+      });
+      continue;
+    }
+    const mixtureLogProb = mixture.logProb(scoreY);
     score.forEach((row, i) => {
       unconditional.logProb[row] = mixtureLogProb[i]!;
       unconditional.mean.set(mixture.mean, row * d);

@@ -41,6 +41,8 @@ export interface DiagnosisMetrics {
   unconditionalNll: number;
   /** Mean NLL of the linear heteroscedastic Gaussian (k = 1) baseline (out of sample: two-fold cross-fitted). */
   linearBaselineNll: number;
+  /** The model's point masses (MdnConfig.atoms), which both baselines were given too. */
+  pointMasses: number;
   /** unconditionalNll − nll: how much knowing x helps the model (≈ 0 for a collapsed model). */
   gainOverUnconditional: number;
   /** unconditionalNll − linearBaselineNll: how much x helps even a linear model. */
@@ -175,7 +177,8 @@ export async function diagnose(
   }
 
   // Scored out of sample (two-fold cross-fitting), like the model, which did not train on these rows either.
-  const { unconditional, linear } = crossFittedBaselines(xm, ym, k);
+  // With the model's point masses (MdnConfig.atoms), which the baselines get too.
+  const { unconditional, linear } = crossFittedBaselines(xm, ym, k, model.config.atoms);
   const unconditionalNll = -meanOf(unconditional.logProb);
   const linearBaselineNll = -meanOf(linear.logProb);
   const gain = unconditionalNll - nll;
@@ -424,6 +427,7 @@ export async function diagnose(
       nll,
       unconditionalNll,
       linearBaselineNll,
+      pointMasses: model.config.atoms.length,
       gainOverUnconditional: gain,
       baselineGainOverUnconditional: baselineGain,
       meanR2,
@@ -444,7 +448,7 @@ export function formatDiagnosis(diagnosis: Diagnosis): string {
   const m = diagnosis.metrics;
   const lines = [
     `status: ${diagnosis.status}`,
-    `NLL ${m.nll.toFixed(4)} nats/row on ${m.rows} rows (unconditional mixture ${m.unconditionalNll.toFixed(4)}, linear heteroscedastic baseline ${m.linearBaselineNll.toFixed(4)})`,
+    `NLL ${m.nll.toFixed(4)} nats/row on ${m.rows} rows (unconditional mixture ${m.unconditionalNll.toFixed(4)}, linear heteroscedastic baseline ${m.linearBaselineNll.toFixed(4)}${m.pointMasses > 0 ? `, both with the model's point mass${m.pointMasses > 1 ? 'es' : ''}` : ''})`,
     `gain from x: ${m.gainOverUnconditional.toFixed(4)} nats/row (baseline: ${m.baselineGainOverUnconditional.toFixed(4)}); R² of the mean ${m.meanR2.map((v) => v.toFixed(3)).join(', ')}`,
     `components in use: ${m.effectiveComponents.toFixed(2)} (usage ${m.componentUsage.map((v) => v.toFixed(2)).join(' ')}); PIT calibration error ${m.calibrationError.toFixed(3)}`,
   ];

@@ -1,13 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { toMatrix } from '../data/matrix.js';
 import { Standardiser } from '../data/standardiser.js';
+import { crossFittedBaselines } from '../diagnose/baselines.js';
+import { diagnose, formatDiagnosis } from '../diagnose/diagnose.js';
 import { normalCdf } from '../math/normal.js';
+import type { TargetAtom } from '../model/config.js';
 import { loadModel, saveModel } from '../model/model-file.js';
 import { MixtureDensityNetwork } from '../model/network.js';
 import { createRandom } from '../random/rng.js';
 import { TRAIN_DEFAULTS } from '../train/plan.js';
 import { train } from '../train/train.js';
-import { addAtoms, addAtomsHost, findBoundaryAtoms, removeAtomsHost } from './atoms.js';
+import { addAtoms } from './atoms.js';
+import { addAtomsHost, findBoundaryAtoms, removeAtomsHost } from './atoms-host.js';
 import { HostMixture } from './host-mixture.js';
 
 const rule = TRAIN_DEFAULTS.atoms;
@@ -164,6 +169,15 @@ describe('atoms in the mixture', () => {
       ]),
     ).toThrow(/at most one per end/);
     expect(() => model.withAtoms([{ value: 1, side: 'upper', scale: 0, reach: 0 }])).toThrow(/scale/);
+    expect(() => model.withAtoms([null as unknown as TargetAtom])).toThrow(
+      /atoms\[0\] must be \{ value, side, scale, reach \}/,
+    );
+    expect(() =>
+      model.withAtoms([
+        { value: 0, side: 'lower', scale: 1, reach: 3 },
+        { value: 5, side: 'upper', scale: 1, reach: 3 },
+      ]),
+    ).toThrow(/reaches overlap: the lower one gathers up to 3, the upper one from 2/);
     for (const m of [model, withAtoms, loaded]) m.dispose();
   });
 
@@ -229,6 +243,15 @@ describe('training on a capped target', () => {
     const below = test.y.flatMap((v, r) => (v < 1.6 ? [r] : []));
     expect(mean(atCap, prediction)).toBeLessThan(mean(atCap, plain) - 2);
     expect(mean(below, prediction)).toBeLessThan(mean(below, plain) + 0.05);
+    // diagnose gives its baselines the point mass too, so that they are compared on what x adds: the linear
+    // Gaussian gains a nat from it; the unconditional mixture's EM had already put a component on the cap.
+    const report = await diagnose(result.model, test.x, test.y);
+    expect(report.metrics.pointMasses).toBe(1);
+    const baselines = crossFittedBaselines(toMatrix(test.x), toMatrix(test.y), 5);
+    const nllOf = (fit: { logProb: Float64Array }) => -fit.logProb.reduce((a, b) => a + b, 0) / test.y.length;
+    expect(report.metrics.linearBaselineNll).toBeLessThan(nllOf(baselines.linear) - 0.5);
+    expect(report.metrics.unconditionalNll).toBeLessThan(nllOf(baselines.unconditional) + 0.01);
+    expect(formatDiagnosis(report)).toMatch(/both with the model's point mass\)/);
     result.model.dispose();
     without.dispose();
   });

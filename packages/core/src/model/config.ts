@@ -138,7 +138,9 @@ export function resolveConfig(
     ...DEFAULT_MDN_CONFIG,
     ...config,
     hidden: [...(config.hidden ?? DEFAULT_MDN_CONFIG.hidden)],
-    atoms: Array.isArray(config.atoms) ? config.atoms.map((atom) => ({ ...atom })) : (config.atoms ?? []),
+    atoms: Array.isArray(config.atoms)
+      ? config.atoms.map((atom) => (typeof atom === 'object' && atom !== null ? { ...atom } : atom))
+      : (config.atoms ?? []),
   };
   const positiveInteger = (value: number, name: string) => {
     if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${value}`);
@@ -208,7 +210,9 @@ function checkAtoms(config: MdnConfig): void {
   }
   const lower = config.atoms.find((atom) => atom.side === 'lower');
   const upper = config.atoms.find((atom) => atom.side === 'upper');
-  if (lower && upper && !(lower.value < upper.value)) {
-    throw new RangeError(`the lower atom (${lower.value}) must lie below the upper one (${upper.value})`);
+  if (lower && upper && !(lower.value + lower.reach < upper.value - upper.reach)) {
+    throw new RangeError(
+      `the atoms' reaches overlap: the lower one gathers up to ${lower.value + lower.reach}, the upper one from ${upper.value - upper.reach}; use shorter reaches`,
+    );
   }
 }

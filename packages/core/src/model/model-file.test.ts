@@ -3,6 +3,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it, vi } from 'vitest';
 import { Standardiser } from '../data/standardiser.js';
+import { describeTrainPlan } from '../train/plan.js';
 import { loadModel, MODEL_FORMAT_VERSION, ModelFormatError, saveModel } from './model-file.js';
 import { MixtureDensityNetwork } from './network.js';
 
@@ -166,7 +167,10 @@ describe('model file versions', () => {
     const loaded = loadModel(versionOne);
     expect(loaded.config.covariance).toBe('diagonal');
     expect(loaded.config.tailWeight).toBe(0);
+    expect(loaded.config.atoms).toEqual([]);
     expect(loaded.mixtureComponents).toBe(loaded.config.components);
+    // Its saved plan predates tails and atoms; describing it (mdn info) still works.
+    expect(describeTrainPlan(loaded.metadata.plan!)).toMatch(/^network {5}k = 5, hidden/);
     const x = [[0.5], [5], [9.5]];
     const y = [[2.1], [11], [20]];
     const before = await loaded.logProb(x, y);

@@ -5,7 +5,8 @@ import { Standardiser } from '../data/standardiser.js';
 import { InputError, MdnError } from '../errors.js';
 import { inverseSoftplus } from '../math/host-math.js';
 import { factorCount, factorFromCovariance } from '../math/precision-factor.js';
-import { addAtoms, addAtomsHost, removeAtomsHost, standardiseAtoms } from '../mixture/atoms.js';
+import { addAtoms } from '../mixture/atoms.js';
+import { addAtomsHost, removeAtomsHost, standardiseAtoms } from '../mixture/atoms-host.js';
 import { GaussianMixture, scalesFromRaw } from '../mixture/gaussian-mixture.js';
 import { HostMixture, type SampleOptions } from '../mixture/host-mixture.js';
 import { createRandom } from '../random/rng.js';
@@ -380,7 +381,7 @@ export class MixtureDensityNetwork {
 
   /**
    * An ensemble of trained networks as one model whose prediction is the equal-weight mixture of theirs: one
-   * mixture of M·K components (2·M·K with predictive tails) with weights π/M (Lakshminarayanan et al. 2017 average
+   * mixture of M·K components (2·M·K with predictive tails, then any atoms) with weights π/M (Lakshminarayanan et al. 2017 average
    * M predictive distributions the same way), so every mixture tool applies to it unchanged. The members must share
    * the architecture and the standardisers; their weights are copied (the members stay the caller's).
    */

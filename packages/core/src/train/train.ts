@@ -7,7 +7,7 @@ import { activeBackend } from '../backend/adapter.js';
 import type { MatrixInput } from '../data/matrix.js';
 import type { Standardiser } from '../data/standardiser.js';
 import { InputError, MdnError } from '../errors.js';
-import { findBoundaryAtoms } from '../mixture/atoms.js';
+import { findBoundaryAtoms } from '../mixture/atoms-host.js';
 import { MixtureDensityNetwork } from '../model/network.js';
 import {
   type ComponentSearch,

@@ -62,18 +62,26 @@ export async function renderPlot(input: PlotInput): Promise<string> {
   yMin -= pad;
   yMax += pad;
 
-  // Heatmap pixels: rows top (high y) to bottom.
+  // Heatmap pixels: rows top (high y) to bottom, each the probability of its y interval (a component narrower than a
+  // pixel is neither missed nor a spike). A point mass (MdnConfig.atoms) is drawn at full colour but does not set
+  // the column's scale, or the rest of the column would fade next to it.
   const rgb = new Uint8Array(GRID_X * GRID_Y * 3);
   const column = new Float64Array(GRID_Y);
+  const edge = (j: number) => yMax - (j / GRID_Y) * (yMax - yMin);
+  const atomPixels = new Set(
+    model.config.atoms.map((atom) => Math.floor(((yMax - atom.value) / (yMax - yMin)) * GRID_Y)),
+  );
   for (let i = 0; i < GRID_X; i++) {
     let peak = 0;
+    let above = host.cdfAt(i, edge(0));
     for (let j = 0; j < GRID_Y; j++) {
-      const yValue = yMax - ((j + 0.5) / GRID_Y) * (yMax - yMin);
-      column[j] = host.pdfAt(i, yValue);
-      peak = Math.max(peak, column[j]!);
+      const below = host.cdfAt(i, edge(j + 1));
+      column[j] = Math.max(0, above - below);
+      above = below;
+      if (!atomPixels.has(j)) peak = Math.max(peak, column[j]!);
     }
     for (let j = 0; j < GRID_Y; j++) {
-      const [r, g, b] = viridis(peak > 0 ? Math.sqrt(column[j]! / peak) : 0);
+      const [r, g, b] = viridis(peak > 0 ? Math.sqrt(Math.min(1, column[j]! / peak)) : 0);
       const offset = (j * GRID_X + i) * 3;
       rgb[offset] = r;
       rgb[offset + 1] = g;

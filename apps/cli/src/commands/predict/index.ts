@@ -75,7 +75,7 @@ export function registerPredict(program: Command): void {
     .option('--quantiles <ps>', 'probabilities, comma-separated', probabilityList, [0.05, 0.5, 0.95])
     .option(
       '--mixture',
-      'also write each component of the predicted mixture: weight_j, mean_j, std_j (a model with predictive tails lists its network components, then their wider companions in the same order)',
+      'also write each component of the predicted mixture: weight_j, mean_j, std_j (a model with predictive tails lists its network components, then their wider companions in the same order; a point mass at a capped or floored end of the target comes last)',
     )
     .option(
       '--given <targets>',
