@@ -52,6 +52,7 @@ export {
   energyScore,
   type IntervalSummary,
   intervalSummary,
+  type PitOptions,
   pit,
 } from './mixture/scores.js';
 export { niceTicks, viridis } from './plot/scales.js';

@@ -330,7 +330,7 @@ export async function diagnose(
   }
 
   // Calibration within x-bins: bins by the linear baseline's fitted mean (a model-independent summary of x).
-  const u = pit(host, ym.data);
+  const u = pit(host, ym.data, { atoms: model.config.atoms });
   const calibration =
     d === 1
       ? calibrationError(u)

@@ -14,6 +14,7 @@ import { train } from '../train/train.js';
 import { addAtoms } from './atoms.js';
 import { addAtomsHost, findBoundaryAtoms, removeAtomsHost } from './atoms-host.js';
 import { HostMixture } from './host-mixture.js';
+import { calibrationError, pit } from './scores.js';
 
 const rule = TRAIN_DEFAULTS.atoms;
 
@@ -181,6 +182,28 @@ describe('atoms in the mixture', () => {
     for (const m of [model, withAtoms, loaded]) m.dispose();
   });
 
+  it('pit gives rows on a point mass a randomised PIT, uniform for data drawn from the mixture', () => {
+    // N(0, 1) with a point mass at 0.5 weighing a half (reach chosen so), and 4 000 rows drawn from it.
+    const rows = 4000;
+    const continuous = new HostMixture({
+      rows,
+      components: 1,
+      dimensions: 1,
+      logWeights: new Float64Array(rows),
+      means: new Float64Array(rows),
+      scales: new Float64Array(rows).fill(1),
+    });
+    const atom = [{ value: 0.5, side: 'upper', scale: 1e-3, reach: 0.5 }] as const;
+    const mixture = addAtomsHost(continuous, atom);
+    expect(mixture.weights(0)[1]).toBeCloseTo(0.5, 12);
+    const random = createRandom(9);
+    // The component keeps half its weight (its mass below 0.5 − 0.5) but all of N(0, 1)'s shape.
+    const y = Array.from({ length: rows }, () => (random.uniform() < 0.5 ? 0.5 : random.normal()));
+    expect(calibrationError(pit(mixture, y, { atoms: atom }))).toBeLessThan(0.015);
+    // Without the atoms every row at 0.5 gets the same PIT, the middle of the point mass's probability.
+    expect(calibrationError(pit(mixture, y))).toBeGreaterThan(0.05);
+  });
+
   it('networkPrediction weighs the atoms from the one network: each network of an ensemble predicts as it would alone', async () => {
     const standardisers = {
       inputStandardiser: new Standardiser([0], [1]),
@@ -252,6 +275,11 @@ describe('training on a capped target', () => {
     expect(report.metrics.linearBaselineNll).toBeLessThan(nllOf(baselines.linear) - 0.5);
     expect(report.metrics.unconditionalNll).toBeLessThan(nllOf(baselines.unconditional) + 0.01);
     expect(formatDiagnosis(report)).toMatch(/both with the model's point mass\)/);
+    // Rows at the cap get a randomised PIT: uniform over the atom's probability, not all at its middle.
+    const randomised = calibrationError(pit(prediction, test.y, { atoms: result.model.config.atoms }));
+    const middle = calibrationError(pit(prediction, test.y));
+    expect(randomised).toBeLessThan(middle);
+    expect(report.metrics.calibrationError).toBe(randomised);
     result.model.dispose();
     without.dispose();
   });

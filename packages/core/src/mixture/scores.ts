@@ -1,4 +1,6 @@
 import { normalCdf, normalPdf } from '../math/normal.js';
+import type { TargetAtom } from '../model/config.js';
+import { createRandom, type Random } from '../random/rng.js';
 import type { HostMixture } from './host-mixture.js';
 
 /** A(m, v) = m (2Φ(m/√v) − 1) + 2√v φ(m/√v), the expected |X| of X ~ N(m, v). */
@@ -52,13 +54,41 @@ export function crps(mixture: HostMixture, y: ArrayLike<number>): Float64Array {
   return out;
 }
 
+/** Options of {@link pit}. */
+export interface PitOptions {
+  /**
+   * The model's point masses (MdnConfig.atoms; one target column). A row whose target sits on one gets a randomised
+   * PIT (Czado, Gneiting & Held 2009), uniform over the probability the mixture gives the point mass, instead of
+   * its middle: a calibrated model's PIT is then uniform, as it is for continuous targets.
+   */
+  atoms?: readonly TargetAtom[];
+  /** The draws of the randomised PIT. Default: seed 0. */
+  random?: Random;
+}
+
+/** How many of the point mass's σ either side of it its probability is taken over (the rest is negligible). */
+const ATOM_WIDTH = 8;
+
 /**
  * Probability integral transform u = F(y) of each row. For a calibrated model u ~ U(0, 1).
  * For D > 1 the marginal PIT of each dimension is returned, `[N, D]`. @param y `[N, D]`
  */
-export function pit(mixture: HostMixture, y: ArrayLike<number>): Float64Array {
+export function pit(mixture: HostMixture, y: ArrayLike<number>, options: PitOptions = {}): Float64Array {
   const d = mixture.dimensions;
   checkRows(mixture, y, d);
+  const atoms = options.atoms ?? [];
+  if (d === 1 && atoms.length > 0) {
+    const random = options.random ?? createRandom(0);
+    const out = mixture.cdf(y);
+    for (let row = 0; row < mixture.rows; row++) {
+      const atom = atoms.find((a) => Math.abs(y[row]! - a.value) <= a.scale);
+      if (!atom) continue;
+      const below = mixture.cdfAt(row, atom.value - ATOM_WIDTH * atom.scale);
+      const above = mixture.cdfAt(row, atom.value + ATOM_WIDTH * atom.scale);
+      out[row] = below + random.uniform() * (above - below);
+    }
+    return out;
+  }
   if (d === 1) return mixture.cdf(y);
   const out = new Float64Array(mixture.rows * d);
   for (let e = 0; e < d; e++) {
