@@ -91,6 +91,15 @@ describe('mdn train', () => {
     expect(predict.code).toBe(0);
     const header = predict.stdout.split('\n')[0]!.split(',');
     expect(header.filter((name) => name.startsWith('weight_'))).toHaveLength(11);
+    // A draw from the point mass is the cap exactly.
+    const sample = mdn(['sample', 'capped.mdn.json', 'test.csv', '-n', '20'], { cwd: dir });
+    expect(sample.code).toBe(0);
+    const values = sample.stdout
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => Number(line.split(',').at(-1)));
+    expect(values.filter((v) => v === 18).length).toBeGreaterThan(100);
     const without = mdn([...common, '--no-atoms', '--out', 'uncapped.mdn.json'], { cwd: dir });
     expect(without.code).toBe(0);
     expect(without.stdout).not.toContain('point mass');

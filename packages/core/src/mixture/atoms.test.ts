@@ -257,6 +257,14 @@ describe('training on a capped target', () => {
     for (const part of [byX.low, byX.high]) expect(Math.abs(part.weight - part.hits) / part.rows).toBeLessThan(0.1);
     expect(byX.low.weight / byX.low.rows).toBeLessThan(0.05);
     expect(byX.high.weight / byX.high.rows).toBeGreaterThan(0.4);
+    // Draws from the atom are the cap exactly, as often as its weight says.
+    const high = test.x.filter((row) => row[0]! > 0.8).slice(0, 50);
+    const draws = await result.model.sample(high, 400, { seed: 3 });
+    const highPrediction = await result.model.predictHost(high);
+    let expected = 0;
+    for (let r = 0; r < high.length; r++) expected += highPrediction.weights(r)[k - 1]! / high.length;
+    const atCapShare = draws.filter((v) => v === 1.6).length / draws.length;
+    expect(Math.abs(atCapShare - expected)).toBeLessThan(0.02);
     // Scored on the test rows: far better at the cap, and no worse below it.
     const without = result.model.withAtoms([]);
     const plain = await without.predictHost(test.x);

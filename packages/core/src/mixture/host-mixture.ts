@@ -67,6 +67,11 @@ export interface SampleOptions {
    * heaviest component's mean exactly.
    */
   scaleTemperature?: number;
+  /**
+   * The last `pointMasses` components are point masses (MdnConfig.atoms: a capped or floored end of the target):
+   * a draw from one is its mean exactly, not the mean plus its narrow σ's noise. Default 0.
+   */
+  pointMasses?: number;
 }
 
 /** A central prediction interval per row. */
@@ -799,6 +804,10 @@ export class HostMixture {
     if (!(scaleTemperature >= 0)) throw new RangeError(`scaleTemperature must be >= 0, got ${scaleTemperature}`);
     const random = createRandom(options.seed ?? 0);
     const { rows, components: k, dimensions: d } = this;
+    const pointMasses = options.pointMasses ?? 0;
+    if (!(Number.isInteger(pointMasses) && pointMasses >= 0 && pointMasses <= k)) {
+      throw new RangeError(`pointMasses must be a whole number of components in [0, ${k}], got ${pointMasses}`);
+    }
     if (rows * n * d > MAX_SAMPLE_VALUES) {
       throw new InputError(
         `${n} samples for each of ${rows} rows${d > 1 ? ` × ${d} dimensions` : ''} would be ${(rows * n * d).toExponential(2)} ` +
@@ -832,6 +841,10 @@ export class HostMixture {
         }
         const base = (i * k + component) * d;
         const o = (i * n + s) * d;
+        if (component >= k - pointMasses) {
+          for (let e = 0; e < d; e++) out[o + e] = this.means[base + e]!;
+          continue;
+        }
         for (let e = 0; e < d; e++) {
           const noise = scaleFactor === 0 ? 0 : scaleFactor * this.scales[base + e]! * random.normal();
           out[o + e] = noise;

@@ -612,7 +612,24 @@ export class MixtureDensityNetwork {
         if (chunk !== x && chunk instanceof tf.Tensor) chunk.dispose();
       }
     }
-    return this.targetStandardiser.inverseHostMixture(concatenateHost(parts));
+    return this.withExactAtoms(this.targetStandardiser.inverseHostMixture(concatenateHost(parts)));
+  }
+
+  /**
+   * The atoms' components (the last ones) with their mean and σ exactly as configured, not as they come back from
+   * float32 standardised units: a draw from a point mass at 50 is 50, not 50.000001.
+   */
+  private withExactAtoms(host: HostMixture): HostMixture {
+    const { atoms } = this.config;
+    if (atoms.length === 0) return host;
+    const k = host.components;
+    for (let r = 0; r < host.rows; r++) {
+      for (const [a, atom] of atoms.entries()) {
+        host.means[r * k + k - atoms.length + a] = atom.value;
+        host.scales[r * k + k - atoms.length + a] = atom.scale;
+      }
+    }
+    return host;
   }
 
   /** Synchronous {@link predictHost} (blocks on GPU backends). */
@@ -627,7 +644,7 @@ export class MixtureDensityNetwork {
         if (chunk !== x && chunk instanceof tf.Tensor) chunk.dispose();
       }
     }
-    return this.targetStandardiser.inverseHostMixture(concatenateHost(parts));
+    return this.withExactAtoms(this.targetStandardiser.inverseHostMixture(concatenateHost(parts)));
   }
 
   /**
@@ -693,7 +710,7 @@ export class MixtureDensityNetwork {
 
   /** Seeded draws from p(y | x), `[N, n, D]` in original units. */
   async sample(x: MatrixInput, n: number, options: SampleOptions = {}): Promise<Float64Array> {
-    return (await this.predictHost(x)).sample(n, options);
+    return (await this.predictHost(x)).sample(n, { pointMasses: this.config.atoms.length, ...options });
   }
 
   /** Copies of the weights in save order. */

@@ -64,6 +64,7 @@ export function registerSample(program: Command): void {
             const draws = host.slice(start, end).sample(n, {
               seed: sliceSeed(flags.seed, firstRow + start),
               temperature: flags.temperature,
+              pointMasses: model.config.atoms.length,
               ...(flags.sigmaTemperature !== undefined ? { scaleTemperature: flags.sigmaTemperature } : {}),
             });
             for (let r = start; r < end; r++) {
