@@ -91,6 +91,14 @@ describe('mdn train', () => {
     expect(predict.code).toBe(0);
     const header = predict.stdout.split('\n')[0]!.split(',');
     expect(header.filter((name) => name.startsWith('weight_'))).toHaveLength(11);
+    // p_at_18: the probability of exactly the cap, which is the atom's weight (the last one).
+    const at = header.indexOf('p_at_18');
+    expect(at).toBe(header.indexOf('q0.95') + 1);
+    for (const line of predict.stdout.trim().split('\n').slice(1, 20)) {
+      const cells = line.split(',').map(Number);
+      expect(cells[at]).toBe(cells[header.indexOf('weight_11')]);
+      expect(cells[at]).toBeGreaterThanOrEqual(0);
+    }
     // A draw from the point mass is the cap exactly.
     const sample = mdn(['sample', 'capped.mdn.json', 'test.csv', '-n', '20'], { cwd: dir });
     expect(sample.code).toBe(0);

@@ -67,7 +67,8 @@ export function registerPredict(program: Command): void {
       .summary('predict mean, std, mode and quantiles (CSV) for each row')
       .description(
         'Predict p(y | x) for each row of a CSV/TSV file: CSV out with the input columns, then mean, std, mode\n' +
-          'and the requested quantiles (exact, from the mixture CDF); --mixture adds the weights, means and stds\n' +
+          'and the requested quantiles (exact, from the mixture CDF); a model with a point mass at a capped or floored\n' +
+          'end of the target adds p_at_<value>, the probability of exactly that value; --mixture adds the weights, means and stds\n' +
           'of every component. With several targets each name gets a _<target> suffix; --given predicts the other\n' +
           'targets from the exact conditional mixture p(y_rest | x, given targets).',
       ),
@@ -113,6 +114,9 @@ export function registerPredict(program: Command): void {
           header.push(`mean${suffix(c)}`, `std${suffix(c)}`, `mode${suffix(c)}`);
           for (const p of flags.quantiles) header.push(`${quantileName(p)}${suffix(c)}`);
         }
+        // A point mass at a capped or floored end of the target (one target column): the probability of exactly it.
+        const atoms = model.config.atoms;
+        for (const atom of atoms) header.push(`p_at_${atom.value}`);
         if (flags.mixture) {
           for (let j = 1; j <= k; j++) header.push(`weight_${j}`);
           for (let c = 0; c < d; c++) for (let j = 1; j <= k; j++) header.push(`mean_${j}${suffix(c)}`);
@@ -154,6 +158,10 @@ export function registerPredict(program: Command): void {
                 cell(mode[r * d + c]!, targetUnit[c]),
               );
               for (let i = 0; i < q; i++) row.push(cell(quantiles[c]![r * q + i]!, targetUnit[c]));
+            }
+            if (atoms.length > 0) {
+              const weights = host.weights(r);
+              for (let a = 0; a < atoms.length; a++) row.push(cell(weights[k - atoms.length + a]!));
             }
             if (componentVariances) {
               for (const w of host.weights(r)) row.push(cell(w));
