@@ -13,6 +13,7 @@ import { TRAIN_DEFAULTS } from '../train/plan.js';
 import { train } from '../train/train.js';
 import { addAtoms } from './atoms.js';
 import { addAtomsHost, findBoundaryAtoms, removeAtomsHost } from './atoms-host.js';
+import { standardNormalRows } from './fixtures.test-util.js';
 import { HostMixture } from './host-mixture.js';
 import { calibrationError, pit } from './scores.js';
 
@@ -185,14 +186,7 @@ describe('atoms in the mixture', () => {
   it('pit gives rows on a point mass a randomised PIT, uniform for data drawn from the mixture', () => {
     // N(0, 1) with a point mass at 0.5 weighing a half (reach chosen so), and 4 000 rows drawn from it.
     const rows = 4000;
-    const continuous = new HostMixture({
-      rows,
-      components: 1,
-      dimensions: 1,
-      logWeights: new Float64Array(rows),
-      means: new Float64Array(rows),
-      scales: new Float64Array(rows).fill(1),
-    });
+    const continuous = standardNormalRows(rows);
     const atom = [{ value: 0.5, side: 'upper', scale: 1e-3, reach: 0.5 }] as const;
     const mixture = addAtomsHost(continuous, atom);
     expect(mixture.weights(0)[1]).toBeCloseTo(0.5, 12);

@@ -4,6 +4,19 @@ import type { ReferenceMixture } from '@mdn/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { GaussianMixture } from './gaussian-mixture.js';
+import { HostMixture } from './host-mixture.js';
+
+/** `rows` rows of the standard normal N(0, 1) as a one-component host mixture. */
+export function standardNormalRows(rows: number): HostMixture {
+  return new HostMixture({
+    rows,
+    components: 1,
+    dimensions: 1,
+    logWeights: new Float64Array(rows),
+    means: new Float64Array(rows),
+    scales: new Float64Array(rows).fill(1),
+  });
+}
 
 export interface MixtureSpec {
   /** [N][K] */

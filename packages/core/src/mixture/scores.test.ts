@@ -7,6 +7,7 @@ import {
   mixtureSpec,
   referenceRow,
   roundToFloat32,
+  standardNormalRows,
   toMixture,
 } from './fixtures.test-util.js';
 import { HostMixture } from './host-mixture.js';
@@ -102,26 +103,12 @@ describe('scores', () => {
 
   it('interval summary: coverage near the level for well-specified data, and the interval score formula', () => {
     const rows = 5000;
-    const host = new HostMixture({
-      rows,
-      components: 1,
-      dimensions: 1,
-      logWeights: new Float64Array(rows),
-      means: new Float64Array(rows),
-      scales: new Float64Array(rows).fill(1),
-    });
+    const host = standardNormalRows(rows);
     const y = host.sample(1, { seed: 2 });
     const summary = intervalSummary(host, y, 0.9);
     expect(Math.abs(summary.coverage - 0.9)).toBeLessThan(0.015);
     expect(summary.meanWidth).toBeCloseTo(2 * 1.6448536269514722, 9);
-    const one = new HostMixture({
-      rows: 1,
-      components: 1,
-      dimensions: 1,
-      logWeights: new Float64Array(1),
-      means: new Float64Array(1),
-      scales: new Float64Array([1]),
-    });
+    const one = standardNormalRows(1);
     const outside = intervalSummary(one, [3], 0.9);
     expect(outside.coverage).toBe(0);
     expect(outside.intervalScore).toBeCloseTo(2 * 1.6448536269514722 + (2 / 0.1) * (3 - 1.6448536269514722), 9);

@@ -351,8 +351,9 @@ export class MixtureDensityNetwork {
   /**
    * What one network of an ensemble predicts alone: row i's mixture restricted to the components of network
    * `networks[i]` (and their tail companions, in the same layout as a one-network model's), the weights
-   * renormalised, and the model's atoms weighted from that network's components alone. An ensemble's training rows that a network held out for its validation are held-out data for
-   * that network (see `TrainResult.outOfBag`): scored this way they check the ensemble out of sample.
+   * renormalised, and the model's atoms weighted from that network's components alone. An ensemble's training rows
+   * that a network held out for its validation are held-out data for that network (see `TrainResult.outOfBag`):
+   * scored this way they check the ensemble out of sample.
    */
   networkPrediction(mixture: HostMixture, networks: ArrayLike<number>): HostMixture {
     const total = this.mixtureComponents;
@@ -381,8 +382,8 @@ export class MixtureDensityNetwork {
 
   /**
    * An ensemble of trained networks as one model whose prediction is the equal-weight mixture of theirs: one
-   * mixture of M·K components (2·M·K with predictive tails, then any atoms) with weights π/M (Lakshminarayanan et al. 2017 average
-   * M predictive distributions the same way), so every mixture tool applies to it unchanged. The members must share
+   * mixture of M·K components (2·M·K with predictive tails, then any atoms) with weights π/M (Lakshminarayanan et
+   * al. 2017 average M predictive distributions the same way), so every mixture tool applies to it unchanged. The members must share
    * the architecture and the standardisers; their weights are copied (the members stay the caller's).
    */
   static ensemble(models: readonly MixtureDensityNetwork[], metadata: ModelMetadata = {}): MixtureDensityNetwork {

@@ -4,9 +4,10 @@
  * one loop, with the policies of policies.ts).
  */
 import { activeBackend } from '../backend/adapter.js';
-import type { MatrixInput } from '../data/matrix.js';
+import type { Matrix, MatrixInput } from '../data/matrix.js';
 import type { Standardiser } from '../data/standardiser.js';
 import { InputError, MdnError } from '../errors.js';
+import { columnMoments } from '../math/host-math.js';
 import { findBoundaryAtoms } from '../mixture/atoms-host.js';
 import { MixtureDensityNetwork } from '../model/network.js';
 import {
@@ -83,21 +84,14 @@ function checkAndPlan(x: MatrixInput, y: MatrixInput, options: TrainOptions) {
     inputs: data.x.columns,
     targets: data.y.columns,
     ...(data.validation ? { validationRows: data.validation.x.rows } : {}),
-    ...(data.y.columns === 1 ? { target: describeTarget(data.y.data) } : {}),
+    ...(data.y.columns === 1 ? { target: describeTarget(data.y) } : {}),
   });
   return { data, plan };
 }
 
 /** A one-column target's point masses at the ends of its range and its standard deviation (see DataShape.target). */
-function describeTarget(values: ArrayLike<number>) {
-  let mean = 0;
-  for (let i = 0; i < values.length; i++) mean += values[i]! / values.length;
-  let squares = 0;
-  for (let i = 0; i < values.length; i++) squares += (values[i]! - mean) ** 2;
-  return {
-    boundaryAtoms: findBoundaryAtoms(values, TRAIN_DEFAULTS.atoms),
-    scale: Math.sqrt(squares / values.length),
-  };
+function describeTarget(y: Matrix) {
+  return { boundaryAtoms: findBoundaryAtoms(y.data, TRAIN_DEFAULTS.atoms), scale: columnMoments(y).sd[0]! };
 }
 
 /**

@@ -159,12 +159,10 @@ export function registerPredict(program: Command): void {
               );
               for (let i = 0; i < q; i++) row.push(cell(quantiles[c]![r * q + i]!, targetUnit[c]));
             }
-            if (atoms.length > 0) {
-              const weights = host.weights(r);
-              for (let a = 0; a < atoms.length; a++) row.push(cell(weights[k - atoms.length + a]!));
-            }
+            const weights = atoms.length > 0 || componentVariances ? host.weights(r) : undefined;
+            for (let a = 0; a < atoms.length; a++) row.push(cell(weights![k - atoms.length + a]!));
             if (componentVariances) {
-              for (const w of host.weights(r)) row.push(cell(w));
+              for (const w of weights!) row.push(cell(w));
               for (let c = 0; c < d; c++)
                 for (let j = 0; j < k; j++) row.push(cell(host.means[(r * k + j) * d + c]!, targetUnit[c]));
               for (let c = 0; c < d; c++)
