@@ -137,7 +137,11 @@ describe('atoms in the mixture', () => {
     expect(withAtoms.mixtureComponents).toBe(7);
     const x = [[-1], [0], [2]];
     const expected = addAtomsHost(await model.predictHost(x), withAtoms.config.atoms);
+    // Prediction with atoms (the tensor path, addAtoms) leaves no tensor behind.
+    const tensors = tf.memory().numTensors;
     const predicted = await withAtoms.predictHost(x);
+    await withAtoms.logProb(x, [[16], [5], [10]]);
+    expect(tf.memory().numTensors).toBe(tensors);
     for (let r = 0; r < 3; r++) {
       for (const y of [5, 10, 15.9, 16, 16.03])
         expect(predicted.logProbAt(r, [y])).toBeCloseTo(expected.logProbAt(r, [y]), 4);
