@@ -183,7 +183,7 @@ describe('atoms in the mixture', () => {
         { value: 0, side: 'lower', scale: 1, reach: 3 },
         { value: 5, side: 'upper', scale: 1, reach: 3 },
       ]),
-    ).toThrow(/reaches overlap: the lower one gathers up to 3, the upper one from 2/);
+    ).toThrow(/atoms reach too far: the lower one gathers up to 3, the upper one from 2/);
     for (const m of [model, withAtoms, loaded]) m.dispose();
   });
 

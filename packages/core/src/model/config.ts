@@ -1,3 +1,4 @@
+import { InputError, optionError } from '../errors.js';
 import { factorCount } from '../math/precision-factor.js';
 
 /** Activation of the hidden layers. */
@@ -130,6 +131,56 @@ export function parameterCount(config: MdnConfig): number {
   return config.members * layerLayout(config).reduce((total, [, fanIn, fanOut]) => total + (fanIn + 1) * fanOut, 0);
 }
 
+/**
+ * Float32 values one input row holds on the backend at the peak of a forward pass with the mixture's log-density
+ * (the activations of every layer, and about a dozen terms per component and target: weights, means, scales,
+ * standardised residuals, their squares and sums), generously counted. A step's backward pass holds about as much
+ * again. Prediction and evaluation size their blocks of rows by it (see {@link rowsPerBlock}).
+ */
+export function floatsPerRow(config: MdnConfig): number {
+  const width = config.components * (config.tailWeight > 0 ? 2 : 1) + config.atoms.length;
+  const perComponent =
+    1 + 2 * config.outputDimension + (hasFactorHead(config) ? factorCount(config.outputDimension) : 0);
+  const trunk = config.inputDimension + config.hidden.reduce((total, h) => total + h, 0);
+  return config.members * (3 * trunk + 12 * width * perComponent);
+}
+
+/**
+ * Float32 values a block of rows may hold on the backend at once in prediction and evaluation: 2²⁶ (256 MB), well
+ * inside the WebAssembly backend's heap (4 GB at most, which prediction of 2.5 million rows at once exhausted).
+ */
+export const BLOCK_FLOATS = 2 ** 26;
+
+/**
+ * Rows per block of prediction or evaluation for this architecture: at most `most`, and as many as keep a block's
+ * values on the backend within {@link BLOCK_FLOATS} (at least 1). The default networks get 65 536; a mixture of
+ * thousands of components far fewer.
+ */
+export function rowsPerBlock(config: MdnConfig, most: number): number {
+  return Math.max(1, Math.min(most, Math.floor(BLOCK_FLOATS / floatsPerRow(config))));
+}
+
+/**
+ * The most memory a training run may plan to hold (bytes): 2 GiB, half the WebAssembly backend's 4 GB heap. A run
+ * above it is refused before anything is allocated (see {@link trainingBytes}); it would otherwise exhaust the
+ * heap minutes later and abort the runtime.
+ */
+export const MAX_TRAINING_BYTES = 2 ** 31;
+
+/**
+ * The memory (bytes) training this architecture at `batchSize` rows per step holds, counted generously: per
+ * network its weights, gradients, Adam's two moments, the best weights so far and one more copy for the update,
+ * the trained members of an ensemble kept until they are combined (and the combined model), and the activations of a step (forward and
+ * backward, see {@link floatsPerRow}) and of an evaluation block.
+ */
+export function trainingBytes(config: MdnConfig, batchSize: number, networks = config.members): number {
+  const one = { ...config, members: 1 };
+  const weights = parameterCount(one);
+  const activations = 2 * batchSize * floatsPerRow(one);
+  const evaluation = rowsPerBlock(one, 4096) * floatsPerRow(one);
+  return 4 * (6 * weights + 2 * networks * weights + activations + evaluation);
+}
+
 /** Fills defaults and validates; throws an error naming the bad field and the allowed values. */
 export function resolveConfig(
   config: Partial<MdnConfig> & Pick<MdnConfig, 'inputDimension' | 'outputDimension'>,
@@ -143,7 +194,7 @@ export function resolveConfig(
       : (config.atoms ?? []),
   };
   const positiveInteger = (value: number, name: string) => {
-    if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${value}`);
+    if (!Number.isInteger(value) || value < 1) throw optionError(name, `must be a positive integer, got ${value}`);
   };
   positiveInteger(resolved.inputDimension, 'inputDimension');
   positiveInteger(resolved.outputDimension, 'outputDimension');
@@ -151,34 +202,35 @@ export function resolveConfig(
   positiveInteger(resolved.members, 'members');
   for (const [i, width] of resolved.hidden.entries()) positiveInteger(width, `hidden[${i}]`);
   if (!ACTIVATIONS.includes(resolved.activation)) {
-    throw new RangeError(`activation must be one of ${ACTIVATIONS.join(', ')}; got '${resolved.activation}'`);
+    throw optionError(`activation`, `must be one of ${ACTIVATIONS.join(', ')}; got '${resolved.activation}'`);
   }
   if (resolved.scaleActivation !== 'softplus' && resolved.scaleActivation !== 'elu-plus-one') {
-    throw new RangeError(`scaleActivation must be 'softplus' or 'elu-plus-one'; got '${resolved.scaleActivation}'`);
+    throw optionError(`scaleActivation`, `must be 'softplus' or 'elu-plus-one'; got '${resolved.scaleActivation}'`);
   }
   if (resolved.covariance !== 'diagonal' && resolved.covariance !== 'full') {
-    throw new RangeError(`covariance must be 'diagonal' or 'full'; got '${resolved.covariance}'`);
+    throw optionError(`covariance`, `must be 'diagonal' or 'full'; got '${resolved.covariance}'`);
   }
   if (resolved.covariance === 'full' && resolved.scaleActivation !== 'softplus') {
-    throw new RangeError("covariance 'full' needs scaleActivation 'softplus' (its scale floor bounds the density)");
+    throw optionError('covariance', "'full' needs scaleActivation 'softplus' (its scale floor bounds the density)");
   }
   if (!(resolved.scaleFloor > 0 && resolved.scaleFloor < 1)) {
-    throw new RangeError(`scaleFloor must be in (0, 1) standardised units, got ${resolved.scaleFloor}`);
+    throw optionError(`scaleFloor`, `must be in (0, 1) standardised units, got ${resolved.scaleFloor}`);
   }
   if (!(resolved.tailWeight >= 0 && resolved.tailWeight < 0.5)) {
-    throw new RangeError(`tailWeight must be in [0, 0.5), got ${resolved.tailWeight}`);
+    throw optionError(`tailWeight`, `must be in [0, 0.5), got ${resolved.tailWeight}`);
   }
   if (!(resolved.tailScale > 1 && resolved.tailScale <= 100)) {
-    throw new RangeError(`tailScale must be in (1, 100], got ${resolved.tailScale}`);
+    throw optionError(`tailScale`, `must be in (1, 100], got ${resolved.tailScale}`);
   }
   checkAtoms(resolved);
   const parameters = parameterCount(resolved);
   if (parameters > MAX_PARAMETERS) {
-    throw new RangeError(
+    throw new InputError(
       `a network with hidden [${resolved.hidden.join(', ')}], ${resolved.components} components, ` +
         `${resolved.inputDimension} inputs and ${resolved.outputDimension} targets` +
         `${resolved.members > 1 ? ` (× ${resolved.members} members)` : ''} has ${parameters.toExponential(2)} parameters; ` +
         `the limit is ${MAX_PARAMETERS.toExponential(0)}: use narrower layers or fewer components`,
+      { code: 'invalid-option', option: 'hidden' },
     );
   }
   return resolved;
@@ -186,33 +238,34 @@ export function resolveConfig(
 
 /** Refuses atoms a model cannot use: see {@link TargetAtom}. */
 function checkAtoms(config: MdnConfig): void {
-  if (!Array.isArray(config.atoms)) throw new RangeError('atoms must be a list of { value, side, scale, reach }');
+  if (!Array.isArray(config.atoms)) throw optionError('atoms', 'must be a list of { value, side, scale, reach }');
   if (config.atoms.length > 0 && config.outputDimension !== 1) {
-    throw new RangeError(`atoms need one target column; this model has ${config.outputDimension}`);
+    throw optionError('atoms', `need one target column; this model has ${config.outputDimension}`);
   }
   const sides = new Set<string>();
   for (const [i, atom] of config.atoms.entries()) {
     if (typeof atom !== 'object' || atom === null)
-      throw new RangeError(`atoms[${i}] must be { value, side, scale, reach }`);
+      throw optionError(`atoms[${i}]`, `must be { value, side, scale, reach }`);
     if (atom.side !== 'lower' && atom.side !== 'upper') {
-      throw new RangeError(`atoms[${i}].side must be 'lower' or 'upper', got '${String(atom.side)}'`);
+      throw optionError(`atoms[${i}].side`, `must be 'lower' or 'upper', got '${String(atom.side)}'`);
     }
-    if (sides.has(atom.side)) throw new RangeError(`atoms has two '${atom.side}' atoms; at most one per end`);
+    if (sides.has(atom.side)) throw optionError('atoms', `has two '${atom.side}' atoms; at most one per end`);
     sides.add(atom.side);
     if (!Number.isFinite(atom.value))
-      throw new RangeError(`atoms[${i}].value must be a finite number, got ${atom.value}`);
+      throw optionError(`atoms[${i}].value`, `must be a finite number, got ${atom.value}`);
     if (!(atom.scale > 0 && Number.isFinite(atom.scale))) {
-      throw new RangeError(`atoms[${i}].scale must be a positive number, got ${atom.scale}`);
+      throw optionError(`atoms[${i}].scale`, `must be a positive number, got ${atom.scale}`);
     }
     if (!(atom.reach >= 0 && Number.isFinite(atom.reach))) {
-      throw new RangeError(`atoms[${i}].reach must be ≥ 0, got ${atom.reach}`);
+      throw optionError(`atoms[${i}].reach`, `must be ≥ 0, got ${atom.reach}`);
     }
   }
   const lower = config.atoms.find((atom) => atom.side === 'lower');
   const upper = config.atoms.find((atom) => atom.side === 'upper');
   if (lower && upper && !(lower.value + lower.reach < upper.value - upper.reach)) {
-    throw new RangeError(
-      `the atoms' reaches overlap: the lower one gathers up to ${lower.value + lower.reach}, the upper one from ${upper.value - upper.reach}; use shorter reaches`,
+    throw optionError(
+      'atoms',
+      `reach too far: the lower one gathers up to ${lower.value + lower.reach}, the upper one from ${upper.value - upper.reach}; use shorter reaches`,
     );
   }
 }

@@ -11,7 +11,7 @@ import { GaussianMixture, scalesFromRaw } from '../mixture/gaussian-mixture.js';
 import { HostMixture, type SampleOptions } from '../mixture/host-mixture.js';
 import { createRandom } from '../random/rng.js';
 import type { TrainPlan } from '../train/plan.js';
-import { hasFactorHead, layerLayout, type MdnConfig, resolveConfig, type TargetAtom } from './config.js';
+import { hasFactorHead, layerLayout, type MdnConfig, resolveConfig, rowsPerBlock, type TargetAtom } from './config.js';
 import { kMeans } from './kmeans.js';
 
 /** One dense layer's variables. */
@@ -649,27 +649,37 @@ export class MixtureDensityNetwork {
   }
 
   /**
-   * The rows of `x` in blocks of {@link PREDICT_CHUNK_ROWS}: prediction holds one block's activations on the
+   * The rows of `x` in blocks of {@link predictionBlockRows}: prediction holds one block's activations on the
    * backend at a time (2.5 million rows at once exhausted the wasm heap and aborted its runtime).
    */
   private inputChunks(x: MatrixInput | tf.Tensor2D): (Matrix | tf.Tensor2D)[] {
     this.assertUsable();
+    const block = this.predictionBlockRows;
     if (x instanceof tf.Tensor) {
       const rows = x.shape[0];
-      if (rows <= PREDICT_CHUNK_ROWS || x.rank !== 2) return [x];
-      return Array.from({ length: Math.ceil(rows / PREDICT_CHUNK_ROWS) }, (_, c) => {
-        const start = c * PREDICT_CHUNK_ROWS;
-        return tf.slice(x, [start, 0], [Math.min(PREDICT_CHUNK_ROWS, rows - start), -1]) as tf.Tensor2D;
+      if (rows <= block || x.rank !== 2) return [x];
+      return Array.from({ length: Math.ceil(rows / block) }, (_, c) => {
+        const start = c * block;
+        return tf.slice(x, [start, 0], [Math.min(block, rows - start), -1]) as tf.Tensor2D;
       });
     }
     const matrix = checkedMatrix(x, 'inputs', this.config.inputDimension, this.metadata.inputColumns);
-    if (matrix.rows <= PREDICT_CHUNK_ROWS) return [matrix];
+    if (matrix.rows <= block) return [matrix];
     const p = matrix.columns;
-    return Array.from({ length: Math.ceil(matrix.rows / PREDICT_CHUNK_ROWS) }, (_, c) => {
-      const start = c * PREDICT_CHUNK_ROWS;
-      const rows = Math.min(PREDICT_CHUNK_ROWS, matrix.rows - start);
+    return Array.from({ length: Math.ceil(matrix.rows / block) }, (_, c) => {
+      const start = c * block;
+      const rows = Math.min(block, matrix.rows - start);
       return { data: matrix.data.subarray(start * p, (start + rows) * p), rows, columns: p };
     });
+  }
+
+  /**
+   * Rows per block of prediction: {@link PREDICT_CHUNK_ROWS} for the usual networks, fewer for a mixture so large
+   * that a block of them would not fit the backend's memory (see `rowsPerBlock`). Callers that stream a file
+   * through the model read it in blocks of this many rows, so the host's copy of a block stays bounded too.
+   */
+  get predictionBlockRows(): number {
+    return rowsPerBlock(this.config, PREDICT_CHUNK_ROWS);
   }
 
   private predictStandardised(x: MatrixInput | tf.Tensor2D): GaussianMixture {
@@ -716,6 +726,7 @@ export class MixtureDensityNetwork {
 
   /** Copies of the weights in save order. */
   getWeights(): { name: string; shape: number[]; values: Float32Array }[] {
+    this.assertUsable();
     return this.variables.map((v) => ({
       name: v.name.slice(v.name.indexOf('/') + 1),
       shape: [...v.shape],
@@ -725,6 +736,7 @@ export class MixtureDensityNetwork {
 
   /** Overwrites the weights (same order and shapes as {@link getWeights}). */
   setWeights(weights: readonly { name?: string; shape: readonly number[]; values: Float32Array }[]): void {
+    this.assertUsable();
     const variables = this.variables;
     if (weights.length !== variables.length)
       throw new Error(`expected ${variables.length} weight tensors, got ${weights.length}`);

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { InputError } from '../errors.js';
+import { trainingBytes } from '../model/config.js';
 import { describeTrainPlan, resolveTrainPlan, TRAIN_DEFAULTS } from './plan.js';
 import { FORUM_TRAIN_OPTIONS, planTraining } from './train.js';
 
@@ -97,7 +99,7 @@ describe('resolveTrainPlan', () => {
     expect(() => resolveTrainPlan({ model: { components: 0 } }, shape)).toThrow(
       /components must be a positive integer/,
     );
-    expect(() => resolveTrainPlan({ model: { tailWeight: 0.6 } }, shape)).toThrow(/model: tailWeight must be in/);
+    expect(() => resolveTrainPlan({ model: { tailWeight: 0.6 } }, shape)).toThrow(/model\.tailWeight must be in/);
     expect(() => planTraining([[1], [2]], [[1], [2]], { sampleWeights: [1, 2] } as never)).toThrow(
       /unknown train option 'sampleWeights'/,
     );
@@ -107,5 +109,53 @@ describe('resolveTrainPlan', () => {
     const x = Array.from({ length: 60 }, (_, i) => [i]);
     const plan = planTraining(x, x, { validation: { x: [[1], [2], [3]], y: [[1], [2], [3]] } });
     expect(plan).toMatchObject({ trainRows: 60, validationRows: 3, validation: 'given', validationFraction: 0 });
+  });
+
+  it('an option error carries the option as the caller names it and the reason apart, for callers with other names', () => {
+    const shape = { rows: 100, inputs: 1, targets: 1 };
+    const thrown = (options: Parameters<typeof resolveTrainPlan>[0], at = shape) => {
+      try {
+        resolveTrainPlan(options, at);
+      } catch (error) {
+        return error as InputError;
+      }
+      throw new Error('expected an error');
+    };
+    for (const [options, option, reason] of [
+      [{ model: { tailWeight: 0.6 } }, 'model.tailWeight', 'must be in [0, 0.5), got 0.6'],
+      [{ validationSplit: 0.99 }, 'validationSplit', '0.99 leaves 1 training rows of 100; at least 2 are needed'],
+      [{ ensemble: 1000 }, 'ensemble', 'must be at most 100 networks, got 1000'],
+      [{ model: { hidden: [0] } }, 'model.hidden[0]', 'must be a positive integer, got 0'],
+      [{ noise: { x: -1, y: 0, anneal: true } }, 'noise.x', 'must be a number ≥ 0, got -1'],
+    ] as const) {
+      const error = thrown(options as never);
+      expect(InputError.isInstance(error)).toBe(true);
+      expect(error.code).toBe('invalid-option');
+      expect(error.fields).toEqual({ option, reason });
+      expect(error.message).toBe(`${option} ${reason}`);
+    }
+    // 'auto' on a few rows names the option to change (validationSplit), with no advice the caller cannot follow.
+    const auto = thrown({ model: { components: 'auto' } }, { rows: 3, inputs: 1, targets: 1 });
+    expect(auto.fields.option).toBe('model.components');
+    expect(auto.message).toContain('hold some out with validationSplit, or give a number of components');
+  });
+
+  it('refuses a run whose memory would not fit, before anything is allocated, naming the settings that make it large', () => {
+    const shape = { rows: 400, inputs: 2, targets: 1 };
+    for (const options of [{ model: { hidden: [2_000_000] } }, { model: { components: 100_000 } }]) {
+      let error: InputError | undefined;
+      try {
+        resolveTrainPlan({ ...options, ensemble: 1 }, shape);
+      } catch (caught) {
+        error = caught as InputError;
+      }
+      expect(error?.code).toBe('invalid-option');
+      expect(error?.message).toMatch(
+        /needs about [\d.]+ GiB .*; the limit is 2 GiB: use narrower layers \(model\.hidden\)/,
+      );
+    }
+    // Large but within the limit: 3 000 components on a small net; the defaults hold a few megabytes.
+    expect(() => resolveTrainPlan({ model: { components: 3000 }, ensemble: 1 }, shape)).not.toThrow();
+    expect(trainingBytes({ ...resolveTrainPlan({}, shape).model }, 128)).toBeLessThan(5e7);
   });
 });

@@ -3,9 +3,9 @@
  * data. This file is the only place a training default is written; `train`, the `mdn` command and the web demo
  * all run the plan this function returns, and the model file stores it.
  */
-import { InputError } from '../errors.js';
+import { InputError, MdnError, optionError } from '../errors.js';
 import type { BoundaryAtom } from '../mixture/atoms-host.js';
-import { type MdnConfig, resolveConfig, type TargetAtom } from '../model/config.js';
+import { MAX_TRAINING_BYTES, type MdnConfig, resolveConfig, type TargetAtom, trainingBytes } from '../model/config.js';
 
 /** Noise regularisation (Rothfuss et al. 2019): Gaussian noise added to standardised x and y each step. */
 export interface NoiseOptions {
@@ -359,7 +359,7 @@ export function checkOptionNames(options: object, known: readonly string[], wher
   }
 }
 
-const option = (name: string, message: string) => new InputError(`${name} ${message}`, 'invalid-option');
+const option = optionError;
 
 function positiveInteger(value: number | undefined, name: string): void {
   if (value === undefined) return;
@@ -462,7 +462,7 @@ export function resolveTrainPlan(options: PlanOptions, shape: DataShape): TrainP
     try {
       const { components, ...rest } = options.model ?? {};
       if (components !== undefined && components !== 'auto' && typeof components !== 'number') {
-        throw new RangeError(`components must be a positive integer or 'auto', got ${String(components)}`);
+        throw optionError('components', `must be a positive integer or 'auto', got ${String(components)}`);
       }
       return resolveConfig({
         inputDimension: inputs,
@@ -475,7 +475,12 @@ export function resolveTrainPlan(options: PlanOptions, shape: DataShape): TrainP
         ...(typeof components === 'number' ? { components } : {}),
       });
     } catch (error) {
-      throw new InputError(`model: ${(error as Error).message}`, 'invalid-option');
+      // An architecture option is named as the caller wrote it: model.tailWeight, model.hidden.
+      if (!MdnError.isInstance(error) || error.fields.option === undefined) throw error;
+      const { option: name, reason } = error.fields;
+      if (reason === undefined)
+        throw new InputError(error.message, { code: 'invalid-option', option: `model.${name}` });
+      throw optionError(`model.${name}`, reason);
     }
   })();
   const batchSize = Math.min(options.batchSize ?? defaults.batchSize, trainRows);
@@ -514,9 +519,14 @@ export function resolveTrainPlan(options: PlanOptions, shape: DataShape): TrainP
   if (autoComponents && held === 0 && !given) {
     throw option(
       'model.components',
-      "'auto' chooses K on validation NLL and needs validation rows: keep validationSplit > 0 (the default with 50 rows or more) or pass a validation set",
+      `'auto' chooses K on validation NLL and needs validation rows, and none are held out of these ${rows}` +
+        `${options.validationSplit === undefined && rows < defaults.validationMinimumRows ? ` (below ${defaults.validationMinimumRows} rows validationSplit defaults to 0)` : ''}: ` +
+        'hold some out with validationSplit, or give a number of components',
     );
   }
+  const ensemble =
+    options.ensemble ?? Math.max(1, Math.min(defaults.ensembleMembers, Math.floor(defaults.ensembleRows / rows)));
+  checkTrainingMemory({ ...model, tailWeight, atoms }, batchSize, ensemble);
   return {
     version: 1,
     model: { ...model, tailWeight, atoms },
@@ -546,10 +556,30 @@ export function resolveTrainPlan(options: PlanOptions, shape: DataShape): TrainP
     guardNonFinite: options.guardNonFinite ?? true,
     maxBadSteps: options.maxBadSteps ?? defaults.maxBadSteps,
     allowLowPrecision: options.allowLowPrecision ?? false,
-    ensemble:
-      options.ensemble ?? Math.max(1, Math.min(defaults.ensembleMembers, Math.floor(defaults.ensembleRows / rows))),
+    ensemble,
     componentSearch: autoComponents ? { largest: model.components } : null,
   };
+}
+
+/**
+ * Refuses a run that would hold more than {@link MAX_TRAINING_BYTES} (see {@link trainingBytes}) before anything is
+ * allocated, naming the settings that make it large.
+ */
+function checkTrainingMemory(model: MdnConfig, batchSize: number, networks: number): void {
+  const bytes = trainingBytes(model, batchSize, networks);
+  if (bytes <= MAX_TRAINING_BYTES) return;
+  const gb = (value: number) => `${Number((value / 2 ** 30).toPrecision(2))} GiB`;
+  throw new InputError(
+    `training ${networks > 1 ? `${networks} networks of ` : 'a network of '}hidden [${model.hidden.join(', ')}] with ` +
+      `${model.components} components over ${model.outputDimension} target${model.outputDimension === 1 ? '' : 's'} ` +
+      `at ${batchSize} rows per step needs about ${gb(bytes)} (weights, Adam's state and a step's activations); the ` +
+      `limit is ${gb(MAX_TRAINING_BYTES)}: use narrower layers (model.hidden), fewer components (model.components) or ` +
+      'fewer rows per step (batchSize)',
+    {
+      code: 'invalid-option',
+      option: model.components > Math.max(...model.hidden, 1) ? 'model.components' : 'model.hidden',
+    },
+  );
 }
 
 /** An atom of the model, for {@link describeTrainPlan}. */

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Matrix } from '../data/matrix.js';
 import { TrainingError } from '../errors.js';
 import type { GaussianMixture } from '../mixture/gaussian-mixture.js';
+import { rowsPerBlock } from '../model/config.js';
 import type { MixtureDensityNetwork } from '../model/network.js';
 import { createRandom, type Random, shuffleInPlace } from '../random/rng.js';
 import type { TrainPlan } from './plan.js';
@@ -16,7 +17,7 @@ import { type StepStats, TrainingStep } from './step.js';
 
 /** Steps between reads of the device-side loss and guard counters (each read is one host sync). */
 const SYNC_EVERY = 16;
-/** Rows per evaluation chunk. */
+/** Rows per evaluation chunk (fewer for a mixture too large for that many: see rowsPerBlock). */
 const EVALUATION_CHUNK = 4096;
 
 /** Where a run is within its epoch (see {@link RunHooks.onProgress}). */
@@ -383,10 +384,11 @@ export class TrainingRun {
   /** The NLL per row (original units) and the standard error of that mean, in chunks, without noise. */
   private evaluateRows(x: tf.Tensor2D, y: tf.Tensor2D): { nll: number; standardError: number } {
     const rows = x.shape[0];
+    const chunk = rowsPerBlock(this.model.config, EVALUATION_CHUNK);
     let total = 0;
     let squares = 0;
-    for (let start = 0; start < rows; start += EVALUATION_CHUNK) {
-      const size = Math.min(EVALUATION_CHUNK, rows - start);
+    for (let start = 0; start < rows; start += chunk) {
+      const size = Math.min(chunk, rows - start);
       const sums = tf.tidy(() => {
         const xs = tf.slice(x, [start, 0], [size, x.shape[1]]);
         const ys = tf.slice(y, [start, 0], [size, y.shape[1]]);
