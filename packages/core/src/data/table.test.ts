@@ -134,6 +134,12 @@ describe('the delimiter', () => {
     expect(rowsOf(text, 'data.tsv')[0]).toEqual(['a,b', 'c']);
     expect(rowsOf(text, 'dir.v2/DATA.TAB')[0]).toEqual(['a,b', 'c']);
     expect(rowsOf('a\tb\tc,d\n1\t2\t3,4\n', 'data.csv')[0]).toEqual(['a\tb\tc', 'd']);
+    // A TSV file named .csv (a header with tabs and neither commas nor semicolons) is read as TSV.
+    expect(rowsOf('a\tb\tc\n1\t2\t3,5\n', 'data.csv')).toEqual([
+      ['a', 'b', 'c'],
+      ['1', '2', '3,5'],
+    ]);
+    expect(rowsOf('a;b\tc\n1;2\t3\n', 'data.csv')[0]).toEqual(['a', 'b\tc']);
   });
 
   it('otherwise is a tab when the first line has more tabs than commas', () => {
@@ -475,6 +481,23 @@ describe('columnIndices and numericMatrix', () => {
   });
 
   const cell = (value: string) => parseTable(`x,y\n1,2\n2,${value}\n3,4\n`, { source: 'v.csv' });
+
+  it('errors carry their place in fields: a missing column has no line, a bad cell has its line, row and column', () => {
+    let missing: InputError | undefined;
+    try {
+      columnIndices(table, ['price'], '--y');
+    } catch (error) {
+      missing = error as InputError;
+    }
+    expect(missing?.fields).toEqual({ source: 't.csv', column: 'price' });
+    let bad: InputError | undefined;
+    try {
+      numericMatrix(cell('oops'), ['x', 'y'], '--y');
+    } catch (error) {
+      bad = error as InputError;
+    }
+    expect(bad?.fields).toEqual({ source: 'v.csv', line: 3, row: 1, column: 'y' });
+  });
 
   it('an empty cell is an error, not 0', () => {
     expect(messageOf(() => numericMatrix(cell(''), ['x', 'y'], '--y'))).toBe(

@@ -6,7 +6,7 @@
  * and line ends inside quotes, CRLF, LF or CR line ends (mixed too), a leading UTF-8 BOM, cells trimmed of the
  * whitespace around them (not of whitespace inside quotes), and blank lines skipped. Every record must have as many
  * cells as the header. The delimiter is a tab for `.tsv`/`.tab`, a comma or (when the header line has more of them)
- * a semicolon for `.csv`, and sniffed from the header line otherwise; a decimal comma is refused with a message.
+ * a semicolon for `.csv` (a tab when the header has only tabs), and sniffed from the header line otherwise; a decimal comma is refused with a message.
  *
  * {@link TableReader} reads incrementally: `push` text in chunks of any size and `end()`; each call returns the
  * records it completed, so a file can be read in memory bounded by its longest record. {@link parseTable} reads a
@@ -346,7 +346,8 @@ export function columnList(
 
 /**
  * The index of each named column in `table.header`, or an InputError naming the first missing one and listing
- * the columns the table has. `label` says where the names came from (`--x`, `input`).
+ * the columns the table has (its fields: `source` and `column`, no `line`). `label` says where the names came from
+ * (`--x`, `input`).
  */
 export function columnIndices(table: Table, names: readonly string[], label: string): number[] {
   const index = new Map<string, number>();
@@ -367,6 +368,7 @@ export function columnIndices(table: Table, names: readonly string[], label: str
       throw new InputError(
         `${printable(table.source)}: no column named '${printable(name, CLIP)}' (from ${label}); the file has ` +
           `${columnList(table.header, { quote: true })}${hint}`,
+        { source: table.source, column: name },
       );
     }
     return found;
@@ -393,7 +395,8 @@ export function numericMatrix(table: Table, names: readonly string[], label: str
         continue;
       }
       const where = `${source}: line ${table.lines[r]}, column '${printable(names[c]!, CLIP)}'`;
-      if (cell === '') throw new InputError(`${where} is empty; fill it in or drop the row`);
+      const place = { source: table.source, line: table.lines[r]!, row: r, column: names[c]! };
+      if (cell === '') throw new InputError(`${where} is empty; fill it in or drop the row`, place);
       if (Number.isNaN(value)) {
         // "1,5" in a semicolon- or tab-separated file is a decimal comma (a European spreadsheet's export). Not
         // guessed at: "1,234" may as well mean a thousand and more.
@@ -403,11 +406,13 @@ export function numericMatrix(table: Table, names: readonly string[], label: str
             (decimalComma
               ? ". It looks like a decimal comma: write numbers with a decimal point (1.5, not 1,5), for instance by exporting the file with '.' as the decimal separator"
               : ''),
+          place,
         );
       }
       throw new InputError(
         `${where} is ${printable(cell, CLIP)}, too large to train on (|value| must stay below ${MAX_MAGNITUDE}); ` +
           'rescale the column',
+        place,
       );
     }
   }
@@ -477,7 +482,7 @@ function byExtension(source: string): string | undefined {
 /**
  * The delimiter from the header line: a tab if it has more tabs than commas and semicolons, a semicolon if it has
  * more semicolons than commas (spreadsheets in locales with a decimal comma write such CSV files), else a comma.
- * For a `.csv` file only a comma or a semicolon.
+ * For a `.csv` file a comma or a semicolon, or a tab when the header has tabs and neither (a TSV file named .csv).
  */
 function bySniffing(firstLine: string, commaOrSemicolon = false): string {
   let tabs = 0;
@@ -489,7 +494,8 @@ function bySniffing(firstLine: string, commaOrSemicolon = false): string {
     else if (c === COMMA) commas++;
     else if (c === SEMICOLON) semicolons++;
   }
-  if (!commaOrSemicolon && tabs > commas && tabs > semicolons) return '\t';
+  // A `.csv` file is comma- or semicolon-separated, unless its header has tabs and neither (a TSV file named .csv).
+  if ((!commaOrSemicolon || commas + semicolons === 0) && tabs > commas && tabs > semicolons) return '\t';
   return semicolons > commas ? ';' : ',';
 }
 
