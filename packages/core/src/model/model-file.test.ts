@@ -3,7 +3,8 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it, vi } from 'vitest';
 import { Standardiser } from '../data/standardiser.js';
-import { describeTrainPlan } from '../train/plan.js';
+import { type InputError, MdnError } from '../errors.js';
+import { describeTrainPlan, resolveTrainPlan } from '../train/plan.js';
 import { loadModel, MODEL_FORMAT_VERSION, ModelFormatError, saveModel } from './model-file.js';
 import { MixtureDensityNetwork } from './network.js';
 
@@ -137,6 +138,97 @@ describe('model file', () => {
     const loaded = loadModel(JSON.stringify(reordered, null, 2));
     expect(loaded.config).toEqual(file.config);
     loaded.dispose();
+  });
+
+  it('a file edited around its checksums (recomputed) cannot reach readers with values of the wrong type or size', () => {
+    // Each edit is saved by the library itself, so every checksum matches: only the checks of the values stand.
+    const saved = (edit: (m: MixtureDensityNetwork) => MixtureDensityNetwork) => {
+      const m = model();
+      const edited = edit(m);
+      const text = saveModel(edited);
+      for (const x of new Set([m, edited])) x.dispose();
+      return text;
+    };
+    const refused = (text: string) => {
+      try {
+        loadModel(text).dispose();
+      } catch (error) {
+        expect((error as InputError).code).toBe('model-format');
+        return (error as Error).message;
+      }
+      throw new Error('expected the file to be refused');
+    };
+    const withMetadata = (metadata: unknown) =>
+      saved((m) => {
+        m.metadata = metadata as typeof m.metadata;
+        return m;
+      });
+    expect(refused(withMetadata(null))).toContain('metadata must be an object, not null');
+    expect(refused(withMetadata({ inputColumns: 'a' }))).toContain('metadata.inputColumns must be an array');
+    expect(refused(withMetadata({ inputColumns: ['a', 5] }))).toContain(
+      'metadata.inputColumns[1] must be a string, not 5',
+    );
+    expect(refused(withMetadata({ inputColumns: ['a', 'b', 'c'] }))).toContain(
+      'metadata.inputColumns names 3 columns but the model has 2 inputs',
+    );
+    expect(refused(withMetadata({ history: [{ epoch: 'one' }] }))).toContain(
+      'metadata.history[0].epoch must be a whole number',
+    );
+    expect(refused(withMetadata({ training: { seconds: { nested: 1 } } }))).toContain('metadata.training.seconds');
+    const plan = { ...resolveTrainPlan({}, { rows: 100, inputs: 2, targets: 1 }) };
+    expect(refused(withMetadata({ plan: { ...plan, model: { ...plan.model, hidden: 5 } } }))).toContain(
+      'metadata.plan.model.hidden must be an array, not 5',
+    );
+    expect(refused(withMetadata({ plan: { ...plan, noise: 0.1 } }))).toContain(
+      'metadata.plan.noise must be null or an object',
+    );
+    // A valid plan and record load; absent fields (older files) stay absent.
+    const good = loadModel(withMetadata({ plan, training: { seed: 1, backend: 'cpu', note: null } }));
+    expect(describeTrainPlan(good.metadata.plan!)).toContain('hidden 64,64');
+    good.dispose();
+    // Statistics no training data could give: they overflow every prediction.
+    const shifted = saved((m) =>
+      MixtureDensityNetwork.fromParts(
+        m.config,
+        m.inputStandardiser,
+        new Standardiser([1e308], [2]),
+        m.getWeights(),
+        m.metadata,
+      ),
+    );
+    expect(refused(shifted)).toContain(
+      'targetStandardiser of column 1 (mean 1e+308, scale 2) is beyond what training data can give',
+    );
+    // Text from the file is quoted with its control characters escaped: a file cannot drive the terminal.
+    const hostile = saved((m) => m).replace('"activation":"silu"', '"activation":"s\\u001b[31mx\\u0007"');
+    const message = refused(hostile);
+    expect(message).toContain("got 's\\x1b[31mx\\x07'");
+    expect([...message].some((c) => c.charCodeAt(0) < 0x20)).toBe(false);
+  });
+
+  it('reads the bytes of a file too, and says plainly what a mistyped version or a disposed model is', () => {
+    const m = model();
+    const text = saveModel(m);
+    for (const bytes of [Buffer.from(text), new TextEncoder().encode(text).buffer]) {
+      const loaded = loadModel(bytes);
+      expect(loaded.config).toEqual(m.config);
+      loaded.dispose();
+    }
+    expect(() => loadModel(new Uint8Array([0x7b, 0xff, 0x7d]))).toThrow(/its bytes are not UTF-8 text/);
+    expect(() =>
+      loadModel(text.replace(`"formatVersion":${MODEL_FORMAT_VERSION}`, `"formatVersion":"${MODEL_FORMAT_VERSION}"`)),
+    ).toThrow(
+      `"formatVersion" must be a number (like ${MODEL_FORMAT_VERSION}), not the text "${MODEL_FORMAT_VERSION}"`,
+    );
+    m.dispose();
+    let error: MdnError | undefined;
+    try {
+      saveModel(m);
+    } catch (caught) {
+      error = caught as MdnError;
+    }
+    expect(MdnError.isInstance(error)).toBe(true);
+    expect(error?.code).toBe('disposed');
   });
 
   it('refuses non-finite weights even with a valid checksum, and oversized architectures before allocating', () => {

@@ -1,6 +1,9 @@
 import { Standardiser } from '../data/standardiser.js';
+import { MAX_MAGNITUDE, printable } from '../data/table.js';
 import { InputError } from '../errors.js';
+import { MIN_TARGET_SPREAD } from '../train/prepare.js';
 import { type MdnConfig, resolveConfig } from './config.js';
+import { checkMetadata } from './metadata.js';
 import { MixtureDensityNetwork, type ModelMetadata } from './network.js';
 
 /** The format name written in every model file. */
@@ -119,12 +122,30 @@ function fromBase64(text: string, name: string): Uint8Array {
     binary = atob(text);
   } catch {
     throw new ModelFormatError(
-      `weight '${name}' is not valid base64; the model file is corrupt — re-save or retrain it`,
+      `weight '${printable(String(name), 80)}' is not valid base64; the model file is corrupt — re-save or retrain it`,
     );
   }
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   return bytes;
+}
+
+/**
+ * A standardiser from a model file: finite statistics of a magnitude the data could have had (|mean| and scale at
+ * most MAX_MAGNITUDE, as every training value is), and a scale of at least `smallest`. A file edited past these
+ * (its checksums recomputed) would predict overflowing or meaningless values.
+ */
+function checkStandardiser(standardiser: Standardiser, name: string, smallest: number): void {
+  for (let c = 0; c < standardiser.columns; c++) {
+    const mean = standardiser.mean[c]!;
+    const scale = standardiser.scale[c]!;
+    if (Math.abs(mean) > MAX_MAGNITUDE || scale > MAX_MAGNITUDE || scale < smallest) {
+      throw new Error(
+        `${name} of column ${c + 1} (mean ${mean}, scale ${scale}) is beyond what training data can give ` +
+          `(|mean| and scale at most ${MAX_MAGNITUDE}${smallest > 0 ? `, scale at least ${smallest}` : ''})`,
+      );
+    }
+  }
 }
 
 /** The model as a {@link ModelFile} object. */
@@ -155,15 +176,23 @@ export function saveModel(model: MixtureDensityNetwork): string {
  * Reads a model file (JSON text or the parsed object). Throws {@link ModelFormatError} with a clear message
  * for text that is not a model, another format version, a corrupt or truncated file.
  */
-export function loadModel(source: string | ModelFile): MixtureDensityNetwork {
+export function loadModel(source: string | ModelFile | Uint8Array | ArrayBuffer): MixtureDensityNetwork {
   let file: Partial<ModelFile>;
+  if (source instanceof Uint8Array || source instanceof ArrayBuffer) {
+    // The file's bytes, as fs.readFileSync or fetch's arrayBuffer() give them: UTF-8 JSON.
+    try {
+      source = new TextDecoder('utf-8', { fatal: true }).decode(source);
+    } catch {
+      throw new ModelFormatError('not a model file: its bytes are not UTF-8 text (a model file is UTF-8 JSON)');
+    }
+  }
   if (typeof source === 'string') {
     try {
       file = JSON.parse(source) as Partial<ModelFile>;
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       throw new ModelFormatError(
-        `not a model file: the JSON does not parse (${reason}); the file may be truncated or not an mdn model`,
+        `not a model file: the JSON does not parse (${printable(reason, 200)}); the file may be truncated or not an mdn model`,
       );
     }
   } else {
@@ -172,10 +201,15 @@ export function loadModel(source: string | ModelFile): MixtureDensityNetwork {
   if (file === null || typeof file !== 'object' || file.format !== MODEL_FORMAT) {
     throw new ModelFormatError(`not a model file: expected "format": "${MODEL_FORMAT}"`);
   }
-  if (!READABLE_MODEL_FORMAT_VERSIONS.includes(file.formatVersion as number)) {
+  if (typeof file.formatVersion !== 'number') {
     throw new ModelFormatError(
-      `model file format version ${String(file.formatVersion)} is not supported: this @mdn/core reads versions ${READABLE_MODEL_FORMAT_VERSIONS.join(', ')}; ` +
-        `${Number(file.formatVersion) > MODEL_FORMAT_VERSION ? 'upgrade @mdn/core' : 'retrain the model with this version'}`,
+      `the model file is corrupt: "formatVersion" must be a number (like ${MODEL_FORMAT_VERSION}), not ${typeof file.formatVersion === 'string' ? `the text "${printable(file.formatVersion, 20)}"` : (JSON.stringify(file.formatVersion) ?? 'missing')}`,
+    );
+  }
+  if (!READABLE_MODEL_FORMAT_VERSIONS.includes(file.formatVersion)) {
+    throw new ModelFormatError(
+      `model file format version ${file.formatVersion} is not supported: this @mdn/core reads versions ${READABLE_MODEL_FORMAT_VERSIONS.join(', ')}; ` +
+        `${file.formatVersion > MODEL_FORMAT_VERSION ? 'upgrade @mdn/core' : 'retrain the model with this version'}`,
     );
   }
   if (!file.config || !file.inputStandardiser || !file.targetStandardiser || !Array.isArray(file.weights)) {
@@ -201,7 +235,9 @@ export function loadModel(source: string | ModelFile): MixtureDensityNetwork {
     inputStandardiser = Standardiser.fromJSON(file.inputStandardiser);
     targetStandardiser = Standardiser.fromJSON(file.targetStandardiser);
   } catch (error) {
-    throw new ModelFormatError(`the model file is corrupt: ${error instanceof Error ? error.message : String(error)}`);
+    throw new ModelFormatError(
+      `the model file is corrupt: ${printable(error instanceof Error ? error.message : String(error), 300)}`,
+    );
   }
   const bytes = file.weights.map((w) => {
     if (!w || typeof w.data !== 'string' || !Array.isArray(w.shape) || w.dtype !== 'float32') {
@@ -212,7 +248,7 @@ export function loadModel(source: string | ModelFile): MixtureDensityNetwork {
   const checksum = fnv1a(bytes);
   if (checksum !== file.checksum) {
     throw new ModelFormatError(
-      `the model file is corrupt: weight checksum ${checksum} does not match the recorded ${String(file.checksum)}`,
+      `the model file is corrupt: weight checksum ${checksum} does not match the recorded ${printable(String(file.checksum), 20)}`,
     );
   }
   if (file.contentChecksum === undefined && file.formatVersion !== 1) {
@@ -227,30 +263,43 @@ export function loadModel(source: string | ModelFile): MixtureDensityNetwork {
     if (expected !== file.contentChecksum) {
       throw new ModelFormatError(
         `the model file was edited or is corrupt: its content checksum ${expected} does not match the recorded ` +
-          `${String(file.contentChecksum)} (config, standardisers, metadata and weights are all covered); ` +
+          `${printable(String(file.contentChecksum), 20)} (config, standardisers, metadata and weights are all covered); ` +
           'restore the file as saved, or retrain',
       );
     }
   }
+  // The values the checksums vouch for, checked for what a file edited around them could hold.
+  let metadata: ModelMetadata;
+  try {
+    checkStandardiser(inputStandardiser, 'inputStandardiser', 0);
+    checkStandardiser(targetStandardiser, 'targetStandardiser', MIN_TARGET_SPREAD);
+    metadata = checkMetadata(file.metadata, config);
+  } catch (error) {
+    throw new ModelFormatError(
+      `the model file is corrupt: ${printable(error instanceof Error ? error.message : String(error), 300)}`,
+    );
+  }
   const weights = file.weights.map((w, i) => {
     const b = bytes[i]!;
     if (b.length % 4 !== 0)
-      throw new ModelFormatError(`the model file is corrupt: weight '${w.name}' has ${b.length} bytes`);
+      throw new ModelFormatError(
+        `the model file is corrupt: weight '${printable(String(w.name), 80)}' has ${b.length} bytes`,
+      );
     const values = fromLittleEndian(b);
     const bad = values.findIndex((v) => !Number.isFinite(v));
     if (bad >= 0) {
       throw new ModelFormatError(
-        `weight '${w.name}' holds ${values[bad]} at index ${bad}: a model with non-finite weights predicts only NaN; ` +
+        `weight '${printable(String(w.name), 80)}' holds ${values[bad]} at index ${bad}: a model with non-finite weights predicts only NaN; ` +
           'retrain it (the training guard keeps weights finite) or restore the file as saved',
       );
     }
     return { shape: w.shape, values };
   });
   try {
-    return MixtureDensityNetwork.fromParts(config, inputStandardiser, targetStandardiser, weights, file.metadata ?? {});
+    return MixtureDensityNetwork.fromParts(config, inputStandardiser, targetStandardiser, weights, metadata);
   } catch (error) {
     throw new ModelFormatError(
-      `the model file does not match its architecture: ${error instanceof Error ? error.message : String(error)}`,
+      `the model file does not match its architecture: ${printable(error instanceof Error ? error.message : String(error), 300)}`,
     );
   }
 }
