@@ -1,6 +1,5 @@
 import type { Matrix } from '../data/matrix.js';
 import { columnMoments, logNormalPdf, logSumExp } from '../math/host-math.js';
-import { addAtomsHost } from '../mixture/atoms-host.js';
 import { HostMixture } from '../mixture/host-mixture.js';
 import type { TargetAtom } from '../model/config.js';
 import { kMeans } from '../model/kmeans.js';
@@ -20,6 +19,15 @@ export interface UnconditionalMixtureModel {
   /** The mixture repeated for `rows` rows, as a host mixture. */
   repeated(rows: number): HostMixture;
 }
+
+/**
+ * The weight, in rows, of the prior on each component's variance in the unconditional mixture's EM: an
+ * inverse-gamma prior centred on the overall variance, as scikit-learn's BayesianGaussianMixture puts on a
+ * covariance by default (the data's covariance, with as many degrees of freedom as dimensions: one row's worth
+ * for one target). Without it, EM on a zero-inflated target (95 % zeros) gave the few other rows a component
+ * each, at the variance floor, and held-out rows between them 2 000 to 300 000 nats.
+ */
+const PRIOR_ROWS = 1;
 
 /**
  * Fits a K-component diagonal Gaussian mixture to y alone (EM from k-means centres): the unconditional
@@ -81,7 +89,10 @@ export function fitUnconditionalMixture(y: Matrix, components: number, iteration
         let v = 0;
         for (let i = 0; i < n; i++) v += responsibility[i * k + c]! * (data[i * d + e]! - m) ** 2;
         means[c * d + e] = m;
-        sds[c * d + e] = Math.sqrt(Math.max(v / mass, floor(e)));
+        // The variance's posterior mode under a prior worth PRIOR_ROWS rows at the overall variance: a component
+        // on one or two rows does not shrink to the floor (held-out rows between such components then scored
+        // thousands of nats), one on hundreds of rows keeps its own spread.
+        sds[c * d + e] = Math.sqrt(Math.max((v + PRIOR_ROWS * overall[e]!) / (mass + PRIOR_ROWS), floor(e)));
       }
     }
   }
@@ -170,18 +181,73 @@ const VARIANCE_RIDGE = Math.PI ** 2 / 2 / 0.25;
 export interface LinearHeteroscedasticModel {
   /** p(y | x) for each row of `x` (original units), a one-component float64 mixture. */
   predict(x: Matrix): HostMixture;
+  /**
+   * The input columns it uses (0-based): all that vary, or, when there are more than {@link MAX_LINEAR_INPUTS} or
+   * than one per 10 rows, that many of those most correlated with a target.
+   */
+  inputs: readonly number[];
+}
+
+/**
+ * The most input columns the linear baseline uses: on a wide table it takes those most correlated with a target.
+ * Its normal equations cost rows × inputs² and their solution inputs³: 6 000 columns took minutes.
+ */
+export const MAX_LINEAR_INPUTS = 100;
+
+/** The most rows × (inputs + 1)² one least-squares solve of the linear baseline may cost; it fits on evenly spaced rows beyond. */
+const LINEAR_WORK = 1e8;
+
+/**
+ * The columns of `x` to fit on: every one with any spread, or, beyond `most`, the `most` with the largest absolute
+ * correlation with any target column (ties to the first), in column order.
+ */
+function chooseInputs(x: Matrix, y: Matrix, most: number): number[] {
+  const { rows: n, columns: p } = x;
+  const d = y.columns;
+  const xm = columnMoments(x);
+  const live = Array.from({ length: p }, (_, j) => j).filter((j) => xm.sd[j]! > 0);
+  if (live.length <= most) return live;
+  const ym = columnMoments(y);
+  const score = new Float64Array(p);
+  for (const j of live) {
+    for (let e = 0; e < d; e++) {
+      if (!(ym.sd[e]! > 0)) continue;
+      let covariance = 0;
+      for (let i = 0; i < n; i++) covariance += (x.data[i * p + j]! - xm.mean[j]!) * (y.data[i * d + e]! - ym.mean[e]!);
+      score[j] = Math.max(score[j]!, Math.abs(covariance / (n * xm.sd[j]! * ym.sd[e]!)));
+    }
+  }
+  return live
+    .sort((a, b) => score[b]! - score[a]! || a - b)
+    .slice(0, most)
+    .sort((a, b) => a - b);
 }
 
 /**
  * Fits a linear heteroscedastic Gaussian (the k = 1 baseline): per target dimension, mean = a + bᵀx and
  * log σ² = c + dᵀx, by alternating weighted least squares on the mean and least squares on log squared
- * residuals (with the E[log χ²₁] = −1.27 correction). Any useful MDN should beat it or tie on held-out rows.
+ * residuals (with the E[log χ²₁] = −1.27 correction); with fewer than 10 rows per coefficient, a constant
+ * variance. Any useful MDN should beat it or tie on held-out rows. Its cost is bounded whatever the table's shape: at most {@link MAX_LINEAR_INPUTS} inputs (see `inputs`), and
+ * evenly spaced rows when rows × inputs² would be large. Its σ stays within 10⁻³ to 10³ times the target's
+ * standard deviation (the model's own floor is 10⁻³), so its density is finite wherever it is asked.
  */
 export function fitLinearHeteroscedastic(x: Matrix, y: Matrix, iterations = 5): LinearHeteroscedasticModel {
-  const { rows: n, columns: p } = x;
   const d = y.columns;
-  // Standardise x for conditioning.
-  const moments = columnMoments(x);
+  // At least 10 rows per slope (3 rows and 3 coefficients fit exactly, with no residual left for the variance).
+  const inputs = chooseInputs(x, y, Math.min(MAX_LINEAR_INPUTS, Math.floor(x.rows / 10)));
+  const p = inputs.length;
+  const stride = Math.max(1, Math.ceil((x.rows * (p + 1) ** 2) / LINEAR_WORK));
+  const fitRows = Array.from({ length: Math.ceil(x.rows / stride) }, (_, i) => i * stride);
+  const n = fitRows.length;
+  // The chosen columns of the chosen rows, standardised for conditioning.
+  const columnsOf = (m: Matrix, rows: ArrayLike<number>): Matrix => {
+    const data = new Float64Array(rows.length * p);
+    for (let i = 0; i < rows.length; i++)
+      for (let j = 0; j < p; j++) data[i * p + j] = m.data[rows[i]! * m.columns + inputs[j]!]!;
+    return { data, rows: rows.length, columns: p };
+  };
+  const fitX = columnsOf(x, fitRows);
+  const moments = columnMoments(fitX);
   const centre = moments.mean;
   const spread = Float64Array.from(moments.sd, (sd) => sd || 1);
   const standardise = (m: Matrix): Matrix => {
@@ -190,16 +256,23 @@ export function fitLinearHeteroscedastic(x: Matrix, y: Matrix, iterations = 5): 
       for (let j = 0; j < p; j++) data[i * p + j] = (m.data[i * p + j]! - centre[j]!) / spread[j]!;
     return { data, rows: m.rows, columns: p };
   };
-  const standardX = standardise(x);
+  const standardX = standardise(fitX);
   const xs = standardX.data;
   const linear = (coefficients: Float64Array, row: ArrayLike<number>, offset: number) => {
     let v = coefficients[0]!;
     for (let j = 0; j < p; j++) v += coefficients[j + 1]! * row[offset + j]!;
     return v;
   };
-  const fits: { mean: Float64Array; logVariance: Float64Array; shift: number }[] = [];
+  const ySpread = columnMoments(y).sd;
+  const fits: { mean: Float64Array; logVariance: Float64Array; shift: number; low: number; high: number }[] = [];
   for (let e = 0; e < d; e++) {
-    const target = Float64Array.from({ length: n }, (_, i) => y.data[i * d + e]!);
+    const target = Float64Array.from({ length: n }, (_, i) => y.data[fitRows[i]! * d + e]!);
+    // log σ² stays within [log (10⁻³ sd)², log (10³ sd)²]: weights exp(−log σ²) stay finite on rows the mean fits
+    // exactly (a zero-inflated target), and so do densities far from the data.
+    const variance = Math.max(ySpread[e]! ** 2, 1e-300);
+    const low = Math.log(variance * 1e-6);
+    const high = Math.log(variance * 1e6);
+    const clamp = (v: number) => Math.min(high, Math.max(low, v));
     const predict = (coefficients: Float64Array, i: number) => linear(coefficients, xs, i * p);
     let weights: Float64Array = new Float64Array(n).fill(1);
     let meanCoefficients = weightedLeastSquares(standardX, target, weights);
@@ -207,30 +280,48 @@ export function fitLinearHeteroscedastic(x: Matrix, y: Matrix, iterations = 5): 
     let scale = 0;
     for (let i = 0; i < n; i++) scale += (target[i]! - predict(meanCoefficients, i)) ** 2 / n;
     const varianceFloor = Math.max(scale, 1e-300) * 1e-8;
-    for (let iteration = 0; iteration < iterations; iteration++) {
+    // The variance's slopes need rows: with fewer than 10 per coefficient the alternating fit chases a few exactly
+    // fitted rows down to the floor (held-out rows then cost thousands of nats), so the variance stays constant.
+    const rounds = n >= 10 * (p + 1) ? iterations : 0;
+    for (let iteration = 0; iteration < rounds; iteration++) {
       const logSquares = Float64Array.from(
         { length: n },
         (_, i) => Math.log((target[i]! - predict(meanCoefficients, i)) ** 2 + varianceFloor) + 1.2704,
       );
       varianceCoefficients = weightedLeastSquares(standardX, logSquares, new Float64Array(n).fill(1), VARIANCE_RIDGE);
-      weights = Float64Array.from({ length: n }, (_, i) => Math.exp(-predict(varianceCoefficients, i)));
+      weights = Float64Array.from({ length: n }, (_, i) => Math.exp(-clamp(predict(varianceCoefficients, i))));
       meanCoefficients = weightedLeastSquares(standardX, target, weights);
     }
     // Rescale the variance so its average matches the mean squared standardised residual (fixes the log bias).
+    // (Unbiased for the p + 1 fitted mean coefficients.)
     let ratio = 0;
-    for (let i = 0; i < n; i++) ratio += ((target[i]! - predict(meanCoefficients, i)) ** 2 * weights[i]!) / n;
-    fits.push({ mean: meanCoefficients, logVariance: varianceCoefficients, shift: Math.log(Math.max(ratio, 1e-300)) });
+    for (let i = 0; i < n; i++) ratio += (target[i]! - predict(meanCoefficients, i)) ** 2 * weights[i]!;
+    ratio /= Math.max(1, n - p - 1);
+    fits.push({
+      mean: meanCoefficients,
+      logVariance: varianceCoefficients,
+      shift: Math.log(Math.max(ratio, 1e-300)),
+      low,
+      high,
+    });
   }
   return {
+    inputs,
     predict(rows: Matrix): HostMixture {
-      if (rows.columns !== p) throw new Error(`expected ${p} input columns, got ${rows.columns}`);
-      const z = standardise(rows).data;
+      if (rows.columns !== x.columns) throw new Error(`expected ${x.columns} input columns, got ${rows.columns}`);
+      const z = standardise(
+        columnsOf(
+          rows,
+          Array.from({ length: rows.rows }, (_, i) => i),
+        ),
+      ).data;
       const means = new Float64Array(rows.rows * d);
       const scales = new Float64Array(rows.rows * d);
       for (let i = 0; i < rows.rows; i++) {
         for (const [e, fit] of fits.entries()) {
           means[i * d + e] = linear(fit.mean, z, i * p);
-          scales[i * d + e] = Math.exp(0.5 * (linear(fit.logVariance, z, i * p) + fit.shift));
+          const logVariance = Math.min(fit.high, Math.max(fit.low, linear(fit.logVariance, z, i * p) + fit.shift));
+          scales[i * d + e] = Math.exp(0.5 * logVariance);
         }
       }
       return new HostMixture({
@@ -267,36 +358,75 @@ function subset(matrix: Matrix, rows: readonly number[]): Matrix {
 }
 
 /**
+ * A one-column mixture with point masses added at fixed weights: `mixture`'s components share 1 − Σ `fractions`,
+ * then one component per atom (at its value, with its σ) with its fraction.
+ */
+function withFixedAtoms(mixture: HostMixture, atoms: readonly TargetAtom[], fractions: readonly number[]): HostMixture {
+  const { rows, components: k } = mixture;
+  const total = k + atoms.length;
+  const rest = Math.log1p(-fractions.reduce((a, b) => a + b, 0));
+  const logWeights = new Float64Array(rows * total);
+  const means = new Float64Array(rows * total);
+  const scales = new Float64Array(rows * total);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < k; c++) {
+      logWeights[r * total + c] = mixture.logWeights[r * k + c]! + rest;
+      means[r * total + c] = mixture.means[r * k + c]!;
+      scales[r * total + c] = mixture.scales[r * k + c]!;
+    }
+    for (const [a, atom] of atoms.entries()) {
+      logWeights[r * total + k + a] = Math.log(fractions[a]!);
+      means[r * total + k + a] = atom.value;
+      scales[r * total + k + a] = atom.scale;
+    }
+  }
+  return new HostMixture({ rows, components: total, dimensions: 1, logWeights, means, scales });
+}
+
+/**
  * Both baselines scored out of sample, by two-fold cross-fitting: fitted on the even rows and scored on the odd
  * ones, then the other way round. A baseline scored on the rows it was fitted to flatters itself (by more the
  * smaller or heavier-tailed the data), and the model it is compared with did not see these rows either.
  * The unconditional mixture uses at most one component per 10 fitting rows. With `atoms` (a one-column model's
- * point masses, MdnConfig.atoms) both baselines get them too, as the model's prediction does, so that the
- * comparison measures what x adds, not what the point mass does.
+ * point masses, MdnConfig.atoms) both baselines get them too, so that the comparison measures what x adds, not
+ * what the point mass does: each atom with the share of the fitting rows at its value (smoothed: (count + ½) /
+ * (rows + 1)), the rest fitted to the other rows. (Fitted to every row, a zero-inflated target's 95 % zeros gave
+ * the linear Gaussian a σ near 0 there and the rows off the point mass hundreds of nats.)
  */
 export function crossFittedBaselines(
   x: Matrix,
   y: Matrix,
   components: number,
   atoms: readonly TargetAtom[] = [],
-): { unconditional: BaselineFit; linear: BaselineFit } {
+): { unconditional: BaselineFit; linear: BaselineFit; linearInputs: number } {
   const n = x.rows;
   const d = y.columns;
   const unconditional = { logProb: new Float64Array(n), mean: new Float64Array(n * d) };
   const linear = { logProb: new Float64Array(n), mean: new Float64Array(n * d) };
+  let linearInputs = 0;
   const folds = [0, 1].map((parity) => Array.from({ length: Math.ceil((n - parity) / 2) }, (_, i) => 2 * i + parity));
   for (const [fit, score] of [
     [folds[0]!, folds[1]!],
     [folds[1]!, folds[0]!],
   ] as const) {
-    const fitY = subset(y, fit);
+    // With atoms: the rows off every atom fit the continuous part (all rows when fewer than 2 are off them).
+    const atomOf = (row: number) => atoms.findIndex((atom) => y.data[row * d] === atom.value);
+    const off = atoms.length > 0 ? fit.filter((row) => atomOf(row) < 0) : fit;
+    const continuous = off.length >= 2 ? off : fit;
+    const fitY = subset(y, continuous);
     const scoreX = subset(x, score);
     const scoreY = subset(y, score);
-    const k = Math.max(1, Math.min(components, Math.floor(fit.length / 10)));
+    const k = Math.max(1, Math.min(components, Math.floor(continuous.length / 10)));
     const mixture = fitUnconditionalMixture(fitY, k);
-    const predicted = fitLinearHeteroscedastic(subset(x, fit), fitY).predict(scoreX);
+    const fitted = fitLinearHeteroscedastic(subset(x, continuous), fitY);
+    linearInputs = Math.max(linearInputs, fitted.inputs.length);
+    const predicted = fitted.predict(scoreX);
     if (atoms.length > 0) {
-      const withAtoms = [addAtomsHost(mixture.repeated(score.length), atoms), addAtomsHost(predicted, atoms)];
+      const fractions = atoms.map((_, a) => (fit.filter((row) => atomOf(row) === a).length + 0.5) / (fit.length + 1));
+      const withAtoms = [
+        withFixedAtoms(mixture.repeated(score.length), atoms, fractions),
+        withFixedAtoms(predicted, atoms, fractions),
+      ];
       const [unconditionalMixture, linearMixture] = withAtoms as [HostMixture, HostMixture];
       const [unconditionalMean, linearMean] = [unconditionalMixture.mean(), linearMixture.mean()];
       score.forEach((row, i) => {
@@ -321,5 +451,5 @@ export function crossFittedBaselines(
       linear.logProb[row] = total;
     });
   }
-  return { unconditional, linear };
+  return { unconditional, linear, linearInputs };
 }

@@ -6,6 +6,12 @@ import type { MixtureDensityNetwork } from '../model/network.js';
 import { TRAIN_DEFAULTS } from '../train/plan.js';
 import { crossFittedBaselines } from './baselines.js';
 
+/** Resolves on a later turn of the event loop (a timer), in Node and in browsers. */
+const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/** The fewest rows {@link diagnose} accepts: its baselines are fitted on half of them. */
+export const MIN_DIAGNOSE_ROWS = 10;
+
 /** How serious a finding is. */
 export type Severity = 'info' | 'warning' | 'problem';
 
@@ -35,12 +41,19 @@ export interface Finding {
 /** Figures behind the findings (nats per row are in original units). */
 export interface DiagnosisMetrics {
   rows: number;
+  /** Input columns. */
+  inputs: number;
   /** Mean NLL of the model on the data. */
   nll: number;
   /** Mean NLL of the unconditional K-component mixture fitted to y alone (out of sample: two-fold cross-fitted). */
   unconditionalNll: number;
   /** Mean NLL of the linear heteroscedastic Gaussian (k = 1) baseline (out of sample: two-fold cross-fitted). */
   linearBaselineNll: number;
+  /**
+   * Input columns the linear baseline used: all that vary, or on a wide table the MAX_LINEAR_INPUTS (100) most
+   * correlated with a target.
+   */
+  linearBaselineInputs: number;
   /** The model's point masses (MdnConfig.atoms), which both baselines were given too. */
   pointMasses: number;
   /** unconditionalNll − nll: how much knowing x helps the model (≈ 0 for a collapsed model). */
@@ -137,8 +150,21 @@ export async function diagnose(
 ): Promise<Diagnosis> {
   const xm = toMatrix(x, 'inputs');
   const ym = toMatrix(y, 'targets');
-  if (xm.rows !== ym.rows) throw new Error(`inputs have ${xm.rows} rows but targets have ${ym.rows}`);
-  if (xm.rows < 10) throw new Error(`diagnose needs at least 10 rows, got ${xm.rows}`);
+  if (xm.rows !== ym.rows) {
+    throw new InputError(`inputs have ${xm.rows} rows but targets have ${ym.rows}; they must match row for row`);
+  }
+  if (xm.rows < MIN_DIAGNOSE_ROWS) {
+    throw new InputError(
+      `diagnose needs at least ${MIN_DIAGNOSE_ROWS} rows to compare the model with its baselines, got ${xm.rows}; ` +
+        'give it more held-out rows',
+    );
+  }
+  if (xm.columns !== model.config.inputDimension || ym.columns !== model.config.outputDimension) {
+    throw new InputError(
+      `the model takes ${model.config.inputDimension} input and ${model.config.outputDimension} target columns; ` +
+        `the data has ${xm.columns} and ${ym.columns}`,
+    );
+  }
   assertFinite(xm, 'inputs', model.metadata.inputColumns);
   assertFinite(ym, 'targets', model.metadata.targetColumns);
   const n = xm.rows;
@@ -178,7 +204,11 @@ export async function diagnose(
 
   // Scored out of sample (two-fold cross-fitting), like the model, which did not train on these rows either.
   // With the model's point masses (MdnConfig.atoms), which the baselines get too.
-  const { unconditional, linear } = crossFittedBaselines(xm, ym, k, model.config.atoms);
+  // A turn of the event loop before and after the baselines (the longest part on a wide table): a signal handler
+  // (Ctrl-C in the mdn command) runs there.
+  await nextTurn();
+  const { unconditional, linear, linearInputs } = crossFittedBaselines(xm, ym, k, model.config.atoms);
+  await nextTurn();
   const unconditionalNll = -meanOf(unconditional.logProb);
   const linearBaselineNll = -meanOf(linear.logProb);
   const gain = unconditionalNll - nll;
@@ -424,9 +454,11 @@ export async function diagnose(
     findings,
     metrics: {
       rows: n,
+      inputs: xm.columns,
       nll,
       unconditionalNll,
       linearBaselineNll,
+      linearBaselineInputs: linearInputs,
       pointMasses: model.config.atoms.length,
       gainOverUnconditional: gain,
       baselineGainOverUnconditional: baselineGain,
@@ -448,7 +480,9 @@ export function formatDiagnosis(diagnosis: Diagnosis): string {
   const m = diagnosis.metrics;
   const lines = [
     `status: ${diagnosis.status}`,
-    `NLL ${m.nll.toFixed(4)} nats/row on ${m.rows} rows (unconditional mixture ${m.unconditionalNll.toFixed(4)}, linear heteroscedastic baseline ${m.linearBaselineNll.toFixed(4)}${m.pointMasses > 0 ? `, both with the model's point mass${m.pointMasses > 1 ? 'es' : ''}` : ''})`,
+    `NLL ${m.nll.toFixed(4)} nats/row on ${m.rows} rows (unconditional mixture ${m.unconditionalNll.toFixed(4)}, linear heteroscedastic baseline ${m.linearBaselineNll.toFixed(4)}` +
+      `${m.linearBaselineInputs < m.inputs ? ` on the ${m.linearBaselineInputs} of ${m.inputs} inputs most correlated with the target` : ''}` +
+      `${m.pointMasses > 0 ? `, both with the model's point mass${m.pointMasses > 1 ? 'es' : ''}` : ''})`,
     `gain from x: ${m.gainOverUnconditional.toFixed(4)} nats/row (baseline: ${m.baselineGainOverUnconditional.toFixed(4)}); R² of the mean ${m.meanR2.map((v) => v.toFixed(3)).join(', ')}`,
     `components in use: ${m.effectiveComponents.toFixed(2)} (usage ${m.componentUsage.map((v) => v.toFixed(2)).join(' ')}); PIT calibration error ${m.calibrationError.toFixed(3)}`,
   ];
