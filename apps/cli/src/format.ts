@@ -25,9 +25,12 @@ export function fixed(value: number, digits: number, width = 0): string {
   return value.toFixed(digits).padStart(width);
 }
 
-/** Probability as a column suffix: 0.05 → "q0.05". */
+/**
+ * Probability as a column name: 0.05 → "q0.05", in the shortest form that reads back as the same number, so two
+ * different probabilities (0.99999999 and 0.999999999) never share a name.
+ */
 export function quantileName(p: number): string {
-  return `q${String(Number(p.toPrecision(6)))}`;
+  return `q${String(p)}`;
 }
 
 /** A score for people: fixed decimals for ordinary magnitudes, 6 significant digits for very large or small ones. */

@@ -65,6 +65,10 @@ export function probabilityList(value: string): number[] {
   if (parts.some((p) => p === '') || numbers.some((p) => !(p > 0 && p < 1))) {
     throw new InvalidArgumentError(`expected probabilities in (0, 1) separated by commas, got '${value}'.`);
   }
+  const twice = numbers.findIndex((p, i) => numbers.indexOf(p) !== i);
+  if (twice >= 0) {
+    throw new InvalidArgumentError(`${parts[twice]} is given twice in '${value}'; give each probability once.`);
+  }
   return numbers;
 }
 

@@ -99,7 +99,7 @@ describe('bad data files are refused with file, line and column named, and no mo
     expectBadInput(
       mdn(['predict', 'good.mdn.json', 'other.csv'], { cwd: dir }),
       "other.csv: no column named 'x' (from input)",
-      'good.mdn.json was trained on inputs x',
+      'good.mdn.json reads its inputs from the columns x',
     );
     write(dir, 'xonly.csv', 'x\n1\n2\n');
     expect(mdn(['predict', 'good.mdn.json', 'xonly.csv'], { cwd: dir }).code).toBe(0);

@@ -65,7 +65,8 @@ describe('mdn train', () => {
     }
     const bad = mdn(['train', 'train.csv', '--y', 'y', '--tails', '0.7', '--out', 'bad.mdn.json'], { cwd: dir });
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/tailWeight must be in \[0, 0\.5\), got 0\.7/);
+    // Named by its flag, not by the API's model.tailWeight.
+    expect(bad.stderr).toContain('mdn: error: --tails must be in [0, 0.5), got 0.7');
     expect(existsSync(path.join(dir, 'bad.mdn.json'))).toBe(false);
   });
 

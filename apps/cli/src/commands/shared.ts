@@ -1,9 +1,10 @@
-import { type HostMixture, type Matrix, type MixtureDensityNetwork, PREDICT_CHUNK_ROWS } from '@mdn/core';
+import type { HostMixture, Matrix, MixtureDensityNetwork } from '@mdn/core';
 import type { Command } from 'commander';
 import { CliError, EXIT } from '../errors.js';
 import { selectBackend } from '../io/backend.js';
 import { readModel } from '../io/files.js';
 import { inputsFor, modelColumns, targetsFor } from '../io/model-data.js';
+import { nextTurn } from '../io/signals.js';
 import { readTable, readTableBlocks, readTableSample, type Table } from '../io/table.js';
 import { nameList } from '../options.js';
 
@@ -90,9 +91,18 @@ export interface PredictedBlock {
 }
 
 /**
- * DATA a block of {@link PREDICT_CHUNK_ROWS} rows at a time, with the model's predictions: each block is read,
- * checked and predicted only when asked for, so memory does not grow with the file. A file with a header and no
- * data rows is an error (after the last block).
+ * Rows per block of DATA for a model: the model's own prediction block (see `predictionBlockRows`), fewer for a
+ * large mixture, whose quantile, mode and CRPS cost grows with the square of its components: a block then takes
+ * about a second at most, and a stop signal is handled between blocks.
+ */
+export function dataBlockRows(model: MixtureDensityNetwork): number {
+  return Math.min(model.predictionBlockRows, Math.max(256, Math.floor(2 ** 22 / model.mixtureComponents ** 2)));
+}
+
+/**
+ * DATA a block of {@link dataBlockRows} rows at a time, with the model's predictions: each block is read, checked
+ * and predicted only when asked for, so memory does not grow with the file. A file with a header and no data rows
+ * is an error (after the last block). Between blocks the event loop turns (a stop signal is handled there).
  */
 export async function* predictedBlocks(
   { model, columns }: OpenModel,
@@ -101,13 +111,14 @@ export async function* predictedBlocks(
   needTargets: boolean,
 ): AsyncGenerator<PredictedBlock> {
   let rows = 0;
-  for (const table of readTableBlocks(dataFile, PREDICT_CHUNK_ROWS)) {
+  for (const table of readTableBlocks(dataFile, dataBlockRows(model))) {
     if (table.rows.length === 0) continue;
     const x = inputsFor(table, columns.x, modelFile);
     const y = needTargets ? targetsFor(table, columns.y, modelFile) : null;
     const host = await finitePredictions(model, x, dataFile, columns.x, rows);
     yield { table, x, y, host, firstRow: rows };
     rows += x.rows;
+    await nextTurn();
   }
   if (rows === 0) throw new CliError(`${dataFile === '-' ? 'stdin' : dataFile}: has a header but no data rows`);
 }
@@ -138,17 +149,45 @@ export async function finitePredictions(
       for (let f = 0; f < p && finite; f++) finite = Number.isFinite(host.factors![(r * k + j) * p + f]!);
     }
     if (finite) continue;
-    const inputs = columns.map((name, c) => {
-      const value = x.data[r * x.columns + c]!;
-      const z = (value - model.inputStandardiser.mean[c]!) / model.inputStandardiser.scale[c]!;
-      return `${name} = ${value} (${Math.abs(z) < 1e6 ? z.toFixed(1) : z.toExponential(1)} training sd from its mean)`;
-    });
-    throw new CliError(
-      `${dataFile}: the model's prediction for data row ${rowOffset + r + 1} is not finite (inputs ${inputs.join(', ')}); ` +
-        'inputs that far outside the training data overflow float32: remove or fix that row, or retrain on data ' +
-        'that covers it. mdn diagnose checks a model on a file.',
-      EXIT.failed,
-    );
+    throw notFinite(model, x, r, dataFile, columns, rowOffset, 'prediction');
   }
   return host;
 }
+
+/**
+ * The error for a row whose prediction (or a figure from it: `what`) is not finite: inputs far outside the
+ * training data are named as the likely cause; inputs near it mean the model itself is at fault.
+ */
+export function notFinite(
+  model: MixtureDensityNetwork,
+  x: Matrix,
+  r: number,
+  dataFile: string,
+  columns: readonly string[],
+  rowOffset: number,
+  what: string,
+): CliError {
+  const distances = columns.map((_, c) => {
+    const value = x.data[r * x.columns + c]!;
+    return Math.abs((value - model.inputStandardiser.mean[c]!) / model.inputStandardiser.scale[c]!);
+  });
+  const far = distances.some((z) => !(z < FAR_INPUT_SD));
+  const inputs = columns.map((name, c) => {
+    const z = distances[c]!;
+    return `${name} = ${x.data[r * x.columns + c]!} (${z < 1e6 ? z.toFixed(1) : z.toExponential(1)} training sd from its mean)`;
+  });
+  const row = `data row ${rowOffset + r + 1}`;
+  return new CliError(
+    far
+      ? `${dataFile}: the model's ${what} for ${row} is not finite (inputs ${inputs.join(', ')}); inputs that far outside ` +
+          'the training data overflow float32: remove or fix that row, or retrain on data that covers it. mdn diagnose ' +
+          'checks a model on a file.'
+      : `${dataFile}: the model's ${what} for ${row} is not finite although its inputs are near the training data ` +
+          `(${inputs.join(', ')}): the model itself is at fault (an edited or damaged file, or a training run that went ` +
+          'wrong); retrain it, and check it with mdn info and mdn diagnose.',
+    EXIT.failed,
+  );
+}
+
+/** Inputs this many training standard deviations from their mean are far enough out to overflow a prediction. */
+const FAR_INPUT_SD = 50;

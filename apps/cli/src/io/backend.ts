@@ -8,19 +8,28 @@ export const BACKEND_CHOICES = ['auto', 'node', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
 /**
- * Switches tfjs to the chosen backend. `auto` and `node` pick the fastest this Node has (tfjs-node when the user
- * installed it, else WebAssembly, else cpu).
+ * Switches tfjs to the chosen backend. `auto` picks the fastest this Node has (tfjs-node when the user installed
+ * it, else WebAssembly, else cpu); `node` is tfjs-node or an error.
  */
 export async function selectBackend(choice: string): Promise<BackendInfo> {
   if (!(BACKEND_CHOICES as readonly string[]).includes(choice)) {
     throw new CliError(`--backend '${choice}' is not one of ${BACKEND_CHOICES.join(', ')}`);
   }
   const adapter = choice === 'cpu' ? cpuBackend() : choice === 'wasm' ? wasmBackend() : nodeBackend();
+  let info: BackendInfo;
   try {
-    return await useBackend(adapter);
+    info = await useBackend(adapter);
   } catch (error) {
     throw new CliError(`backend '${choice}' could not start: ${(error as Error).message}`, 1);
   }
+  // `node` asks for native TensorFlow by name: running on another backend instead would ignore the flag.
+  if (choice === 'node' && info.tfjsBackend !== 'tensorflow') {
+    throw new CliError(
+      '--backend node needs @tensorflow/tfjs-node, which is not installed here (npm install @tensorflow/tfjs-node); ' +
+        '--backend auto (the default) uses it when it is there and WebAssembly otherwise',
+    );
+  }
+  return info;
 }
 
 /** One line naming the backend and what it detected. */

@@ -11,16 +11,78 @@ import {
   statSync,
   writeSync,
 } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { InputError, loadModel, type MixtureDensityNetwork, MODEL_FORMAT } from '@mdn/core';
-import { CliError } from '../errors.js';
+import { printable } from '@mdn/core/host';
+import { CliError, EXIT } from '../errors.js';
+import { STOP_SIGNALS } from './signals.js';
 
-const pendingTemporaries = new Set<string>();
+/** Temporaries of writes in progress, each with the file it will become. */
+const pendingTemporaries = new Map<string, string>();
 
-/** Removes temp files of writes that never finished (called on exit and on a second Ctrl-C). */
+/** Removes temp files of writes that never finished (called on exit, on an error and on a stop signal). */
 export function removePendingTemporaries(): void {
-  for (const file of pendingTemporaries) rmSync(file, { force: true });
+  for (const file of pendingTemporaries.keys()) {
+    try {
+      rmSync(file, { force: true });
+    } catch {
+      // Removing is best effort (this also runs inside the exit handler, where a throw would end the process with 7).
+    }
+  }
   pendingTemporaries.clear();
+  stopGuard(false);
+}
+
+/**
+ * While a file is being written, a stop signal (Ctrl-C, SIGTERM, SIGHUP) removes its temporary and ends the command
+ * with 130 and a line saying what was not written. Outside writes, no handler is installed and signals keep their
+ * default action (the command ends at once; nothing is half-written). The command's loops yield to the event loop
+ * between blocks (see nextTurn), so the handler runs within a block's time.
+ */
+const onStopWhileWriting = (signal: NodeJS.Signals) => {
+  const targets = [...new Set(pendingTemporaries.values())];
+  removePendingTemporaries();
+  process.stderr.write(
+    `\nInterrupted (${signal}); ${targets.map((t) => printable(t, 200)).join(', ')} ${targets.length === 1 ? 'was' : 'were'} not written ` +
+      '(the partial output is removed).\n',
+  );
+  process.exit(EXIT.interrupted);
+};
+
+let guarded = false;
+function stopGuard(on: boolean): void {
+  if (on === guarded) return;
+  guarded = on;
+  for (const signal of STOP_SIGNALS) {
+    if (on) process.on(signal, onStopWhileWriting);
+    else process.off(signal, onStopWhileWriting);
+  }
+}
+
+function track(temporary: string, target: string): void {
+  pendingTemporaries.set(temporary, target);
+  stopGuard(true);
+}
+
+function untrack(temporary: string): void {
+  pendingTemporaries.delete(temporary);
+  if (pendingTemporaries.size === 0) stopGuard(false);
+}
+
+/** The longest file name (bytes) most file systems take (ext4, XFS, btrfs, APFS, NTFS in UTF-16 units). */
+const NAME_BYTES = 255;
+
+/**
+ * A temporary's name beside `file`: `.NAME.PID.TIME.tmp`, with NAME shortened (on a character boundary) so the whole
+ * stays within {@link NAME_BYTES}: a valid output name of 240 bytes must not fail because its temporary is longer.
+ */
+function temporaryName(file: string, tag = `${process.pid}.${Date.now()}`): string {
+  const suffix = `.${tag}.tmp`;
+  const room = NAME_BYTES - 1 - Buffer.byteLength(suffix);
+  let base = path.basename(file);
+  while (Buffer.byteLength(base) > room) base = Array.from(base).slice(0, -1).join('');
+  return path.join(path.dirname(path.resolve(file)), `.${base}${suffix}`);
 }
 
 /** The folder `file` goes into; a clear error (naming it as `label`) when that folder does not exist. */
@@ -34,10 +96,6 @@ function existingFolderOf(file: string, label: string): string {
   throw new CliError(`${label}: the folder ${directory} does not exist; create it first`);
 }
 
-/**
- * Writes `content` to `file` atomically: a temp file beside it, flushed, then renamed over the target, so a
- * reader sees the old file or the new one, never half of one.
- */
 /** A file written a piece at a time into a temporary beside it, renamed into place by `commit()`. */
 export interface AtomicFile {
   write(content: string | Uint8Array): void;
@@ -47,8 +105,12 @@ export interface AtomicFile {
   abandon(): void;
 }
 
+/**
+ * Opens `file` for writing atomically: a temp file beside it, flushed, then renamed over the target, so a reader
+ * sees the old file or the new one, never half of one.
+ */
 export function openAtomic(file: string): AtomicFile {
-  const directory = existingFolderOf(file, file);
+  existingFolderOf(file, file);
   // Only a regular file (or nothing) may be replaced: never a device, pipe or link that appeared since the check.
   try {
     if (!lstatSync(file).isFile()) {
@@ -57,15 +119,19 @@ export function openAtomic(file: string): AtomicFile {
   } catch (error) {
     if (error instanceof CliError) throw error;
   }
-  const temporary = path.join(directory, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  pendingTemporaries.add(temporary);
+  const temporary = temporaryName(file);
+  track(temporary, file);
   const failed = (error: unknown): CliError => {
     closeQuietly();
-    rmSync(temporary, { force: true });
-    pendingTemporaries.delete(temporary);
+    try {
+      rmSync(temporary, { force: true });
+    } catch {
+      // best effort
+    }
+    untrack(temporary);
     return error instanceof CliError
       ? error
-      : new CliError(`${file}: cannot be written (${(error as Error).message})`, 1);
+      : new CliError(`${file}: cannot be written (${describeFailure(error)})`, 1);
   };
   let fd: number | undefined;
   const closeQuietly = () => {
@@ -96,7 +162,7 @@ export function openAtomic(file: string): AtomicFile {
         closeSync(fd!);
         fd = undefined;
         renameSync(temporary, file);
-        pendingTemporaries.delete(temporary);
+        untrack(temporary);
       } catch (error) {
         throw failed(error);
       }
@@ -104,7 +170,7 @@ export function openAtomic(file: string): AtomicFile {
     abandon() {
       closeQuietly();
       rmSync(temporary, { force: true });
-      pendingTemporaries.delete(temporary);
+      untrack(temporary);
     },
   };
 }
@@ -132,36 +198,60 @@ export function checkOutput(
   inputs: readonly string[],
   options: { kind: 'model' | 'any'; force?: boolean; flag: string },
 ): void {
+  const named = `${options.flag} ${printable(output, 200)}`;
+  if (output === '') throw new CliError(`${options.flag} is empty; give the name of the file to write`);
+  const base = path.basename(output);
+  if (/[/\\]$/.test(output) || base === '' || base === '.' || base === '..') {
+    throw new CliError(
+      `${named} names a folder, not a file; give a file name (like ${options.kind === 'model' ? 'model.mdn.json' : 'out.csv'})`,
+    );
+  }
+  if (output.includes('\0')) throw new CliError(`${options.flag} holds a NUL character; give a file name without it`);
   for (const input of inputs) {
     if (input !== '-' && sameFile(output, input)) {
-      throw new CliError(`${options.flag} ${output} is the input file itself; choose another output path`);
+      throw new CliError(`${named} is the input file itself; choose another output path`);
     }
   }
   let exists = false;
   try {
     // lstat: a symlink, device or pipe at the path is refused before anything reads or replaces it.
     const stats = lstatSync(output);
-    if (stats.isDirectory()) throw new CliError(`${options.flag} ${output} is a directory; give a file name`);
+    if (stats.isDirectory()) throw new CliError(`${named} is a directory; give a file name`);
     if (!stats.isFile()) {
       throw new CliError(
-        `${options.flag} ${output} is not a regular file (a link, device or pipe); give the path of a regular file to write`,
+        `${named} is not a regular file (a link, device or pipe); give the path of a regular file to write`,
       );
     }
     exists = true;
   } catch (error) {
     if (error instanceof CliError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENAMETOOLONG')
+      throw new CliError(`${named}: the name is too long for the file system; choose a shorter one`);
+    if (code === 'ENOTDIR') throw new CliError(`${named}: a part of the path is a file, not a folder`);
   }
-  // The folder must take a new file now, not only after a long training run.
-  const directory = existingFolderOf(output, `${options.flag} ${output}`);
-  const probe = path.join(directory, `.mdn-write-check.${process.pid}.${Date.now()}.tmp`);
+  // The folder must take a new file of this name's length now, not only after a long training run: the probe's
+  // name is as long as the output's (a name the file system refuses as too long fails here, before any work).
+  const directory = existingFolderOf(output, named);
+  const probe = probeName(directory, base);
   try {
     closeSync(openSync(probe, 'wx'));
   } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENAMETOOLONG') {
+      throw new CliError(
+        `${named}: the name is too long for the file system (${Buffer.byteLength(base)} bytes); choose a shorter one`,
+      );
+    }
     throw new CliError(
-      `${options.flag} ${output}: the folder ${directory} cannot be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); choose a writable place`,
+      `${named}: the folder ${printable(directory, 200)} cannot be written (${describeFailure(error)}); choose a writable place`,
     );
   } finally {
-    rmSync(probe, { force: true });
+    try {
+      rmSync(probe, { force: true });
+    } catch {
+      // nothing was created
+    }
   }
   if (exists && options.kind === 'model' && !options.force) {
     let isModel = false;
@@ -172,9 +262,74 @@ export function checkOutput(
     }
     if (!isModel) {
       throw new CliError(
-        `${options.flag} ${output} exists and is not an mdn model; refusing to overwrite it (pass --force to replace it)`,
+        `${named} exists and is not an mdn model; refusing to overwrite it (pass --force to replace it)`,
       );
     }
+  }
+}
+
+/**
+ * A probe file's path in `directory` with a name as many bytes long as `base` (at least the probe's own prefix),
+ * and as long as the temporary a write of `base` uses: a name the file system takes for the probe it takes for both.
+ */
+function probeName(directory: string, base: string): string {
+  const prefix = `.mdn-write-check.${process.pid}.`;
+  const length = Math.max(
+    Buffer.byteLength(prefix) + 4,
+    Buffer.byteLength(base),
+    Buffer.byteLength(path.basename(temporaryName(base))),
+  );
+  return path.join(directory, (prefix + 'x'.repeat(length)).slice(0, length));
+}
+
+/** Plain words for a failed file operation: its code and what it means, never an internal path. */
+export function describeFailure(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  const meaning: Record<string, string> = {
+    ENOSPC: 'no space left on the device',
+    EDQUOT: 'the disk quota is used up',
+    EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
+    EROFS: 'a read-only file system',
+    ENAMETOOLONG: 'the name is too long',
+    EIO: 'an input/output error on the device',
+    ENOENT: 'the folder is gone',
+    ENOTDIR: 'a part of the path is not a folder',
+    EISDIR: 'it is a folder',
+    EMFILE: 'too many open files',
+  };
+  if (code !== undefined) return meaning[code] ? `${code}: ${meaning[code]}` : code;
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Saves a trained model to `file` (atomically). When that fails (a full disk, a folder removed or made read-only
+ * during training), the model is not lost: it is written to the system's temporary folder (or the working folder)
+ * instead, and the error says where. Returns the path written.
+ */
+export function saveModelFile(file: string, text: string, flag: string): string {
+  try {
+    writeFileAtomic(file, text);
+    return file;
+  } catch (error) {
+    const reason = error instanceof CliError ? error.message : `${file}: cannot be written (${describeFailure(error)})`;
+    const stem =
+      Array.from(path.basename(file).replace(/\.mdn\.json$|\.json$/, ''))
+        .slice(0, 100)
+        .join('') || 'model';
+    for (const folder of [tmpdir(), process.cwd()]) {
+      const rescue = path.join(folder, `mdn-rescued-${stem}-${process.pid}-${Date.now()}.mdn.json`);
+      try {
+        writeFileAtomic(rescue, text);
+      } catch {
+        continue;
+      }
+      throw new CliError(
+        `${flag} ${reason}; ` + `the trained model was saved to ${rescue} instead: move it where you want it`,
+        EXIT.failed,
+      );
+    }
+    throw new CliError(`${flag} ${reason}; no other place could take the model either`, EXIT.failed);
   }
 }
 

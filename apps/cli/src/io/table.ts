@@ -1,28 +1,86 @@
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
-import { createRandom, type Table, TableReader } from '@mdn/core/host';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { createRandom, type Matrix, numericMatrix, printable, type Table, TableReader } from '@mdn/core/host';
 import { CliError } from '../errors.js';
 
 /** A parsed CSV/TSV file, and its named columns as a checked float64 matrix (errors name line and column). */
-export { numericMatrix, type Table } from '@mdn/core/host';
+export { numericMatrix, type Table };
 
-/** Bytes read and decoded at a time: no file is ever held as one string (V8 caps strings near 512 MB). */
+/** Bytes read at a time: no file is ever held as one string (V8 caps strings near 512 MB). */
 const CHUNK_BYTES = 1 << 20;
+/** Bytes decoded and parsed at a time (a block of rows is cut from what they complete). */
+const PIECE_BYTES = 1 << 16;
 
 /**
- * The text encoding from the first bytes: a UTF-16 byte-order mark picks UTF-16, anything else is UTF-8. NUL bytes
- * near the start of a file without one mean UTF-16/UTF-32 without a byte-order mark (or a binary file): named, so
- * the message is not a puzzling one about fields or columns.
+ * The text encoding from the first bytes: a UTF-16 byte-order mark picks UTF-16, anything else is UTF-8 (checked:
+ * bytes that are not UTF-8 are an error naming the line, see {@link notUtf8}). NUL bytes near the start of a file
+ * without a byte-order mark are named: at every second or fourth byte they are UTF-16/UTF-32 text without one;
+ * elsewhere the file is binary or corrupt.
  */
 function decoderFor(first: Uint8Array, source: string): TextDecoder {
-  if (first[0] === 0xff && first[1] === 0xfe) return new TextDecoder('utf-16le');
-  if (first[0] === 0xfe && first[1] === 0xff) return new TextDecoder('utf-16be');
-  if (first.subarray(0, 4096).includes(0)) {
+  if (first[0] === 0xff && first[1] === 0xfe) return new TextDecoder('utf-16le', { fatal: true });
+  if (first[0] === 0xfe && first[1] === 0xff) return new TextDecoder('utf-16be', { fatal: true });
+  const head = first.subarray(0, 4096);
+  const nul = head.indexOf(0);
+  if (nul >= 0) {
+    // Text in UTF-16 or UTF-32 without a byte-order mark has a NUL in most odd (or even) positions.
+    let odd = 0;
+    let even = 0;
+    for (let i = 0; i < head.length; i++) if (head[i] === 0) i % 2 === 0 ? even++ : odd++;
+    const wide = Math.max(odd, even) >= 0.4 * (head.length / 2);
+    const line = 1 + countLines(head.subarray(0, nul));
     throw new CliError(
-      `${source}: holds NUL bytes near the start: it looks like UTF-16 or UTF-32 text without a byte-order mark, ` +
-        'or a binary file; save it as UTF-8 CSV/TSV text',
+      wide
+        ? `${source}: holds NUL bytes near the start: it looks like UTF-16 or UTF-32 text without a byte-order mark, ` +
+            'or a binary file; save it as UTF-8 CSV/TSV text'
+        : `${source}: holds a NUL byte at byte ${nul + 1} (line ${line}): it is not CSV/TSV text (a binary or damaged ` +
+            'file?); check that this is the right file',
     );
   }
-  return new TextDecoder('utf-8');
+  return new TextDecoder('utf-8', { fatal: true });
+}
+
+/** Line ends (LF) in `bytes`. */
+function countLines(bytes: Uint8Array): number {
+  let lines = 0;
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] === 0x0a) lines++;
+  return lines;
+}
+
+/**
+ * Where `bytes` first breaks UTF-8 (an index), ignoring a sequence cut off at the end (the next chunk completes
+ * it); -1 when it does not.
+ */
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; ) {
+    const b = bytes[i]!;
+    const length =
+      b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    if (length === 0) return i;
+    for (let j = 1; j < length; j++) {
+      if (i + j >= bytes.length) return -1;
+      const c = bytes[i + j]!;
+      const low = j === 1 && b === 0xe0 ? 0xa0 : j === 1 && b === 0xf0 ? 0x90 : 0x80;
+      const high = j === 1 && b === 0xed ? 0x9f : j === 1 && b === 0xf4 ? 0x8f : 0xbf;
+      if (c < low || c > high) return i;
+    }
+    i += length;
+  }
+  return -1;
+}
+
+/**
+ * The error for text that is not UTF-8: the line and byte, the byte's value, and the likely encoding (a spreadsheet's
+ * "CSV" in Windows-1252 or Latin-1 writes é as the single byte 0xE9).
+ */
+function notUtf8(source: string, chunk: Uint8Array, linesBefore: number, bytesBefore: number): CliError {
+  const at = Math.max(0, firstInvalidUtf8(chunk));
+  const line = linesBefore + 1 + countLines(chunk.subarray(0, at));
+  const byte = chunk[at] ?? 0;
+  return new CliError(
+    `${source}: line ${line} holds bytes that are not UTF-8 (0x${byte.toString(16).toUpperCase().padStart(2, '0')} at byte ` +
+      `${bytesBefore + at + 1}): the file looks like Windows-1252 or Latin-1 text (é as one byte); save it as UTF-8 ` +
+      '(in a spreadsheet: CSV UTF-8), or convert it: iconv -f WINDOWS-1252 -t UTF-8',
+  );
 }
 
 function openFailure(file: string, error: unknown): CliError {
@@ -32,23 +90,25 @@ function openFailure(file: string, error: unknown): CliError {
   return new CliError(`${file}: cannot be read (${(error as Error).message})`);
 }
 
-/** The file's (or stdin's) bytes, a chunk at a time. */
+/** Blocks the thread for `ms` milliseconds (between retries of a read that would block). */
+function pause(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * The file's (or stdin's) bytes, a chunk at a time: stdin too, so a stream of any length is read in bounded memory
+ * (`yes 1,2,3 | mdn predict …` streams; it was once read whole, 11 GB in 45 s).
+ */
 function* byteChunks(file: string): Generator<Uint8Array> {
-  if (file === '-') {
-    let all: Buffer;
-    try {
-      all = readFileSync(0);
-    } catch (error) {
-      throw new CliError(`cannot read stdin: ${(error as Error).message}`);
-    }
-    for (let at = 0; at < all.length; at += CHUNK_BYTES) yield all.subarray(at, at + CHUNK_BYTES);
-    return;
-  }
+  const stdin = file === '-';
   let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch (error) {
-    throw openFailure(file, error);
+  if (stdin) fd = 0;
+  else {
+    try {
+      fd = openSync(file, 'r');
+    } catch (error) {
+      throw openFailure(file, error);
+    }
   }
   try {
     const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
@@ -57,18 +117,26 @@ function* byteChunks(file: string): Generator<Uint8Array> {
       try {
         read = readSync(fd, buffer, 0, CHUNK_BYTES, null);
       } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        // A non-blocking stdin (a socket, or a terminal another program set so): wait for data. Windows ends a pipe so.
+        if (code === 'EAGAIN') {
+          pause(10);
+          continue;
+        }
+        if (code === 'EOF') break;
+        if (stdin) throw new CliError(`cannot read stdin: ${(error as Error).message}`);
         throw openFailure(file, error);
       }
       if (read === 0) break;
       yield buffer.subarray(0, read);
     }
   } finally {
-    closeSync(fd);
+    if (!stdin) closeSync(fd);
   }
 }
 
 /**
- * A CSV/TSV file (or stdin for `-`) as tables of at most about `blockRows` data rows each, in order, read and
+ * A CSV/TSV file (or stdin for `-`) as tables of `blockRows` data rows each (the last one fewer), in order, read and
  * parsed with @mdn/core's `TableReader` a megabyte at a time: memory stays bounded whatever the file's size. Each
  * block has the header and the lines its rows start on. A UTF-8 BOM, UTF-16 with a byte-order mark, CRLF line ends
  * and quoted cells are fine; a ragged row, a bad quote or a bad header is an InputError naming line and column.
@@ -78,10 +146,16 @@ export function* readTableBlocks(file: string, blockRows: number): Generator<Tab
   const reader = new TableReader({ source });
   let rows: string[][] = [];
   let lines: number[] = [];
-  const block = (): Table => {
-    const table = { source, header: [...(reader.header ?? [])], rows, lines };
-    rows = [];
-    lines = [];
+  /** The first `count` rows kept (all of them by default) as a table. */
+  const block = (count = rows.length): Table => {
+    const table = {
+      source,
+      header: [...(reader.header ?? [])],
+      rows: rows.slice(0, count),
+      lines: lines.slice(0, count),
+    };
+    rows = rows.slice(count);
+    lines = lines.slice(count);
     return table;
   };
   const keep = (records: ReturnType<TableReader['push']>) => {
@@ -91,13 +165,34 @@ export function* readTableBlocks(file: string, blockRows: number): Generator<Tab
     }
   };
   let decoder: TextDecoder | undefined;
-  for (const bytes of byteChunks(file)) {
-    decoder ??= decoderFor(bytes, source);
-    keep(reader.push(decoder.decode(bytes, { stream: true })));
-    if (rows.length >= blockRows) yield block();
+  let linesRead = 0;
+  let bytesRead = 0;
+  const decode = (bytes?: Uint8Array): string => {
+    try {
+      return bytes === undefined ? decoder!.decode() : decoder!.decode(bytes, { stream: true });
+    } catch {
+      throw decoder!.encoding === 'utf-8'
+        ? notUtf8(printable(source), bytes ?? new Uint8Array([0xff]), linesRead, bytesRead)
+        : new CliError(
+            `${printable(source)}: is not valid ${decoder!.encoding.toUpperCase()} text near byte ${bytesRead + 1}; save it as UTF-8`,
+          );
+    }
+  };
+  for (const chunk of byteChunks(file)) {
+    decoder ??= decoderFor(chunk, printable(source));
+    // A piece at a time, and blocks of exactly `blockRows` rows: a megabyte of short rows is 250 000 of them, and
+    // the text cells of a block are what a reader holds at once.
+    for (let at = 0; at < chunk.length; at += PIECE_BYTES) {
+      const piece = chunk.subarray(at, at + PIECE_BYTES);
+      keep(reader.push(decode(piece)));
+      linesRead += countLines(piece);
+      bytesRead += piece.length;
+      while (rows.length >= blockRows) yield block(blockRows);
+    }
   }
-  if (decoder) keep(reader.push(decoder.decode()));
+  if (decoder) keep(reader.push(decode()));
   keep(reader.end());
+  while (rows.length > blockRows) yield block(blockRows);
   yield block();
 }
 
@@ -148,4 +243,80 @@ export function readTableSample(file: string, maxRows: number, seed = 0): Sample
 export function readTable(file: string): Table {
   const blocks = [...readTableBlocks(file, Number.POSITIVE_INFINITY)];
   return blocks[0]!;
+}
+
+/** The first name in `names` that appears twice, or undefined when each appears once. */
+export function distinctNames(names: readonly string[]): string | undefined {
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (seen.has(name)) return name;
+    seen.add(name);
+  }
+  return undefined;
+}
+
+/**
+ * The most values (rows × columns) `mdn train` reads: training holds every row in memory (8 bytes a value here,
+ * more on the backend), so a larger file, or an endless stream on stdin, is refused once it passes this.
+ */
+export const MAX_TRAINING_VALUES = 50_000_000;
+
+/** A growing float64 buffer of rows. */
+class Rows {
+  private data = new Float64Array(1024);
+  rows = 0;
+  constructor(readonly columns: number) {}
+  append(block: Matrix): void {
+    const needed = (this.rows + block.rows) * this.columns;
+    if (needed > this.data.length) {
+      const grown = new Float64Array(Math.max(needed, 2 * this.data.length));
+      grown.set(this.data.subarray(0, this.rows * this.columns));
+      this.data = grown;
+    }
+    this.data.set(block.data, this.rows * this.columns);
+    this.rows += block.rows;
+  }
+  matrix(): Matrix {
+    return { data: this.data.slice(0, this.rows * this.columns), rows: this.rows, columns: this.columns };
+  }
+}
+
+/**
+ * The training data of a CSV/TSV file (or stdin): the `yColumns` and the input columns (`xColumns`, or every
+ * other column) as float64 matrices, read and checked a block of rows at a time (no table of text cells is held).
+ * Refuses more than {@link MAX_TRAINING_VALUES} values.
+ */
+export function readTrainingData(
+  file: string,
+  xColumns: readonly string[] | undefined,
+  yColumns: readonly string[],
+): { x: Matrix; y: Matrix; xColumns: string[]; source: string } {
+  let inputs: string[] | undefined;
+  let x: Rows | undefined;
+  let y: Rows | undefined;
+  let source = file;
+  for (const block of readTableBlocks(file, 65_536)) {
+    source = block.source;
+    if (inputs === undefined) {
+      numericMatrix({ ...block, rows: [], lines: [] }, yColumns, '--y'); // every --y column exists
+      inputs = xColumns ? [...xColumns] : block.header.filter((name) => !yColumns.includes(name));
+      if (inputs.length === 0) {
+        throw new CliError(
+          `${printable(source)}: no input columns left once --y ${yColumns.map((name) => printable(name, 80)).join(',')} is taken; add input columns`,
+        );
+      }
+      x = new Rows(inputs.length);
+      y = new Rows(yColumns.length);
+    }
+    y!.append(numericMatrix(block, yColumns, '--y'));
+    x!.append(numericMatrix(block, inputs, '--x'));
+    if (x!.rows * (inputs.length + yColumns.length) > MAX_TRAINING_VALUES) {
+      throw new CliError(
+        `${printable(source)}: more than ${MAX_TRAINING_VALUES.toExponential(0)} values (${x!.rows.toLocaleString('en-US')} rows × ` +
+          `${inputs.length + yColumns.length} columns so far): training holds every row in memory; train on a random ` +
+          'sample of the rows (shuf -n 1000000 on the rows keeps a million)',
+      );
+    }
+  }
+  return { x: x!.matrix(), y: y!.matrix(), xColumns: inputs!, source };
 }

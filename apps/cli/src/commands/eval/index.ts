@@ -99,7 +99,7 @@ export function registerEval(program: Command): void {
       const d = model.config.outputDimension;
       let rows = 0;
       let logProbSum = 0;
-      const perTarget: Record<string, ReturnType<MarginalScores['result']>> = {};
+      const perTarget: [string, ReturnType<MarginalScores['result']>][] = [];
       try {
         const scores = Array.from({ length: d }, () => new MarginalScores(model.config.atoms));
         // A block of rows at a time: memory does not grow with the file (beyond 8 bytes a row for the PIT).
@@ -113,12 +113,12 @@ export function registerEval(program: Command): void {
           }
           rows += x.rows;
         }
-        for (let c = 0; c < d; c++) perTarget[columns.y[c]!] = scores[c]!.result();
+        for (let c = 0; c < d; c++) perTarget.push([columns.y[c]!, scores[c]!.result()]);
       } finally {
         model.dispose();
       }
       const nll = -logProbSum / rows;
-      const all = Object.values(perTarget);
+      const all = perTarget.map(([, scores]) => scores);
       const average = (key: keyof ReturnType<MarginalScores['result']>) =>
         all.reduce((s, t) => s + t[key], 0) / all.length;
       const report: EvalReport = {
@@ -129,7 +129,8 @@ export function registerEval(program: Command): void {
         width90: average('width90'),
         rmse: Math.sqrt(all.reduce((s, t) => s + t.rmse ** 2, 0) / all.length),
         n: rows,
-        ...(d > 1 ? { targets: perTarget } : {}),
+        // Object.fromEntries defines own keys: a target named __proto__ or constructor is a key like any other.
+        ...(d > 1 ? { targets: Object.fromEntries(perTarget) } : {}),
       };
       const notFinite = Object.entries(report).filter(([, v]) => typeof v === 'number' && !Number.isFinite(v));
       if (notFinite.length > 0) {

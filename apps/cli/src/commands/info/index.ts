@@ -23,11 +23,15 @@ export function registerInfo(program: Command): void {
     .action(async (modelFile: string, flags: { json?: boolean }) => {
       await selectBackend('cpu');
       const text = readModelText(modelFile);
-      const model = readModel(modelFile, text); // validates format, version and checksum
-      const parameters = model.getWeights().reduce((n, w) => n + w.values.length, 0);
+      // Everything shown comes from the loaded model: its format, version, checksums, architecture, statistics and
+      // metadata were all checked on load (a hand-edited file with its checksums recomputed cannot reach this code
+      // with a column list that is not a list, or a plan of the wrong shape).
+      const model = readModel(modelFile, text);
+      const parameters = model.parameterCount;
+      const { config, metadata } = model;
+      const standardisers = { input: model.inputStandardiser.toJSON(), target: model.targetStandardiser.toJSON() };
       model.dispose();
-      const file = JSON.parse(text) as ModelFile;
-      const { config, metadata } = file;
+      const file = JSON.parse(text) as Pick<ModelFile, 'format' | 'formatVersion'>;
       const inputs = metadata.inputColumns ?? Array.from({ length: config.inputDimension }, (_, i) => `x${i + 1}`);
       const targets = metadata.targetColumns ?? Array.from({ length: config.outputDimension }, (_, i) => `y${i + 1}`);
       const stats = (names: string[], s: { mean: number[]; scale: number[] }) =>
@@ -40,8 +44,8 @@ export function registerInfo(program: Command): void {
         readerVersion: MODEL_FORMAT_VERSION,
         config,
         parameters,
-        inputs: stats(inputs, file.inputStandardiser),
-        targets: stats(targets, file.targetStandardiser),
+        inputs: stats(inputs, standardisers.input),
+        targets: stats(targets, standardisers.target),
         training: metadata.training ?? null,
         plan: metadata.plan ?? null,
         finalLoss: history.at(-1) ?? null,
@@ -105,6 +109,13 @@ export function registerInfo(program: Command): void {
             (t.bestLoss !== undefined ? `; best ${loss(t.bestLoss)}` : ''),
         );
       }
-      process.stdout.write(`${lines.join('\n')}\n`);
+      // Line by line with control characters escaped: the plan and the training record hold text from the file.
+      const report = lines.join('\n');
+      process.stdout.write(
+        `${report
+          .split('\n')
+          .map((line) => printable(line))
+          .join('\n')}\n`,
+      );
     });
 }

@@ -6,7 +6,7 @@ import { cell, csvLine, quantileName } from '../../format.js';
 import { textSink } from '../../io/output.js';
 import { numericMatrix, type Table } from '../../io/table.js';
 import { nameList, probabilityList } from '../../options.js';
-import { type ModelDataFlags, modelDataOptions, openModel, predictedBlocks } from '../shared.js';
+import { type ModelDataFlags, modelDataOptions, notFinite, openModel, predictedBlocks } from '../shared.js';
 
 interface PredictFlags extends ModelDataFlags {
   quantiles: number[];
@@ -73,7 +73,7 @@ export function registerPredict(program: Command): void {
           'targets from the exact conditional mixture p(y_rest | x, given targets).',
       ),
   )
-    .option('--quantiles <ps>', 'probabilities, comma-separated', probabilityList, [0.05, 0.5, 0.95])
+    .option('--quantiles <ps>', 'probabilities, comma-separated, each once', probabilityList, [0.05, 0.5, 0.95])
     .option(
       '--mixture',
       'also write each component of the predicted mixture: weight_j, mean_j, std_j (a model with predictive tails lists its network components, then their wider companions in the same order; a point mass at a capped or floored end of the target comes last)',
@@ -95,6 +95,12 @@ export function registerPredict(program: Command): void {
       const opened = await openModel(modelFile, flags);
       const { model, columns } = opened;
       try {
+        if (flags.y !== undefined && model.config.outputDimension === 1 && flags.given === undefined) {
+          throw new CliError(
+            "--y is not used here: the columns of a one-target model's predictions are mean, std, mode and the quantiles, " +
+              'without its name (--y names the targets of a model with several, for their columns and --given)',
+          );
+        }
         const inputUnit = model.inputStandardiser.scale;
         const dimensions = model.config.outputDimension;
         const names =
@@ -152,12 +158,15 @@ export function registerPredict(program: Command): void {
             const row: string[] = [];
             for (let c = 0; c < x.columns; c++) row.push(cell(x.data[r * x.columns + c]!, inputUnit[c]));
             for (let c = 0; c < d; c++) {
-              row.push(
-                cell(mean[r * d + c]!, targetUnit[c]),
-                cell(Math.sqrt(variance[r * d + c]!), targetUnit[c]),
-                cell(mode[r * d + c]!, targetUnit[c]),
-              );
-              for (let i = 0; i < q; i++) row.push(cell(quantiles[c]![r * q + i]!, targetUnit[c]));
+              const figures = [mean[r * d + c]!, Math.sqrt(variance[r * d + c]!), mode[r * d + c]!];
+              for (let i = 0; i < q; i++) figures.push(quantiles[c]![r * q + i]!);
+              // No NaN or Inf is written with exit 0 (a sum of huge components can overflow float64).
+              const bad = figures.findIndex((v) => !Number.isFinite(v));
+              if (bad >= 0) {
+                const name = bad < 3 ? ['mean', 'std', 'mode'][bad]! : quantileName(flags.quantiles[bad - 3]!);
+                throw notFinite(model, x, r, dataFile, columns.x, firstRow, `${name}${suffix(c)}`);
+              }
+              for (const v of figures) row.push(cell(v, targetUnit[c]));
             }
             const weights = atoms.length > 0 || componentVariances ? host.weights(r) : undefined;
             for (let a = 0; a < atoms.length; a++) row.push(cell(weights![k - atoms.length + a]!));

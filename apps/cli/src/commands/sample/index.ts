@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { cell, csvLine } from '../../format.js';
 import { textSink } from '../../io/output.js';
+import { nextTurn } from '../../io/signals.js';
 import { nonNegativeNumber, positiveInteger, seedValue } from '../../options.js';
-import { type ModelDataFlags, modelDataOptions, openModel, predictedBlocks } from '../shared.js';
+import { type ModelDataFlags, modelDataOptions, notFinite, openModel, predictedBlocks } from '../shared.js';
 
 /** About this many values are drawn at a time, whatever -n is (memory stays bounded). */
 const VALUES_PER_DRAW = 1 << 20;
@@ -72,10 +73,16 @@ export function registerSample(program: Command): void {
               for (let c = 0; c < x.columns; c++) inputs.push(cell(x.data[r * x.columns + c]!, inputUnit[c]));
               for (let s = 0; s < n; s++) {
                 const values: string[] = [];
-                for (let c = 0; c < d; c++) values.push(cell(draws[((r - start) * n + s) * d + c]!, targetUnit[c]));
+                for (let c = 0; c < d; c++) {
+                  const draw = draws[((r - start) * n + s) * d + c]!;
+                  if (!Number.isFinite(draw)) throw notFinite(model, x, r, dataFile, columns.x, firstRow, 'draw');
+                  values.push(cell(draw, targetUnit[c]));
+                }
                 sink.write(csvLine([String(firstRow + r), ...inputs, String(s), ...values]));
               }
             }
+            // A stop signal is handled here (it removes the partial --out file).
+            await nextTurn();
           }
         }
         sink.close();

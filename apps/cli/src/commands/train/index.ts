@@ -25,8 +25,10 @@ import type { Command } from 'commander';
 import { CliError, EXIT } from '../../errors.js';
 import { fixed } from '../../format.js';
 import { describeBackend, selectBackend } from '../../io/backend.js';
-import { checkOutput, removePendingTemporaries, writeFileAtomic } from '../../io/files.js';
-import { numericMatrix, readTable } from '../../io/table.js';
+import { checkOutput, removePendingTemporaries, saveModelFile } from '../../io/files.js';
+import { STOP_SIGNALS } from '../../io/signals.js';
+import { logFailure, stdoutIsLog } from '../../io/streams.js';
+import { distinctNames, readTrainingData } from '../../io/table.js';
 import {
   choice,
   fraction,
@@ -69,12 +71,14 @@ interface TrainFlags {
   out?: string;
   plot?: string;
   example?: string | true;
-  rows: number;
+  rows?: number;
   force?: boolean;
   quiet?: boolean;
 }
 
 const EXAMPLES = Object.keys(DATASETS);
+/** Rows drawn for --example when --rows is not given. */
+const EXAMPLE_ROWS = 5000;
 const D = TRAIN_DEFAULTS;
 /** The columns named in the opening line (control characters escaped: a header cannot drive the terminal). */
 const SHOWN = { limit: 50, clip: 200 };
@@ -175,9 +179,8 @@ export function registerTrain(program: Command): void {
     .option('--example [name]', `train on a built-in dataset instead of a file: ${EXAMPLES.join(', ')}`)
     .option(
       '--rows <n>',
-      'rows drawn for --example',
+      `rows drawn for --example (default ${EXAMPLE_ROWS})`,
       integerUpTo(10_000_000, 'the built-in examples are drawn in memory'),
-      5000,
     )
     .option('--force', 'replace an existing --out file even when it is not an mdn model')
     .option('--quiet', 'no progress output')
@@ -229,6 +232,23 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
   if (data === undefined && flags.example === undefined) {
     throw new CliError('give a CSV/TSV file to train on (or - for stdin), or --example to use a built-in dataset');
   }
+  if (flags.example !== undefined && (flags.x !== undefined || flags.y !== undefined)) {
+    throw new CliError(
+      `--${flags.x !== undefined ? 'x' : 'y'} is for DATA: a built-in example has its own columns; leave it out with --example`,
+    );
+  }
+  if (flags.example === undefined && flags.rows !== undefined) {
+    throw new CliError('--rows sets how many rows --example draws; a DATA file trains on all of its rows');
+  }
+  for (const [flag, names] of [
+    ['--y', flags.y],
+    ['--x', flags.x],
+  ] as const) {
+    const twice = names === undefined ? undefined : distinctNames(names);
+    if (twice !== undefined) {
+      throw new CliError(`${flag} names '${printable(twice, 80)}' twice; name each column once`);
+    }
+  }
   const exampleName = flags.example === true ? 'forum-toy' : flags.example;
   if (exampleName !== undefined && !(exampleName in DATASETS)) {
     throw new CliError(`--example '${exampleName}' is not a built-in dataset; choose one of ${EXAMPLES.join(', ')}`);
@@ -247,6 +267,9 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
   if (flags.out !== undefined && flags.plot !== undefined && flags.out === flags.plot) {
     throw new CliError('--out and --plot name the same file; give them different names');
   }
+  // From here stdout is the run's log: the model goes to --out, and a log that cannot be written (a closed pipe, a
+  // full disk) must not cost it.
+  stdoutIsLog();
 
   // The data: a file (validated cell by cell) or a built-in example with a fresh test draw.
   let x: Matrix;
@@ -256,27 +279,22 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
   let source: string;
   let test: ReturnType<(typeof DATASETS)[string]> | undefined;
   if (exampleName !== undefined) {
-    const dataset = DATASETS[exampleName]!({ rows: flags.rows, seed: flags.seed + 1 });
-    test = DATASETS[exampleName]!({ rows: Math.max(flags.rows, 2000), seed: flags.seed + 1_000_001 });
+    const rows = flags.rows ?? EXAMPLE_ROWS;
+    const dataset = DATASETS[exampleName]!({ rows, seed: flags.seed + 1 });
+    test = DATASETS[exampleName]!({ rows: Math.max(rows, 2000), seed: flags.seed + 1_000_001 });
     ({ x, y } = dataset);
     xColumns = dataset.inputColumns;
     yColumns = dataset.targetColumns;
     source = `the built-in example '${exampleName}' (${dataset.description})`;
   } else {
-    const table = readTable(data!);
     yColumns = flags.y!;
-    xColumns = flags.x ?? table.header.filter((name) => !yColumns.includes(name));
-    const both = xColumns.filter((name) => yColumns.includes(name));
-    if (both.length > 0)
-      throw new CliError(`column '${both[0]}' is in both --x and --y; a column is an input or a target`);
-    if (xColumns.length === 0) {
+    const both = (flags.x ?? []).filter((name) => yColumns.includes(name));
+    if (both.length > 0) {
       throw new CliError(
-        `${table.source}: no input columns left once --y ${yColumns.join(',')} is taken; add input columns`,
+        `column '${printable(both[0]!, 80)}' is in both --x and --y; a column is an input or a target`,
       );
     }
-    y = numericMatrix(table, yColumns, '--y');
-    x = numericMatrix(table, xColumns, '--x');
-    source = `${table.source}`;
+    ({ x, y, xColumns, source } = readTrainingData(data!, flags.x, yColumns));
   }
 
   const backend = await selectBackend(flags.backend);
@@ -337,14 +355,25 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
     }
   };
   // Ctrl-C, a terminal closing (SIGHUP) and a polite kill (SIGTERM) all stop training and save the best model.
-  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  const signals = STOP_SIGNALS;
   for (const signal of signals) process.on(signal, onInterrupt);
   try {
-    return await trainAndSave();
+    return withLogChecked(await trainAndSave());
   } finally {
     // Once the model is saved the handlers stay to the end of the process (they do not keep it alive): a signal
     // while the output is flushed still exits 130 with its message instead of killing the process.
     if (!saved) for (const signal of signals) process.off(signal, onInterrupt);
+  }
+
+  /** `code`, or 1 when the log could not be written (other than a reader closing its pipe), said on stderr. */
+  function withLogChecked(code: number): number {
+    const failure = logFailure();
+    if (failure === undefined || failure === 'EPIPE') return code;
+    process.stderr.write(
+      `mdn: error: writing the log to stdout failed (${failure}): it is incomplete` +
+        `${flags.out !== undefined ? `; the model was saved to ${flags.out}` : ''}\n`,
+    );
+    return code === EXIT.ok || code === EXIT.problem ? EXIT.failed : code;
   }
 
   async function trainAndSave(): Promise<number> {
@@ -380,7 +409,12 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
     let savedLine = '';
     if (flags.out !== undefined) {
       const text = saveModel(model);
-      writeFileAtomic(flags.out, text);
+      try {
+        saveModelFile(flags.out, text, '--out');
+      } finally {
+        // Saved where asked or rescued elsewhere (the error says where): a signal from now on ends the command.
+        saved = true;
+      }
       savedLine = `Saved the model to ${flags.out} (${(text.length / 1024).toFixed(0)} kB). Next: mdn eval ${flags.out} DATA`;
     }
     saved = true;
