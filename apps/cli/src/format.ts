@@ -1,3 +1,5 @@
+import { CliError } from './errors.js';
+
 /**
  * Compact decimal text for CSV cells: 7 significant digits relative to `unit` (the column's spread, for example
  * its standardiser scale), no trailing zeros. A value far from 0 compared with its unit keeps more digits, so
@@ -9,6 +11,26 @@ export function cell(value: number, unit = Math.abs(value)): string {
   if (value === 0) return '0';
   const extra = unit > 0 && Number.isFinite(unit) ? Math.ceil(Math.log10(Math.abs(value) / unit)) : 0;
   return String(Number(value.toPrecision(Math.min(17, Math.max(7, 7 + extra)))));
+}
+
+/**
+ * Refuses an output header with a name twice: the first `inputs` names are DATA's columns, copied through, and the
+ * rest the command's own (mean, std, sample, …). A file whose input column is called `mean` would otherwise give a
+ * CSV that no reader (mdn included) takes back.
+ */
+export function checkHeader(header: readonly string[], inputs: number, command: string): void {
+  const seen = new Set<string>();
+  for (const [i, name] of header.entries()) {
+    if (seen.has(name)) {
+      const input = header.indexOf(name) < inputs;
+      throw new CliError(
+        input && i >= inputs
+          ? `the input column '${name}' has the name of a column mdn ${command} writes; rename it in the data (the output would name '${name}' twice)`
+          : `the output would name '${name}' twice; rename that column in the data`,
+      );
+    }
+    seen.add(name);
+  }
 }
 
 /** Quotes a CSV field when it needs it. */

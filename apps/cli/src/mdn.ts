@@ -5,7 +5,8 @@ import { InputError, MdnError, printable } from '@mdn/core/host';
 import { CommanderError } from 'commander';
 import { CliError, EXIT } from './errors.js';
 import { flagMessage } from './flags.js';
-import { removePendingTemporaries } from './io/files.js';
+import { pendingTargets, removePendingTemporaries } from './io/files.js';
+import { installStopHandling } from './io/signals.js';
 import { guardStandardStreams } from './io/streams.js';
 import { createProgram } from './program.js';
 
@@ -48,4 +49,14 @@ async function main(): Promise<number> {
 
 process.on('exit', removePendingTemporaries);
 guardStandardStreams();
+// Every command ends on Ctrl-C, SIGTERM or SIGHUP with 130 and a line saying so, removing any partial output
+// (`mdn train` puts its own handler on top while it trains: see commands/train).
+installStopHandling((signal) => {
+  const targets = pendingTargets();
+  removePendingTemporaries();
+  process.stderr.write(
+    `\nInterrupted (${signal})${targets.length > 0 ? `; ${targets.map((t) => printable(t, 200)).join(', ')} ${targets.length === 1 ? 'was' : 'were'} not written (the partial output is removed)` : ''}.\n`,
+  );
+  process.exit(EXIT.interrupted);
+});
 process.exitCode = await main();

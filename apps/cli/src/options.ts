@@ -1,4 +1,11 @@
+import { DECIMAL } from '@mdn/core/host';
 import { InvalidArgumentError } from 'commander';
+
+/** A decimal number as written (`0.5`, `-1e-3`, ` 2 `), or NaN: no hex (`0x10`), binary or `Infinity`. */
+function decimal(value: string): number {
+  const text = value.trim();
+  return DECIMAL.test(text) ? Number(text) : Number.NaN;
+}
 
 /** Commander parsers: each rejects a bad value with a message that says what is expected. */
 export function positiveInteger(value: string): number {
@@ -34,7 +41,7 @@ export function seedValue(value: string): number {
 }
 
 export function positiveNumber(value: string): number {
-  const n = Number(value);
+  const n = decimal(value);
   if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {
     throw new InvalidArgumentError(`expected a number > 0, got '${value}'.`);
   }
@@ -42,7 +49,7 @@ export function positiveNumber(value: string): number {
 }
 
 export function nonNegativeNumber(value: string): number {
-  const n = Number(value);
+  const n = decimal(value);
   if (value.trim() === '' || !Number.isFinite(n) || n < 0) {
     throw new InvalidArgumentError(`expected a number ≥ 0, got '${value}'.`);
   }
@@ -61,7 +68,7 @@ export function integerList(value: string): number[] {
 /** `0.05,0.5,0.95` → probabilities strictly between 0 and 1. */
 export function probabilityList(value: string): number[] {
   const parts = value.split(',').map((s) => s.trim());
-  const numbers = parts.map(Number);
+  const numbers = parts.map(decimal);
   if (parts.some((p) => p === '') || numbers.some((p) => !(p > 0 && p < 1))) {
     throw new InvalidArgumentError(`expected probabilities in (0, 1) separated by commas, got '${value}'.`);
   }
@@ -116,7 +123,7 @@ export function nameList(value: string): string[] {
 
 export function positiveNumberOrOff(value: string): number {
   if (value.trim().toLowerCase() === 'off') return Number.POSITIVE_INFINITY;
-  const n = Number(value);
+  const n = decimal(value);
   if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {
     throw new InvalidArgumentError(`expected a number > 0 or 'off', got '${value}'.`);
   }
@@ -130,7 +137,7 @@ export function nonNegativeNumberOrOff(value: string): number {
 
 /** A fraction in [0, 1). */
 export function fraction(value: string): number {
-  const n = Number(value);
+  const n = decimal(value);
   if (value.trim() === '' || !(n >= 0 && n < 1)) {
     throw new InvalidArgumentError(`expected a fraction in [0, 1), got '${value}'.`);
   }

@@ -2,7 +2,7 @@
 // badly before (a lost model, a wrong answer with exit 0, unbounded time or memory, a raw message) and ends as the
 // rules say now: a clear message naming the place and the fix, exit 2 for bad input, nothing lost or half-written.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BIN, mdn, spawnMdn, temporaryDirectory, write } from './run-cli.js';
@@ -502,3 +502,182 @@ describe('messages', () => {
 function base(): string {
   return readFileSync(path.join(dir, 'base.csv'), 'utf8');
 }
+
+describe('more of the same kinds, found by trying them', () => {
+  it('--out and --plot naming one file by two spellings, or an existing model as a CSV output, are refused', () => {
+    expectRefused(
+      mdn(['train', 'base.csv', '--y', 'y', '--out', 'same.svg', '--plot', './same.svg'], { cwd: dir }),
+      '--out and --plot name the same file',
+    );
+    const before = readFileSync(path.join(dir, 'base.mdn.json'), 'utf8');
+    for (const args of [
+      ['predict', 'base.mdn.json', 'base.csv', '--out', 'base.mdn.json'],
+      ['sample', 'base.mdn.json', 'base.csv', '-n', '1', '--out', './base.mdn.json'],
+    ]) {
+      expectRefused(mdn(args, { cwd: dir }), 'is the input file itself');
+    }
+    writeFileSync(path.join(dir, 'other.mdn.json'), before);
+    expectRefused(
+      mdn(['predict', 'base.mdn.json', 'base.csv', '--out', 'other.mdn.json'], { cwd: dir }),
+      '--out other.mdn.json is an mdn model; refusing to replace it with this output',
+    );
+    expect(readFileSync(path.join(dir, 'other.mdn.json'), 'utf8')).toBe(before);
+  });
+
+  it('a model written to --out by another run during training is kept; this one is rescued', async () => {
+    const rescues = path.join(dir, 'race-rescues');
+    mkdirSync(rescues, { recursive: true });
+    const child = spawn(
+      process.execPath,
+      [
+        BIN,
+        'train',
+        'base.csv',
+        '--y',
+        'y',
+        '--out',
+        'race.mdn.json',
+        '--epochs',
+        '4000',
+        '--patience',
+        'off',
+        '--ensemble',
+        '1',
+      ],
+      { cwd: dir, env: { ...env, TMPDIR: rescues } },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+      // The other run saves first.
+      if (/epoch {2}10\//.test(stderr) && !existsSync(path.join(dir, 'race.mdn.json'))) {
+        writeFileSync(path.join(dir, 'race.mdn.json'), readFileSync(path.join(dir, 'base.mdn.json')));
+      }
+    });
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    expect(code).toBe(1);
+    expect(stderr).toContain(
+      'race.mdn.json was written by another program while this one trained; it is left as it is',
+    );
+    expect(readFileSync(path.join(dir, 'race.mdn.json'), 'utf8')).toBe(
+      readFileSync(path.join(dir, 'base.mdn.json'), 'utf8'),
+    );
+    expect(readdirSync(rescues).filter((name) => name.startsWith('mdn-rescued-race-'))).toHaveLength(1);
+  });
+
+  it('a list flag given twice, a hexadecimal number, --covariance full on one target and an unplottable --plot are refused', () => {
+    const repeated = mdn(['train', 'base.csv', '--y', 'y', '--x', 'a', '--x', 'b', '--out', 'r.mdn.json'], {
+      cwd: dir,
+    });
+    expect(repeated.code).toBe(2);
+    expect(repeated.stderr).toContain('--x is given 2 times; give its list once, comma-separated');
+    const quantiles = mdn(['predict', 'base.mdn.json', 'base.csv', '--quantiles', '0.5', '--quantiles', '0.9'], {
+      cwd: dir,
+    });
+    expect(quantiles.code).toBe(2);
+    const hex = mdn(['sample', 'base.mdn.json', 'base.csv', '-n', '1', '--temperature', '0x10'], { cwd: dir });
+    expect(hex.code).toBe(2);
+    expect(hex.stderr).toContain("expected a number ≥ 0, got '0x10'");
+    expectRefused(
+      mdn(['train', 'base.csv', '--y', 'y', '--covariance', 'full', '--out', 'c.mdn.json'], { cwd: dir }),
+      '--covariance full correlates several --y targets',
+    );
+    expectRefused(
+      mdn(['train', 'base.csv', '--y', 'y', '--out', 'p.mdn.json', '--plot', 'p.svg'], { cwd: dir }),
+      '--plot draws a model with 1 input and 1 target; this one would have 2 inputs and 1 target',
+    );
+  });
+
+  it('noise beyond any use is refused before training', () => {
+    expectRefused(
+      mdn(['train', 'base.csv', '--y', 'y', '--out', 'n.mdn.json', '--noise', '1e300'], { cwd: dir }),
+      '--noise must be at most 10',
+    );
+  });
+
+  it('an input column named like an output column, and a header-only file, write no output', () => {
+    write(dir, 'clash.csv', base().replace('a,b,y', 'mean,sample,y'));
+    const trained = mdn(
+      ['train', 'clash.csv', '--y', 'y', '--out', 'clash.mdn.json', '--epochs', '2', '--ensemble', '1', '--quiet'],
+      {
+        cwd: dir,
+      },
+    );
+    expect(trained.code, trained.stderr).toBe(0);
+    expectRefused(
+      mdn(['predict', 'clash.mdn.json', 'clash.csv'], { cwd: dir }),
+      "the input column 'mean' has the name of a column mdn predict writes",
+    );
+    const sampled = mdn(['sample', 'clash.mdn.json', 'clash.csv', '-n', '1'], { cwd: dir });
+    expectRefused(sampled, "the input column 'sample' has the name of a column mdn sample writes");
+    expect(sampled.stdout).toBe('');
+    write(dir, 'header-only.csv', 'a,b\n');
+    const empty = mdn(['sample', 'base.mdn.json', 'header-only.csv', '-n', '3'], { cwd: dir });
+    expectRefused(empty, 'has a header but no data rows');
+    expect(empty.stdout).toBe('');
+  });
+
+  it('a reader that stops reading (a stalled pipe) holds the command, not its memory', async () => {
+    const child = spawn(process.execPath, [BIN, 'sample', 'base.mdn.json', 'base.csv', '-n', '100000'], {
+      cwd: dir,
+      env,
+    });
+    // stdout is never read: after the pipe's buffer fills, the command must wait, not queue its output in memory.
+    const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    const early = rss();
+    await new Promise((resolve) => setTimeout(resolve, 6000));
+    const late = rss();
+    child.kill('SIGKILL');
+    expect(late - early).toBeLessThan(100 * 2 ** 20);
+  });
+
+  it('every command ends on SIGTERM with 130 and a line saying so', async () => {
+    write(dir, 'long-eval.csv', table(300_000, 9));
+    const child = spawnMdn(['eval', 'base.mdn.json', 'long-eval.csv'], dir);
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    setTimeout(() => child.kill('SIGTERM'), 2500);
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    expect(code).toBe(130);
+    expect(stderr).toContain('Interrupted (SIGTERM).');
+  });
+
+  it('control characters in labels and file names are escaped: in a plot and on success lines', () => {
+    const one = mdn(
+      [
+        'train',
+        'base.csv',
+        '--y',
+        'y',
+        '--x',
+        'a',
+        '--out',
+        'one.mdn.json',
+        '--epochs',
+        '2',
+        '--ensemble',
+        '1',
+        '--quiet',
+      ],
+      { cwd: dir },
+    );
+    expect(one.code, one.stderr).toBe(0);
+    const svg = mdn(['plot', 'one.mdn.json', 'base.csv', '--out', 't.svg', '--title', 'a\u000bb\u001b[31m'], {
+      cwd: dir,
+    });
+    expect(svg.code, svg.stderr).toBe(0);
+    const text = readFileSync(path.join(dir, 't.svg'), 'utf8');
+    expect(text).toContain('a\\x0bb\\x1b[31m');
+    expect([...text].some((c) => c.charCodeAt(0) < 0x20 && c !== '\n')).toBe(false);
+    const png = mdn(['plot', 'one.mdn.json', 'base.csv', '--out', 't.png', '--title', 'a\u000bb'], { cwd: dir });
+    expect(png.code, png.stderr).toBe(0);
+    write(dir, 'e\u001b[2J.csv', base());
+    const scored = mdn(['eval', 'base.mdn.json', 'e\u001b[2J.csv'], { cwd: dir });
+    expect(scored.code, scored.stderr).toBe(0);
+    expect(scored.stdout).toContain('e\\x1b[2J.csv: 400 rows scored');
+    expect(scored.stdout).not.toContain('\u001b');
+  });
+});

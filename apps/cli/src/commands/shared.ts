@@ -67,7 +67,7 @@ export async function loadModelData(
   const { model, columns } = await openModel(modelFile, flags);
   try {
     const { table, totalRows } = Number.isFinite(maxRows)
-      ? readTableSample(dataFile, maxRows)
+      ? await readTableSample(dataFile, maxRows)
       : { table: readTable(dataFile), totalRows: Number.NaN };
     const x = inputsFor(table, columns.x, modelFile);
     const y = needTargets ? targetsFor(table, columns.y, modelFile) : null;

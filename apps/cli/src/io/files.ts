@@ -5,6 +5,7 @@ import {
   lstatSync,
   openSync,
   readFileSync,
+  readSync,
   realpathSync,
   renameSync,
   rmSync,
@@ -16,7 +17,6 @@ import path from 'node:path';
 import { InputError, loadModel, type MixtureDensityNetwork, MODEL_FORMAT } from '@mdn/core';
 import { printable } from '@mdn/core/host';
 import { CliError, EXIT } from '../errors.js';
-import { STOP_SIGNALS } from './signals.js';
 
 /** Temporaries of writes in progress, each with the file it will become. */
 const pendingTemporaries = new Map<string, string>();
@@ -31,43 +31,19 @@ export function removePendingTemporaries(): void {
     }
   }
   pendingTemporaries.clear();
-  stopGuard(false);
 }
 
-/**
- * While a file is being written, a stop signal (Ctrl-C, SIGTERM, SIGHUP) removes its temporary and ends the command
- * with 130 and a line saying what was not written. Outside writes, no handler is installed and signals keep their
- * default action (the command ends at once; nothing is half-written). The command's loops yield to the event loop
- * between blocks (see nextTurn), so the handler runs within a block's time.
- */
-const onStopWhileWriting = (signal: NodeJS.Signals) => {
-  const targets = [...new Set(pendingTemporaries.values())];
-  removePendingTemporaries();
-  process.stderr.write(
-    `\nInterrupted (${signal}); ${targets.map((t) => printable(t, 200)).join(', ')} ${targets.length === 1 ? 'was' : 'were'} not written ` +
-      '(the partial output is removed).\n',
-  );
-  process.exit(EXIT.interrupted);
-};
-
-let guarded = false;
-function stopGuard(on: boolean): void {
-  if (on === guarded) return;
-  guarded = on;
-  for (const signal of STOP_SIGNALS) {
-    if (on) process.on(signal, onStopWhileWriting);
-    else process.off(signal, onStopWhileWriting);
-  }
+/** The files being written now (their temporaries not yet renamed into place). */
+export function pendingTargets(): string[] {
+  return [...new Set(pendingTemporaries.values())];
 }
 
 function track(temporary: string, target: string): void {
   pendingTemporaries.set(temporary, target);
-  stopGuard(true);
 }
 
 function untrack(temporary: string): void {
   pendingTemporaries.delete(temporary);
-  if (pendingTemporaries.size === 0) stopGuard(false);
 }
 
 /** The longest file name (bytes) most file systems take (ext4, XFS, btrfs, APFS, NTFS in UTF-16 units). */
@@ -181,13 +157,53 @@ export function writeFileAtomic(file: string, content: string | Uint8Array): voi
   atomic.commit();
 }
 
-function sameFile(a: string, b: string): boolean {
+/** The path a file is reached by after links: of the file itself, or (when it does not exist yet) of its folder. */
+function canonical(file: string): string {
   try {
-    return realpathSync(a) === realpathSync(b);
+    return realpathSync(file);
   } catch {
-    return path.resolve(a) === path.resolve(b);
+    try {
+      return path.join(realpathSync(path.dirname(path.resolve(file))), path.basename(file));
+    } catch {
+      return path.resolve(file);
+    }
   }
 }
+
+/** Whether two paths name the same file (through `./`, `..` or links), existing or not. */
+export function sameFile(a: string, b: string): boolean {
+  return canonical(a) === canonical(b);
+}
+
+/** Whether `file` starts as a model file written by mdn does (`{"format":"mdn-model"`), reading 256 bytes. */
+function looksLikeModel(file: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const head = Buffer.alloc(256);
+    const read = readSync(fd, head, 0, head.length, 0);
+    return /^\s*\{\s*"format"\s*:\s*"mdn-model"/.test(head.subarray(0, read).toString('utf8'));
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** What was at an output path when it was checked: nothing, or a file of this identity. */
+export type OutputSnapshot = { exists: false } | { exists: true; ino: number; size: number; mtimeMs: number };
+
+function snapshotOf(file: string): OutputSnapshot {
+  try {
+    const stats = lstatSync(file);
+    return { exists: true, ino: stats.ino, size: stats.size, mtimeMs: stats.mtimeMs };
+  } catch {
+    return { exists: false };
+  }
+}
+
+const sameSnapshot = (a: OutputSnapshot, b: OutputSnapshot) =>
+  a.exists === b.exists && (!a.exists || (b.exists && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs));
 
 /**
  * Checks before any work that writing `output` is safe: it is not one of the inputs, and an existing file there
@@ -197,7 +213,7 @@ export function checkOutput(
   output: string,
   inputs: readonly string[],
   options: { kind: 'model' | 'any'; force?: boolean; flag: string },
-): void {
+): OutputSnapshot {
   const named = `${options.flag} ${printable(output, 200)}`;
   if (output === '') throw new CliError(`${options.flag} is empty; give the name of the file to write`);
   const base = path.basename(output);
@@ -266,6 +282,11 @@ export function checkOutput(
       );
     }
   }
+  // A trained model is not replaced by a CSV or a picture: one mistyped --out would lose it.
+  if (exists && options.kind === 'any' && looksLikeModel(output)) {
+    throw new CliError(`${named} is an mdn model; refusing to replace it with this output (choose another name)`);
+  }
+  return snapshotOf(output);
 }
 
 /**
@@ -304,11 +325,16 @@ export function describeFailure(error: unknown): string {
 
 /**
  * Saves a trained model to `file` (atomically). When that fails (a full disk, a folder removed or made read-only
- * during training), the model is not lost: it is written to the system's temporary folder (or the working folder)
- * instead, and the error says where. Returns the path written.
+ * during training), or when `file` changed since it was `checked` (another run saved there meanwhile), the model is
+ * not lost: it is written to the system's temporary folder (or the working folder) instead, and the error says
+ * where. Returns the path written.
  */
-export function saveModelFile(file: string, text: string, flag: string): string {
+export function saveModelFile(file: string, text: string, flag: string, checked?: OutputSnapshot): string {
   try {
+    // Another run (or anything else) wrote the file since it was checked: keep theirs, rescue ours below.
+    if (checked !== undefined && !sameSnapshot(checked, snapshotOf(file))) {
+      throw new CliError(`${file} was written by another program while this one trained; it is left as it is`, 1);
+    }
     writeFileAtomic(file, text);
     return file;
   } catch (error) {
@@ -344,6 +370,9 @@ const MAX_MODEL_FILE_BYTES = constants.MAX_STRING_LENGTH;
  * up to {@link MAX_MODEL_FILE_BYTES}.
  */
 export function readModelText(file: string): string {
+  if (file === '-') {
+    throw new CliError('a model is read from its file, not from stdin: give the path of the model file (- is for DATA)');
+  }
   try {
     const stats = statSync(file);
     if (!stats.isFile()) {

@@ -1,5 +1,6 @@
 import { CliError } from '../errors.js';
 import { checkOutput, openAtomic } from './files.js';
+import { stdoutDrained, terminalText } from './streams.js';
 
 /**
  * Where CSV output goes: stdout, or a file written atomically once complete (streamed into a temporary beside
@@ -7,15 +8,21 @@ import { checkOutput, openAtomic } from './files.js';
  */
 export interface TextSink {
   write(text: string): void;
+  /** Resolves once what was written has been taken (stdout's buffer drained): call between blocks. */
+  drained(): Promise<void>;
   close(): void;
 }
 
 export function textSink(out: string | undefined, inputs: readonly string[]): TextSink {
   if (out === undefined) {
+    // On a terminal, control characters in the data (a column name, a cell) are shown escaped; into a pipe or a
+    // file the CSV goes as it is.
+    const terminal = process.stdout.isTTY === true;
     return {
       write: (text) => {
-        process.stdout.write(text);
+        process.stdout.write(terminal ? terminalText(text) : text);
       },
+      drained: stdoutDrained,
       close: () => {},
     };
   }
@@ -33,6 +40,7 @@ export function textSink(out: string | undefined, inputs: readonly string[]): Te
       buffered += text;
       if (buffered.length >= 1 << 20) flush();
     },
+    drained: () => Promise.resolve(),
     close: () => {
       flush();
       atomic!.commit();

@@ -8,6 +8,7 @@
  * the product: the stream is silenced, the command goes on, and at its end {@link logFailure} says what failed.
  * stderr (progress, messages) never stops a command: once it fails it is silenced.
  */
+import { printable } from '@mdn/core/host';
 import { EXIT } from '../errors.js';
 
 /** What stdout carries for the running command. */
@@ -54,4 +55,38 @@ export function guardStandardStreams(): void {
       process.exit(EXIT.failed);
     });
   }
+}
+
+/** `text` with every control character but the line end escaped (`\x1b`), line by line (see `printable`). */
+export function terminalText(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => printable(line))
+    .join('\n');
+}
+
+/**
+ * Writes text meant for people to stdout (reports, "Saved …" lines): file names, column names and any text from a
+ * file or a model reach the terminal with their control characters escaped. JSON needs no escaping (JSON.stringify
+ * escapes them); CSV goes through the command's text sink.
+ */
+export function say(text: string): void {
+  process.stdout.write(terminalText(text));
+}
+
+/**
+ * Waits until stdout has taken what was written (its buffer drained): a reader that stops reading (a stalled
+ * pipe) then stops the command instead of letting its output pile up in memory.
+ */
+export function stdoutDrained(): Promise<void> {
+  if (!process.stdout.writableNeedDrain || failures.has(process.stdout)) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      process.stdout.off('drain', done);
+      process.stdout.off('close', done);
+      resolve();
+    };
+    process.stdout.on('drain', done);
+    process.stdout.on('close', done);
+  });
 }

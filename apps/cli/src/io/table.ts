@@ -1,6 +1,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { createRandom, type Matrix, numericMatrix, printable, type Table, TableReader } from '@mdn/core/host';
 import { CliError } from '../errors.js';
+import { nextTurn } from './signals.js';
 
 /** A parsed CSV/TSV file, and its named columns as a checked float64 matrix (errors name line and column). */
 export { numericMatrix, type Table };
@@ -209,7 +210,7 @@ export interface SampledTable {
  * sampling over {@link readTableBlocks}, seeded: the same file gives the same sample), kept in file order with
  * their lines. Memory is bounded by `maxRows` whatever the file's size; every row is still read and checked.
  */
-export function readTableSample(file: string, maxRows: number, seed = 0): SampledTable {
+export async function readTableSample(file: string, maxRows: number, seed = 0): Promise<SampledTable> {
   const random = createRandom(seed);
   let header: string[] = [];
   let source = file;
@@ -228,6 +229,7 @@ export function readTableSample(file: string, maxRows: number, seed = 0): Sample
       }
       seen++;
     }
+    await nextTurn(); // a stop signal is handled between blocks
   }
   kept.sort((a, b) => a.index - b.index);
   return {
@@ -286,11 +288,11 @@ class Rows {
  * other column) as float64 matrices, read and checked a block of rows at a time (no table of text cells is held).
  * Refuses more than {@link MAX_TRAINING_VALUES} values.
  */
-export function readTrainingData(
+export async function readTrainingData(
   file: string,
   xColumns: readonly string[] | undefined,
   yColumns: readonly string[],
-): { x: Matrix; y: Matrix; xColumns: string[]; source: string } {
+): Promise<{ x: Matrix; y: Matrix; xColumns: string[]; source: string }> {
   let inputs: string[] | undefined;
   let x: Rows | undefined;
   let y: Rows | undefined;
@@ -317,6 +319,7 @@ export function readTrainingData(
           'sample of the rows (shuf -n 1000000 on the rows keeps a million)',
       );
     }
+    await nextTurn(); // a stop signal is handled between blocks
   }
   return { x: x!.matrix(), y: y!.matrix(), xColumns: inputs!, source };
 }

@@ -33,7 +33,13 @@ const PRIOR_ROWS = 1;
  * Fits a K-component diagonal Gaussian mixture to y alone (EM from k-means centres): the unconditional
  * baseline p(y) that ignores x. A model that collapsed predicts (at best) this distribution for every x.
  */
-export function fitUnconditionalMixture(y: Matrix, components: number, iterations = 200): UnconditionalMixtureModel {
+export function fitUnconditionalMixture(
+  y: Matrix,
+  components: number,
+  iterations = 200,
+  /** Each target's unit for the variance floor ((10⁻³ unit)²) when `y` has no spread; default 1. */
+  unit?: ArrayLike<number>,
+): UnconditionalMixtureModel {
   // EM on at most 20 000 evenly spaced rows (the fit of a few components settles long before), until the mean
   // log-likelihood gains less than 1e-7 nats per row.
   const stride = Math.ceil(y.rows / 20_000);
@@ -50,7 +56,8 @@ export function fitUnconditionalMixture(y: Matrix, components: number, iteration
   const means = Float64Array.from(centres);
   const sds = new Float64Array(k * d);
   const weights = new Float64Array(k).fill(1 / k);
-  const overall = Float64Array.from(columnMoments(sample).sd, (sd) => Math.max(1e-12, sd * sd));
+  // Variance of each target; for a constant one (no spread in these rows) that of the caller's unit.
+  const overall = Float64Array.from(columnMoments(sample).sd, (sd, e) => (sd > 0 ? sd * sd : (unit?.[e] ?? 1) ** 2));
   for (let c = 0; c < k; c++) for (let e = 0; e < d; e++) sds[c * d + e] = Math.sqrt(overall[e]!);
   const floor = (e: number) => 1e-6 * overall[e]!;
   const responsibility = new Float64Array(n * k);
@@ -231,7 +238,13 @@ function chooseInputs(x: Matrix, y: Matrix, most: number): number[] {
  * evenly spaced rows when rows × inputs² would be large. Its σ stays within 10⁻³ to 10³ times the target's
  * standard deviation (the model's own floor is 10⁻³), so its density is finite wherever it is asked.
  */
-export function fitLinearHeteroscedastic(x: Matrix, y: Matrix, iterations = 5): LinearHeteroscedasticModel {
+export function fitLinearHeteroscedastic(
+  x: Matrix,
+  y: Matrix,
+  iterations = 5,
+  /** Each target's unit for σ's bounds (10⁻³ to 10³ of it); default its standard deviation in `y`. */
+  unit?: ArrayLike<number>,
+): LinearHeteroscedasticModel {
   const d = y.columns;
   // At least 10 rows per slope (3 rows and 3 coefficients fit exactly, with no residual left for the variance).
   const inputs = chooseInputs(x, y, Math.min(MAX_LINEAR_INPUTS, Math.floor(x.rows / 10)));
@@ -269,7 +282,8 @@ export function fitLinearHeteroscedastic(x: Matrix, y: Matrix, iterations = 5): 
     const target = Float64Array.from({ length: n }, (_, i) => y.data[fitRows[i]! * d + e]!);
     // log σ² stays within [log (10⁻³ sd)², log (10³ sd)²]: weights exp(−log σ²) stay finite on rows the mean fits
     // exactly (a zero-inflated target), and so do densities far from the data.
-    const variance = Math.max(ySpread[e]! ** 2, 1e-300);
+    // The target's own spread, or the caller's unit when it has none (a constant target here).
+    const variance = Math.max((unit?.[e] ?? (ySpread[e]! > 0 ? ySpread[e]! : 1)) ** 2, 1e-300);
     const low = Math.log(variance * 1e-6);
     const high = Math.log(variance * 1e6);
     const clamp = (v: number) => Math.min(high, Math.max(low, v));
@@ -398,6 +412,8 @@ export function crossFittedBaselines(
   y: Matrix,
   components: number,
   atoms: readonly TargetAtom[] = [],
+  /** Each target's unit (the model's standardiser scale): σ's bounds where the rows have no spread of their own. */
+  unit?: ArrayLike<number>,
 ): { unconditional: BaselineFit; linear: BaselineFit; linearInputs: number } {
   const n = x.rows;
   const d = y.columns;
@@ -417,8 +433,8 @@ export function crossFittedBaselines(
     const scoreX = subset(x, score);
     const scoreY = subset(y, score);
     const k = Math.max(1, Math.min(components, Math.floor(continuous.length / 10)));
-    const mixture = fitUnconditionalMixture(fitY, k);
-    const fitted = fitLinearHeteroscedastic(subset(x, continuous), fitY);
+    const mixture = fitUnconditionalMixture(fitY, k, 200, unit);
+    const fitted = fitLinearHeteroscedastic(subset(x, continuous), fitY, 5, unit);
     linearInputs = Math.max(linearInputs, fitted.inputs.length);
     const predicted = fitted.predict(scoreX);
     if (atoms.length > 0) {

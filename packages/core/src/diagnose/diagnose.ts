@@ -207,7 +207,13 @@ export async function diagnose(
   // A turn of the event loop before and after the baselines (the longest part on a wide table): a signal handler
   // (Ctrl-C in the mdn command) runs there.
   await nextTurn();
-  const { unconditional, linear, linearInputs } = crossFittedBaselines(xm, ym, k, model.config.atoms);
+  const { unconditional, linear, linearInputs } = crossFittedBaselines(
+    xm,
+    ym,
+    k,
+    model.config.atoms,
+    model.targetStandardiser.scale,
+  );
   await nextTurn();
   const unconditionalNll = -meanOf(unconditional.logProb);
   const linearBaselineNll = -meanOf(linear.logProb);
@@ -481,7 +487,7 @@ export function formatDiagnosis(diagnosis: Diagnosis): string {
   const lines = [
     `status: ${diagnosis.status}`,
     `NLL ${m.nll.toFixed(4)} nats/row on ${m.rows} rows (unconditional mixture ${m.unconditionalNll.toFixed(4)}, linear heteroscedastic baseline ${m.linearBaselineNll.toFixed(4)}` +
-      `${m.linearBaselineInputs < m.inputs ? ` on the ${m.linearBaselineInputs} of ${m.inputs} inputs most correlated with the target` : ''}` +
+      `${m.linearBaselineInputs === 0 ? ' without inputs (too few rows for a slope, or none varies)' : m.linearBaselineInputs < m.inputs ? ` on the ${m.linearBaselineInputs} of ${m.inputs} inputs most correlated with the target` : ''}` +
       `${m.pointMasses > 0 ? `, both with the model's point mass${m.pointMasses > 1 ? 'es' : ''}` : ''})`,
     `gain from x: ${m.gainOverUnconditional.toFixed(4)} nats/row (baseline: ${m.baselineGainOverUnconditional.toFixed(4)}); R² of the mean ${m.meanR2.map((v) => v.toFixed(3)).join(', ')}`,
     `components in use: ${m.effectiveComponents.toFixed(2)} (usage ${m.componentUsage.map((v) => v.toFixed(2)).join(' ')}); PIT calibration error ${m.calibrationError.toFixed(3)}`,

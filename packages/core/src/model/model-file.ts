@@ -187,6 +187,8 @@ export function loadModel(source: string | ModelFile | Uint8Array | ArrayBuffer)
     }
   }
   if (typeof source === 'string') {
+    // A byte-order mark (an editor's "UTF-8 with BOM") is not part of the JSON.
+    if (source.charCodeAt(0) === 0xfeff) source = source.slice(1);
     try {
       file = JSON.parse(source) as Partial<ModelFile>;
     } catch (error) {
@@ -246,6 +248,11 @@ export function loadModel(source: string | ModelFile | Uint8Array | ArrayBuffer)
     return fromBase64(w.data, w.name);
   });
   const checksum = fnv1a(bytes);
+  if (typeof file.checksum !== 'string') {
+    throw new ModelFormatError(
+      'the model file is corrupt: it has no weight checksum (every model file is saved with one); restore the file as saved, or retrain',
+    );
+  }
   if (checksum !== file.checksum) {
     throw new ModelFormatError(
       `the model file is corrupt: weight checksum ${checksum} does not match the recorded ${printable(String(file.checksum), 20)}`,

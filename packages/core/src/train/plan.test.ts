@@ -127,6 +127,11 @@ describe('resolveTrainPlan', () => {
       [{ ensemble: 1000 }, 'ensemble', 'must be at most 100 networks, got 1000'],
       [{ model: { hidden: [0] } }, 'model.hidden[0]', 'must be a positive integer, got 0'],
       [{ noise: { x: -1, y: 0, anneal: true } }, 'noise.x', 'must be a number ≥ 0, got -1'],
+      [
+        { noise: { x: 0.1, y: 1e300, anneal: true } },
+        'noise.y',
+        'must be at most 10 (standard deviations of the standardised data, whose own is 1), got 1e+300',
+      ],
     ] as const) {
       const error = thrown(options as never);
       expect(InputError.isInstance(error)).toBe(true);

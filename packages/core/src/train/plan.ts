@@ -383,6 +383,13 @@ function flag(value: boolean | undefined, name: string): void {
   if (value !== undefined && typeof value !== 'boolean') throw option(name, `must be true or false, got ${value}`);
 }
 
+/**
+ * The largest noise (standard deviation on standardised data) a plan takes: beyond a few standard deviations of
+ * the data itself the noise is all a network sees (1e20 trained to an NLL of 5e35 that the diagnosis called fine;
+ * 1e300 made every step non-finite).
+ */
+export const MAX_NOISE = 10;
+
 /** Checks every option's type and range; throws an InputError naming the option and what it accepts. */
 function checkOptions(options: PlanOptions): void {
   checkOptionNames(options, PLAN_OPTION_NAMES, 'train option');
@@ -426,6 +433,13 @@ function checkOptions(options: PlanOptions): void {
     checkOptionNames(noise, ['x', 'y', 'anneal'], 'noise option');
     nonNegativeNumber(noise.x, 'noise.x');
     nonNegativeNumber(noise.y, 'noise.y');
+    if ((options.standardize ?? true) && Math.max(noise.x ?? 0, noise.y ?? 0) > MAX_NOISE) {
+      const name = (noise.x ?? 0) > MAX_NOISE ? 'noise.x' : 'noise.y';
+      throw option(
+        name,
+        `must be at most ${MAX_NOISE} (standard deviations of the standardised data, whose own is 1), got ${name === 'noise.x' ? noise.x : noise.y}`,
+      );
+    }
     flag(noise.anneal, 'noise.anneal');
   }
   flag(options.standardize, 'standardize');

@@ -309,6 +309,16 @@ export class TrainingRun {
       this.endEpoch();
     }
     const { plan, model } = this;
+    if (this.steps > 0 && this.skippedTotal >= this.steps) {
+      // Every step was skipped (its loss or gradient non-finite): the weights are the untrained ones, whatever the
+      // validation loss of those says. Before, such a run ended "trained" and its diagnosis found nothing wrong.
+      this.dispose();
+      throw new TrainingError(
+        `training applied none of its ${this.steps} steps: every one gave a non-finite loss or gradient, so the ` +
+          'weights are the untrained ones; check the data for extreme values and the settings for extreme ones ' +
+          '(noise, learning rate)',
+      );
+    }
     if (plan.restoreBest) {
       if (this.stopping.bestEpoch === 0) {
         this.dispose();

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { circle2d, forumToy } from '../datasets/synthetic.js';
+import { TrainingError } from '../errors.js';
 import { splitValidation } from './prepare.js';
 import type { EpochEvent } from './run.js';
 import { learningRateAt } from './schedule.js';
@@ -160,6 +161,22 @@ describe('train', () => {
         },
       ),
     ).rejects.toThrow(/training diverged: 2 consecutive steps gave a non-finite loss/);
+  });
+
+  it('a run that applied none of its steps is an error, not an untrained model called trained', async () => {
+    // Every step non-finite, too few in a row for the recovery to give up: before, the run "finished" with its
+    // initial weights (the validation loss of those was finite) and the diagnosis found nothing wrong.
+    const data = forumToy({ rows: 200, seed: 8 });
+    const error = await train(data.x, data.y, {
+      ...small,
+      epochs: 3,
+      meanWarmupEpochs: 0,
+      ensemble: 1,
+      loss: (mixture) => tf.mul(mixture.nll(tf.zeros([mixture.batchSize, 1])), Number.NaN) as tf.Scalar,
+    }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TrainingError);
+    expect((error as TrainingError).code).toBe('training-failed');
+    expect((error as Error).message).toMatch(/training applied none of its \d+ steps: every one gave a non-finite loss/);
   });
 
   it('trains 2-D targets through the mean-first warm-up (Adam moments stay with their variables)', async () => {

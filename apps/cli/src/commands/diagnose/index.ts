@@ -1,5 +1,6 @@
 import { diagnose, formatDiagnosis } from '@mdn/core';
 import type { Command } from 'commander';
+import { say } from '../../io/streams.js';
 import { EXIT } from '../../errors.js';
 import { loadModelData, type ModelDataFlags, modelDataOptions } from '../shared.js';
 
@@ -37,7 +38,7 @@ export function registerDiagnose(program: Command): void {
           ? `\nDiagnosed on a uniform random sample of ${x.rows.toLocaleString('en-US')} of the file's ` +
             `${totalRows.toLocaleString('en-US')} rows (the same sample every run).`
           : '';
-        process.stdout.write(`${formatDiagnosis(diagnosis)}${note}\n`);
+        say(`${formatDiagnosis(diagnosis)}${note}\n`);
       }
       // Scripts can act on the verdict: a problem is a non-zero exit, after the report.
       if (diagnosis.status === 'problem') process.exitCode = EXIT.problem;

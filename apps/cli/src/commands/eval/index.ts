@@ -8,6 +8,7 @@ import {
   type TargetAtom,
 } from '@mdn/core';
 import type { Command } from 'commander';
+import { say } from '../../io/streams.js';
 import { CliError, EXIT } from '../../errors.js';
 import { fixed, score } from '../../format.js';
 import { type ModelDataFlags, modelDataOptions, openModel, predictedBlocks } from '../shared.js';
@@ -99,13 +100,21 @@ export function registerEval(program: Command): void {
       const d = model.config.outputDimension;
       let rows = 0;
       let logProbSum = 0;
+      /** The first row whose log-density is not finite (its target where the model puts no density at all). */
+      let firstInfinite: { row: number; targets: number[] } | undefined;
       const perTarget: [string, ReturnType<MarginalScores['result']>][] = [];
       try {
         const scores = Array.from({ length: d }, () => new MarginalScores(model.config.atoms));
         // A block of rows at a time: memory does not grow with the file (beyond 8 bytes a row for the PIT).
-        for await (const { x, y, host } of predictedBlocks(opened, modelFile, dataFile, true)) {
+        for await (const { x, y, host, firstRow } of predictedBlocks(opened, modelFile, dataFile, true)) {
           // log p(y | x) in original units, in float64 on the predicted mixture (as model.logProb computes it).
-          for (let r = 0; r < x.rows; r++) logProbSum += host.logProbAt(r, y!.data.subarray(r * d, (r + 1) * d));
+          for (let r = 0; r < x.rows; r++) {
+            const value = host.logProbAt(r, y!.data.subarray(r * d, (r + 1) * d));
+            if (!Number.isFinite(value) && firstInfinite === undefined) {
+              firstInfinite = { row: firstRow + r, targets: Array.from(y!.data.subarray(r * d, (r + 1) * d)) };
+            }
+            logProbSum += value;
+          }
           for (let c = 0; c < d; c++) {
             const column = new Float64Array(x.rows);
             for (let r = 0; r < x.rows; r++) column[r] = y!.data[r * d + c]!;
@@ -136,7 +145,11 @@ export function registerEval(program: Command): void {
       if (notFinite.length > 0) {
         throw new CliError(
           `${dataFile}: ${notFinite.map(([name, v]) => `${name} is ${v}`).join(', ')}; no scores are printed. ` +
-            `Run mdn diagnose ${modelFile} ${dataFile} to see which rows and why.`,
+            (firstInfinite
+              ? `Data row ${firstInfinite.row + 1} (${columns.y.map((name, c) => `${name} = ${firstInfinite!.targets[c]}`).join(', ')}) ` +
+                'lies where the model puts no density at all (in float64): a target far outside what it was trained on; ' +
+                'check that row, or that this file matches the training data.'
+              : `Run mdn diagnose ${modelFile} ${dataFile} to see which rows and why.`),
           EXIT.failed,
         );
       }
@@ -153,6 +166,6 @@ export function registerEval(program: Command): void {
         `  RMSE of the mean     ${score(report.rmse)}`,
       ];
       if (d > 1) lines.push('  (CRPS, calibration, interval and RMSE averaged over the target columns)');
-      process.stdout.write(`${lines.join('\n')}\n`);
+      say(`${lines.join('\n')}\n`);
     });
 }

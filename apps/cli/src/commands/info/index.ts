@@ -1,6 +1,7 @@
 import { describeTrainPlan, MODEL_FORMAT_VERSION, type ModelFile } from '@mdn/core';
 import { printable } from '@mdn/core/host';
 import type { Command } from 'commander';
+import { say } from '../../io/streams.js';
 import { fixed, networkRuns } from '../../format.js';
 
 /** A loss for people: 4 decimals, or — when it is missing or not a number (a run that went NaN saves null). */
@@ -109,13 +110,7 @@ export function registerInfo(program: Command): void {
             (t.bestLoss !== undefined ? `; best ${loss(t.bestLoss)}` : ''),
         );
       }
-      // Line by line with control characters escaped: the plan and the training record hold text from the file.
-      const report = lines.join('\n');
-      process.stdout.write(
-        `${report
-          .split('\n')
-          .map((line) => printable(line))
-          .join('\n')}\n`,
-      );
+      // Control characters escaped: the plan and the training record hold text from the file.
+      say(`${lines.join('\n')}\n`);
     });
 }

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
+import { say } from '../../io/streams.js';
 import { CliError } from '../../errors.js';
 import { checkOutput } from '../../io/files.js';
 import { loadModelData, type ModelDataFlags, modelDataOptions } from '../shared.js';
@@ -36,7 +37,7 @@ export function registerPlot(program: Command): void {
       try {
         if (x.columns !== 1 || y!.columns !== 1) {
           throw new CliError(
-            `${modelFile}: plot draws models with 1 input and 1 target; this one has ${x.columns} inputs and ${y!.columns} targets`,
+            `${modelFile}: plot draws models with 1 input and 1 target; this one has ${x.columns} input${x.columns === 1 ? '' : 's'} and ${y!.columns} target${y!.columns === 1 ? '' : 's'}`,
           );
         }
         await writePlot(flags.out, {
@@ -55,6 +56,6 @@ export function registerPlot(program: Command): void {
         totalRows > x.rows
           ? ` (its points a uniform random sample of ${x.rows.toLocaleString('en-US')} of the file's ${totalRows.toLocaleString('en-US')} rows)`
           : '';
-      process.stdout.write(`Drew ${flags.out}${sample}.\n`);
+      say(`Drew ${flags.out}${sample}.\n`);
     });
 }

@@ -1,5 +1,5 @@
 import type { HostMixture, Matrix, MixtureDensityNetwork } from '@mdn/core';
-import { niceTicks, viridis } from '@mdn/core/host';
+import { niceTicks, printable, viridis } from '@mdn/core/host';
 import { networkRuns } from '../../format.js';
 import { encodePng } from './png.js';
 
@@ -21,7 +21,12 @@ const GRID_Y = 160;
 const MAX_POINTS = 3000;
 
 const label = (v: number) => String(Number(v.toPrecision(4)));
-const escapeXml = (s: string) => s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+/**
+ * Text for an SVG element: control characters written as escapes (`\x0b`: XML 1.0 allows none of them but tab and
+ * the line ends, and a title or column name with one made resvg fail and the SVG unreadable), then &, < and >.
+ */
+const escapeXml = (s: string) =>
+  printable(s).replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 
 /** A seeded subsample of row indices, at most `limit`. */
 function subsample(rows: number, limit: number): number[] {

@@ -2,7 +2,7 @@ import type { HostMixture, ObservedValues } from '@mdn/core';
 import { DECIMAL } from '@mdn/core/host';
 import type { Command } from 'commander';
 import { CliError } from '../../errors.js';
-import { cell, csvLine, quantileName } from '../../format.js';
+import { cell, checkHeader, csvLine, quantileName } from '../../format.js';
 import { textSink } from '../../io/output.js';
 import { numericMatrix, type Table } from '../../io/table.js';
 import { nameList, probabilityList } from '../../options.js';
@@ -128,6 +128,7 @@ export function registerPredict(program: Command): void {
           for (let c = 0; c < d; c++) for (let j = 1; j <= k; j++) header.push(`mean_${j}${suffix(c)}`);
           for (let c = 0; c < d; c++) for (let j = 1; j <= k; j++) header.push(`std_${j}${suffix(c)}`);
         }
+        checkHeader(header, columns.x.length, 'predict');
         const q = flags.quantiles.length;
         // A block of rows at a time: read, predict, write, forget; memory does not grow with the file.
         for await (const block of predictedBlocks(opened, modelFile, dataFile, false)) {
@@ -181,6 +182,7 @@ export function registerPredict(program: Command): void {
             lines.push(csvLine(row));
           }
           sink.write(lines.join(''));
+          await sink.drained();
         }
         sink.close();
       } finally {

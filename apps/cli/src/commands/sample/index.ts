@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { cell, csvLine } from '../../format.js';
+import { MAX_SAMPLE_VALUES } from '@mdn/core/host';
+import { CliError } from '../../errors.js';
+import { cell, checkHeader, csvLine } from '../../format.js';
 import { textSink } from '../../io/output.js';
 import { nextTurn } from '../../io/signals.js';
 import { nonNegativeNumber, positiveInteger, seedValue } from '../../options.js';
@@ -56,10 +58,18 @@ export function registerSample(program: Command): void {
         const d = model.config.outputDimension;
         const n = flags.count;
         const targets = columns.y.length === d ? columns.y : Array.from({ length: d }, (_, i) => `y${i + 1}`);
-        sink.write(csvLine(['row', ...columns.x, 'sample', ...targets]));
+        const header = ['row', ...columns.x, 'sample', ...targets];
+        checkHeader(header, columns.x.length + 1, 'sample');
+        if (n * d > MAX_SAMPLE_VALUES) {
+          throw new CliError(
+            `-n ${n}${d > 1 ? ` × ${d} targets` : ''} is more than the ${MAX_SAMPLE_VALUES.toExponential(0)} values drawn for one row at a time; draw fewer`,
+          );
+        }
         const rowsPerDraw = Math.max(1, Math.floor(VALUES_PER_DRAW / (n * d)));
         // A block of rows at a time (read, predict, draw a slice at a time, write, forget).
         for await (const { host, x, firstRow } of predictedBlocks(opened, modelFile, dataFile, false)) {
+          // The header once the first block is read and predicted (a file without rows writes nothing).
+          if (firstRow === 0) sink.write(csvLine(header));
           for (let start = 0; start < x.rows; start += rowsPerDraw) {
             const end = Math.min(x.rows, start + rowsPerDraw);
             const draws = host.slice(start, end).sample(n, {
@@ -81,7 +91,8 @@ export function registerSample(program: Command): void {
                 sink.write(csvLine([String(firstRow + r), ...inputs, String(s), ...values]));
               }
             }
-            // A stop signal is handled here (it removes the partial --out file).
+            // A stop signal is handled here (it removes the partial --out file); a stalled reader holds us here.
+            await sink.drained();
             await nextTurn();
           }
         }

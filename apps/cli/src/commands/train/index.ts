@@ -25,9 +25,9 @@ import type { Command } from 'commander';
 import { CliError, EXIT } from '../../errors.js';
 import { fixed } from '../../format.js';
 import { describeBackend, selectBackend } from '../../io/backend.js';
-import { checkOutput, removePendingTemporaries, saveModelFile } from '../../io/files.js';
-import { STOP_SIGNALS } from '../../io/signals.js';
-import { logFailure, stdoutIsLog } from '../../io/streams.js';
+import { checkOutput, removePendingTemporaries, sameFile, saveModelFile } from '../../io/files.js';
+import { handleStops, nextTurn } from '../../io/signals.js';
+import { logFailure, say, stdoutIsLog } from '../../io/streams.js';
 import { distinctNames, readTrainingData } from '../../io/table.js';
 import {
   choice,
@@ -260,13 +260,21 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
     throw new CliError('--out is required with DATA: where to save the model, for example --out model.mdn.json');
   }
   if (flags.plot !== undefined) plotFormat(flags.plot, '--plot');
+  if (flags.covariance === 'full' && flags.y !== undefined && flags.y.length < 2) {
+    throw new CliError(
+      '--covariance full correlates several --y targets; with one target it is the same as diagonal: leave it out',
+    );
+  }
   const inputsFiles = data !== undefined ? [data] : [];
-  if (flags.out !== undefined)
-    checkOutput(flags.out, inputsFiles, { kind: 'model', force: flags.force === true, flag: '--out' });
-  if (flags.plot !== undefined) checkOutput(flags.plot, inputsFiles, { kind: 'any', flag: '--plot' });
-  if (flags.out !== undefined && flags.plot !== undefined && flags.out === flags.plot) {
+  // By any spelling (./a, a link to the folder): the picture must not be written over the model.
+  if (flags.out !== undefined && flags.plot !== undefined && sameFile(flags.out, flags.plot)) {
     throw new CliError('--out and --plot name the same file; give them different names');
   }
+  const outChecked =
+    flags.out !== undefined
+      ? checkOutput(flags.out, inputsFiles, { kind: 'model', force: flags.force === true, flag: '--out' })
+      : undefined;
+  if (flags.plot !== undefined) checkOutput(flags.plot, inputsFiles, { kind: 'any', flag: '--plot' });
   // From here stdout is the run's log: the model goes to --out, and a log that cannot be written (a closed pipe, a
   // full disk) must not cost it.
   stdoutIsLog();
@@ -294,11 +302,17 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
         `column '${printable(both[0]!, 80)}' is in both --x and --y; a column is an input or a target`,
       );
     }
-    ({ x, y, xColumns, source } = readTrainingData(data!, flags.x, yColumns));
+    ({ x, y, xColumns, source } = await readTrainingData(data!, flags.x, yColumns));
+  }
+  if (flags.plot !== undefined && (x.columns !== 1 || y.columns !== 1)) {
+    throw new CliError(
+      `--plot draws a model with 1 input and 1 target; this one would have ${x.columns} input${x.columns === 1 ? '' : 's'} and ` +
+        `${y.columns} target${y.columns === 1 ? '' : 's'}: leave --plot out`,
+    );
   }
 
   const backend = await selectBackend(flags.backend);
-  const log = (line: string) => process.stdout.write(`${line}\n`);
+  const log = (line: string) => say(`${line}\n`);
   const controller = new AbortController();
   const options: TrainOptions = {
     ...trainOptions(flags),
@@ -355,14 +369,13 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
     }
   };
   // Ctrl-C, a terminal closing (SIGHUP) and a polite kill (SIGTERM) all stop training and save the best model.
-  const signals = STOP_SIGNALS;
-  for (const signal of signals) process.on(signal, onInterrupt);
+  const release = handleStops(onInterrupt);
   try {
     return withLogChecked(await trainAndSave());
   } finally {
-    // Once the model is saved the handlers stay to the end of the process (they do not keep it alive): a signal
-    // while the output is flushed still exits 130 with its message instead of killing the process.
-    if (!saved) for (const signal of signals) process.off(signal, onInterrupt);
+    // Once the model is saved the handler stays to the end of the process: a signal while the output is flushed
+    // still exits 130 with its message.
+    if (!saved) release();
   }
 
   /** `code`, or 1 when the log could not be written (other than a reader closing its pipe), said on stderr. */
@@ -410,7 +423,7 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
     if (flags.out !== undefined) {
       const text = saveModel(model);
       try {
-        saveModelFile(flags.out, text, '--out');
+        saveModelFile(flags.out, text, '--out', outChecked);
       } finally {
         // Saved where asked or rescued elsewhere (the error says where): a signal from now on ends the command.
         saved = true;
@@ -437,7 +450,7 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
           ? `the ${outOfBag.rows.length} rows the networks held out (each scored by the one network that did not train on it, which is a little stricter than the ensemble)`
           : 'the training rows';
     // Let a signal that came during the save be handled now (the model is on disk): it ends the command here.
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextTurn();
     let problem = false;
     if (checkOn.x.rows >= 10) {
       log(`\nDiagnosis on ${checkName}:`);
@@ -450,20 +463,17 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
     if (test) log(`\n${await exampleReport(model, test)}`);
     if (savedLine) log(`\n${savedLine}`);
     if (flags.plot !== undefined) {
-      await new Promise((resolve) => setImmediate(resolve));
-      if (x.columns !== 1 || y.columns !== 1) {
-        log(`Skipped --plot: a plot needs 1 input and 1 target column (this model has ${x.columns} and ${y.columns}).`);
-      } else {
-        await writePlot(flags.plot, {
-          model,
-          x,
-          y,
-          xName: xColumns[0]!,
-          yName: yColumns[0]!,
-          title: `Mixture density network fit to ${exampleName ?? source}`,
-        });
-        log(`Drew the fit to ${flags.plot}.`);
-      }
+      // One input and one target (checked before training).
+      await nextTurn();
+      await writePlot(flags.plot, {
+        model,
+        x,
+        y,
+        xName: xColumns[0]!,
+        yName: yColumns[0]!,
+        title: `Mixture density network fit to ${exampleName ?? source}`,
+      });
+      log(`Drew the fit to ${flags.plot}.`);
     }
     model.dispose();
     if (stopReason === 'aborted') return EXIT.interrupted;
