@@ -37,6 +37,8 @@ describe('readTableSample (diagnose and plot read at most a bounded sample of a 
     const bad = write(dir, 'bad.csv', `a,b\n${'1,2\n'.repeat(50)}1,2,3\n`);
     await expect(readTableSample(bad, 10)).rejects.toThrow(/line 52/);
     // Blocks of exactly the size asked for (the last one fewer).
-    expect([...readTableBlocks(file, 1000)].map((block) => block.rows.length)).toEqual([1000, 1000, 1000, 1000, 1000, 0]);
+    expect([...readTableBlocks(file, 1000)].map((block) => block.rows.length)).toEqual([
+      1000, 1000, 1000, 1000, 1000, 0,
+    ]);
   });
 });

@@ -1,5 +1,5 @@
 /** Canvas drawing of a run: density heatmap, data, bands, component means, mixing weights, loss curve. */
-import { HostMixture, niceTicks, viridis } from '@mdn/core/host';
+import { HostMixture, MixtureParts, niceTicks, viridis } from '@mdn/core/host';
 import type { DataSet, RunFrame } from './protocol.js';
 
 export const COMPONENT_COLOURS = [
@@ -70,18 +70,26 @@ export const toData = (view: View, px: number, py: number): [number, number] => 
   view.yMax - ((py - view.top) / view.height) * (view.yMax - view.yMin),
 ];
 
-/** The weight of the network's component k at grid row i: its own plus its tail companions' (see RunFrame.grid). */
-function networkWeight(frame: RunFrame, host: HostMixture, i: number, k: number): number {
-  const { networkComponents: network, atoms } = frame.grid;
-  let total = 0;
-  for (let c = k; c < host.components - atoms; c += network)
-    total += Math.exp(host.logWeights[i * host.components + c]!);
-  return total;
+/** The weight of the network's own component c at grid row i: its own plus its tail companion's. */
+function networkWeight(host: HostMixture, i: number, c: number): number {
+  const companion = host.parts.companion(c);
+  const at = i * host.components;
+  return (
+    Math.exp(host.logWeights[at + c]!) + (companion === undefined ? 0 : Math.exp(host.logWeights[at + companion]!))
+  );
 }
 
 function hostOf(frame: RunFrame): HostMixture {
-  const { xs, components, logWeights, means, scales } = frame.grid;
-  return new HostMixture({ rows: xs.length, components, dimensions: 1, logWeights, means, scales });
+  const { xs, components, logWeights, means, scales, parts } = frame.grid;
+  return new HostMixture({
+    rows: xs.length,
+    components,
+    dimensions: 1,
+    logWeights,
+    means,
+    scales,
+    parts: MixtureParts.fromJSON(parts),
+  });
 }
 
 /** The main picture: heatmap of p(y | x) (each column scaled to its peak), bands, component means, data. */
@@ -130,13 +138,12 @@ export function drawDensity(canvas: HTMLCanvasElement, frame: RunFrame, data: Da
     };
     band(0, 4, 0.1);
     band(1, 3, 0.15);
-    // Component means, opacity = weight.
-    const network = frame.grid.networkComponents;
-    for (let k = 0; k < network; k++) {
-      context.strokeStyle = COMPONENT_COLOURS[k % COMPONENT_COLOURS.length]!;
+    // The network's components' means, opacity = weight.
+    for (const [colour, k] of host.parts.networkComponents.entries()) {
+      context.strokeStyle = COMPONENT_COLOURS[colour % COMPONENT_COLOURS.length]!;
       context.lineWidth = 2;
       for (let i = 1; i < xs.length; i++) {
-        context.globalAlpha = Math.max(0.05, networkWeight(frame, host, i, k));
+        context.globalAlpha = Math.max(0.05, networkWeight(host, i, k));
         context.beginPath();
         context.moveTo(...toPixel(view, xs[i - 1]!, host.means[(i - 1) * host.components + k]!));
         context.lineTo(...toPixel(view, xs[i]!, host.means[i * host.components + k]!));
@@ -200,22 +207,22 @@ export function drawWeights(canvas: HTMLCanvasElement, frame: RunFrame) {
   const width = canvas.width - 52;
   const height = canvas.height - 6;
   const below = new Float64Array(xs.length);
-  const network = frame.grid.networkComponents;
-  for (let k = 0; k < network; k++) {
+  for (const [colour, k] of host.parts.networkComponents.entries()) {
     context.beginPath();
     for (let i = 0; i < xs.length; i++) {
-      const w = networkWeight(frame, host, i, k);
+      const w = networkWeight(host, i, k);
       context.lineTo(left + (i / (xs.length - 1)) * width, 3 + (1 - below[i]! - w) * height);
     }
     for (let i = xs.length - 1; i >= 0; i--)
       context.lineTo(left + (i / (xs.length - 1)) * width, 3 + (1 - below[i]!) * height);
-    for (let i = 0; i < xs.length; i++) below[i] = below[i]! + networkWeight(frame, host, i, k);
+    for (let i = 0; i < xs.length; i++) below[i] = below[i]! + networkWeight(host, i, k);
     context.closePath();
-    context.fillStyle = COMPONENT_COLOURS[k % COMPONENT_COLOURS.length]!;
+    context.fillStyle = COMPONENT_COLOURS[colour % COMPONENT_COLOURS.length]!;
     context.globalAlpha = 0.75;
     context.fill();
   }
-  if (frame.grid.atoms > 0) {
+  const pointMasses = host.parts.pointMasses.length > 0;
+  if (pointMasses) {
     // The point masses (MdnConfig.atoms) take the rest of the weight, in grey on top.
     context.beginPath();
     for (let i = 0; i < xs.length; i++) context.lineTo(left + (i / (xs.length - 1)) * width, 3);
@@ -229,7 +236,7 @@ export function drawWeights(canvas: HTMLCanvasElement, frame: RunFrame) {
   context.globalAlpha = 1;
   context.fillStyle = '#333';
   context.font = '11px system-ui, sans-serif';
-  context.fillText(frame.grid.atoms > 0 ? 'π(x) · grey: point mass' : 'π(x)', 6, 14);
+  context.fillText(pointMasses ? 'π(x) · grey: point mass' : 'π(x)', 6, 14);
 }
 
 /** Training NLL per row against steps (the first steps' large values clipped). */

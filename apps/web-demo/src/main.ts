@@ -4,6 +4,7 @@ import {
   bishopInverse,
   DEFAULT_MDN_CONFIG,
   forumToy,
+  MixtureParts,
   type PlanOptions,
   TRAIN_DEFAULTS,
   type TrainPlan,
@@ -161,8 +162,7 @@ function drawEmpty() {
     grid: {
       xs,
       components: 1,
-      networkComponents: 1,
-      atoms: 0,
+      parts: MixtureParts.single(1).toJSON(),
       logWeights: new Float64Array(160),
       means: new Float64Array(160).fill(5),
       scales: new Float64Array(160).fill(1),

@@ -1,5 +1,5 @@
 /** Messages between the page (main.ts) and the training worker (worker.ts). */
-import type { BackendInfo, PlanOptions, TrainPlan } from '@mdn/core';
+import type { BackendInfo, MixtureBlock, PlanOptions, TrainPlan } from '@mdn/core';
 
 export type BackendName = 'webgl' | 'wasm' | 'cpu';
 
@@ -60,15 +60,14 @@ export interface RunFrame {
   stopReason: string | null;
   nonFinite: boolean;
   /**
-   * The predicted mixture on the x grid. Its first `networkComponents` components are the network's own; then
-   * their predictive-tail companions in the same order (same means, wider), if any; then `atoms` point masses at
-   * the ends of the target's range (MdnConfig.atoms). Tails and atoms are drawn as part of the density only.
+   * The predicted mixture on the x grid, with its parts (`MixtureParts.toJSON()`): which components are the
+   * network's own, their predictive-tail companions (same means, wider) and the point masses at the ends of the
+   * target's range (MdnConfig.atoms). Tails and atoms are drawn as part of the density only.
    */
   grid: {
     xs: number[];
     components: number;
-    networkComponents: number;
-    atoms: number;
+    parts: MixtureBlock[];
     logWeights: Float64Array;
     means: Float64Array;
     scales: Float64Array;

@@ -180,8 +180,7 @@ async function frame(): Promise<RunFrame[]> {
       grid: {
         xs,
         components: host.components,
-        networkComponents: panel.model.networkComponents,
-        atoms: panel.model.config.atoms.length,
+        parts: host.parts.toJSON(),
         logWeights: host.logWeights,
         means: host.means,
         scales: host.scales,

@@ -44,6 +44,7 @@ export {
   type ObservedValues,
   type SampleOptions,
 } from './mixture/host-mixture.js';
+export { type ComponentRole, type MixtureBlock, MixtureParts, type ModelLayout } from './mixture/parts.js';
 export {
   CALIBRATION_LEVELS,
   calibrationError,

@@ -371,7 +371,9 @@ const MAX_MODEL_FILE_BYTES = constants.MAX_STRING_LENGTH;
  */
 export function readModelText(file: string): string {
   if (file === '-') {
-    throw new CliError('a model is read from its file, not from stdin: give the path of the model file (- is for DATA)');
+    throw new CliError(
+      'a model is read from its file, not from stdin: give the path of the model file (- is for DATA)',
+    );
   }
   try {
     const stats = statSync(file);

@@ -3,6 +3,7 @@ import { columnMoments } from '../math/host-math.js';
 import { factorCount } from '../math/precision-factor.js';
 import { GaussianMixture } from '../mixture/gaussian-mixture.js';
 import { HostMixture } from '../mixture/host-mixture.js';
+import type { MixtureParts } from '../mixture/parts.js';
 import { assertFinite, type Matrix, type MatrixInput, toMatrix } from './matrix.js';
 
 /** The statistics of a {@link Standardiser}, as saved with a model. */
@@ -124,6 +125,7 @@ export class Standardiser {
         means: tf.add(tf.mul(mixture.means, scale), mean) as tf.Tensor3D,
         scales: tf.mul(mixture.scales, scale) as tf.Tensor3D,
         factors: ratios === undefined ? undefined : (tf.mul(mixture.factors!, ratios) as tf.Tensor3D),
+        parts: this.inverseParts(mixture.parts),
       });
     } finally {
       tf.dispose([mean, scale, ...(ratios === undefined ? [] : [ratios])]);
@@ -156,7 +158,21 @@ export class Standardiser {
       means,
       scales,
       factors,
+      parts: this.inverseParts(mixture.parts),
     });
+  }
+
+  /** A mixture's parts with its point masses' atoms in original units (a one-column target's). */
+  private inverseParts(parts: MixtureParts): MixtureParts {
+    if (parts.pointMasses.length === 0) return parts;
+    const mean = this.mean[0]!;
+    const scale = this.scale[0]!;
+    return parts.mapAtoms((atom) => ({
+      value: atom.value * scale + mean,
+      side: atom.side,
+      scale: atom.scale * scale,
+      reach: atom.reach * scale,
+    }));
   }
 
   toJSON(): StandardiserJSON {

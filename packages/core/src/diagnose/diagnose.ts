@@ -172,14 +172,15 @@ export async function diagnose(
   if (byNetwork !== undefined && model.config.members < 2) {
     throw new InputError('networks: this model is one network, not an ensemble; diagnose it without networks');
   }
-  // Component summaries look at the networks' own components (not the tail companions of MdnConfig.tailWeight):
-  // all of them, or with `networks` those of each row's network.
-  const k = byNetwork ? model.config.components : model.networkComponents;
   const d = model.config.outputDimension;
   const findings: Finding[] = [];
 
   const full = await model.predictHost(xm);
   const host = byNetwork ? model.networkPrediction(full, byNetwork) : full;
+  // Component summaries look at the networks' own components (not the tail companions of MdnConfig.tailWeight, not
+  // the point masses): all of them, or with `networks` those of each row's network.
+  const components = model.networkPart(host);
+  const k = components.components;
   const logProb = byNetwork
     ? Float64Array.from({ length: n }, (_, i) => host.logProbAt(i, ym.data.subarray(i * d, (i + 1) * d)))
     : await model.logProb(xm, ym);
@@ -211,7 +212,7 @@ export async function diagnose(
     xm,
     ym,
     k,
-    model.config.atoms,
+    host.parts.pointMasses.map((p) => p.atom),
     model.targetStandardiser.scale,
   );
   await nextTurn();
@@ -273,7 +274,6 @@ export async function diagnose(
   }
 
   // Components: usage, effective number, duplicates, σ at the floor.
-  const components = model.networkPart(host);
   const usage = new Float64Array(k);
   for (let i = 0; i < n; i++) {
     const w = components.weights(i);
@@ -285,7 +285,7 @@ export async function diagnose(
   // Dead: below a tenth of an even share (and below 1 %), so that with many components an even share is not "dead".
   const deadBelow = Math.min(0.01, 0.1 / k);
   // Networks whose components the summaries see side by side (with `networks`, each row's own: one at a time).
-  const networks = byNetwork ? 1 : model.config.members;
+  const networks = components.parts.networks.length;
   const dead = Array.from(usage).filter((u) => u < deadBelow).length;
   const suggested = Math.max(1, Math.min(k - dead, Math.ceil(effectiveComponents)));
   if (k > 1 && dead > 0 && suggested < k) {
@@ -300,10 +300,16 @@ export async function diagnose(
     });
   }
   const duplicates: string[] = [];
-  // An ensemble's networks are meant to agree: only components of the same network are compared (its components are
-  // network-major, `components` per network), and named within their network.
-  const perNetwork = model.config.components;
-  const name = (c: number) => (networks > 1 ? `${(c % perNetwork) + 1}` : `${c + 1}`);
+  // An ensemble's networks are meant to agree: only components of the same network are compared, and named by their
+  // place within their network.
+  const networkOf = (c: number) => components.parts.networkOf(c)!;
+  const ofNetwork = new Map(
+    components.parts.networks.map((m) => [
+      m,
+      components.parts.where((role) => role.kind === 'network' && role.network === m),
+    ]),
+  );
+  const name = (c: number) => `${ofNetwork.get(networkOf(c))!.indexOf(c) + 1}`;
   // Pairs among the 32 most used live components (the check is O(pairs · rows)).
   const live = Array.from(usage.keys())
     .filter((c) => usage[c]! >= deadBelow)
@@ -312,7 +318,7 @@ export async function diagnose(
     .sort((a, b) => a - b);
   for (const [position, a] of live.entries()) {
     for (const b of live.slice(position + 1)) {
-      if (Math.floor(a / perNetwork) !== Math.floor(b / perNetwork)) continue;
+      if (networkOf(a) !== networkOf(b)) continue;
       let separation = 0;
       let scaleRatio = 0;
       for (let i = 0; i < n; i++) {
@@ -325,7 +331,7 @@ export async function diagnose(
         }
       }
       if (separation / (n * d) < 0.05 && scaleRatio / (n * d) < 0.05) {
-        duplicates.push(`${name(a)}&${name(b)}${networks > 1 ? ` of network ${Math.floor(a / perNetwork) + 1}` : ''}`);
+        duplicates.push(`${name(a)}&${name(b)}${networks > 1 ? ` of network ${networkOf(a) + 1}` : ''}`);
       }
     }
   }
@@ -366,7 +372,7 @@ export async function diagnose(
   }
 
   // Calibration within x-bins: bins by the linear baseline's fitted mean (a model-independent summary of x).
-  const u = pit(host, ym.data, { atoms: model.config.atoms });
+  const u = pit(host, ym.data);
   const calibration =
     d === 1
       ? calibrationError(u)
@@ -465,7 +471,7 @@ export async function diagnose(
       unconditionalNll,
       linearBaselineNll,
       linearBaselineInputs: linearInputs,
-      pointMasses: model.config.atoms.length,
+      pointMasses: host.parts.pointMasses.length,
       gainOverUnconditional: gain,
       baselineGainOverUnconditional: baselineGain,
       meanR2,

@@ -5,9 +5,12 @@
  * target (a price recorded as "50 or more" at 50) or a zero-inflated one (rainfall, claims, hours worked) has a
  * share of its rows at exactly one value; a smooth mixture spreads that mass over its neighbourhood instead.
  */
+
+import { InputError } from '../errors.js';
 import { normalCdf } from '../math/normal.js';
 import type { TargetAtom } from '../model/config.js';
 import { HostMixture } from './host-mixture.js';
+import { MixtureParts } from './parts.js';
 
 /** An end of the target's range that holds a point mass, as {@link findBoundaryAtoms} found it. */
 export interface BoundaryAtom {
@@ -102,11 +105,13 @@ function keptShare(sides: readonly { beyond: number; within: number }[]): number
 }
 
 /**
- * `addAtoms` (atoms.ts) on the host, in float64: `mixture` (one column, without atoms) with one component per atom after
- * its own. `atoms` in the units of the mixture.
+ * `addAtoms` (atoms.ts) on the host, in float64: `mixture` (one column, without atoms) with one point mass per atom
+ * after its own components (its parts say which). `atoms` in the units of the mixture.
  */
 export function addAtomsHost(mixture: HostMixture, atoms: readonly TargetAtom[]): HostMixture {
-  if (mixture.dimensions !== 1) throw new Error(`atoms need a one-column mixture, got ${mixture.dimensions} columns`);
+  if (mixture.dimensions !== 1) {
+    throw new InputError(`atoms need a one-column mixture, got ${mixture.dimensions} columns`);
+  }
   const { rows, components: k } = mixture;
   const total = k + atoms.length;
   const logWeights = new Float64Array(rows * total);
@@ -130,29 +135,33 @@ export function addAtomsHost(mixture: HostMixture, atoms: readonly TargetAtom[])
       scales[r * total + k + a] = atom.scale;
     }
   }
-  return new HostMixture({ rows, components: total, dimensions: 1, logWeights, means, scales });
+  const parts = mixture.parts.concat(MixtureParts.fromRoles(atoms.map((atom) => ({ kind: 'point-mass', atom }))));
+  return new HostMixture({ rows, components: total, dimensions: 1, logWeights, means, scales, parts });
 }
 
 /**
- * The inverse of {@link addAtomsHost}: `mixture` (one column, its last `atoms.length` components the atoms) without
- * its atoms, every other component given back the weight it handed them (what the networks predicted).
+ * The inverse of {@link addAtomsHost}: `mixture` (one column) without its point masses (its parts say which), every
+ * other component given back the weight it handed them (what the networks predicted).
  */
-export function removeAtomsHost(mixture: HostMixture, atoms: readonly TargetAtom[]): HostMixture {
-  const { rows, components: total } = mixture;
-  const k = total - atoms.length;
+export function removeAtomsHost(mixture: HostMixture): HostMixture {
+  const { rows, components: total, parts } = mixture;
+  const atoms = parts.pointMasses.map((p) => p.atom);
+  if (atoms.length === 0) return mixture;
+  const kept = parts.where((role) => role.kind !== 'point-mass');
+  const k = kept.length;
   const logWeights = new Float64Array(rows * k);
   const means = new Float64Array(rows * k);
   const scales = new Float64Array(rows * k);
   for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < k; c++) {
-      const from = r * total + c;
+    for (const [c, component] of kept.entries()) {
+      const from = r * total + component;
       const sides = componentSides(mixture.means[from]!, mixture.scales[from]!, atoms);
       logWeights[r * k + c] = mixture.logWeights[from]! - Math.log(keptShare(sides));
       means[r * k + c] = mixture.means[from]!;
       scales[r * k + c] = mixture.scales[from]!;
     }
   }
-  return new HostMixture({ rows, components: k, dimensions: 1, logWeights, means, scales });
+  return new HostMixture({ rows, components: k, dimensions: 1, logWeights, means, scales, parts: parts.select(kept) });
 }
 
 /** `atoms` in standardised units, for a target standardised as (y − mean) / scale. */

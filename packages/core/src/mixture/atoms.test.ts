@@ -15,6 +15,7 @@ import { addAtoms } from './atoms.js';
 import { addAtomsHost, findBoundaryAtoms, removeAtomsHost } from './atoms-host.js';
 import { standardNormalRows } from './fixtures.test-util.js';
 import { HostMixture } from './host-mixture.js';
+import { MixtureParts } from './parts.js';
 import { calibrationError, pit } from './scores.js';
 
 const rule = TRAIN_DEFAULTS.atoms;
@@ -148,7 +149,7 @@ describe('atoms in the mixture', () => {
     }
     // removeAtomsHost undoes addAtomsHost; networkPart drops tails and atoms: the network's own 3 components.
     const plain = await model.predictHost(x);
-    const restored = removeAtomsHost(predicted, withAtoms.config.atoms);
+    const restored = removeAtomsHost(predicted);
     for (let i = 0; i < plain.logWeights.length; i++)
       expect(restored.logWeights[i]!).toBeCloseTo(plain.logWeights[i]!, 5);
     expect(withAtoms.networkPart(predicted).components).toBe(3);
@@ -197,9 +198,10 @@ describe('atoms in the mixture', () => {
     const random = createRandom(9);
     // The component keeps half its weight (its mass below 0.5 − 0.5) but all of N(0, 1)'s shape.
     const y = Array.from({ length: rows }, () => (random.uniform() < 0.5 ? 0.5 : random.normal()));
-    expect(calibrationError(pit(mixture, y, { atoms: atom }))).toBeLessThan(0.015);
-    // Without the atoms every row at 0.5 gets the same PIT, the middle of the point mass's probability.
-    expect(calibrationError(pit(mixture, y))).toBeGreaterThan(0.05);
+    expect(calibrationError(pit(mixture, y))).toBeLessThan(0.015);
+    // The same mixture not told which component is the point mass: every row at 0.5 gets the same PIT, the middle
+    // of the point mass's probability.
+    expect(calibrationError(pit(mixture.withParts(MixtureParts.single(2)), y))).toBeGreaterThan(0.05);
   });
 
   it('networkPrediction weighs the atoms from the one network: each network of an ensemble predicts as it would alone', async () => {
@@ -282,8 +284,8 @@ describe('training on a capped target', () => {
     expect(report.metrics.unconditionalNll).toBeLessThan(nllOf(baselines.unconditional) + 0.01);
     expect(formatDiagnosis(report)).toMatch(/both with the model's point mass\)/);
     // Rows at the cap get a randomised PIT: uniform over the atom's probability, not all at its middle.
-    const randomised = calibrationError(pit(prediction, test.y, { atoms: result.model.config.atoms }));
-    const middle = calibrationError(pit(prediction, test.y));
+    const randomised = calibrationError(pit(prediction, test.y));
+    const middle = calibrationError(pit(prediction.withParts(MixtureParts.single(prediction.components)), test.y));
     expect(randomised).toBeLessThan(middle);
     expect(report.metrics.calibrationError).toBe(randomised);
     result.model.dispose();

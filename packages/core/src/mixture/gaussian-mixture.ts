@@ -4,6 +4,7 @@ import '../backend/register-gradients.js';
 import { LOG_SQRT_2PI } from '../math/normal.js';
 import { factorCount, factorIndex } from '../math/precision-factor.js';
 import { HostMixture } from './host-mixture.js';
+import { MixtureParts } from './parts.js';
 
 /** The cap on each squared standardised residual in the tensor log-density (see componentLogProb). */
 const MAX_SQUARED_Z = 1e36;
@@ -56,6 +57,8 @@ export interface DiagonalMixtureParameters {
   means: tf.Tensor3D;
   /** Component standard deviations, `[N, K, D]`, strictly positive. */
   scales: tf.Tensor3D;
+  /** Which component is which (see {@link MixtureParts}). Default: K components of one network. */
+  parts?: MixtureParts | undefined;
 }
 
 /**
@@ -75,6 +78,8 @@ export class GaussianMixture {
   readonly scales: tf.Tensor3D;
   /** `[N, K, D(D − 1)/2]` for the full family, else undefined (see {@link FullMixtureParameters.factors}). */
   readonly factors: tf.Tensor3D | undefined;
+  /** Which component is which (see {@link MixtureParts}). */
+  readonly parts: MixtureParts;
 
   private constructor(parameters: DiagonalMixtureParameters & { factors?: tf.Tensor3D | undefined }) {
     this.logits = parameters.logits;
@@ -82,6 +87,12 @@ export class GaussianMixture {
     this.scales = parameters.scales;
     this.factors = parameters.factors;
     this.family = parameters.factors === undefined ? 'diagonal' : 'full';
+    this.parts = parameters.parts ?? MixtureParts.single(parameters.logits.shape[1]);
+    if (this.parts.components !== parameters.logits.shape[1]) {
+      throw new InputError(
+        `parts describe ${this.parts.components} components but the mixture has ${parameters.logits.shape[1]}`,
+      );
+    }
   }
 
   /**
@@ -291,6 +302,7 @@ export class GaussianMixture {
       logits: tf.clone(this.logits),
       means: pick(this.means),
       scales: this.factors === undefined ? pick(this.scales) : tf.tidy(() => tf.sqrt(pick(this.componentVariances()))),
+      parts: this.parts,
     });
   }
 
@@ -311,6 +323,7 @@ export class GaussianMixture {
       means: Float64Array.from(mu),
       scales: Float64Array.from(sigma),
       factors: factors === undefined ? undefined : Float64Array.from(factors),
+      parts: this.parts,
     });
   }
 
@@ -324,6 +337,7 @@ export class GaussianMixture {
       means: Float64Array.from(this.means.dataSync()),
       scales: Float64Array.from(this.scales.dataSync()),
       factors: this.factors === undefined ? undefined : Float64Array.from(this.factors.dataSync()),
+      parts: this.parts,
     });
   }
 

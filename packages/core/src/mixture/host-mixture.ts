@@ -10,6 +10,7 @@ import {
   factorIndex,
 } from '../math/precision-factor.js';
 import { createRandom } from '../random/rng.js';
+import { MixtureParts } from './parts.js';
 
 /** The most numbers {@link HostMixture.sample} draws in one call: 1e8 (800 MB of float64). */
 export const MAX_SAMPLE_VALUES = 100_000_000;
@@ -34,6 +35,11 @@ export interface HostMixtureParameters {
    * `math/precision-factor.ts`. Omitted (or D = 1): the diagonal family.
    */
   factors?: Float64Array | undefined;
+  /**
+   * Which component is which (a network's, a tail companion, a point mass): see {@link MixtureParts}. Default: `K`
+   * components of one network.
+   */
+  parts?: MixtureParts | undefined;
 }
 
 /** The observed values of {@link HostMixture.condition}: target dimension → one value for every row, or one per row. */
@@ -52,6 +58,9 @@ interface QuantileScratch {
   smallestScale: number;
 }
 
+/** Marks log-weights that are normalised already (module-private: only this module's methods pass it). */
+const NORMALISED: unique symbol = Symbol('normalised');
+
 /** Options for {@link HostMixture.sample}. */
 export interface SampleOptions {
   /** Seed of the generator; the same seed gives the same draws on every backend. Default 0. */
@@ -67,11 +76,6 @@ export interface SampleOptions {
    * heaviest component's mean exactly.
    */
   scaleTemperature?: number;
-  /**
-   * The last `pointMasses` components are point masses (MdnConfig.atoms: a capped or floored end of the target):
-   * a draw from one is its mean exactly, not the mean plus its narrow σ's noise. Default 0.
-   */
-  pointMasses?: number;
 }
 
 /** A central prediction interval per row. */
@@ -102,10 +106,12 @@ export class HostMixture {
   readonly scales: Float64Array;
   /** `[N, K, D(D − 1)/2]` for the full family (see {@link HostMixtureParameters.factors}); undefined if diagonal. */
   readonly factors: Float64Array | undefined;
+  /** Which component is which (see {@link MixtureParts}). */
+  readonly parts: MixtureParts;
   /** Scratch `[K]` for {@link logProbAt}'s per-component terms (no allocation per call). */
   private readonly logTerms: Float64Array;
 
-  constructor(parameters: HostMixtureParameters) {
+  constructor(parameters: HostMixtureParameters, normalised?: typeof NORMALISED) {
     const { rows: n, components: k, dimensions: d } = parameters;
     if (parameters.logWeights.length !== n * k) throw new Error(`logWeights must hold N*K = ${n * k} values`);
     if (parameters.means.length !== n * k * d) throw new Error(`means must hold N*K*D = ${n * k * d} values`);
@@ -115,18 +121,26 @@ export class HostMixture {
       throw new Error(`factors must hold N*K*D(D-1)/2 = ${n * k * p} values`);
     }
     this.factors = p > 0 ? parameters.factors : undefined;
+    this.parts = parameters.parts ?? MixtureParts.single(k);
+    if (this.parts.components !== k) {
+      throw new InputError(`parts describe ${this.parts.components} components but the mixture has ${k}`);
+    }
     this.rows = n;
     this.components = k;
     this.dimensions = d;
     this.means = parameters.means;
     this.scales = parameters.scales;
-    // Normalise in float64: raw logits and float32 log-weights both become exact float64 log-weights.
-    const lw = new Float64Array(n * k);
-    for (let i = 0; i < n; i++) {
-      const norm = logSumExp(parameters.logWeights, i * k, k);
-      for (let j = 0; j < k; j++) lw[i * k + j] = parameters.logWeights[i * k + j]! - norm;
+    if (normalised === NORMALISED) {
+      this.logWeights = parameters.logWeights;
+    } else {
+      // Normalise in float64: raw logits and float32 log-weights both become exact float64 log-weights.
+      const lw = new Float64Array(n * k);
+      for (let i = 0; i < n; i++) {
+        const norm = logSumExp(parameters.logWeights, i * k, k);
+        for (let j = 0; j < k; j++) lw[i * k + j] = parameters.logWeights[i * k + j]! - norm;
+      }
+      this.logWeights = lw;
     }
-    this.logWeights = lw;
     this.logTerms = new Float64Array(k);
   }
 
@@ -148,7 +162,88 @@ export class HostMixture {
       means: this.means.subarray(start * k * d, end * k * d),
       scales: this.scales.subarray(start * k * d, end * k * d),
       ...(this.factors ? { factors: this.factors.subarray(start * k * p, end * k * p) } : {}),
+      parts: this.parts,
     });
+  }
+
+  /** The same mixture (sharing its memory) with other parts: which component is which. */
+  withParts(parts: MixtureParts): HostMixture {
+    const { rows, components, dimensions, logWeights, means, scales, factors } = this;
+    return new HostMixture({ rows, components, dimensions, logWeights, means, scales, factors, parts }, NORMALISED);
+  }
+
+  /**
+   * The mixture of some of each row's components, their weights renormalised: `chosen` lists the components (the
+   * same for every row; the result's parts are theirs), or gives each row's list (all of one length; then `parts`
+   * says what the result's components are, since each row's may come from other blocks).
+   */
+  selectComponents(
+    chosen: readonly number[] | ((row: number) => readonly number[]),
+    parts?: MixtureParts,
+  ): HostMixture {
+    const { rows, dimensions: d, components: total } = this;
+    const list = typeof chosen === 'function' ? chosen : () => chosen;
+    const k = list(0).length;
+    const resultParts = parts ?? (typeof chosen === 'function' ? undefined : this.parts.select(chosen));
+    if (resultParts === undefined)
+      throw new InputError('selectComponents with a list per row needs the parts of the result');
+    const p = factorCount(d);
+    const logWeights = new Float64Array(rows * k);
+    const means = new Float64Array(rows * k * d);
+    const scales = new Float64Array(rows * k * d);
+    const factors = this.factors === undefined ? undefined : new Float64Array(rows * k * p);
+    for (let r = 0; r < rows; r++) {
+      const row = list(r);
+      if (row.length !== k)
+        throw new InputError(`selectComponents: row ${r} chose ${row.length} components, row 0 chose ${k}`);
+      for (const [j, c] of row.entries()) {
+        if (!(Number.isInteger(c) && c >= 0 && c < total)) {
+          throw new InputError(`selectComponents: component ${c} is not one of the mixture's ${total}`);
+        }
+        const from = r * total + c;
+        const to = r * k + j;
+        logWeights[to] = this.logWeights[from]!;
+        means.set(this.means.subarray(from * d, (from + 1) * d), to * d);
+        scales.set(this.scales.subarray(from * d, (from + 1) * d), to * d);
+        factors?.set(this.factors!.subarray(from * p, (from + 1) * p), to * p);
+      }
+    }
+    return new HostMixture({
+      rows,
+      components: k,
+      dimensions: d,
+      logWeights,
+      means,
+      scales,
+      factors,
+      parts: resultParts,
+    });
+  }
+
+  /** Consecutive blocks of rows of one kind of mixture (same components, dimensions and parts) as one mixture. */
+  static concatenate(blocks: readonly HostMixture[]): HostMixture {
+    if (blocks.length === 1) return blocks[0]!;
+    const first = blocks[0];
+    if (!first) throw new InputError('concatenate needs at least one mixture');
+    const { components, dimensions } = first;
+    const rows = blocks.reduce((total, block) => total + block.rows, 0);
+    const logWeights = new Float64Array(rows * components);
+    const means = new Float64Array(rows * components * dimensions);
+    const scales = new Float64Array(rows * components * dimensions);
+    const p = factorCount(dimensions);
+    const factors = first.factors === undefined ? undefined : new Float64Array(rows * components * p);
+    let row = 0;
+    for (const block of blocks) {
+      if (block.components !== components || block.dimensions !== dimensions) {
+        throw new InputError('concatenate needs mixtures of the same components and dimensions');
+      }
+      logWeights.set(block.logWeights, row * components);
+      means.set(block.means, row * components * dimensions);
+      scales.set(block.scales, row * components * dimensions);
+      if (factors !== undefined) factors.set(block.factors!, row * components * p);
+      row += block.rows;
+    }
+    return new HostMixture({ rows, components, dimensions, logWeights, means, scales, factors, parts: first.parts });
   }
 
   /** `'full'` when the components have full covariance (precision factors), else `'diagonal'`. */
@@ -294,7 +389,15 @@ export class HostMixture {
     }
     if (this.factors === undefined) {
       for (let r = 0; r < n * k; r++) for (let a = 0; a < m; a++) scales[r * m + a] = this.scales[r * d + kept[a]!]!;
-      return new HostMixture({ rows: n, components: k, dimensions: m, logWeights: this.logWeights, means, scales });
+      return new HostMixture({
+        rows: n,
+        components: k,
+        dimensions: m,
+        logWeights: this.logWeights,
+        means,
+        scales,
+        parts: this.parts,
+      });
     }
     const factors = m > 1 ? new Float64Array(n * k * factorCount(m)) : undefined;
     const full = new Float64Array(d * d);
@@ -318,6 +421,7 @@ export class HostMixture {
       means,
       scales,
       factors,
+      parts: this.parts,
     });
   }
 
@@ -430,7 +534,16 @@ export class HostMixture {
         throw new RangeError(`the observed values of row ${i} have zero density under every component`);
       }
     }
-    return new HostMixture({ rows: n, components: k, dimensions: f, logWeights, means, scales, factors });
+    return new HostMixture({
+      rows: n,
+      components: k,
+      dimensions: f,
+      logWeights,
+      means,
+      scales,
+      factors,
+      parts: this.parts,
+    });
   }
 
   /** Exact CDF P(Y ≤ y) per row (D = 1). @param y `[N]` @returns `[N]` */
@@ -444,6 +557,7 @@ export class HostMixture {
 
   /** CDF of row `row` at `y` (D = 1). */
   cdfAt(row: number, y: number): number {
+    this.requireUnivariate('cdfAt');
     const k = this.components;
     let total = 0;
     for (let j = 0; j < k; j++) {
@@ -455,6 +569,7 @@ export class HostMixture {
 
   /** Density of row `row` at `y` (D = 1). */
   pdfAt(row: number, y: number): number {
+    this.requireUnivariate('pdfAt');
     const k = this.components;
     let total = 0;
     for (let j = 0; j < k; j++) {
@@ -467,6 +582,7 @@ export class HostMixture {
 
   /** Quantile of row `row` at probability p (D = 1), exact to float64 round-off; see {@link quantile}. */
   quantileAt(row: number, p: number): number {
+    this.requireUnivariate('quantileAt');
     if (!(p >= 0 && p <= 1)) throw new RangeError(`probability must be in [0, 1], got ${p}`);
     const scratch = this.quantileScratch();
     this.prepareQuantileRow(row, scratch);
@@ -804,10 +920,9 @@ export class HostMixture {
     if (!(scaleTemperature >= 0)) throw new RangeError(`scaleTemperature must be >= 0, got ${scaleTemperature}`);
     const random = createRandom(options.seed ?? 0);
     const { rows, components: k, dimensions: d } = this;
-    const pointMasses = options.pointMasses ?? 0;
-    if (!(Number.isInteger(pointMasses) && pointMasses >= 0 && pointMasses <= k)) {
-      throw new RangeError(`pointMasses must be a whole number of components in [0, ${k}], got ${pointMasses}`);
-    }
+    // A draw from a point mass (a capped or floored end of the target) is its value exactly, not the value plus
+    // its narrow σ's noise.
+    const pointMass = Uint8Array.from({ length: k }, (_, j) => (this.parts.isPointMass(j) ? 1 : 0));
     if (rows * n * d > MAX_SAMPLE_VALUES) {
       throw new InputError(
         `${n} samples for each of ${rows} rows${d > 1 ? ` × ${d} dimensions` : ''} would be ${(rows * n * d).toExponential(2)} ` +
@@ -841,7 +956,7 @@ export class HostMixture {
         }
         const base = (i * k + component) * d;
         const o = (i * n + s) * d;
-        if (component >= k - pointMasses) {
+        if (pointMass[component] === 1) {
           for (let e = 0; e < d; e++) out[o + e] = this.means[base + e]!;
           continue;
         }
@@ -866,7 +981,9 @@ export class HostMixture {
 
   private requireUnivariate(what: string): void {
     if (this.dimensions !== 1) {
-      throw new Error(`${what} needs one-dimensional targets (D = 1, got D = ${this.dimensions}); use marginal(d)`);
+      throw new InputError(
+        `${what} needs one-dimensional targets (D = 1, got D = ${this.dimensions}); use marginal(d) for one of them`,
+      );
     }
   }
 

@@ -1,5 +1,4 @@
 import { normalCdf, normalPdf } from '../math/normal.js';
-import type { TargetAtom } from '../model/config.js';
 import { createRandom, type Random } from '../random/rng.js';
 import type { HostMixture } from './host-mixture.js';
 
@@ -56,13 +55,7 @@ export function crps(mixture: HostMixture, y: ArrayLike<number>): Float64Array {
 
 /** Options of {@link pit}. */
 export interface PitOptions {
-  /**
-   * The model's point masses (MdnConfig.atoms; one target column). A row whose target sits on one gets a randomised
-   * PIT (Czado, Gneiting & Held 2009), uniform over the probability the mixture gives the point mass, instead of
-   * its middle: a calibrated model's PIT is then uniform, as it is for continuous targets.
-   */
-  atoms?: readonly TargetAtom[];
-  /** The draws of the randomised PIT. Default: seed 0. */
+  /** The draws of the randomised PIT of rows on a point mass. Default: seed 0. */
   random?: Random;
 }
 
@@ -72,11 +65,15 @@ const ATOM_WIDTH = 8;
 /**
  * Probability integral transform u = F(y) of each row. For a calibrated model u ~ U(0, 1).
  * For D > 1 the marginal PIT of each dimension is returned, `[N, D]`. @param y `[N, D]`
+ *
+ * A row whose target sits on one of the mixture's point masses (its parts say which: MdnConfig.atoms, one target
+ * column) gets a randomised PIT (Czado, Gneiting & Held 2009), uniform over the probability the mixture gives the
+ * point mass, instead of its middle: a calibrated model's PIT is then uniform, as it is for continuous targets.
  */
 export function pit(mixture: HostMixture, y: ArrayLike<number>, options: PitOptions = {}): Float64Array {
   const d = mixture.dimensions;
   checkRows(mixture, y, d);
-  const atoms = options.atoms ?? [];
+  const atoms = mixture.parts.pointMasses.map((p) => p.atom);
   if (d === 1 && atoms.length > 0) {
     const random = options.random ?? createRandom(0);
     const out = mixture.cdf(y);

@@ -9,6 +9,7 @@ import { addAtoms } from '../mixture/atoms.js';
 import { addAtomsHost, removeAtomsHost, standardiseAtoms } from '../mixture/atoms-host.js';
 import { GaussianMixture, scalesFromRaw } from '../mixture/gaussian-mixture.js';
 import { HostMixture, type SampleOptions } from '../mixture/host-mixture.js';
+import { MixtureParts } from '../mixture/parts.js';
 import { createRandom } from '../random/rng.js';
 import type { TrainPlan } from '../train/plan.js';
 import { hasFactorHead, layerLayout, type MdnConfig, resolveConfig, rowsPerBlock, type TargetAtom } from './config.js';
@@ -92,52 +93,8 @@ function checkedMatrix(input: MatrixInput, name: string, columns: number, column
   return matrix;
 }
 
-/**
- * The mixture of the `k` components `chosen(r)` of each row r, weights renormalised.
- */
-function selectComponents(mixture: HostMixture, k: number, chosen: (row: number) => readonly number[]): HostMixture {
-  const { rows, dimensions: d, components: total } = mixture;
-  const p = factorCount(d);
-  const logWeights = new Float64Array(rows * k);
-  const means = new Float64Array(rows * k * d);
-  const scales = new Float64Array(rows * k * d);
-  const factors = mixture.factors === undefined ? undefined : new Float64Array(rows * k * p);
-  for (let r = 0; r < rows; r++) {
-    for (const [j, c] of chosen(r).entries()) {
-      const from = r * total + c;
-      const to = r * k + j;
-      logWeights[to] = mixture.logWeights[from]!;
-      means.set(mixture.means.subarray(from * d, (from + 1) * d), to * d);
-      scales.set(mixture.scales.subarray(from * d, (from + 1) * d), to * d);
-      factors?.set(mixture.factors!.subarray(from * p, (from + 1) * p), to * p);
-    }
-  }
-  return new HostMixture({ rows, components: k, dimensions: d, logWeights, means, scales, factors });
-}
-
 /** Rows per block in prediction (see MixtureDensityNetwork's inputChunks). */
 export const PREDICT_CHUNK_ROWS = 65_536;
-
-/** One host mixture from consecutive blocks of rows. */
-function concatenateHost(parts: readonly HostMixture[]): HostMixture {
-  if (parts.length === 1) return parts[0]!;
-  const { components, dimensions } = parts[0]!;
-  const rows = parts.reduce((total, part) => total + part.rows, 0);
-  const logWeights = new Float64Array(rows * components);
-  const means = new Float64Array(rows * components * dimensions);
-  const scales = new Float64Array(rows * components * dimensions);
-  const p = factorCount(dimensions);
-  const factors = parts[0]!.factors === undefined ? undefined : new Float64Array(rows * components * p);
-  let row = 0;
-  for (const part of parts) {
-    logWeights.set(part.logWeights, row * components);
-    means.set(part.means, row * components * dimensions);
-    scales.set(part.scales, row * components * dimensions);
-    if (factors !== undefined) factors.set(part.factors!, row * components * p);
-    row += part.rows;
-  }
-  return new HostMixture({ rows, components, dimensions, logWeights, means, scales, factors });
-}
 
 const identity = (columns: number) => new Standardiser(new Float64Array(columns), new Float64Array(columns).fill(1));
 
@@ -314,12 +271,18 @@ export class MixtureDensityNetwork {
   }
 
   /**
-   * Components of the predicted mixture: `components` per member × `members`, twice that with predictive tails
-   * (see {@link MdnConfig.tailWeight}: the network's components first, then their wider companions in the same
-   * order), then one per atom (see {@link MdnConfig.atoms}).
+   * Which component of this model's predicted mixture is which (original units): each network's components, then
+   * their tail companions in the same order (see {@link MdnConfig.tailWeight}), then one point mass per atom (see
+   * {@link MdnConfig.atoms}). Every mixture the model predicts carries these parts.
    */
+  get parts(): MixtureParts {
+    const { members, components, tailWeight, atoms } = this.config;
+    return MixtureParts.ofModel({ members, components, tails: tailWeight > 0, atoms });
+  }
+
+  /** Components of the predicted mixture (see {@link parts}). */
   get mixtureComponents(): number {
-    return this.networkComponents * (this.config.tailWeight > 0 ? 2 : 1) + this.config.atoms.length;
+    return this.parts.components;
   }
 
   /** Components the networks predict (`components` × `members`), before any tail companions. */
@@ -328,24 +291,15 @@ export class MixtureDensityNetwork {
   }
 
   /**
-   * The networks' own components of a mixture this model predicted, or of one network's prediction
-   * ({@link networkPrediction}), their tail companions and atoms dropped and the weights renormalised: what
-   * component-level summaries (usage, duplicates, pruning) look at. The mixture itself when the model has neither.
+   * The networks' own components of a mixture this model predicted (or of one network's prediction,
+   * {@link networkPrediction}), their tail companions and point masses dropped and the weights renormalised (the
+   * point masses first give back what they gathered): what component-level summaries (usage, duplicates, pruning)
+   * look at. The mixture's parts say which component is which.
    */
   networkPart(mixture: HostMixture): HostMixture {
-    const total = this.mixtureComponents;
-    const tails = this.config.tailWeight > 0 ? 2 : 1;
-    const atoms = this.config.atoms.length;
-    const k = mixture.components === total ? this.networkComponents : this.config.components;
-    if (mixture.components !== total && mixture.components !== k * tails + atoms) {
-      throw new Error(
-        `expected a mixture of this model's ${total} components or of one network's ${k * tails + atoms}, got ${mixture.components}`,
-      );
-    }
-    if (k === mixture.components) return mixture;
-    const own = Array.from({ length: k }, (_, c) => c);
-    const predicted = atoms > 0 ? removeAtomsHost(mixture, this.config.atoms) : mixture;
-    return selectComponents(predicted, k, () => own);
+    const predicted = removeAtomsHost(mixture);
+    const own = predicted.parts.networkComponents;
+    return own.length === predicted.components ? predicted : predicted.selectComponents(own);
   }
 
   /**
@@ -353,14 +307,10 @@ export class MixtureDensityNetwork {
    * `networks[i]` (and their tail companions, in the same layout as a one-network model's), the weights
    * renormalised, and the model's atoms weighted from that network's components alone. An ensemble's training rows
    * that a network held out for its validation are held-out data for that network (see `TrainResult.outOfBag`):
-   * scored this way they check the ensemble out of sample.
+   * scored this way they check the ensemble out of sample. In the result every row's network is network 0.
    */
   networkPrediction(mixture: HostMixture, networks: ArrayLike<number>): HostMixture {
-    const total = this.mixtureComponents;
-    if (mixture.components !== total) {
-      throw new Error(`expected a mixture of this model's ${total} components, got ${mixture.components}`);
-    }
-    const { members, components: k, tailWeight, atoms } = this.config;
+    const { members } = this.config;
     if (networks.length !== mixture.rows) {
       throw new InputError(`networks names ${networks.length} rows' networks but the mixture has ${mixture.rows} rows`);
     }
@@ -370,13 +320,17 @@ export class MixtureDensityNetwork {
         throw new InputError(`networks[${r}] is ${m}; this model has ${members} network(s), numbered from 0`);
       }
     }
-    // Each network's components, then their tail companions (the tails follow all networks' components).
-    const byNetwork = Array.from({ length: members }, (_, m) => {
-      const own = Array.from({ length: k }, (_, c) => m * k + c);
-      return tailWeight > 0 ? [...own, ...own.map((c) => c + members * k)] : own;
-    });
-    const predicted = atoms.length > 0 ? removeAtomsHost(mixture, atoms) : mixture;
-    const own = selectComponents(predicted, byNetwork[0]!.length, (r) => byNetwork[networks[r]!]!);
+    const predicted = removeAtomsHost(mixture);
+    const { parts } = predicted;
+    // Each network's components and companions, in the mixture's order; alone, each is network 0.
+    const byNetwork = Array.from({ length: members }, (_, m) =>
+      parts.where((role) => role.kind === 'network' && role.network === m),
+    );
+    const own = predicted.selectComponents(
+      (r) => byNetwork[networks[r]!]!,
+      parts.select(byNetwork[0]!).renumber(() => 0),
+    );
+    const atoms = mixture.parts.pointMasses.map((p) => p.atom);
     return atoms.length > 0 ? addAtomsHost(own, atoms) : own;
   }
 
@@ -574,13 +528,21 @@ export class MixtureDensityNetwork {
         factors: factors === undefined ? undefined : (tf.concat([factors, factors], 1) as tf.Tensor3D),
       };
     }
+    const { members, components } = this.config;
     if (atoms.length > 0) {
       // One target column (resolveConfig checks): no factors.
       const { mean, scale } = this.targetStandardiser;
       const standardised = standardiseAtoms(atoms, mean[0]!, scale[0]!);
-      return GaussianMixture.diagonal(addAtoms(mixture.logits, mixture.means, mixture.scales, standardised));
+      const parts = MixtureParts.ofModel({ members, components, tails: tailWeight > 0, atoms: standardised });
+      return GaussianMixture.diagonal({
+        ...addAtoms(mixture.logits, mixture.means, mixture.scales, standardised),
+        parts,
+      });
     }
-    return GaussianMixture.of(mixture);
+    return GaussianMixture.of({
+      ...mixture,
+      parts: MixtureParts.ofModel({ members, components, tails: tailWeight > 0, atoms }),
+    });
   }
 
   /**
@@ -613,24 +575,24 @@ export class MixtureDensityNetwork {
         if (chunk !== x && chunk instanceof tf.Tensor) chunk.dispose();
       }
     }
-    return this.withExactAtoms(this.targetStandardiser.inverseHostMixture(concatenateHost(parts)));
+    return this.withExactAtoms(this.targetStandardiser.inverseHostMixture(HostMixture.concatenate(parts)));
   }
 
   /**
-   * The atoms' components (the last ones) with their mean and σ exactly as configured, not as they come back from
-   * float32 standardised units: a draw from a point mass at 50 is 50, not 50.000001.
+   * The predicted mixture in original units with this model's parts (their atoms exactly as configured), and each
+   * point mass's mean and σ exactly as configured, not as they come back from float32 standardised units: a draw from
+   * a point mass at 50 is 50, not 50.000001.
    */
   private withExactAtoms(host: HostMixture): HostMixture {
-    const { atoms } = this.config;
-    if (atoms.length === 0) return host;
+    const parts = this.parts;
     const k = host.components;
-    for (let r = 0; r < host.rows; r++) {
-      for (const [a, atom] of atoms.entries()) {
-        host.means[r * k + k - atoms.length + a] = atom.value;
-        host.scales[r * k + k - atoms.length + a] = atom.scale;
+    for (const { component, atom } of parts.pointMasses) {
+      for (let r = 0; r < host.rows; r++) {
+        host.means[r * k + component] = atom.value;
+        host.scales[r * k + component] = atom.scale;
       }
     }
-    return host;
+    return host.withParts(parts);
   }
 
   /** Synchronous {@link predictHost} (blocks on GPU backends). */
@@ -645,7 +607,7 @@ export class MixtureDensityNetwork {
         if (chunk !== x && chunk instanceof tf.Tensor) chunk.dispose();
       }
     }
-    return this.withExactAtoms(this.targetStandardiser.inverseHostMixture(concatenateHost(parts)));
+    return this.withExactAtoms(this.targetStandardiser.inverseHostMixture(HostMixture.concatenate(parts)));
   }
 
   /**
@@ -721,7 +683,7 @@ export class MixtureDensityNetwork {
 
   /** Seeded draws from p(y | x), `[N, n, D]` in original units. */
   async sample(x: MatrixInput, n: number, options: SampleOptions = {}): Promise<Float64Array> {
-    return (await this.predictHost(x)).sample(n, { pointMasses: this.config.atoms.length, ...options });
+    return (await this.predictHost(x)).sample(n, options);
   }
 
   /** Copies of the weights in save order. */

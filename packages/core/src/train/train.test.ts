@@ -176,7 +176,9 @@ describe('train', () => {
     }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(TrainingError);
     expect((error as TrainingError).code).toBe('training-failed');
-    expect((error as Error).message).toMatch(/training applied none of its \d+ steps: every one gave a non-finite loss/);
+    expect((error as Error).message).toMatch(
+      /training applied none of its \d+ steps: every one gave a non-finite loss/,
+    );
   });
 
   it('trains 2-D targets through the mean-first warm-up (Adam moments stay with their variables)', async () => {

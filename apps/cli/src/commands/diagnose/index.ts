@@ -1,7 +1,7 @@
 import { diagnose, formatDiagnosis } from '@mdn/core';
 import type { Command } from 'commander';
-import { say } from '../../io/streams.js';
 import { EXIT } from '../../errors.js';
+import { say } from '../../io/streams.js';
 import { loadModelData, type ModelDataFlags, modelDataOptions } from '../shared.js';
 
 /**

@@ -1,16 +1,8 @@
-import {
-  calibrationError,
-  createRandom,
-  crps,
-  type HostMixture,
-  intervalSummary,
-  pit,
-  type TargetAtom,
-} from '@mdn/core';
+import { calibrationError, createRandom, crps, type HostMixture, intervalSummary, pit } from '@mdn/core';
 import type { Command } from 'commander';
-import { say } from '../../io/streams.js';
 import { CliError, EXIT } from '../../errors.js';
 import { fixed, score } from '../../format.js';
+import { say } from '../../io/streams.js';
 import { type ModelDataFlags, modelDataOptions, openModel, predictedBlocks } from '../shared.js';
 
 interface EvalFlags extends ModelDataFlags {
@@ -46,10 +38,8 @@ class MarginalScores {
   private widthSum = 0;
   /** PIT values of every row: the calibration error needs them all (8 bytes a row). */
   private pitValues = new Float64Array(1024);
-  /** Rows on a point mass of the model get a randomised PIT (see pit's options), drawn from one seeded stream. */
+  /** Rows on a point mass of the model get a randomised PIT (see pit), drawn from one seeded stream. */
   private readonly random = createRandom(0);
-
-  constructor(private readonly atoms: readonly TargetAtom[] = []) {}
 
   add(host: HostMixture, y: Float64Array): void {
     const mean = host.mean();
@@ -58,7 +48,7 @@ class MarginalScores {
     const interval = intervalSummary(host, y, 0.9);
     this.inside += interval.coverage * y.length;
     this.widthSum += interval.meanWidth * y.length;
-    const values = pit(host, y, { atoms: this.atoms, random: this.random });
+    const values = pit(host, y, { random: this.random });
     if (this.rows + values.length > this.pitValues.length) {
       const grown = new Float64Array(Math.max(2 * this.pitValues.length, this.rows + values.length));
       grown.set(this.pitValues.subarray(0, this.rows));
@@ -104,7 +94,7 @@ export function registerEval(program: Command): void {
       let firstInfinite: { row: number; targets: number[] } | undefined;
       const perTarget: [string, ReturnType<MarginalScores['result']>][] = [];
       try {
-        const scores = Array.from({ length: d }, () => new MarginalScores(model.config.atoms));
+        const scores = Array.from({ length: d }, () => new MarginalScores());
         // A block of rows at a time: memory does not grow with the file (beyond 8 bytes a row for the PIT).
         for await (const { x, y, host, firstRow } of predictedBlocks(opened, modelFile, dataFile, true)) {
           // log p(y | x) in original units, in float64 on the predicted mixture (as model.logProb computes it).

@@ -1,8 +1,8 @@
 import { describeTrainPlan, MODEL_FORMAT_VERSION, type ModelFile } from '@mdn/core';
 import { printable } from '@mdn/core/host';
 import type { Command } from 'commander';
-import { say } from '../../io/streams.js';
 import { fixed, networkRuns } from '../../format.js';
+import { say } from '../../io/streams.js';
 
 /** A loss for people: 4 decimals, or — when it is missing or not a number (a run that went NaN saves null). */
 const loss = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? fixed(value, 4) : '—');

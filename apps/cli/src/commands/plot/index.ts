@@ -1,8 +1,8 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { say } from '../../io/streams.js';
 import { CliError } from '../../errors.js';
 import { checkOutput } from '../../io/files.js';
+import { say } from '../../io/streams.js';
 import { loadModelData, type ModelDataFlags, modelDataOptions } from '../shared.js';
 import { plotFormat, writePlot } from './write.js';
 

@@ -25,8 +25,7 @@ const label = (v: number) => String(Number(v.toPrecision(4)));
  * Text for an SVG element: control characters written as escapes (`\x0b`: XML 1.0 allows none of them but tab and
  * the line ends, and a title or column name with one made resvg fail and the SVG unreadable), then &, < and >.
  */
-const escapeXml = (s: string) =>
-  printable(s).replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+const escapeXml = (s: string) => printable(s).replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 
 /** A seeded subsample of row indices, at most `limit`. */
 function subsample(rows: number, limit: number): number[] {

@@ -121,8 +121,8 @@ export function registerPredict(program: Command): void {
           for (const p of flags.quantiles) header.push(`${quantileName(p)}${suffix(c)}`);
         }
         // A point mass at a capped or floored end of the target (one target column): the probability of exactly it.
-        const atoms = model.config.atoms;
-        for (const atom of atoms) header.push(`p_at_${atom.value}`);
+        const pointMasses = model.parts.pointMasses;
+        for (const { atom } of pointMasses) header.push(`p_at_${atom.value}`);
         if (flags.mixture) {
           for (let j = 1; j <= k; j++) header.push(`weight_${j}`);
           for (let c = 0; c < d; c++) for (let j = 1; j <= k; j++) header.push(`mean_${j}${suffix(c)}`);
@@ -169,8 +169,8 @@ export function registerPredict(program: Command): void {
               }
               for (const v of figures) row.push(cell(v, targetUnit[c]));
             }
-            const weights = atoms.length > 0 || componentVariances ? host.weights(r) : undefined;
-            for (let a = 0; a < atoms.length; a++) row.push(cell(weights![k - atoms.length + a]!));
+            const weights = pointMasses.length > 0 || componentVariances ? host.weights(r) : undefined;
+            for (const { component } of pointMasses) row.push(cell(weights![component]!));
             if (componentVariances) {
               for (const w of weights!) row.push(cell(w));
               for (let c = 0; c < d; c++)

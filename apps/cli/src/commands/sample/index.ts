@@ -1,5 +1,5 @@
-import type { Command } from 'commander';
 import { MAX_SAMPLE_VALUES } from '@mdn/core/host';
+import type { Command } from 'commander';
 import { CliError } from '../../errors.js';
 import { cell, checkHeader, csvLine } from '../../format.js';
 import { textSink } from '../../io/output.js';
@@ -75,7 +75,6 @@ export function registerSample(program: Command): void {
             const draws = host.slice(start, end).sample(n, {
               seed: sliceSeed(flags.seed, firstRow + start),
               temperature: flags.temperature,
-              pointMasses: model.config.atoms.length,
               ...(flags.sigmaTemperature !== undefined ? { scaleTemperature: flags.sigmaTemperature } : {}),
             });
             for (let r = start; r < end; r++) {
