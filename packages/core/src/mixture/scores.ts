@@ -1,17 +1,10 @@
-import { normalCdf, normalPdf } from '../math/normal.js';
+import { InputError } from '../errors.js';
 import { createRandom, type Random } from '../random/rng.js';
 import type { HostMixture } from './host-mixture.js';
 
-/** A(m, v) = m (2Φ(m/√v) − 1) + 2√v φ(m/√v), the expected |X| of X ~ N(m, v). */
-function absNormalMean(m: number, v: number): number {
-  const s = Math.sqrt(v);
-  const z = m / s;
-  return m * (2 * normalCdf(z) - 1) + 2 * s * normalPdf(z);
-}
-
 function checkRows(mixture: HostMixture, y: ArrayLike<number>, perRow: number): void {
   if (y.length !== mixture.rows * perRow) {
-    throw new Error(
+    throw new InputError(
       `targets must hold ${mixture.rows * perRow} values (N = ${mixture.rows} × D = ${perRow}), got ${y.length}`,
     );
   }
@@ -19,37 +12,23 @@ function checkRows(mixture: HostMixture, y: ArrayLike<number>, perRow: number): 
 
 function requireUnivariate(mixture: HostMixture, what: string): void {
   if (mixture.dimensions !== 1) {
-    throw new Error(`${what} needs D = 1 (got D = ${mixture.dimensions}); score each marginal(d) or use energyScore`);
+    throw new InputError(
+      `${what} needs D = 1 (got D = ${mixture.dimensions}); score each marginal(d) or use energyScore`,
+    );
   }
 }
 
 /**
- * Continuous ranked probability score of each row (D = 1), closed form for Gaussian mixtures
- * (Grimit et al. 2006): Σ_i w_i A(y − μ_i, σ_i²) − ½ Σ_i Σ_j w_i w_j A(μ_i − μ_j, σ_i² + σ_j²).
- * Lower is better; in the units of y. @param y `[N]` @returns `[N]`
+ * Continuous ranked probability score of each row (D = 1), in closed form: Σ_i w_i E|X_i − y| − ½ Σ_i Σ_j w_i w_j
+ * E|X_i − X_j| (for Gaussian mixtures Grimit et al. 2006: A(y − μ_i, σ_i²) and A(μ_i − μ_j, σ_i² + σ_j²); Laplace
+ * components have theirs, see components/standard.ts). Lower is better; in the units of y. @param y `[N]`
+ * @returns `[N]`
  */
 export function crps(mixture: HostMixture, y: ArrayLike<number>): Float64Array {
   requireUnivariate(mixture, 'crps');
   checkRows(mixture, y, 1);
-  const k = mixture.components;
   const out = new Float64Array(mixture.rows);
-  for (let row = 0; row < mixture.rows; row++) {
-    const w = mixture.weights(row);
-    let first = 0;
-    let second = 0;
-    for (let a = 0; a < k; a++) {
-      const ia = row * k + a;
-      const va = mixture.scales[ia]! ** 2;
-      first += w[a]! * absNormalMean(y[row]! - mixture.means[ia]!, va);
-      second += w[a]! * w[a]! * absNormalMean(0, 2 * va);
-      for (let b = a + 1; b < k; b++) {
-        const ib = row * k + b;
-        second +=
-          2 * w[a]! * w[b]! * absNormalMean(mixture.means[ia]! - mixture.means[ib]!, va + mixture.scales[ib]! ** 2);
-      }
-    }
-    out[row] = first - 0.5 * second;
-  }
+  for (let row = 0; row < mixture.rows; row++) out[row] = mixture.crpsAt(row, y[row]!);
   return out;
 }
 
@@ -104,7 +83,7 @@ export const CALIBRATION_LEVELS: readonly number[] = Array.from({ length: 99 }, 
  */
 export function calibrationError(pitValues: ArrayLike<number>, levels: readonly number[] = CALIBRATION_LEVELS): number {
   const n = pitValues.length;
-  if (n === 0) throw new Error('calibrationError needs at least one PIT value');
+  if (n === 0) throw new InputError('calibrationError needs at least one PIT value');
   const sorted = Float64Array.from(pitValues).sort();
   let total = 0;
   let index = 0;
@@ -169,7 +148,12 @@ export function energyScore(
   const d = mixture.dimensions;
   checkRows(mixture, y, d);
   const m = options.samples ?? 200;
-  if (!Number.isInteger(m) || m < 2) throw new RangeError(`energyScore needs at least 2 samples, got ${m}`);
+  if (!Number.isInteger(m) || m < 2) {
+    throw new InputError(`energyScore needs at least 2 samples, got ${m}`, {
+      code: 'invalid-option',
+      option: 'samples',
+    });
+  }
   const draws = mixture.sample(m, { seed: options.seed ?? 0 });
   const out = new Float64Array(mixture.rows);
   const distance = (a: number, b: number, other: ArrayLike<number>) => {
