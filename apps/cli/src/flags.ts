@@ -9,6 +9,7 @@ export const OPTION_FLAGS: Readonly<Record<string, string>> = {
   'model.hidden': '--hidden',
   'model.activation': '--activation',
   'model.covariance': '--covariance',
+  'model.family': '--family',
   'model.tailWeight': '--tails',
   'model.atoms': '--no-atoms',
   epochs: '--epochs',

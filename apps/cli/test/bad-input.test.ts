@@ -207,7 +207,7 @@ describe('bad model files', () => {
     [
       'future.mdn.json',
       'future',
-      'model file format version 5 is not supported: this @mdn/core reads versions 1, 2, 3, 4; upgrade @mdn/cli (and @mdn/core)',
+      'model file format version 6 is not supported: this @mdn/core reads versions 1, 2, 3, 4, 5; upgrade @mdn/cli (and @mdn/core)',
     ],
     ['corrupt.mdn.json', 'corrupt', 'the model file is corrupt: weight checksum'],
     ['relu.mdn.json', 'relu', 'the model file was edited or is corrupt: its content checksum'],
@@ -219,7 +219,7 @@ describe('bad model files', () => {
       kind === 'truncated'
         ? modelText.slice(0, 2000)
         : kind === 'future'
-          ? modelText.replace('"formatVersion":4', '"formatVersion":5')
+          ? modelText.replace('"formatVersion":5', '"formatVersion":6')
           : kind === 'corrupt'
             ? modelText.replace(/"data":"([A-Za-z0-9+/])/, (_, c: string) => `"data":"${c === 'A' ? 'B' : 'A'}`)
             : kind === 'relu'

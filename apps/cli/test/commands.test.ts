@@ -115,6 +115,38 @@ describe('mdn train', () => {
     expect(JSON.parse(readFileSync(path.join(dir, 'uncapped.mdn.json'), 'utf8')).config.atoms).toEqual([]);
   });
 
+  it('--family laplace trains Laplace components: the plan, info and every command say and use them', () => {
+    const run = mdn(
+      [
+        'train',
+        'train.csv',
+        '--y',
+        'y',
+        '--family',
+        'laplace',
+        '--epochs',
+        '10',
+        '--ensemble',
+        '1',
+        '--out',
+        'laplace.mdn.json',
+      ],
+      {
+        cwd: dir,
+      },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/network {5}k = 5 Laplace \+ tails/);
+    const info = mdn(['info', 'laplace.mdn.json'], { cwd: dir });
+    expect(info.stdout).toContain('5 Laplace components over 1 target');
+    expect(JSON.parse(mdn(['info', 'laplace.mdn.json', '--json'], { cwd: dir }).stdout).config.family).toBe('laplace');
+    const scored = JSON.parse(mdn(['eval', 'laplace.mdn.json', 'test.csv', '--json'], { cwd: dir }).stdout);
+    expect(Number.isFinite(scored.nll) && Number.isFinite(scored.crps)).toBe(true);
+    const bad = mdn(['train', 'train.csv', '--y', 'y', '--family', 'cauchy', '--out', 'x.mdn.json'], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("expected one of gaussian, laplace, got 'cauchy'");
+  });
+
   it('gives the same model for the same seed and data', () => {
     const again = mdn(['train', 'train.csv', '--y', 'y', '--out', 'again.mdn.json', '--epochs', '40', '--seed', '3'], {
       cwd: dir,
@@ -274,7 +306,7 @@ describe('mdn predict', () => {
     );
     expect(trained.code).toBe(0);
     expect(trained.stdout).toMatch(/network {5}k = 2 \(full covariance\)/);
-    expect(mdn(['info', 'full.mdn.json'], { cwd: dir }).stdout).toMatch(/format version 4[\s\S]*full covariance/);
+    expect(mdn(['info', 'full.mdn.json'], { cwd: dir }).stdout).toMatch(/format version 5[\s\S]*full covariance/);
     write(dir, 'given.csv', 'x,a,b,other\n-1,0.2,0.3,1.5\n0.5,-0.4,-0.35,-2\n2,1,0.9,0\n');
     const run = mdn(
       ['predict', 'full.mdn.json', 'given.csv', '--given', 'b=other', '--quantiles', '0.5', '--mixture'],
@@ -404,7 +436,7 @@ describe('mdn info', () => {
   it('shows config, columns, data statistics and the format version', () => {
     const run = mdn(['info', model], { cwd: dir });
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('mdn-model format version 4 (this mdn writes version 4)');
+    expect(run.stdout).toContain('mdn-model format version 5 (this mdn writes version 5)');
     expect(run.stdout).toMatch(/input {2}x +mean +\d+\.\d{4} +scale/);
     // The default on 600 rows is an ensemble of 5 networks: said as such, with each network's epochs.
     expect(run.stdout).toMatch(

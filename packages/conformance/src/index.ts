@@ -30,7 +30,12 @@ import {
   type TrainingStepOptions,
   transpose2d,
 } from '@mdn/core/adapter';
-import { referenceCovarianceFromFactor, referenceFullLogProb, referenceLogProb } from '@mdn/testing';
+import {
+  referenceCovarianceFromFactor,
+  referenceFullLogProb,
+  referenceLaplaceLogProb,
+  referenceLogProb,
+} from '@mdn/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -118,6 +123,36 @@ export function registerConformanceSuite(adapter: BackendAdapter, options: Confo
             },
           ),
           { numRuns: 50, seed: 7 },
+        );
+      });
+
+      it('Laplace components: logProb and nll match the float64 reference on random mixtures', () => {
+        const tolerance = precisionTolerance(info.floatPrecision);
+        fc.assert(
+          fc.property(
+            fc.integer({ min: 1, max: 5 }).chain((k) =>
+              fc.record({
+                logits: fc.array(float(-4, 4), { minLength: k, maxLength: k }),
+                means: fc.array(fc.tuple(float(-5, 5), float(-5, 5)), { minLength: k, maxLength: k }),
+                scales: fc.array(fc.tuple(float(0.01, 3), float(0.01, 3)), { minLength: k, maxLength: k }),
+                y: fc.tuple(float(-8, 8), float(-8, 8)),
+              }),
+            ),
+            ({ logits, means, scales, y }) => {
+              const mixture = GaussianMixture.laplace({
+                logits: tf.tensor2d([logits]),
+                means: tf.tensor3d([means]),
+                scales: tf.tensor3d([scales]),
+              });
+              const yt = tf.tensor2d([y]);
+              const expected = referenceLaplaceLogProb({ logits, means, scales }, y);
+              within(mixture.logProb(yt).dataSync()[0]!, expected, tolerance, 'logProb');
+              within(mixture.nll(yt).dataSync()[0]!, -expected, tolerance, 'nll');
+              mixture.dispose();
+              yt.dispose();
+            },
+          ),
+          { numRuns: 50, seed: 8 },
         );
       });
 
@@ -544,6 +579,26 @@ export function registerConformanceSuite(adapter: BackendAdapter, options: Confo
     });
 
     suite('training', () => {
+      it("a short run with Laplace components (tfjs's gradients of the plain ops) fits the forum toy", async () => {
+        const data = forumToy({ rows: 1000, seed: 24 });
+        const test = forumToy({ rows: 1000, seed: 25 });
+        const { model } = await train(data.x, data.y, {
+          model: { hidden: [32, 32], family: 'laplace' },
+          epochs: 30,
+          seed: 1,
+          ensemble: 1,
+        });
+        let trueNll = 0;
+        for (const v of test.trueLogProb) trueNll -= v / test.trueLogProb.length;
+        // Laplace components on Gaussian noise: close to the true density, not exact.
+        expect((await model.nll(test.x, test.y)) - trueNll).toBeLessThan(0.15);
+        const host = await model.predictHost([[1], [9]]);
+        expect(host.distribution).toBe('laplace');
+        const sd = Array.from(host.variance(), Math.sqrt);
+        expect(sd[1]! / sd[0]!).toBeGreaterThan(3);
+        model.dispose();
+      });
+
       it('a short run on the forum toy reaches the target NLL and σ grows with x', async () => {
         const data = forumToy({ rows: 2000, seed: 21 });
         const test = forumToy({ rows: 2000, seed: 22 });

@@ -17,7 +17,9 @@ export type MdnErrorCode =
   | 'model-format'
   | 'training-failed'
   | 'backend'
-  | 'disposed';
+  | 'disposed'
+  /** An object used out of its order: a training run after it ended, a table reader after its end. */
+  | 'invalid-state';
 
 /** Where an error is, when it is about one place (every field optional). */
 export interface ErrorFields {

@@ -37,6 +37,14 @@ export {
   removeAtomsHost,
 } from './mixture/atoms-host.js';
 export {
+  COMPONENT_FAMILIES,
+  type ComponentFamily,
+  type StandardComponent,
+  standardComponent,
+  standardLaplace,
+  standardNormal,
+} from './mixture/components/standard.js';
+export {
   HostMixture,
   type HostMixtureParameters,
   type Interval,

@@ -48,7 +48,15 @@ export async function useBackend(adapter: BackendAdapter): Promise<BackendInfo> 
         `but this @mdn/core speaks version ${BACKEND_CONTRACT_VERSION}; install matching versions of @mdn/core and the adapter`,
     );
   }
-  const info = await adapter.initialize(tf);
+  let info: BackendInfo;
+  try {
+    info = await adapter.initialize(tf);
+  } catch (error) {
+    if (MdnError.isInstance(error)) throw error;
+    throw new MdnError('backend', `backend adapter '${adapter.name}' could not start: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
   if (tf.getBackend() !== info.tfjsBackend) {
     throw new MdnError(
       'backend',

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { InputError } from '../errors.js';
 import { columnMoments } from '../math/host-math.js';
 import { factorCount } from '../math/precision-factor.js';
 import { GaussianMixture } from '../mixture/gaussian-mixture.js';
@@ -25,11 +26,11 @@ export class Standardiser {
   readonly constantColumns: readonly number[];
 
   constructor(mean: ArrayLike<number>, scale: ArrayLike<number>, constantColumns: readonly number[] = []) {
-    if (mean.length !== scale.length) throw new Error('mean and scale must have the same length');
+    if (mean.length !== scale.length) throw new InputError('mean and scale must have the same length');
     for (let c = 0; c < scale.length; c++) {
       if (!(scale[c]! > 0) || !Number.isFinite(scale[c]!))
-        throw new RangeError(`scale of column ${c} must be finite and > 0`);
-      if (!Number.isFinite(mean[c]!)) throw new RangeError(`mean of column ${c} must be finite`);
+        throw new InputError(`scale of column ${c} must be finite and > 0`);
+      if (!Number.isFinite(mean[c]!)) throw new InputError(`mean of column ${c} must be finite`);
     }
     this.mean = Float64Array.from(mean);
     this.scale = Float64Array.from(scale);
@@ -43,7 +44,7 @@ export class Standardiser {
   static fit(input: MatrixInput, options: { name?: string; columnNames?: readonly string[] } = {}): Standardiser {
     const name = options.name ?? 'data';
     const matrix = toMatrix(input, name);
-    if (matrix.rows === 0) throw new Error(`${name}: cannot standardise an empty matrix`);
+    if (matrix.rows === 0) throw new InputError(`${name}: cannot standardise an empty matrix`);
     assertFinite(matrix, name, options.columnNames);
     // Two-pass moments: accurate with large offsets such as 1e6 + noise.
     const { mean, sd: scale } = columnMoments(matrix);
@@ -114,7 +115,7 @@ export class Standardiser {
    */
   inverseMixture(mixture: GaussianMixture): GaussianMixture {
     if (mixture.dimensions !== this.columns) {
-      throw new Error(`mixture has D = ${mixture.dimensions}, the standardiser has ${this.columns} columns`);
+      throw new InputError(`mixture has D = ${mixture.dimensions}, the standardiser has ${this.columns} columns`);
     }
     const mean = tf.tensor1d(Float32Array.from(this.mean));
     const scale = tf.tensor1d(Float32Array.from(this.scale));
@@ -126,6 +127,7 @@ export class Standardiser {
         scales: tf.mul(mixture.scales, scale) as tf.Tensor3D,
         factors: ratios === undefined ? undefined : (tf.mul(mixture.factors!, ratios) as tf.Tensor3D),
         parts: this.inverseParts(mixture.parts),
+        distribution: mixture.distribution,
       });
     } finally {
       tf.dispose([mean, scale, ...(ratios === undefined ? [] : [ratios])]);
@@ -136,7 +138,7 @@ export class Standardiser {
   inverseHostMixture(mixture: HostMixture): HostMixture {
     const d = this.columns;
     if (mixture.dimensions !== d)
-      throw new Error(`mixture has D = ${mixture.dimensions}, the standardiser has ${d} columns`);
+      throw new InputError(`mixture has D = ${mixture.dimensions}, the standardiser has ${d} columns`);
     const means = new Float64Array(mixture.means.length);
     const scales = new Float64Array(mixture.scales.length);
     for (let i = 0; i < means.length; i++) {
@@ -159,6 +161,7 @@ export class Standardiser {
       scales,
       factors,
       parts: this.inverseParts(mixture.parts),
+      distribution: mixture.distribution,
     });
   }
 
@@ -181,7 +184,7 @@ export class Standardiser {
 
   static fromJSON(json: StandardiserJSON): Standardiser {
     if (!json || !Array.isArray(json.mean) || !Array.isArray(json.scale)) {
-      throw new Error('standardiser statistics must have numeric arrays "mean" and "scale"');
+      throw new InputError('standardiser statistics must have numeric arrays "mean" and "scale"');
     }
     return new Standardiser(json.mean, json.scale);
   }
@@ -189,7 +192,7 @@ export class Standardiser {
   private checked(input: MatrixInput): Matrix {
     const matrix = toMatrix(input);
     if (matrix.rows > 0 && matrix.columns !== this.columns) {
-      throw new Error(`expected ${this.columns} columns, got ${matrix.columns}`);
+      throw new InputError(`expected ${this.columns} columns, got ${matrix.columns}`);
     }
     return matrix;
   }

@@ -15,7 +15,7 @@
  * control characters escaped, so a hostile file cannot flood or repaint a terminal.
  */
 
-import { InputError } from '../errors.js';
+import { InputError, MdnError } from '../errors.js';
 import type { Matrix } from './matrix.js';
 
 /** A table read from delimited text: its header and its cells as text, with the line every data row starts on. */
@@ -135,7 +135,7 @@ export class TableReader {
   /** Reads the next piece of text; returns the data records it completed. */
   push(chunk: string): TableRecord[] {
     this.check();
-    if (this.ended) throw new Error('TableReader: push() after end()');
+    if (this.ended) throw new MdnError('invalid-state', 'TableReader: push() after end()');
     const out: TableRecord[] = [];
     this.guard(() => {
       if (!this.started) {

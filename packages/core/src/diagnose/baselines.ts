@@ -1,4 +1,5 @@
 import type { Matrix } from '../data/matrix.js';
+import { InputError } from '../errors.js';
 import { columnMoments, logNormalPdf, logSumExp } from '../math/host-math.js';
 import { HostMixture } from '../mixture/host-mixture.js';
 import type { TargetAtom } from '../model/config.js';
@@ -322,7 +323,7 @@ export function fitLinearHeteroscedastic(
   return {
     inputs,
     predict(rows: Matrix): HostMixture {
-      if (rows.columns !== x.columns) throw new Error(`expected ${x.columns} input columns, got ${rows.columns}`);
+      if (rows.columns !== x.columns) throw new InputError(`expected ${x.columns} input columns, got ${rows.columns}`);
       const z = standardise(
         columnsOf(
           rows,

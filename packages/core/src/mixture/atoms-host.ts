@@ -7,8 +7,8 @@
  */
 
 import { InputError } from '../errors.js';
-import { normalCdf } from '../math/normal.js';
 import type { TargetAtom } from '../model/config.js';
+import { type StandardComponent, standardComponent } from './components/standard.js';
 import { HostMixture } from './host-mixture.js';
 import { MixtureParts } from './parts.js';
 
@@ -85,10 +85,10 @@ export const gatherFrom = (atom: TargetAtom) =>
   atom.side === 'upper' ? atom.value - atom.reach : atom.value + atom.reach;
 
 /** One component's mass beyond each atom's bound and within it (float64; see `addAtoms` in atoms.ts). */
-function componentSides(mean: number, scale: number, atoms: readonly TargetAtom[]) {
+function componentSides(mean: number, scale: number, atoms: readonly TargetAtom[], standard: StandardComponent) {
   return atoms.map((atom) => {
     const z = (atom.side === 'upper' ? mean - gatherFrom(atom) : gatherFrom(atom) - mean) / scale;
-    return { beyond: normalCdf(z), within: normalCdf(-z) };
+    return { beyond: standard.cdf(z), within: standard.cdf(-z) };
   });
 }
 
@@ -113,6 +113,7 @@ export function addAtomsHost(mixture: HostMixture, atoms: readonly TargetAtom[])
     throw new InputError(`atoms need a one-column mixture, got ${mixture.dimensions} columns`);
   }
   const { rows, components: k } = mixture;
+  const standard = standardComponent(mixture.distribution);
   const total = k + atoms.length;
   const logWeights = new Float64Array(rows * total);
   const means = new Float64Array(rows * total);
@@ -123,7 +124,7 @@ export function addAtomsHost(mixture: HostMixture, atoms: readonly TargetAtom[])
     for (let c = 0; c < k; c++) {
       const i = r * k + c;
       const weight = Math.exp(mixture.logWeights[i]!);
-      const sides = componentSides(mixture.means[i]!, mixture.scales[i]!, atoms);
+      const sides = componentSides(mixture.means[i]!, mixture.scales[i]!, atoms, standard);
       for (const [a, { beyond }] of sides.entries()) atomWeights[a] = atomWeights[a]! + weight * beyond;
       logWeights[r * total + c] = mixture.logWeights[i]! + Math.log(keptShare(sides));
       means[r * total + c] = mixture.means[i]!;
@@ -136,7 +137,8 @@ export function addAtomsHost(mixture: HostMixture, atoms: readonly TargetAtom[])
     }
   }
   const parts = mixture.parts.concat(MixtureParts.fromRoles(atoms.map((atom) => ({ kind: 'point-mass', atom }))));
-  return new HostMixture({ rows, components: total, dimensions: 1, logWeights, means, scales, parts });
+  const { distribution } = mixture;
+  return new HostMixture({ rows, components: total, dimensions: 1, logWeights, means, scales, parts, distribution });
 }
 
 /**
@@ -149,19 +151,30 @@ export function removeAtomsHost(mixture: HostMixture): HostMixture {
   if (atoms.length === 0) return mixture;
   const kept = parts.where((role) => role.kind !== 'point-mass');
   const k = kept.length;
+  const standard = standardComponent(mixture.distribution);
   const logWeights = new Float64Array(rows * k);
   const means = new Float64Array(rows * k);
   const scales = new Float64Array(rows * k);
   for (let r = 0; r < rows; r++) {
     for (const [c, component] of kept.entries()) {
       const from = r * total + component;
-      const sides = componentSides(mixture.means[from]!, mixture.scales[from]!, atoms);
+      const sides = componentSides(mixture.means[from]!, mixture.scales[from]!, atoms, standard);
       logWeights[r * k + c] = mixture.logWeights[from]! - Math.log(keptShare(sides));
       means[r * k + c] = mixture.means[from]!;
       scales[r * k + c] = mixture.scales[from]!;
     }
   }
-  return new HostMixture({ rows, components: k, dimensions: 1, logWeights, means, scales, parts: parts.select(kept) });
+  const { distribution } = mixture;
+  return new HostMixture({
+    rows,
+    components: k,
+    dimensions: 1,
+    logWeights,
+    means,
+    scales,
+    parts: parts.select(kept),
+    distribution,
+  });
 }
 
 /** `atoms` in standardised units, for a target standardised as (y − mean) / scale. */

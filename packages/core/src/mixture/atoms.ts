@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { TargetAtom } from '../model/config.js';
 import { gatherFrom, MIN_ATOM_WEIGHT, MIN_KEPT } from './atoms-host.js';
+import type { ComponentFamily } from './components/standard.js';
 
 /**
  * Φ(z) on the backend, through erfc with a relative error under 1.2e-7 in both tails (Numerical Recipes' erfcc,
@@ -25,6 +26,17 @@ function normalCdfTensor(z: tf.Tensor): tf.Tensor {
   return tf.mul(tf.where(tf.greaterEqual(x, 0), upper, tf.sub(2, upper)), 0.5);
 }
 
+/** P(Z ≤ z) of the standard Laplace on the backend: ½e^{z} below 0, 1 − ½e^{−z} above (each side directly). */
+function laplaceCdfTensor(z: tf.Tensor): tf.Tensor {
+  const half = tf.mul(tf.exp(tf.neg(tf.abs(z))), 0.5);
+  return tf.where(tf.less(z, 0), half, tf.sub(1, half));
+}
+
+/** The standard component's CDF of `distribution` on the backend. */
+function cdfTensor(z: tf.Tensor, distribution: ComponentFamily): tf.Tensor {
+  return distribution === 'laplace' ? laplaceCdfTensor(z) : normalCdfTensor(z);
+}
+
 /**
  * A one-column mixture's parameters with `atoms` added, on the backend: one component per atom after the others
  * (mean `value`, σ `scale`), whose weight is the mass the mixture gives beyond `value ∓ reach`. That mass moves: each
@@ -39,6 +51,8 @@ export function addAtoms(
   means: tf.Tensor3D,
   scales: tf.Tensor3D,
   atoms: readonly TargetAtom[],
+  /** The components' distribution (whose CDF gives each one's mass beyond a bound). Default 'gaussian'. */
+  distribution: ComponentFamily = 'gaussian',
 ): { logits: tf.Tensor2D; means: tf.Tensor3D; scales: tf.Tensor3D } {
   const [n] = logits.shape;
   const weights = tf.softmax(logits);
@@ -48,7 +62,7 @@ export function addAtoms(
   // side of b, Φ(−z), each computed directly so a small one keeps its relative precision `[N, K]`.
   const sides = atoms.map((atom) => {
     const z = tf.div(atom.side === 'upper' ? tf.sub(mu, gatherFrom(atom)) : tf.sub(gatherFrom(atom), mu), sigma);
-    return { beyond: normalCdfTensor(z), within: normalCdfTensor(tf.neg(z)) };
+    return { beyond: cdfTensor(z, distribution), within: cdfTensor(tf.neg(z), distribution) };
   });
   const atomWeights = sides.map(({ beyond }) => tf.maximum(tf.sum(tf.mul(weights, beyond), 1, true), MIN_ATOM_WEIGHT));
   // What a component keeps: its mass within one bound less its mass beyond the other, from the side of the bound it

@@ -397,7 +397,10 @@ export class HostMixture {
       const value = observed[e]!;
       const v = typeof value === 'number' ? value : value[row]!;
       if (!Number.isFinite(v)) {
-        throw new InputError(`the value of dimension ${e} for row ${row} is ${v}, not finite`, { row });
+        throw new InputError(`the value of dimension ${e} for row ${row} is ${v}, not finite`, {
+          row,
+          reason: `the value of dimension ${e} is ${v}, not finite`,
+        });
       }
       return v;
     };
@@ -406,7 +409,10 @@ export class HostMixture {
     // give NaN weights: refuse it instead).
     for (let i = 0; i < n; i++) {
       if (logSumExp(logWeights, i * k, k) === Number.NEGATIVE_INFINITY) {
-        throw new InputError(`the observed values of row ${i} have zero density under every component`, { row: i });
+        throw new InputError(`the observed values of row ${i} have zero density under every component`, {
+          row: i,
+          reason: 'the observed values have zero density under every component',
+        });
       }
     }
     return this.derived({ rows: n, components: k, dimensions: free.length, logWeights, means, scales, factors });

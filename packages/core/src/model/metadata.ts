@@ -5,6 +5,7 @@
  * number. A field that is absent stays absent (older files lack some); a field that is present has its type.
  */
 import { printable } from '../data/table.js';
+import { InputError } from '../errors.js';
 import type { MdnConfig } from './config.js';
 import type { ModelMetadata } from './network.js';
 
@@ -36,6 +37,7 @@ const CONFIG: Shape = {
     scaleActivation: 'string',
     scaleFloor: number,
     covariance: 'string',
+    family: 'string',
     members: integer,
     tailWeight: number,
     tailScale: number,
@@ -206,12 +208,12 @@ function mismatch(value: unknown, shape: Shape, path: string): string | null {
 /**
  * The model file's `metadata` (absent: `{}`), checked against the architecture: each column list holds one
  * non-empty name per column; the history, plan and training record have the types their readers expect.
- * Throws an Error saying which field is wrong (the caller names the file).
+ * Throws an InputError ('model-format') saying which field is wrong (the caller names the file).
  */
 export function checkMetadata(value: unknown, config: MdnConfig): ModelMetadata {
   if (value === undefined) return {};
   const reason = mismatch(value, METADATA, 'metadata');
-  if (reason) throw new Error(reason);
+  if (reason) throw new InputError(reason, 'model-format');
   const metadata = value as ModelMetadata;
   for (const [field, width, what] of [
     ['inputColumns', config.inputDimension, 'inputs'],
@@ -220,10 +222,13 @@ export function checkMetadata(value: unknown, config: MdnConfig): ModelMetadata 
     const names = metadata[field];
     if (names === undefined) continue;
     if (names.length !== width) {
-      throw new Error(`metadata.${field} names ${names.length} columns but the model has ${width} ${what}`);
+      throw new InputError(
+        `metadata.${field} names ${names.length} columns but the model has ${width} ${what}`,
+        'model-format',
+      );
     }
     const empty = names.indexOf('');
-    if (empty >= 0) throw new Error(`metadata.${field}[${empty}] is an empty name`);
+    if (empty >= 0) throw new InputError(`metadata.${field}[${empty}] is an empty name`, 'model-format');
   }
   return metadata;
 }

@@ -12,12 +12,13 @@ export const MODEL_FORMAT = 'mdn-model';
  * The version of the model file format this library writes. Version 2 added `config.covariance` (full-covariance
  * models have a fourth head, `head.factors`); version 3 added `config.tailWeight` and `config.tailScale` (predictive
  * tails: a reader that ignored them would predict a different density, so older readers must refuse the file);
- * version 4 added `config.atoms` (point masses at the ends of the target's range, for the same reason). Every
- * older file (no such fields) still loads unchanged, without tails or atoms.
+ * version 4 added `config.atoms` (point masses at the ends of the target's range, for the same reason); version 5
+ * added `config.family` (Gaussian or Laplace components). Every older file (no such fields) still loads unchanged,
+ * without tails or atoms, with Gaussian components.
  */
-export const MODEL_FORMAT_VERSION = 4;
+export const MODEL_FORMAT_VERSION = 5;
 /** The versions this library reads. */
-export const READABLE_MODEL_FORMAT_VERSIONS: readonly number[] = [1, 2, 3, 4];
+export const READABLE_MODEL_FORMAT_VERSIONS: readonly number[] = [1, 2, 3, 4, 5];
 
 /** One weight tensor in a model file: float32 little-endian bytes, base64-encoded. */
 export interface WeightEntry {
@@ -140,7 +141,7 @@ function checkStandardiser(standardiser: Standardiser, name: string, smallest: n
     const mean = standardiser.mean[c]!;
     const scale = standardiser.scale[c]!;
     if (Math.abs(mean) > MAX_MAGNITUDE || scale > MAX_MAGNITUDE || scale < smallest) {
-      throw new Error(
+      throw new ModelFormatError(
         `${name} of column ${c + 1} (mean ${mean}, scale ${scale}) is beyond what training data can give ` +
           `(|mean| and scale at most ${MAX_MAGNITUDE}${smallest > 0 ? `, scale at least ${smallest}` : ''})`,
       );
@@ -225,13 +226,16 @@ export function loadModel(source: string | ModelFile | Uint8Array | ArrayBuffer)
   try {
     const claimed = file.config as Partial<MdnConfig>;
     if (file.formatVersion === 1 && claimed.covariance !== undefined) {
-      throw new Error('a version-1 file has no covariance setting');
+      throw new ModelFormatError('a version-1 file has no covariance setting');
     }
     if ((file.formatVersion as number) < 3 && (claimed.tailWeight !== undefined || claimed.tailScale !== undefined)) {
-      throw new Error(`a version-${file.formatVersion} file has no tail settings (tailWeight, tailScale)`);
+      throw new ModelFormatError(`a version-${file.formatVersion} file has no tail settings (tailWeight, tailScale)`);
     }
     if ((file.formatVersion as number) < 4 && Array.isArray(claimed.atoms) && claimed.atoms.length > 0) {
-      throw new Error(`a version-${file.formatVersion} file has no atoms`);
+      throw new ModelFormatError(`a version-${file.formatVersion} file has no atoms`);
+    }
+    if ((file.formatVersion as number) < 5 && claimed.family !== undefined && claimed.family !== 'gaussian') {
+      throw new ModelFormatError(`a version-${file.formatVersion} file has Gaussian components only`);
     }
     config = resolveConfig(file.config);
     inputStandardiser = Standardiser.fromJSON(file.inputStandardiser);

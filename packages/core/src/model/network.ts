@@ -2,11 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import '../backend/register-gradients.js';
 import { assertFinite, type Matrix, type MatrixInput, toMatrix } from '../data/matrix.js';
 import { Standardiser } from '../data/standardiser.js';
-import { InputError, MdnError } from '../errors.js';
+import { InputError, MdnError, optionError } from '../errors.js';
 import { inverseSoftplus } from '../math/host-math.js';
 import { factorCount, factorFromCovariance } from '../math/precision-factor.js';
 import { addAtoms } from '../mixture/atoms.js';
 import { addAtomsHost, removeAtomsHost, standardiseAtoms } from '../mixture/atoms-host.js';
+import { standardComponent } from '../mixture/components/standard.js';
 import { GaussianMixture, scalesFromRaw } from '../mixture/gaussian-mixture.js';
 import { HostMixture, type SampleOptions } from '../mixture/host-mixture.js';
 import { MixtureParts } from '../mixture/parts.js';
@@ -163,8 +164,8 @@ export class MixtureDensityNetwork {
     const inputStandardiser = options.inputStandardiser ?? identity(inputDimension);
     const targetStandardiser = options.targetStandardiser ?? identity(d);
     if (inputStandardiser.columns !== inputDimension)
-      throw new Error('inputStandardiser has the wrong number of columns');
-    if (targetStandardiser.columns !== d) throw new Error('targetStandardiser has the wrong number of columns');
+      throw new InputError('inputStandardiser has the wrong number of columns');
+    if (targetStandardiser.columns !== d) throw new InputError('targetStandardiser has the wrong number of columns');
     const random = createRandom(options.seed ?? 0);
     // tfjs variable names are process-global: prefix them per model; saved files use the part after '/'.
     const prefix = `mdn${modelCounter++}/`;
@@ -216,9 +217,11 @@ export class MixtureDensityNetwork {
         for (let e = 0; e < d; e++) meanBias[c * d + e] = k === 1 ? 0 : -1 + (2 * c) / (k - 1);
     }
     const scaleBias = new Float32Array(k * d);
+    // The scale parameter whose component has the spread's standard deviation (Laplace: b = sd / √2).
+    const unit = Math.sqrt(standardComponent(resolved.family).variance);
     for (let c = 0; c < k; c++) {
       for (let e = 0; e < d; e++) {
-        const sigma = spread[e]!;
+        const sigma = spread[e]! / unit;
         scaleBias[c * d + e] =
           resolved.scaleActivation === 'softplus'
             ? inverseSoftplus(sigma - resolved.scaleFloor)
@@ -408,7 +411,7 @@ export class MixtureDensityNetwork {
       keep.some((c) => !Number.isInteger(c) || c < 0 || c >= k) ||
       new Set(keep).size !== keep.length
     ) {
-      throw new RangeError(`keep must list distinct components in [0, ${k - 1}], got [${keep.join(', ')}]`);
+      throw optionError('keep', `must list distinct components in [0, ${k - 1}], got [${keep.join(', ')}]`);
     }
     const p = factorCount(d);
     const weights = this.getWeights();
@@ -528,20 +531,22 @@ export class MixtureDensityNetwork {
         factors: factors === undefined ? undefined : (tf.concat([factors, factors], 1) as tf.Tensor3D),
       };
     }
-    const { members, components } = this.config;
+    const { members, components, family: distribution } = this.config;
     if (atoms.length > 0) {
       // One target column (resolveConfig checks): no factors.
       const { mean, scale } = this.targetStandardiser;
       const standardised = standardiseAtoms(atoms, mean[0]!, scale[0]!);
       const parts = MixtureParts.ofModel({ members, components, tails: tailWeight > 0, atoms: standardised });
       return GaussianMixture.diagonal({
-        ...addAtoms(mixture.logits, mixture.means, mixture.scales, standardised),
+        ...addAtoms(mixture.logits, mixture.means, mixture.scales, standardised, distribution),
         parts,
+        distribution,
       });
     }
     return GaussianMixture.of({
       ...mixture,
       parts: MixtureParts.ofModel({ members, components, tails: tailWeight > 0, atoms }),
+      distribution,
     });
   }
 
@@ -551,12 +556,9 @@ export class MixtureDensityNetwork {
    */
   predict(x: MatrixInput | tf.Tensor2D): GaussianMixture {
     this.assertUsable();
-    const [logits, means, scales, factors] = tf.tidy(() => {
-      const standardised = this.standardisedInputs(x);
-      const mixture = this.targetStandardiser.inverseMixture(this.mixtureStandardised(standardised));
-      return [mixture.logits, mixture.means, mixture.scales, mixture.factors] as const;
-    });
-    return GaussianMixture.of({ logits, means, scales, factors });
+    return GaussianMixture.tidy(() =>
+      this.targetStandardiser.inverseMixture(this.mixtureStandardised(this.standardisedInputs(x))),
+    );
   }
 
   /**
@@ -646,11 +648,7 @@ export class MixtureDensityNetwork {
 
   private predictStandardised(x: MatrixInput | tf.Tensor2D): GaussianMixture {
     this.assertUsable();
-    const [logits, means, scales, factors] = tf.tidy(() => {
-      const mixture = this.mixtureStandardised(this.standardisedInputs(x));
-      return [mixture.logits, mixture.means, mixture.scales, mixture.factors] as const;
-    });
-    return GaussianMixture.of({ logits, means, scales, factors });
+    return GaussianMixture.tidy(() => this.mixtureStandardised(this.standardisedInputs(x)));
   }
 
   /**
@@ -701,13 +699,13 @@ export class MixtureDensityNetwork {
     this.assertUsable();
     const variables = this.variables;
     if (weights.length !== variables.length)
-      throw new Error(`expected ${variables.length} weight tensors, got ${weights.length}`);
+      throw new InputError(`expected ${variables.length} weight tensors, got ${weights.length}`);
     weights.forEach((w, i) => {
       const v = variables[i]!;
       if (!tf.util.arraysEqual(w.shape as number[], v.shape)) {
-        throw new Error(`weight ${i} (${v.name}) must have shape [${v.shape}], got [${w.shape}]`);
+        throw new InputError(`weight ${i} (${v.name}) must have shape [${v.shape}], got [${w.shape}]`);
       }
-      if (w.values.length !== v.size) throw new Error(`weight ${i} (${v.name}) must hold ${v.size} values`);
+      if (w.values.length !== v.size) throw new InputError(`weight ${i} (${v.name}) must hold ${v.size} values`);
       tf.tidy(() => v.assign(tf.tensor(w.values, v.shape)));
     });
   }

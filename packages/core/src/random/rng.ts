@@ -1,3 +1,4 @@
+import { optionError } from '../errors.js';
 /**
  * A small seeded pseudo-random generator (sfc32, seeded through splitmix32), identical on every platform
  * and backend, so that seeded sampling and seeded initialisation give the same numbers everywhere.
@@ -24,7 +25,7 @@ function splitmix32(seed: number): () => number {
 
 /** Creates a generator from an integer seed (any finite number; the fractional part is ignored). */
 export function createRandom(seed: number): Random {
-  if (!Number.isFinite(seed)) throw new RangeError(`seed must be a finite number, got ${seed}`);
+  if (!Number.isFinite(seed)) throw optionError('seed', `must be a finite number, got ${seed}`);
   const mix = splitmix32(Math.trunc(seed) ^ Math.trunc(seed / 2 ** 32));
   let a = mix();
   let b = mix();

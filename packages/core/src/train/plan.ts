@@ -27,8 +27,8 @@ export interface NoiseOptions {
  */
 export interface PlanOptions {
   /**
-   * Architecture (components, hidden, activation, scaleActivation, scaleFloor, covariance, tailWeight, tailScale,
-   * atoms). `components: 'auto'` chooses K on validation NLL (see {@link TrainPlan.componentSearch}); `tailWeight`
+   * Architecture (family, components, hidden, activation, scaleActivation, scaleFloor, covariance, tailWeight,
+   * tailScale, atoms). `components: 'auto'` chooses K on validation NLL (see {@link TrainPlan.componentSearch}); `tailWeight`
    * defaults to one from the data (see {@link TRAIN_DEFAULTS}.maxTailWeight), 0 turns the predictive tails off;
    * `atoms` defaults to the point masses found at the ends of the target's range (see {@link TRAIN_DEFAULTS}.atoms),
    * [] turns them off.
@@ -317,6 +317,7 @@ export const PLAN_OPTION_NAMES: readonly (keyof PlanOptions)[] = [
 ];
 
 const MODEL_OPTION_NAMES = [
+  'family',
   'components',
   'hidden',
   'activation',
@@ -622,7 +623,7 @@ export function describeTrainPlan(plan: TrainPlan): string {
         : plan.componentSearch.chosen === undefined
           ? `auto (the smallest of ${plan.componentSearch.largest}, 1 and ${Math.ceil((1 + plan.componentSearch.largest) / 2)} within one standard error of ${plan.componentSearch.largest}'s validation NLL)`
           : `${plan.componentSearch.chosen} (auto: ${plan.componentSearch.reason ?? ''})`
-    }${m.covariance === 'full' && m.outputDimension > 1 ? ' (full covariance)' : ''}${m.tailWeight > 0 ? ` + tails (weight ${m.tailWeight} at ${m.tailScale}σ)` : ''}${(m.atoms ?? []).map(describeAtom).join('')}, hidden ${m.hidden.join(',')}, ${m.activation}, σ = ${m.scaleActivation}${m.scaleActivation === 'softplus' ? ` + ${m.scaleFloor}` : ''}; init ${plan.initialization}; standardize ${plan.standardize ? 'on' : 'off'}`,
+    }${m.family === 'laplace' ? ' Laplace' : ''}${m.covariance === 'full' && m.outputDimension > 1 ? ' (full covariance)' : ''}${m.tailWeight > 0 ? ` + tails (weight ${m.tailWeight} at ${m.tailScale}σ)` : ''}${(m.atoms ?? []).map(describeAtom).join('')}, hidden ${m.hidden.join(',')}, ${m.activation}, σ = ${m.scaleActivation}${m.scaleActivation === 'softplus' ? ` + ${m.scaleFloor}` : ''}; init ${plan.initialization}; standardize ${plan.standardize ? 'on' : 'off'}`,
     `data        ${plan.trainRows} training rows; validation ${validation}; seed ${plan.seed}`,
     `steps       ${plan.epochs} epochs × ${plan.stepsPerEpoch} steps of ${plan.batchSize} rows = ${plan.totalSteps}`,
     `rate        Adam ${plan.learningRate}, ${plan.schedule}${plan.schedule === 'cosine' ? ` to ${plan.finalLearningRateFraction}×` : plan.schedule === 'plateau' ? ` (×${plan.reductionFactor} up to ${plan.reductions} times)` : ''}, warm-up ${plan.warmupSteps} steps; clip norm ${off(plan.clipNorm)}`,

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Matrix } from '../data/matrix.js';
-import { TrainingError } from '../errors.js';
+import { MdnError, TrainingError } from '../errors.js';
 import type { GaussianMixture } from '../mixture/gaussian-mixture.js';
 import { rowsPerBlock } from '../model/config.js';
 import type { MixtureDensityNetwork } from '../model/network.js';
@@ -303,7 +303,9 @@ export class TrainingRun {
    * model: the caller owns it from here.
    */
   finish(): TrainResult {
-    if (this.state === 'finished' || this.state === 'disposed') throw new Error('this training run has ended');
+    if (this.state === 'finished' || this.state === 'disposed') {
+      throw new MdnError('invalid-state', 'this training run has ended: finish() hands over its model once');
+    }
     if (this.state === 'training') {
       this.stopReason = 'aborted';
       this.endEpoch();

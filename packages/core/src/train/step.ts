@@ -8,6 +8,7 @@
  * plain tfjs ops. Custom objectives and the mean-first warm-up are differentiated by tfjs through the heads only.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { InputError, optionError } from '../errors.js';
 import { factorCount } from '../math/precision-factor.js';
 import { GaussianMixture } from '../mixture/gaussian-mixture.js';
 import { hasFactorHead } from '../model/config.js';
@@ -90,14 +91,14 @@ export class TrainingStep {
 
   constructor(model: MixtureDensityNetwork, options: TrainingStepOptions = {}) {
     if (model.config.members !== 1) {
-      throw new RangeError('a training step trains one network; train an ensemble member by member');
+      throw new InputError('a training step trains one network; train an ensemble member by member');
     }
     this.model = model;
     this.plain = options.plain ?? false;
     this.loss = options.loss;
     this.explicitTranspose = options.explicitTranspose ?? tf.getBackend() === 'wasm';
     const clipNorm = options.clipNorm ?? TRAIN_DEFAULTS.clipNorm;
-    if (!(clipNorm > 0)) throw new RangeError(`clipNorm must be > 0 (Infinity for no clipping), got ${clipNorm}`);
+    if (!(clipNorm > 0)) throw optionError('clipNorm', `must be > 0 (Infinity for no clipping), got ${clipNorm}`);
     this.settings = {
       beta1: options.beta1 ?? 0.9,
       beta2: options.beta2 ?? 0.999,
@@ -193,14 +194,14 @@ export class TrainingStep {
   }
 
   /**
-   * The mean loss over the batch and its gradient with respect to each head's output: the mixture NLL with its
-   * analytic gradient (the fused kernel, or the same maths in plain ops); otherwise — a custom loss, the mean-first
-   * warm-up, a scale activation other than softplus, full covariance without its kernel or on plain ops — tfjs's
-   * autodiff of the loss through the heads' outputs alone.
+   * The mean loss over the batch and its gradient with respect to each head's output: the Gaussian mixture NLL
+   * with its analytic gradient (the fused kernel, or the same maths in plain ops); otherwise — a custom loss, the
+   * mean-first warm-up, a scale activation other than softplus, full covariance without its kernel or on plain ops,
+   * Laplace components — tfjs's autodiff of the loss through the heads' outputs alone.
    */
   private headGradients(outputs: tf.Tensor2D[], y: tf.Tensor2D, meanWarmup: boolean): HeadGradients {
     const model = this.model;
-    const { components: k, outputDimension: d, scaleActivation, scaleFloor } = model.config;
+    const { components: k, outputDimension: d, scaleActivation, scaleFloor, family: distribution } = model.config;
     const rows = y.shape[0];
     const full = hasFactorHead(model.config);
     const [logits, meansOut, rawOut, factorsOut] = outputs as [
@@ -217,11 +218,11 @@ export class TrainingStep {
       const uniform = tf.zeros([rows, k]) as tf.Tensor2D;
       const scales = tf.tile(this.warmupScales, [rows, 1, 1]) as tf.Tensor3D;
       const { value, grad } = tf.valueAndGrad((m: tf.Tensor) =>
-        GaussianMixture.diagonal({ logits: uniform, means: m as tf.Tensor3D, scales }).nll(y),
+        GaussianMixture.diagonal({ logits: uniform, means: m as tf.Tensor3D, scales, distribution }).nll(y),
       )(means);
       return { value, grads: outputs.map((o, j) => (j === 1 ? flat(grad) : tf.zerosLike(o))) };
     }
-    if (!this.loss && !full && scaleActivation === 'softplus') {
+    if (!this.loss && !full && scaleActivation === 'softplus' && distribution === 'gaussian') {
       const result = mixtureNllWithGradients(logits, means, raw, y, scaleFloor, this.plain);
       return { value: result.loss, grads: [result.dLogits, flat(result.dMeans), flat(result.dRaw)] };
     }
@@ -238,11 +239,11 @@ export class TrainingStep {
       const scales = model.scalesFromRaw(r);
       const mixture =
         f === undefined
-          ? GaussianMixture.diagonal({ logits: l, means: m, scales })
+          ? GaussianMixture.diagonal({ logits: l, means: m, scales, distribution })
           : GaussianMixture.full({ logits: l, means: m, scales, factors: f });
       if (!this.loss) return mixture.nll(y);
       const value = this.loss(mixture, y);
-      if (value.rank !== 0) throw new RangeError(`the loss must return a scalar, got shape [${value.shape}]`);
+      if (value.rank !== 0) throw optionError('loss', `must return a scalar, got shape [${value.shape}]`);
       return value;
     };
     const { value, grads } = tf.valueAndGrads(objective)(

@@ -61,7 +61,7 @@ export function registerInfo(program: Command): void {
       const lines = [
         `${modelFile}: ${file.format} format version ${file.formatVersion} (this mdn writes version ${MODEL_FORMAT_VERSION})`,
         `Model: ${networks > 1 ? `${networks} networks (an ensemble: their equal-weight mixture of ${networks * config.components} components), each ` : ''}${config.inputDimension} input${config.inputDimension === 1 ? '' : 's'} → hidden ${config.hidden.join(',')} (${config.activation}) → ` +
-          `${config.components} Gaussian component${config.components === 1 ? '' : 's'} over ${config.outputDimension} target${config.outputDimension === 1 ? '' : 's'}; ` +
+          `${config.components} ${config.family === 'laplace' ? 'Laplace' : 'Gaussian'} component${config.components === 1 ? '' : 's'} over ${config.outputDimension} target${config.outputDimension === 1 ? '' : 's'}; ` +
           `${config.covariance === 'full' && config.outputDimension > 1 ? 'full covariance; ' : ''}` +
           `σ = ${config.scaleActivation} + ${config.scaleFloor} (standardised units); ` +
           (config.atoms ?? [])

@@ -1,5 +1,5 @@
 import type { HostMixture, ObservedValues } from '@mdn/core';
-import { DECIMAL } from '@mdn/core/host';
+import { DECIMAL, InputError } from '@mdn/core/host';
 import type { Command } from 'commander';
 import { CliError } from '../../errors.js';
 import { cell, checkHeader, csvLine, quantileName } from '../../format.js';
@@ -138,12 +138,13 @@ export function registerPredict(program: Command): void {
             try {
               host = host.condition(observedValues(given, table));
             } catch (error) {
-              if (!(error instanceof RangeError)) throw error;
-              const row = /row (\d+)/.exec(error.message);
+              // The row and the reason come as fields: data row = the block's first + the row within it.
+              if (!InputError.isInstance(error) || error.fields.row === undefined) throw error;
+              const { row, reason } = error.fields;
               throw new CliError(
-                `${dataFile}: cannot condition on --given ${flags.given!.join(',')}` +
-                  `${row ? ` at data row ${firstRow + Number(row[1]) + 1}` : ''}: ${error.message.replace(/ of row \d+| for row \d+/, '')}; ` +
-                  'a given value far outside what the model predicts there has zero density under every component: check the value',
+                `${dataFile}: cannot condition on --given ${flags.given!.join(',')} at data row ${firstRow + row + 1}: ` +
+                  `${reason ?? error.message}; a given value far outside what the model predicts there has zero density ` +
+                  'under every component: check the value',
               );
             }
           }

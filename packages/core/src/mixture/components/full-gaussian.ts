@@ -65,6 +65,7 @@ export class FullGaussianFamily implements HostFamily {
         else if (!factorFromCovariance(sub, f, scales, r * f, factors, r * factorCount(f))) {
           throw new InputError(`component ${j} of row ${i} has a covariance that is not positive definite`, {
             row: i,
+            reason: `component ${j} has a covariance that is not positive definite`,
           });
         }
       }
@@ -104,6 +105,7 @@ export class FullGaussianFamily implements HostFamily {
         if (!choleskyInPlace(observedCovariance, o)) {
           throw new InputError(`component ${j} of row ${i} has a covariance that is not positive definite`, {
             row: i,
+            reason: `component ${j} has a covariance that is not positive definite`,
           });
         }
         // log N(y_O; μ_O, Σ_OO) = −o/2 log 2π − Σ log G_aa − ½ ‖G⁻¹ r‖².
