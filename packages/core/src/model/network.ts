@@ -17,22 +17,44 @@ import { hasFactorHead, layerLayout, type MdnConfig, resolveConfig, rowsPerBlock
 import { kMeans } from './kmeans.js';
 
 /** One dense layer's variables. */
-interface Dense {
+export interface DenseLayer {
+  /** `[fan-in, fan-out]` */
   kernel: tf.Variable<tf.Rank.R2>;
+  /** `[fan-out]` */
   bias: tf.Variable<tf.Rank.R1>;
 }
 
-/** One network: the trunk and the heads (three, or four with full covariance's precision factors). */
-interface Member {
-  trunk: Dense[];
-  heads: { logits: Dense; means: Dense; scales: Dense; factors?: Dense | undefined };
+/** The heads of one network, by name: each maps the trunk's last layer to one kind of mixture parameter. */
+export interface NetworkHeads {
+  /** `[width, K]`: the components' unnormalised log-weights. */
+  logits: DenseLayer;
+  /** `[width, K·D]`: their locations (standardised units). */
+  means: DenseLayer;
+  /** `[width, K·D]`: their scales before the scale activation. */
+  scales: DenseLayer;
+  /** `[width, K·D(D − 1)/2]`: the precision factors (full covariance only). */
+  factors?: DenseLayer | undefined;
 }
 
-/** The heads of a member in save order. */
-function headList(heads: Member['heads']): Dense[] {
+/** One network's layers by name: the trunk's dense layers in order, then the heads. */
+export interface NetworkLayers {
+  trunk: readonly DenseLayer[];
+  heads: NetworkHeads;
+}
+
+type Dense = DenseLayer;
+type Member = NetworkLayers;
+
+/** The heads in save order (the order of `layerLayout` in config.ts: logits, means, scales, factors). */
+export function headsInOrder(heads: NetworkHeads): DenseLayer[] {
   return heads.factors === undefined
     ? [heads.logits, heads.means, heads.scales]
     : [heads.logits, heads.means, heads.scales, heads.factors];
+}
+
+/** Each layer's variables in save order: kernel then bias, the trunk's layers, then the heads. */
+function flattenLayers(layers: NetworkLayers): tf.Variable[] {
+  return [...layers.trunk, ...headsInOrder(layers.heads)].flatMap((layer) => [layer.kernel, layer.bias]);
 }
 
 /** What a trained model remembers beside its weights (saved with it). */
@@ -265,12 +287,21 @@ export class MixtureDensityNetwork {
 
   /** Every trainable variable, trunk first then heads (member by member), in a stable order (the save order). */
   get variables(): tf.Variable[] {
-    const all: tf.Variable[] = [];
-    for (const { trunk, heads } of this.members) {
-      for (const layer of trunk) all.push(layer.kernel, layer.bias);
-      for (const head of headList(heads)) all.push(head.kernel, head.bias);
-    }
-    return all;
+    return this.flatten();
+  }
+
+  /** Every trainable variable in the save order (Adam's flat moments and the model file follow it). */
+  flatten(): tf.Variable[] {
+    return this.members.flatMap(flattenLayers);
+  }
+
+  /** The layers of network `member` (0 for a single network) by name. */
+  layers(member = 0): NetworkLayers {
+    this.assertUsable();
+    const layers = this.members[member];
+    if (!layers)
+      throw new InputError(`this model has ${this.members.length} network(s); there is no network ${member}`);
+    return layers;
   }
 
   /**
@@ -404,7 +435,7 @@ export class MixtureDensityNetwork {
    */
   withComponents(keep: readonly number[], metadata: ModelMetadata = this.metadata): MixtureDensityNetwork {
     this.assertUsable();
-    const { components: k, outputDimension: d, members, hidden } = this.config;
+    const { components: k, outputDimension: d, members } = this.config;
     if (members !== 1) throw new InputError('withComponents works on one network, not an ensemble');
     if (
       keep.length === 0 ||
@@ -413,10 +444,8 @@ export class MixtureDensityNetwork {
     ) {
       throw optionError('keep', `must list distinct components in [0, ${k - 1}], got [${keep.join(', ')}]`);
     }
-    const p = factorCount(d);
-    const weights = this.getWeights();
-    // Columns per component of each head, in save order: logits 1, means D, scales D, factors P.
-    const widths = [1, d, d, ...(hasFactorHead(this.config) ? [p] : [])];
+    // Columns per component of each head, by its name: logits 1, means D, scales D, factors D(D − 1)/2.
+    const widths: Record<string, number> = { logits: 1, means: d, scales: d, factors: factorCount(d) };
     const pick = (values: Float32Array, rows: number, columns: number, width: number) => {
       const out = new Float32Array(rows * keep.length * width);
       for (let r = 0; r < rows; r++) {
@@ -429,11 +458,12 @@ export class MixtureDensityNetwork {
       }
       return out;
     };
-    const sliced = weights.map((w, index) => {
-      const head = Math.floor(index / 2) - hidden.length;
-      if (head < 0) return w;
-      const width = widths[head]!;
-      const isKernel = index % 2 === 0;
+    // Weights are named `trunk.<i>.kernel`, `head.<name>.bias`, …: a head's columns are its components'.
+    const sliced = this.getWeights().map((w) => {
+      const [part, head, kind] = w.name.split('.');
+      if (part !== 'head') return w;
+      const width = widths[head!]!;
+      const isKernel = kind === 'kernel';
       const rows = isKernel ? w.shape[0]! : 1;
       const columns = isKernel ? w.shape[1]! : w.shape[0]!;
       const values = pick(w.values, rows, columns, width);
@@ -774,11 +804,19 @@ export class MixtureDensityNetwork {
         bias: tf.variable(tf.tensor1d(weights[2 * i + 1]!.values), true, `${prefix}${name}.bias`),
       })),
     ) as Dense[];
-    const perMember = layout.length / resolved.members;
-    const members = Array.from({ length: resolved.members }, (_, m) => {
-      const own = layers.slice(m * perMember, (m + 1) * perMember);
-      const [logits, means, scales, factors] = own.slice(resolved.hidden.length) as [Dense, Dense, Dense, Dense?];
-      return { trunk: own.slice(0, resolved.hidden.length), heads: { logits, means, scales, factors } };
+    // Each network's layers by their names (layerLayout's, `member.<m>.` first in an ensemble).
+    const byName = new Map(layout.map(([name], i) => [name, layers[i]!]));
+    const members = Array.from({ length: resolved.members }, (_, m): Member => {
+      const named = (name: string) => byName.get(resolved.members === 1 ? name : `member.${m}.${name}`);
+      return {
+        trunk: resolved.hidden.map((_, i) => named(`trunk.${i}`)!),
+        heads: {
+          logits: named('head.logits')!,
+          means: named('head.means')!,
+          scales: named('head.scales')!,
+          factors: named('head.factors'),
+        },
+      };
     });
     return new MixtureDensityNetwork(resolved, members, inputStandardiser, targetStandardiser, metadata);
   }

@@ -35,10 +35,33 @@ export interface AdamSettings {
 }
 
 /**
- * Optimiser state kept on the device so a step needs no host sync: `[t, consecutiveBad, badSteps, lossSum,
- * appliedRows, lastNorm]`.
+ * The optimiser state kept on the device so a step needs no host sync, a vector of {@link STATE_SIZE} floats: the
+ * slot of each value. Every reader and writer addresses it through these names.
  */
-export const STATE_SIZE = 6;
+export const ADAM_STATE = {
+  /** Applied steps (Adam's t). */
+  steps: 0,
+  /** Non-finite steps in a row. */
+  consecutiveBad: 1,
+  /** Non-finite steps skipped since the last read. */
+  skipped: 2,
+  /** Σ loss × rows of applied steps since the last read. */
+  lossSum: 3,
+  /** Rows of applied steps since the last read. */
+  rows: 4,
+  /** The latest step's gradient norm. */
+  lastNorm: 5,
+} as const;
+
+/** The length of the optimiser state vector (see {@link ADAM_STATE}). */
+export const STATE_SIZE = Object.keys(ADAM_STATE).length;
+
+/** The state vector's values by name (from a vector read back from the device). */
+export function readAdamState(values: ArrayLike<number>): { [slot in keyof typeof ADAM_STATE]: number } {
+  return Object.fromEntries(Object.entries(ADAM_STATE).map(([name, at]) => [name, values[at]!])) as {
+    [slot in keyof typeof ADAM_STATE]: number;
+  };
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Host implementations (float32 arrays in, float32 arrays out); used by the registered kernels.
@@ -216,7 +239,8 @@ export function fullMixtureNllHost(
 
 /**
  * One Adam step over the given arrays (updated in place: the kernel passes fresh copies), with global-norm
- * clipping and the guard; updates `state` (see {@link STATE_SIZE}). `rows` is the batch size (for the loss sum).
+ * clipping and the guard; updates `state` (its slots: {@link ADAM_STATE}). `rows` is the batch size (for the loss
+ * sum).
  */
 export function adamHost(
   params: Float32Array[],
@@ -233,19 +257,20 @@ export function adamHost(
   for (const g of grads) for (let i = 0; i < g.length; i++) squares += g[i]! * g[i]!;
   const norm = Math.sqrt(squares);
   const ok = !s.guard || (Number.isFinite(loss) && Number.isFinite(norm));
-  state[5] = norm;
+  const S = ADAM_STATE;
+  state[S.lastNorm] = norm;
   if (!ok) {
-    state[1] = state[1]! + 1;
-    state[2] = state[2]! + 1;
+    state[S.consecutiveBad] = state[S.consecutiveBad]! + 1;
+    state[S.skipped] = state[S.skipped]! + 1;
     for (let p = 0; p < params.length; p++) if (outParams[p] !== params[p]) outParams[p]!.set(params[p]!);
     return;
   }
   const factor = norm > s.clipNorm ? s.clipNorm / norm : 1;
-  const t = state[0]! + 1;
-  state[0] = t;
-  state[1] = 0;
-  state[3] = state[3]! + loss * rows;
-  state[4] = state[4]! + rows;
+  const t = state[S.steps]! + 1;
+  state[S.steps] = t;
+  state[S.consecutiveBad] = 0;
+  state[S.lossSum] = state[S.lossSum]! + loss * rows;
+  state[S.rows] = state[S.rows]! + rows;
   const { beta1, beta2, epsilon } = s;
   const step = s.learningRate / (1 - beta1 ** t);
   const correction2 = 1 / (1 - beta2 ** t);
@@ -571,8 +596,9 @@ export function adamStep(
       tf.scalar(1),
     );
     const factor = tf.where(finite, clipped, tf.scalar(0));
+    const S = ADAM_STATE;
     const parts = tf.unstack(state);
-    const t = tf.add(parts[0]!, ok);
+    const t = tf.add(parts[S.steps]!, ok);
     const safeT = tf.maximum(t, tf.scalar(1));
     const step = tf.div(
       tf.scalar(settings.learningRate),
@@ -597,15 +623,13 @@ export function adamStep(
     v.assign(vi);
     const bad = tf.sub(tf.scalar(1), ok);
     const safeLoss = tf.where(finite, loss, tf.scalar(0));
-    state.assign(
-      tf.stack([
-        t,
-        tf.mul(tf.add(parts[1]!, tf.scalar(1)), bad),
-        tf.add(parts[2]!, bad),
-        tf.add(parts[3]!, tf.mul(safeLoss, tf.scalar(rows))),
-        tf.add(parts[4]!, tf.mul(ok, tf.scalar(rows))),
-        norm,
-      ]),
-    );
+    const next: tf.Tensor[] = new Array(STATE_SIZE);
+    next[S.steps] = t;
+    next[S.consecutiveBad] = tf.mul(tf.add(parts[S.consecutiveBad]!, tf.scalar(1)), bad);
+    next[S.skipped] = tf.add(parts[S.skipped]!, bad);
+    next[S.lossSum] = tf.add(parts[S.lossSum]!, tf.mul(safeLoss, tf.scalar(rows)));
+    next[S.rows] = tf.add(parts[S.rows]!, tf.mul(ok, tf.scalar(rows)));
+    next[S.lastNorm] = norm;
+    state.assign(tf.stack(next));
   });
 }

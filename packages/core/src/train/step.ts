@@ -12,15 +12,17 @@ import { InputError, optionError } from '../errors.js';
 import { factorCount } from '../math/precision-factor.js';
 import { GaussianMixture } from '../mixture/gaussian-mixture.js';
 import { hasFactorHead } from '../model/config.js';
-import type { MixtureDensityNetwork } from '../model/network.js';
+import { headsInOrder, type MixtureDensityNetwork } from '../model/network.js';
 import { type DenseOutput, denseBackward, denseForward, headsBackward, headsForward } from './dense.js';
 import {
+  ADAM_STATE,
   type AdamSettings,
   adamStep,
   FUSED_KERNELS,
   fullMixtureNllWithGradients,
   hasFusedKernel,
   mixtureNllWithGradients,
+  readAdamState,
   STATE_SIZE,
 } from './fused.js';
 import { TRAIN_DEFAULTS } from './plan.js';
@@ -112,9 +114,8 @@ export class TrainingStep {
     this.v = tf.tidy(() => tf.variable(tf.zeros([size]), false));
     this.state = tf.tidy(() => tf.variable(tf.zeros([STATE_SIZE]), false));
     this.warmupScales = tf.tidy(() => {
-      const { components, outputDimension, hidden } = model.config;
-      // Trunk kernels and biases, then the logits, means and scales heads: the scale head's bias.
-      const scaleBias = tf.reshape(variables[2 * hidden.length + 5]!, [1, components, outputDimension]);
+      const { components, outputDimension } = model.config;
+      const scaleBias = tf.reshape(model.layers().heads.scales.bias, [1, components, outputDimension]);
       return model.scalesFromRaw(scaleBias as tf.Tensor3D);
     });
   }
@@ -125,9 +126,8 @@ export class TrainingStep {
    */
   run(x: tf.Tensor2D, y: tf.Tensor2D, learningRate: number, meanWarmup = false): void {
     const model = this.model;
-    const variables = model.variables;
-    const { activation, hidden } = model.config;
-    const layers = hidden.length;
+    const { trunk, heads } = model.layers();
+    const { activation } = model.config;
     const rows = x.shape[0];
     tf.tidy(() => {
       // Forward through the trunk, keeping what the backward pass needs. No tape: the gradient is written out
@@ -136,21 +136,15 @@ export class TrainingStep {
       const inputs: tf.Tensor2D[] = [];
       const outputs: DenseOutput[] = [];
       let h = x;
-      for (let i = 0; i < layers; i++) {
-        const out = denseForward(
-          h,
-          variables[2 * i] as tf.Tensor2D,
-          variables[2 * i + 1] as tf.Tensor1D,
-          activation,
-          this.plain,
-        );
+      for (const layer of trunk) {
+        const out = denseForward(h, layer.kernel, layer.bias, activation, this.plain);
         inputs.push(h);
         outputs.push(out);
         h = out.h;
       }
-      const heads = variables.length / 2 - layers;
-      const headWeights = Array.from({ length: heads }, (_, j) => variables[2 * (layers + j)] as tf.Tensor2D);
-      const headBiases = Array.from({ length: heads }, (_, j) => variables[2 * (layers + j) + 1] as tf.Tensor1D);
+      const headLayers = headsInOrder(heads);
+      const headWeights = headLayers.map((head) => head.kernel as tf.Tensor2D);
+      const headBiases = headLayers.map((head) => head.bias as tf.Tensor1D);
       const { value, grads: headGrads } = this.headGradients(
         headsForward(h, headWeights, headBiases, this.plain),
         y,
@@ -158,30 +152,25 @@ export class TrainingStep {
       );
 
       // Backward: the heads, then the trunk layer by layer (dW = inputᵀ·dz, db = Σ_rows dz, d input = dz·Wᵀ).
-      const ordered: tf.Tensor[] = new Array(variables.length);
-      const headsGrad = headsBackward(h, headWeights, headGrads, layers > 0, options);
-      for (let j = 0; j < heads; j++) {
-        ordered[2 * (layers + j)] = headsGrad.dW[j]!;
-        ordered[2 * (layers + j) + 1] = headsGrad.db[j]!;
+      const gradients = new Map<tf.Variable, tf.Tensor>();
+      const headsGrad = headsBackward(h, headWeights, headGrads, trunk.length > 0, options);
+      for (const [j, head] of headLayers.entries()) {
+        gradients.set(head.kernel, headsGrad.dW[j]!);
+        gradients.set(head.bias, headsGrad.db[j]!);
       }
       let dh = headsGrad.dx;
-      for (let i = layers - 1; i >= 0; i--) {
-        const grads = denseBackward(
-          inputs[i]!,
-          variables[2 * i] as tf.Tensor2D,
-          outputs[i]!,
-          dh!,
-          activation,
-          i > 0,
-          options,
-        );
-        ordered[2 * i] = grads.dW;
-        ordered[2 * i + 1] = grads.db;
+      for (let i = trunk.length - 1; i >= 0; i--) {
+        const layer = trunk[i]!;
+        const grads = denseBackward(inputs[i]!, layer.kernel, outputs[i]!, dh!, activation, i > 0, options);
+        gradients.set(layer.kernel, grads.dW);
+        gradients.set(layer.bias, grads.db);
         dh = grads.dx;
       }
+      // One Adam update over every variable, in the model's flat order (Adam's moments follow it).
+      const variables = model.flatten();
       adamStep(
         variables,
-        ordered,
+        variables.map((variable) => gradients.get(variable)!),
         this.m,
         this.v,
         this.state,
@@ -255,26 +244,29 @@ export class TrainingStep {
   /** Reads the counters (one host sync) and resets the per-read sums. */
   readStats(): StepStats {
     const values = this.state.dataSync();
+    const state = readAdamState(values);
     const stats: StepStats = {
-      appliedSteps: values[0]!,
-      consecutiveBad: values[1]!,
-      skipped: values[2]!,
-      lossSum: values[3]!,
-      rows: values[4]!,
-      lastNorm: values[5]!,
+      appliedSteps: state.steps,
+      consecutiveBad: state.consecutiveBad,
+      skipped: state.skipped,
+      lossSum: state.lossSum,
+      rows: state.rows,
+      lastNorm: state.lastNorm,
     };
-    tf.tidy(() => {
-      this.state.assign(tf.tensor1d([values[0]!, values[1]!, 0, 0, 0, values[5]!]));
-    });
+    this.writeState(values, { skipped: 0, lossSum: 0, rows: 0 });
     return stats;
   }
 
   /** Clears the count of non-finite steps in a row (after the caller recovered from them). */
   resetBadSteps(): void {
-    tf.tidy(() => {
-      const values = this.state.dataSync();
-      this.state.assign(tf.tensor1d([values[0]!, 0, values[2]!, values[3]!, values[4]!, values[5]!]));
-    });
+    this.writeState(this.state.dataSync(), { consecutiveBad: 0 });
+  }
+
+  /** Writes the state back from `values` with the named `changes`. */
+  private writeState(values: ArrayLike<number>, changes: Partial<Record<keyof typeof ADAM_STATE, number>>): void {
+    const next = Float32Array.from(values);
+    for (const [name, value] of Object.entries(changes)) next[ADAM_STATE[name as keyof typeof ADAM_STATE]] = value;
+    tf.tidy(() => this.state.assign(tf.tensor1d(next)));
   }
 
   /** Frees Adam's state. */
