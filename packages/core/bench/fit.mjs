@@ -104,7 +104,7 @@ for (const name of names) {
       sdRatios,
       sdGrows,
       components: result.model.config.components,
-      componentSearch: result.plan.componentSearch ?? null,
+      componentSearch: result.componentSearch ?? null,
     };
     results.push(row);
     console.log(

@@ -3,11 +3,9 @@ import { InputError } from '../errors.js';
 import { columnMoments } from '../math/host-math.js';
 import { calibrationError, pit } from '../mixture/scores.js';
 import type { MixtureDensityNetwork } from '../model/network.js';
+import { yieldToEventLoop } from '../runtime.js';
 import { TRAIN_DEFAULTS } from '../train/plan.js';
 import { crossFittedBaselines } from './baselines.js';
-
-/** Resolves on a later turn of the event loop (a timer), in Node and in browsers. */
-const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 /** The fewest rows {@link diagnose} accepts: its baselines are fitted on half of them. */
 export const MIN_DIAGNOSE_ROWS = 10;
@@ -207,7 +205,7 @@ export async function diagnose(
   // With the model's point masses (MdnConfig.atoms), which the baselines get too.
   // A turn of the event loop before and after the baselines (the longest part on a wide table): a signal handler
   // (Ctrl-C in the mdn command) runs there.
-  await nextTurn();
+  await yieldToEventLoop();
   const { unconditional, linear, linearInputs } = crossFittedBaselines(
     xm,
     ym,
@@ -215,7 +213,7 @@ export async function diagnose(
     host.parts.pointMasses.map((p) => p.atom),
     model.targetStandardiser.scale,
   );
-  await nextTurn();
+  await yieldToEventLoop();
   const unconditionalNll = -meanOf(unconditional.logProb);
   const linearBaselineNll = -meanOf(linear.logProb);
   const gain = unconditionalNll - nll;
@@ -405,14 +403,15 @@ export async function diagnose(
   }
 
   // Overfitting: from the model's own training record, and from this data against the training NLL.
+  // The record is typed (and checked on load); a loss that was not finite is saved as null.
   const training = model.metadata.training ?? {};
-  const finalTrain = typeof training.finalTrainLoss === 'number' ? training.finalTrainLoss : null;
-  const finalValidation = typeof training.finalValidationLoss === 'number' ? training.finalValidationLoss : null;
+  const finalTrain = training.finalTrainLoss ?? null;
+  const finalValidation = training.finalValidationLoss ?? null;
   // Each gap, and whether it is clear of its own noise: 3 standard errors of its mean row NLL (a few heavy-tailed
   // rows in a small validation or test set can raise the mean by a nat on their own).
   const gaps: { gap: number; clear: boolean }[] = [];
   if (finalTrain !== null && finalValidation !== null) {
-    const error = typeof training.finalValidationStandardError === 'number' ? training.finalValidationStandardError : 0;
+    const error = training.finalValidationStandardError ?? 0;
     gaps.push({ gap: finalValidation - finalTrain, clear: finalValidation - finalTrain > 3 * error });
   }
   if (finalTrain !== null && Number.isFinite(nll)) {

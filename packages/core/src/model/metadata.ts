@@ -19,8 +19,7 @@ type Shape =
   | { readonly oneOf: readonly (string | number)[] }
   | { readonly fields: Readonly<Record<string, Shape>>; readonly required?: readonly string[] }
   | { readonly items: Shape }
-  | { readonly anyOf: readonly Shape[] }
-  | { readonly values: Shape };
+  | { readonly anyOf: readonly Shape[] };
 
 const number: Shape = 'number';
 const integer: Shape = 'integer';
@@ -129,7 +128,35 @@ const METADATA: Shape = {
       },
     },
     plan: PLAN,
-    training: { values: { anyOf: ['string', 'number', 'boolean', 'null'] } },
+    training: {
+      fields: {
+        seed: numberOrNull,
+        backend: 'string',
+        rows: numberOrNull,
+        epochs: numberOrNull,
+        bestEpoch: numberOrNull,
+        bestLoss: numberOrNull,
+        stopReason: { anyOf: ['string', 'null'] },
+        finalTrainLoss: numberOrNull,
+        finalValidationLoss: numberOrNull,
+        finalValidationStandardError: numberOrNull,
+        seconds: numberOrNull,
+        members: integer,
+        components: 'string',
+        componentSearch: {
+          fields: {
+            largest: integer,
+            chosen: integer,
+            tried: {
+              items: { fields: { components: integer, validationNll: numberOrNull }, required: ['components'] },
+            },
+            pruned: integer,
+            reason: 'string',
+          },
+          required: ['largest', 'chosen'],
+        },
+      },
+    },
   },
 };
 
@@ -185,13 +212,6 @@ function mismatch(value: unknown, shape: Shape, path: string): string | null {
     return `${path} must be an object, not ${describe(value)}`;
   }
   const record = value as Record<string, unknown>;
-  if ('values' in shape) {
-    for (const [key, item] of Object.entries(record)) {
-      const reason = mismatch(item, shape.values, `${path}.${printable(key, 40)}`);
-      if (reason) return reason;
-    }
-    return null;
-  }
   for (const name of shape.required ?? []) {
     if (!Object.hasOwn(record, name)) return `${path}.${name} is missing`;
   }

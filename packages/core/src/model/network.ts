@@ -13,6 +13,7 @@ import { HostMixture, type SampleOptions } from '../mixture/host-mixture.js';
 import { MixtureParts } from '../mixture/parts.js';
 import { createRandom } from '../random/rng.js';
 import type { TrainPlan } from '../train/plan.js';
+import type { SavedTrainingRecord } from '../train/record.js';
 import { hasFactorHead, layerLayout, type MdnConfig, resolveConfig, rowsPerBlock, type TargetAtom } from './config.js';
 import { kMeans } from './kmeans.js';
 
@@ -67,8 +68,8 @@ export interface ModelMetadata {
   history?: { member?: number; epoch: number; trainLoss: number; validationLoss: number | null }[];
   /** Every setting of the training run that produced the weights. */
   plan?: TrainPlan;
-  /** Free-form facts about the training run (backend, seed, stop reason, …). */
-  training?: Record<string, string | number | boolean | null>;
+  /** What the training run did (see `TrainingRecord`; a file from an older version may lack fields). */
+  training?: SavedTrainingRecord;
 }
 
 /** Options for {@link MixtureDensityNetwork.create}. */

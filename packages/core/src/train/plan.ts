@@ -6,6 +6,7 @@
 import { InputError, MdnError, optionError } from '../errors.js';
 import type { BoundaryAtom } from '../mixture/atoms-host.js';
 import { MAX_TRAINING_BYTES, type MdnConfig, resolveConfig, type TargetAtom, trainingBytes } from '../model/config.js';
+import type { ComponentChoice } from './record.js';
 
 /** Noise regularisation (Rothfuss et al. 2019): Gaussian noise added to standardised x and y each step. */
 export interface NoiseOptions {
@@ -116,17 +117,18 @@ export interface DataShape {
   target?: { boundaryAtoms: readonly BoundaryAtom[]; scale: number };
 }
 
-/** How `components: 'auto'` chose K (in the plan; `chosen` and `tried` are filled in by `train`). */
+/**
+ * The plan of `components: 'auto'`: the largest K to try. How K was chosen is the run's outcome, not its plan:
+ * `TrainResult.componentSearch` and the model's `metadata.training.componentSearch`. (Model files saved before
+ * version 0.2 recorded the outcome's fields here; `describeTrainPlan` still reads them.)
+ */
 export interface ComponentSearch {
   /** The largest K tried (the default or the model's components). */
   largest: number;
-  /** The K of the returned model, after pruning components that carry no weight. */
+  /** Older files only (see above). */
   chosen?: number;
-  /** Each K trained, in order, with its validation NLL per row (original units). */
   tried?: { components: number; validationNll: number }[];
-  /** Components removed from the chosen network because their weight stayed below 1e-3 on every row. */
   pruned?: number;
-  /** Why this K, in words. */
   reason?: string;
 }
 
@@ -603,9 +605,13 @@ function describeAtom(atom: TargetAtom): string {
   return ` + a point mass at ${atom.value} (${atom.side === 'upper' ? 'a cap: the mass above' : 'a floor: the mass below'} ${from}, σ ${atom.scale})`;
 }
 
-/** The plan in a few lines for people (printed by `mdn train` and `mdn info`). */
-export function describeTrainPlan(plan: TrainPlan): string {
+/**
+ * The plan in a few lines for people (printed by `mdn train` and `mdn info`); with the run's `record`, K as the
+ * component search chose it.
+ */
+export function describeTrainPlan(plan: TrainPlan, record?: { componentSearch?: ComponentChoice | null }): string {
   const m = plan.model;
+  const choice = record?.componentSearch ?? (plan.componentSearch?.chosen !== undefined ? plan.componentSearch : null);
   const off = (value: number | null, unit = '') => (value === null ? 'off' : `${value}${unit}`);
   const validation =
     plan.validation === 'split'
@@ -620,9 +626,9 @@ export function describeTrainPlan(plan: TrainPlan): string {
     `network     k = ${
       !plan.componentSearch
         ? m.components
-        : plan.componentSearch.chosen === undefined
+        : !choice
           ? `auto (the smallest of ${plan.componentSearch.largest}, 1 and ${Math.ceil((1 + plan.componentSearch.largest) / 2)} within one standard error of ${plan.componentSearch.largest}'s validation NLL)`
-          : `${plan.componentSearch.chosen} (auto: ${plan.componentSearch.reason ?? ''})`
+          : `${choice.chosen} (auto: ${choice.reason ?? ''})`
     }${m.family === 'laplace' ? ' Laplace' : ''}${m.covariance === 'full' && m.outputDimension > 1 ? ' (full covariance)' : ''}${m.tailWeight > 0 ? ` + tails (weight ${m.tailWeight} at ${m.tailScale}σ)` : ''}${(m.atoms ?? []).map(describeAtom).join('')}, hidden ${m.hidden.join(',')}, ${m.activation}, σ = ${m.scaleActivation}${m.scaleActivation === 'softplus' ? ` + ${m.scaleFloor}` : ''}; init ${plan.initialization}; standardize ${plan.standardize ? 'on' : 'off'}`,
     `data        ${plan.trainRows} training rows; validation ${validation}; seed ${plan.seed}`,
     `steps       ${plan.epochs} epochs × ${plan.stepsPerEpoch} steps of ${plan.batchSize} rows = ${plan.totalSteps}`,
@@ -630,7 +636,7 @@ export function describeTrainPlan(plan: TrainPlan): string {
     `regularise  mean-first warm-up ${plan.meanWarmupEpochs} epochs; noise ${noise}`,
     ...(plan.ensemble > 1
       ? [
-          `ensemble    ${plan.ensemble} networks (seeds ${plan.seed}…${plan.seed + plan.ensemble - 1}, each its own validation split), one mixture of ${plan.ensemble}×${m.tailWeight > 0 ? '2×' : ''}${plan.componentSearch && plan.componentSearch.chosen === undefined ? 'K' : m.components} components${(m.atoms ?? []).length > 0 ? ` and the point mass${m.atoms.length > 1 ? 'es' : ''}` : ''}`,
+          `ensemble    ${plan.ensemble} networks (seeds ${plan.seed}…${plan.seed + plan.ensemble - 1}, each its own validation split), one mixture of ${plan.ensemble}×${m.tailWeight > 0 ? '2×' : ''}${plan.componentSearch ? (choice ? choice.chosen : 'K') : m.components} components${(m.atoms ?? []).length > 0 ? ` and the point mass${m.atoms.length > 1 ? 'es' : ''}` : ''}`,
         ]
       : []),
     `stopping    patience ${off(plan.patience, ' epochs')}; restore best ${plan.restoreBest ? 'on' : 'off'}; non-finite guard ${plan.guardNonFinite ? `on (recover after ${plan.maxBadSteps} in a row)` : 'off'}`,

@@ -10,9 +10,11 @@ import type { GaussianMixture } from '../mixture/gaussian-mixture.js';
 import { rowsPerBlock } from '../model/config.js';
 import type { MixtureDensityNetwork } from '../model/network.js';
 import { createRandom, type Random, shuffleInPlace } from '../random/rng.js';
+import { yieldToEventLoop } from '../runtime.js';
 import type { TrainPlan } from './plan.js';
 import { EarlyStoppingPolicy, LearningRatePolicy, NoisePolicy, RecoveryPolicy } from './policies.js';
 import type { PreparedData, Split } from './prepare.js';
+import { type ComponentChoice, type StopReason, trainingRecord } from './record.js';
 import { type StepStats, TrainingStep } from './step.js';
 
 /** Steps between reads of the device-side loss and guard counters (each read is one host sync). */
@@ -58,8 +60,7 @@ export interface EpochEvent {
   meanWarmup: boolean;
 }
 
-/** Why training stopped. */
-export type StopReason = 'max-epochs' | 'early-stopping' | 'aborted';
+export type { StopReason } from './record.js';
 
 /** What a finished run hands over. */
 export interface TrainResult {
@@ -83,6 +84,8 @@ export interface TrainResult {
   skippedSteps: number;
   /** For an ensemble, what each member's run reported (its seed is the plan's + its index). */
   members?: MemberSummary[];
+  /** With `components: 'auto'`: how K was chosen (the plan keeps what was planned). */
+  componentSearch?: ComponentChoice;
   /**
    * For an ensemble whose networks split their own validation rows (no validation set given): the training rows some
    * network held out, each with the network that did (the first, when several did). That network never trained on
@@ -143,14 +146,6 @@ export function historyRecord(
     validationLoss: e.validationLoss,
   }));
 }
-
-/** Lets timers, messages and signal handlers (Ctrl-C, an AbortController) run; setImmediate where there is one. */
-const yieldToEventLoop = () =>
-  new Promise<void>((resolve) => {
-    const immediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
-    if (immediate) immediate(resolve);
-    else setTimeout(resolve, 0);
-  });
 
 /**
  * Executes a plan. Create it with `startTraining` (train.ts) or directly from a model and prepared data; call
@@ -345,19 +340,17 @@ export class TrainingRun {
       ...model.metadata,
       plan,
       history: historyRecord(this.history),
-      training: {
-        seed: plan.seed,
+      training: trainingRecord({
+        plan,
         backend: tf.getBackend(),
         epochs: this.history.length,
         bestEpoch,
         bestLoss: this.stopping.bestLoss,
         stopReason: this.stopReason!,
-        rows: plan.rows,
-        finalTrainLoss: finalLoss.train,
-        finalValidationLoss: finalLoss.validation,
-        finalValidationStandardError: held?.standardError ?? null,
-        seconds: Math.round(seconds * 1000) / 1000,
-      },
+        finalLoss,
+        standardError: held?.standardError ?? null,
+        seconds,
+      }),
     };
     const result: TrainResult = {
       model,

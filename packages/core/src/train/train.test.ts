@@ -273,7 +273,7 @@ describe("components: 'auto'", () => {
       seed: 2,
       ensemble: 1,
     });
-    const search = result.plan.componentSearch!;
+    const search = result.componentSearch!;
     expect(search.largest).toBe(5);
     expect(search.tried!.map((t) => t.components).slice(0, 2)).toEqual([5, 1]);
     const one = search.tried!.find((t) => t.components === 1)!;
@@ -284,8 +284,10 @@ describe("components: 'auto'", () => {
     expect(search.chosen).toBeGreaterThan(1);
     expect(result.model.config.components).toBe(search.chosen);
     expect(search.reason).toMatch(/K = 1 is worse than K = 5/);
-    expect(result.model.metadata.plan?.componentSearch?.chosen).toBe(search.chosen);
-    expect(String(result.model.metadata.training?.components)).toBe(search.reason);
+    expect(result.model.metadata.training?.componentSearch?.chosen).toBe(search.chosen);
+    expect(String(result.model.metadata.training?.componentSearch?.reason)).toBe(search.reason);
+    // The saved plan is what was planned: 'auto' from K = 5.
+    expect(result.model.metadata.plan?.componentSearch).toEqual({ largest: 5 });
     // The returned losses are the returned model's.
     expect(result.finalLoss.validation).toBeCloseTo(
       await result.model.nll(result.split.validation!.x, result.split.validation!.y),
@@ -302,7 +304,7 @@ describe("components: 'auto'", () => {
       seed: 1,
       ensemble: 1,
     });
-    const search = result.plan.componentSearch!;
+    const search = result.componentSearch!;
     expect(search.chosen).toBeLessThanOrEqual(3);
     expect(result.model.config.components).toBe(search.chosen);
     // On this small, short run K = 1 trails K = 5 by about 0.02 ± 0.016 nats; the halfway K = 3 is kept.
@@ -319,7 +321,7 @@ describe("components: 'auto'", () => {
       seed: 1,
       ensemble: 1,
     });
-    expect(result.plan.componentSearch?.reason).toMatch(/caution: only 40 validation rows decide this/);
+    expect(result.componentSearch?.reason).toMatch(/caution: only 40 validation rows decide this/);
     result.model.dispose();
   });
 

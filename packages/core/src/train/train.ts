@@ -11,7 +11,6 @@ import { columnMoments } from '../math/host-math.js';
 import { findBoundaryAtoms } from '../mixture/atoms-host.js';
 import { MixtureDensityNetwork } from '../model/network.js';
 import {
-  type ComponentSearch,
   checkOptionNames,
   PLAN_OPTION_NAMES,
   type PlanOptions,
@@ -27,6 +26,7 @@ import {
   prepareTrainingData,
   takeRows,
 } from './prepare.js';
+import { type ComponentChoice, trainingRecord } from './record.js';
 import { historyRecord, type RunHooks, TrainingRun, type TrainResult } from './run.js';
 
 /** Options for {@link train}: the plan's settings (see {@link PlanOptions}), the run's hooks, and the data's extras. */
@@ -173,11 +173,8 @@ export async function train(x: MatrixInput, y: MatrixInput, options: TrainOption
     const chosen = await chooseComponents(data, plan, options);
     if (plan.ensemble === 1 || options.signal?.aborted) return chosen;
     // An ensemble of networks with the chosen K (each member trains from its own seed, as always).
-    const search = chosen.plan.componentSearch;
     chosen.model.dispose();
-    const result = await trainEnsemble(data, { ...chosen.plan, ensemble: plan.ensemble }, options);
-    if (search) result.model.metadata.training = { ...result.model.metadata.training, components: search.reason ?? '' };
-    return result;
+    return trainEnsemble(data, plan, options, chosen.componentSearch);
   }
   if (plan.ensemble === 1) return trainOne(data, plan, options);
   return trainEnsemble(data, plan, options);
@@ -284,7 +281,7 @@ async function chooseComponents(data: CheckedData, plan: TrainPlan, options: Tra
       '(on small data sets a fixed K, the default, or an ensemble usually scores better)';
   }
   // Prune the chosen network's components that carry no weight anywhere.
-  let { result } = chosen;
+  const { result } = chosen;
   const k = chosen.components;
   const rows = [data.x, ...(result.split.validation ? [result.split.validation.x] : [])];
   const largestWeight = new Float64Array(k);
@@ -296,27 +293,18 @@ async function chooseComponents(data: CheckedData, plan: TrainPlan, options: Tra
   }
   const keep = Array.from({ length: k }, (_, c) => c).filter((c) => largestWeight[c]! >= PRUNE_BELOW);
   const pruned = keep.length > 0 && keep.length < k ? k - keep.length : 0;
-  const search: ComponentSearch = {
+  const componentSearch: ComponentChoice = {
     largest,
     chosen: k - pruned,
     tried: tried.map((t) => ({ components: t.components, validationNll: t.validationNll })),
     pruned,
     reason: `${reason}${pruned > 0 ? `; ${pruned} component${pruned === 1 ? '' : 's'} with weight < ${PRUNE_BELOW} on every row pruned` : ''}`,
   };
-  const finalPlan: TrainPlan = {
-    ...result.plan,
-    model: { ...result.plan.model, components: k - pruned },
-    componentSearch: search,
-  };
   let model = result.model;
   if (pruned > 0) {
     model = result.model.withComponents(keep);
     result.model.dispose();
   }
-  model.metadata = {
-    ...model.metadata,
-    plan: finalPlan,
-  };
   const finalLoss =
     pruned === 0
       ? result.finalLoss
@@ -326,15 +314,25 @@ async function chooseComponents(data: CheckedData, plan: TrainPlan, options: Tra
             ? await model.nll(result.split.validation.x, result.split.validation.y)
             : null,
         };
-  model.metadata.training = {
-    ...model.metadata.training,
-    components: search.reason!,
-    finalTrainLoss: finalLoss.train,
-    finalValidationLoss: finalLoss.validation,
-    seconds: Math.round(performance.now() - started) / 1000,
+  const seconds = (performance.now() - started) / 1000;
+  // The plan as planned ('auto', the largest K); the record says what the search chose and why.
+  model.metadata = {
+    ...model.metadata,
+    plan,
+    training: trainingRecord({
+      plan,
+      backend: model.metadata.training?.backend ?? '',
+      epochs: result.epochs,
+      bestEpoch: result.bestEpoch,
+      bestLoss: result.bestLoss,
+      stopReason: result.stopReason,
+      finalLoss,
+      standardError: model.metadata.training?.finalValidationStandardError ?? null,
+      seconds,
+      componentSearch,
+    }),
   };
-  result = { ...result, model, plan: finalPlan, finalLoss, seconds: (performance.now() - started) / 1000 };
-  return result;
+  return { ...result, model, plan, finalLoss, seconds, componentSearch };
 }
 
 /**
@@ -342,16 +340,27 @@ async function chooseComponents(data: CheckedData, plan: TrainPlan, options: Tra
  * validation split), all standardised with statistics of every training row so they combine exactly; then one
  * model whose prediction is the equal-weight mixture of theirs. An abort keeps the members trained so far.
  */
-async function trainEnsemble(data: CheckedData, plan: TrainPlan, options: TrainOptions): Promise<TrainResult> {
+async function trainEnsemble(
+  data: CheckedData,
+  plan: TrainPlan,
+  options: TrainOptions,
+  /** With `components: 'auto'`: the K chosen (each network trains with it; the plan stays as planned). */
+  componentSearch?: ComponentChoice,
+): Promise<TrainResult> {
   const started = performance.now();
+  const memberPlanOf = (m: number): TrainPlan => ({
+    ...plan,
+    seed: (plan.seed + m) % 2 ** 32,
+    ensemble: 1,
+    ...(componentSearch ? { model: { ...plan.model, components: componentSearch.chosen }, componentSearch: null } : {}),
+  });
   const columns = options.columns ?? {};
   const standardisers = fitStandardisers(data, plan, columns);
   const results: TrainResult[] = [];
   try {
     for (let m = 0; m < plan.ensemble; m++) {
       if (options.signal?.aborted && results.length > 0) break;
-      const memberPlan: TrainPlan = { ...plan, seed: (plan.seed + m) % 2 ** 32, ensemble: 1 };
-      results.push(await trainOne(data, memberPlan, options, m, standardisers));
+      results.push(await trainOne(data, memberPlanOf(m), options, m, standardisers));
     }
     const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
     const members = results.map((r) => ({
@@ -381,28 +390,28 @@ async function trainEnsemble(data: CheckedData, plan: TrainPlan, options: TrainO
         ...(first.metadata.targetColumns ? { targetColumns: first.metadata.targetColumns } : {}),
         plan: { ...plan, ensemble: results.length },
         history: historyRecord(history),
-        training: {
-          ...first.metadata.training,
-          seed: plan.seed,
+        training: trainingRecord({
+          plan,
+          backend: first.metadata.training?.backend ?? '',
           members: results.length,
           epochs: history.length,
           bestEpoch: results[0]!.bestEpoch,
           bestLoss: mean(results.map((r) => r.bestLoss)),
           stopReason,
-          finalTrainLoss: finalLoss.train,
-          finalValidationLoss: finalLoss.validation,
+          finalLoss,
           // The mean of M members' validation NLLs: its standard error from theirs.
-          finalValidationStandardError:
+          standardError:
             validation.length > 0
               ? Math.sqrt(
-                  results.reduce((total, r) => {
-                    const e = r.model.metadata.training?.finalValidationStandardError;
-                    return total + (typeof e === 'number' ? e * e : 0);
-                  }, 0),
+                  results.reduce(
+                    (total, r) => total + (r.model.metadata.training?.finalValidationStandardError ?? 0) ** 2,
+                    0,
+                  ),
                 ) / validation.length
               : null,
-          seconds: Math.round(seconds * 1000) / 1000,
-        },
+          seconds,
+          ...(componentSearch ? { componentSearch } : {}),
+        }),
       },
     );
     // The rows some network held out (the first network that did scores each): held-out data for that network.
@@ -423,6 +432,7 @@ async function trainEnsemble(data: CheckedData, plan: TrainPlan, options: TrainO
     return {
       model,
       plan: { ...plan, ensemble: results.length },
+      ...(componentSearch ? { componentSearch } : {}),
       // Each member held out its own rows: none is held out from the ensemble as a whole, unless the caller gave a
       // validation set (every member validated on it; none trained on it).
       split: { train: { x: data.x, y: data.y }, validation: data.validation ?? null },

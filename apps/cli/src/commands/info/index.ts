@@ -80,7 +80,7 @@ export function registerInfo(program: Command): void {
       ];
       if (metadata.training && networks > 1) {
         const epochs = networkRuns(history, networks).map((run) => run.length);
-        const seed = typeof t.seed === 'number' ? t.seed : null;
+        const seed = t.seed ?? null;
         lines.push(
           `Training: backend ${t.backend ?? '?'}, seeds ${seed === null ? '?' : `${seed}…${seed + networks - 1}`}, ${t.rows ?? '?'} rows, ` +
             `${networks} networks of ${epochs.join(', ')} epochs (${t.stopReason ?? '?'}), ${t.seconds ?? '?'} s`,
@@ -92,7 +92,10 @@ export function registerInfo(program: Command): void {
         );
       }
       if (metadata.plan) {
-        lines.push('Training plan (every setting of the run):', describeTrainPlan(metadata.plan).replace(/^/gm, '  '));
+        lines.push(
+          'Training plan (every setting of the run):',
+          describeTrainPlan(metadata.plan, metadata.training).replace(/^/gm, '  '),
+        );
       }
       const last = facts.finalLoss;
       if (networks > 1 && metadata.training) {

@@ -414,10 +414,10 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
             '.'
         : `\n${stopReason === 'aborted' ? 'Interrupted' : 'Stopped'} after ${epochs} epochs (${stopReason}; best epoch ${bestEpoch}) in ${seconds.toFixed(1)} s.`,
     );
-    const search = result.plan.componentSearch;
-    if (search?.chosen !== undefined) {
+    const search = result.componentSearch;
+    if (search) {
       log(
-        `Components: K = ${search.chosen}, chosen on validation NLL (${(search.tried ?? []).map((t) => `K = ${t.components}: ${fixed(t.validationNll, 4)}`).join(', ')}): ${search.reason}.`,
+        `Components: K = ${search.chosen}, chosen on validation NLL (${search.tried.map((t) => `K = ${t.components}: ${fixed(t.validationNll, 4)}`).join(', ')}): ${search.reason}.`,
       );
     }
     log(
