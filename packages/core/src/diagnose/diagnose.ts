@@ -1,6 +1,7 @@
 import { assertFinite, type Matrix, type MatrixInput, toMatrix } from '../data/matrix.js';
 import { InputError } from '../errors.js';
 import { columnMoments } from '../math/host-math.js';
+import type { HostMixture } from '../mixture/host-mixture.js';
 import { calibrationError, pit } from '../mixture/scores.js';
 import type { MixtureDensityNetwork } from '../model/network.js';
 import { yieldToEventLoop } from '../runtime.js';
@@ -136,111 +137,76 @@ const meanOf = (values: ArrayLike<number>) => {
 };
 
 /**
- * Checks a trained model on data (held-out data is best) and explains in plain words what went wrong:
- * a prediction that ignores x (compared with the unconditional mixture and a linear heteroscedastic k = 1
- * baseline), dead or duplicate components, σ stuck at its floor, NaN/Inf, and PIT calibration within x-bins.
+ * Everything the checks look at, measured once: the model's prediction and log-densities on the data, the two
+ * baselines scored out of sample, the components' usage, the PIT by x-bins and the generalisation gaps.
  */
-export async function diagnose(
-  model: MixtureDensityNetwork,
-  x: MatrixInput,
-  y: MatrixInput,
-  options: DiagnoseOptions = {},
-): Promise<Diagnosis> {
-  const xm = toMatrix(x, 'inputs');
-  const ym = toMatrix(y, 'targets');
-  if (xm.rows !== ym.rows) {
-    throw new InputError(`inputs have ${xm.rows} rows but targets have ${ym.rows}; they must match row for row`);
-  }
-  if (xm.rows < MIN_DIAGNOSE_ROWS) {
-    throw new InputError(
-      `diagnose needs at least ${MIN_DIAGNOSE_ROWS} rows to compare the model with its baselines, got ${xm.rows}; ` +
-        'give it more held-out rows',
-    );
-  }
-  if (xm.columns !== model.config.inputDimension || ym.columns !== model.config.outputDimension) {
-    throw new InputError(
-      `the model takes ${model.config.inputDimension} input and ${model.config.outputDimension} target columns; ` +
-        `the data has ${xm.columns} and ${ym.columns}`,
-    );
-  }
-  assertFinite(xm, 'inputs', model.metadata.inputColumns);
-  assertFinite(ym, 'targets', model.metadata.targetColumns);
-  const n = xm.rows;
-  const byNetwork = options.networks;
-  if (byNetwork !== undefined && model.config.members < 2) {
-    throw new InputError('networks: this model is one network, not an ensemble; diagnose it without networks');
-  }
-  const d = model.config.outputDimension;
-  const findings: Finding[] = [];
+interface DiagnosisContext {
+  model: MixtureDensityNetwork;
+  n: number;
+  d: number;
+  /** The predicted mixtures (with `networks`, each row's network's). */
+  host: HostMixture;
+  /** Their networks' own components (no tail companions, no point masses). */
+  components: HostMixture;
+  nll: number;
+  nonFinite: number;
+  unconditionalNll: number;
+  linearBaselineNll: number;
+  linearInputs: number;
+  gain: number;
+  baselineGain: number;
+  meanR2: number[];
+  baselineMeanR2: number[];
+  /** A difference of NLLs (nats/row) this large is more than noise on these rows. */
+  significant: number;
+  /** The predicted mean hardly moves with x. */
+  flat: boolean;
+  usage: Float64Array;
+  effectiveComponents: number;
+  /** Below this average weight a component is dead. */
+  deadBelow: number;
+  scaleAtFloorFraction: number;
+  calibration: number;
+  binErrors: number[];
+  /** The x-bin whose PIT is worst against its threshold. */
+  worstBin: { error: number; bin: number; threshold: number };
+  bins: number;
+  /** Generalisation gaps (held-out − training NLL), each with whether it is clear of its rows' noise. */
+  gaps: { gap: number; clear: boolean }[];
+  finalTrain: number | null;
+  /** How far the validation NLL rose above its best in a model that kept its last weights. */
+  rise: number;
+}
 
-  const full = await model.predictHost(xm);
-  const host = byNetwork ? model.networkPrediction(full, byNetwork) : full;
-  // Component summaries look at the networks' own components (not the tail companions of MdnConfig.tailWeight, not
-  // the point masses): all of them, or with `networks` those of each row's network.
-  const components = model.networkPart(host);
-  const k = components.components;
-  const logProb = byNetwork
-    ? Float64Array.from({ length: n }, (_, i) => host.logProbAt(i, ym.data.subarray(i * d, (i + 1) * d)))
-    : await model.logProb(xm, ym);
-  let nonFinite = 0;
-  for (const v of [host.logWeights, host.means, host.scales])
-    for (const value of v) if (!Number.isFinite(value)) nonFinite++;
-  let nllSum = 0;
-  for (const v of logProb) {
-    if (Number.isFinite(v)) nllSum -= v;
-    else nonFinite++;
-  }
-  const nll = nonFinite > 0 ? Number.NaN : nllSum / n;
-  if (nonFinite > 0) {
-    findings.push({
-      code: 'non-finite',
-      severity: 'problem',
-      message: `${nonFinite} predicted parameters or log-densities are NaN or infinite.`,
-      advice:
-        'Retrain with the defaults (standardize on, scaleActivation "softplus" with a floor); elu + 1 gives σ = 0 in float32 for large negative inputs.',
-    });
-  }
+/** One check: a finding about the context, or none. */
+type Check = (context: DiagnosisContext) => Finding | null;
 
-  // Scored out of sample (two-fold cross-fitting), like the model, which did not train on these rows either.
-  // With the model's point masses (MdnConfig.atoms), which the baselines get too.
-  // A turn of the event loop before and after the baselines (the longest part on a wide table): a signal handler
-  // (Ctrl-C in the mdn command) runs there.
-  await yieldToEventLoop();
-  const { unconditional, linear, linearInputs } = crossFittedBaselines(
-    xm,
-    ym,
-    k,
-    host.parts.pointMasses.map((p) => p.atom),
-    model.targetStandardiser.scale,
-  );
-  await yieldToEventLoop();
-  const unconditionalNll = -meanOf(unconditional.logProb);
-  const linearBaselineNll = -meanOf(linear.logProb);
-  const gain = unconditionalNll - nll;
-  const baselineGain = unconditionalNll - linearBaselineNll;
-  const predictedMean = host.mean();
-  const meanR2 = r2(ym, predictedMean);
-  const baselineMeanR2 = r2(ym, linear.mean);
-  const significant = Math.max(0.02, 3 / Math.sqrt(n));
+/** NaN or infinite parameters or log-densities. */
+const nonFiniteCheck: Check = ({ nonFinite }) =>
+  nonFinite === 0
+    ? null
+    : {
+        code: 'non-finite',
+        severity: 'problem',
+        message: `${nonFinite} predicted parameters or log-densities are NaN or infinite.`,
+        advice:
+          'Retrain with the defaults (standardize on, scaleActivation "softplus" with a floor); elu + 1 gives σ = 0 in float32 for large negative inputs.',
+      };
 
-  // How much the predicted mean moves with x, as a fraction of y's variance (≈ 0: the same prediction for every x).
-  const ySpread = columnMoments(ym).sd;
-  const meanSpread = columnMoments({ data: predictedMean, rows: n, columns: d }).sd;
-  const meanMoves = Array.from(ySpread, (sd, e) => (sd > 0 ? (meanSpread[e]! / sd) ** 2 : 0));
-  const flat = meanMoves.every((v) => v < 0.05);
-  const worseThanUnconditional = nll > unconditionalNll + significant;
-
-  if (baselineGain > 2 * significant && gain < 0.25 * baselineGain && (flat || !worseThanUnconditional)) {
-    findings.push({
+/** The fit against the baselines: a prediction that ignores x, one worse than ignoring x, or than a linear model. */
+const fitCheck: Check = (c) => {
+  const worseThanUnconditional = c.nll > c.unconditionalNll + c.significant;
+  if (c.baselineGain > 2 * c.significant && c.gain < 0.25 * c.baselineGain && (c.flat || !worseThanUnconditional)) {
+    return {
       code: 'ignores-input',
       severity: 'problem',
       message:
-        `The prediction barely depends on x: knowing x improves the model's NLL by only ${gain.toFixed(3)} nats/row over the ` +
-        `unconditional mixture, while a linear heteroscedastic Gaussian gains ${baselineGain.toFixed(3)}. ` +
-        `R² of the predicted mean is ${meanR2.map((v) => v.toFixed(2)).join(', ')} (linear baseline: ${baselineMeanR2.map((v) => v.toFixed(2)).join(', ')}). ` +
+        `The prediction barely depends on x: knowing x improves the model's NLL by only ${c.gain.toFixed(3)} nats/row over the ` +
+        `unconditional mixture, while a linear heteroscedastic Gaussian gains ${c.baselineGain.toFixed(3)}. ` +
+        `R² of the predicted mean is ${c.meanR2.map((v) => v.toFixed(2)).join(', ')} (linear baseline: ${c.baselineMeanR2.map((v) => v.toFixed(2)).join(', ')}). ` +
         'This is the collapsed solution: the same mixture for every x.',
       advice:
-        (model.metadata.plan === undefined
+        (c.model.metadata.plan === undefined
           ? // Not trained by train(): the most common cause of this symptom is in the user's own loss.
             'If you trained this model in your own loop, check the loss first: the target must have exactly the shape [N, D] of the batch. ' +
             "PyTorch's MixtureSameFamily.log_prob broadcasts a [B, 1] target against a batch of B mixtures into a [B, B] matrix, " +
@@ -248,56 +214,56 @@ export async function diagnose(
           : 'S') +
         `tandardise x and y (the default), lower the learning rate (${TRAIN_DEFAULTS.learningRate} with warm-up is the default), keep the mean-first warm-up on, and check ` +
         'that x actually reaches the model (right columns, no constant input).',
-    });
-  } else if (worseThanUnconditional) {
-    findings.push({
+    };
+  }
+  if (worseThanUnconditional) {
+    return {
       code: 'worse-than-unconditional',
       severity: 'problem',
       message:
-        `The model predicts worse than ignoring x altogether: NLL ${nll.toFixed(3)} nats/row, while a mixture fitted to y alone ` +
-        `scores ${unconditionalNll.toFixed(3)} (out of sample) and a linear heteroscedastic Gaussian ${linearBaselineNll.toFixed(3)}.`,
+        `The model predicts worse than ignoring x altogether: NLL ${c.nll.toFixed(3)} nats/row, while a mixture fitted to y alone ` +
+        `scores ${c.unconditionalNll.toFixed(3)} (out of sample) and a linear heteroscedastic Gaussian ${c.linearBaselineNll.toFixed(3)}.`,
       advice:
         'Its predictions are confidently wrong on this data: check that this data matches the training data (same columns, ' +
         'units and range of x), look for outliers or heavy tails in y (a few extreme rows dominate the NLL), and retrain with ' +
         'the defaults, which hold out validation rows and stop before overfitting.',
-    });
-  } else if (nll > linearBaselineNll + significant) {
-    findings.push({
+    };
+  }
+  if (c.nll > c.linearBaselineNll + c.significant) {
+    return {
       code: 'worse-than-baseline',
       severity: 'warning',
-      message: `A linear heteroscedastic Gaussian fits better than the model: NLL ${linearBaselineNll.toFixed(3)} vs ${nll.toFixed(3)} nats/row.`,
+      message: `A linear heteroscedastic Gaussian fits better than the model: NLL ${c.linearBaselineNll.toFixed(3)} vs ${c.nll.toFixed(3)} nats/row.`,
       advice:
         'Train longer (more epochs or patience), check for overfitting on small data (validation loss), or reduce the learning rate.',
-    });
+    };
   }
+  return null;
+};
 
-  // Components: usage, effective number, duplicates, σ at the floor.
-  const usage = new Float64Array(k);
-  for (let i = 0; i < n; i++) {
-    const w = components.weights(i);
-    for (let c = 0; c < k; c++) usage[c]! += w[c]! / n;
-  }
-  let entropy = 0;
-  for (const u of usage) if (u > 0) entropy -= u * Math.log(u);
-  const effectiveComponents = Math.exp(entropy);
-  // Dead: below a tenth of an even share (and below 1 %), so that with many components an even share is not "dead".
-  const deadBelow = Math.min(0.01, 0.1 / k);
+/** Components that carry (almost) no weight. */
+const deadComponentsCheck: Check = ({ usage, deadBelow, effectiveComponents, components, model }) => {
+  const k = usage.length;
   // Networks whose components the summaries see side by side (with `networks`, each row's own: one at a time).
   const networks = components.parts.networks.length;
   const dead = Array.from(usage).filter((u) => u < deadBelow).length;
   const suggested = Math.max(1, Math.min(k - dead, Math.ceil(effectiveComponents)));
-  if (k > 1 && dead > 0 && suggested < k) {
-    findings.push({
-      code: 'dead-components',
-      severity: 'info',
-      message: `${dead} of ${k} components carry less than ${(100 * deadBelow).toPrecision(2)} % of the weight on average (effective number of components: ${effectiveComponents.toFixed(1)}).`,
-      advice:
-        model.config.members > 1
-          ? `Harmless: the data needs fewer components. About ${Math.max(1, Math.ceil(suggested / networks))} per network (components) give a smaller, faster ensemble.`
-          : `Harmless: the data needs fewer components. Set components to about ${suggested} for a smaller, faster model.`,
-    });
-  }
-  const duplicates: string[] = [];
+  if (!(k > 1 && dead > 0 && suggested < k)) return null;
+  return {
+    code: 'dead-components',
+    severity: 'info',
+    message: `${dead} of ${k} components carry less than ${(100 * deadBelow).toPrecision(2)} % of the weight on average (effective number of components: ${effectiveComponents.toFixed(1)}).`,
+    advice:
+      model.config.members > 1
+        ? `Harmless: the data needs fewer components. About ${Math.max(1, Math.ceil(suggested / networks))} per network (components) give a smaller, faster ensemble.`
+        : `Harmless: the data needs fewer components. Set components to about ${suggested} for a smaller, faster model.`,
+  };
+};
+
+/** Components of one network with nearly the same means and scales everywhere. */
+const duplicatesCheck: Check = ({ usage, deadBelow, components, model, n, d }) => {
+  const k = usage.length;
+  const networks = components.parts.networks.length;
   // An ensemble's networks are meant to agree: only components of the same network are compared, and named by their
   // place within their network.
   const networkOf = (c: number) => components.parts.networkOf(c)!;
@@ -314,6 +280,7 @@ export async function diagnose(
     .sort((a, b) => usage[b]! - usage[a]!)
     .slice(0, 32)
     .sort((a, b) => a - b);
+  const duplicates: string[] = [];
   for (const [position, a] of live.entries()) {
     for (const b of live.slice(position + 1)) {
       if (networkOf(a) !== networkOf(b)) continue;
@@ -333,17 +300,169 @@ export async function diagnose(
       }
     }
   }
-  if (duplicates.length > 0) {
-    findings.push({
-      code: 'duplicate-components',
-      severity: 'info',
-      message: `Components ${duplicates.join(', ')} have nearly the same means and scales everywhere: they act as one.`,
-      advice:
-        model.config.members > 1
-          ? 'Harmless for the density; fewer components per network (components) give the same fit faster.'
-          : 'Harmless for the density; fewer components give the same fit faster.',
-    });
+  if (duplicates.length === 0) return null;
+  return {
+    code: 'duplicate-components',
+    severity: 'info',
+    message: `Components ${duplicates.join(', ')} have nearly the same means and scales everywhere: they act as one.`,
+    advice:
+      model.config.members > 1
+        ? 'Harmless for the density; fewer components per network (components) give the same fit faster.'
+        : 'Harmless for the density; fewer components give the same fit faster.',
+  };
+};
+
+/** A used component's σ at its floor in more than 1 % of rows. */
+const scaleFloorCheck: Check = ({ scaleAtFloorFraction }) =>
+  scaleAtFloorFraction > 0.01
+    ? {
+        code: 'scale-at-floor',
+        severity: 'warning',
+        message: `In ${(100 * scaleAtFloorFraction).toFixed(1)} % of rows a component's σ sits at its floor: the model claims near-exact predictions there.`,
+        advice:
+          'Usually repeated or discrete target values. Keep noise regularisation on, raise scaleFloor, or deduplicate the data; check the log-likelihood on held-out data.',
+      }
+    : null;
+
+/** Miscalibration in part of the x-range (PIT within x-bins). */
+const calibrationCheck: Check = ({ worstBin, bins, calibration }) =>
+  worstBin.error > worstBin.threshold
+    ? {
+        code: 'miscalibrated',
+        severity: 'warning',
+        message:
+          `Predicted distributions are miscalibrated in part of the x-range: PIT calibration error ${worstBin.error.toFixed(3)} in x-bin ${worstBin.bin + 1} of ${bins} ` +
+          `(a calibrated model stays below about ${worstBin.threshold.toFixed(3)}). Overall: ${calibration.toFixed(3)}.`,
+        advice:
+          'The spread is wrong for those x. Train longer, add components, or check for a shift between training data and this data.',
+      }
+    : null;
+
+/** Held-out NLL well above the training NLL, or a validation NLL that rose in a model that kept its last weights. */
+const overfittingCheck: Check = ({ gaps, rise, finalTrain }) => {
+  const overfitGaps = gaps.filter((g) => g.clear && g.gap > OVERFIT_GAP).map((g) => g.gap);
+  if (overfitGaps.length === 0 && !(rise > OVERFIT_GAP)) return null;
+  const parts = [];
+  if (overfitGaps.length > 0) {
+    parts.push(
+      `held-out NLL is ${overfitGaps.reduce((m, g) => Math.max(m, g), -Infinity).toFixed(3)} nats/row above the training NLL (${finalTrain!.toFixed(3)})`,
+    );
   }
+  if (rise > OVERFIT_GAP) {
+    parts.push(
+      `the validation NLL rose ${rise.toFixed(3)} nats/row above its best while training went on, and the model kept its last weights`,
+    );
+  }
+  return {
+    code: 'overfitting',
+    severity: 'warning',
+    message: `The model overfits its training rows: ${parts.join('; ')}.`,
+    advice:
+      'Train for fewer steps (fewer epochs, or keep early stopping and restoreBest on), add noise regularisation (--noise), ' +
+      'average an ensemble of models, or use more data. The library defaults derive all of these from the data size.',
+  };
+};
+
+/** The checks, in the order their findings are reported. */
+const CHECKS: readonly Check[] = [
+  nonFiniteCheck,
+  fitCheck,
+  deadComponentsCheck,
+  duplicatesCheck,
+  scaleFloorCheck,
+  calibrationCheck,
+  overfittingCheck,
+];
+
+/** The data checked and read for {@link diagnose}, or an InputError saying what is wrong. */
+function checkedData(model: MixtureDensityNetwork, x: MatrixInput, y: MatrixInput, options: DiagnoseOptions) {
+  const xm = toMatrix(x, 'inputs');
+  const ym = toMatrix(y, 'targets');
+  if (xm.rows !== ym.rows) {
+    throw new InputError(`inputs have ${xm.rows} rows but targets have ${ym.rows}; they must match row for row`);
+  }
+  if (xm.rows < MIN_DIAGNOSE_ROWS) {
+    throw new InputError(
+      `diagnose needs at least ${MIN_DIAGNOSE_ROWS} rows to compare the model with its baselines, got ${xm.rows}; ` +
+        'give it more held-out rows',
+    );
+  }
+  if (xm.columns !== model.config.inputDimension || ym.columns !== model.config.outputDimension) {
+    throw new InputError(
+      `the model takes ${model.config.inputDimension} input and ${model.config.outputDimension} target columns; ` +
+        `the data has ${xm.columns} and ${ym.columns}`,
+    );
+  }
+  assertFinite(xm, 'inputs', model.metadata.inputColumns);
+  assertFinite(ym, 'targets', model.metadata.targetColumns);
+  if (options.networks !== undefined && model.config.members < 2) {
+    throw new InputError('networks: this model is one network, not an ensemble; diagnose it without networks');
+  }
+  return { xm, ym };
+}
+
+/** Measures everything the checks look at (see {@link DiagnosisContext}). */
+async function measure(
+  model: MixtureDensityNetwork,
+  xm: Matrix,
+  ym: Matrix,
+  options: DiagnoseOptions,
+): Promise<DiagnosisContext> {
+  const n = xm.rows;
+  const d = model.config.outputDimension;
+  const byNetwork = options.networks;
+  const full = await model.predictHost(xm);
+  const host = byNetwork ? model.networkPrediction(full, byNetwork) : full;
+  // Component summaries look at the networks' own components (not the tail companions of MdnConfig.tailWeight, not
+  // the point masses): all of them, or with `networks` those of each row's network.
+  const components = model.networkPart(host);
+  const k = components.components;
+  const logProb = byNetwork
+    ? Float64Array.from({ length: n }, (_, i) => host.logProbAt(i, ym.data.subarray(i * d, (i + 1) * d)))
+    : await model.logProb(xm, ym);
+  let nonFinite = 0;
+  for (const v of [host.logWeights, host.means, host.scales])
+    for (const value of v) if (!Number.isFinite(value)) nonFinite++;
+  let nllSum = 0;
+  for (const v of logProb) {
+    if (Number.isFinite(v)) nllSum -= v;
+    else nonFinite++;
+  }
+  const nll = nonFinite > 0 ? Number.NaN : nllSum / n;
+
+  // Scored out of sample (two-fold cross-fitting), like the model, which did not train on these rows either.
+  // With the model's point masses (MdnConfig.atoms), which the baselines get too.
+  // A turn of the event loop before and after the baselines (the longest part on a wide table): a signal handler
+  // (Ctrl-C in the mdn command) runs there.
+  await yieldToEventLoop();
+  const { unconditional, linear, linearInputs } = crossFittedBaselines(
+    xm,
+    ym,
+    k,
+    host.parts.pointMasses.map((p) => p.atom),
+    model.targetStandardiser.scale,
+  );
+  await yieldToEventLoop();
+  const unconditionalNll = -meanOf(unconditional.logProb);
+  const linearBaselineNll = -meanOf(linear.logProb);
+  const predictedMean = host.mean();
+  // How much the predicted mean moves with x, as a fraction of y's variance (≈ 0: the same prediction for every x).
+  const ySpread = columnMoments(ym).sd;
+  const meanSpread = columnMoments({ data: predictedMean, rows: n, columns: d }).sd;
+  const meanMoves = Array.from(ySpread, (sd, e) => (sd > 0 ? (meanSpread[e]! / sd) ** 2 : 0));
+
+  // Components: usage and effective number; dead below a tenth of an even share (and below 1 %), so that with many
+  // components an even share is not "dead".
+  const usage = new Float64Array(k);
+  for (let i = 0; i < n; i++) {
+    const w = components.weights(i);
+    for (let c = 0; c < k; c++) usage[c]! += w[c]! / n;
+  }
+  let entropy = 0;
+  for (const u of usage) if (u > 0) entropy -= u * Math.log(u);
+  const deadBelow = Math.min(0.01, 0.1 / k);
+
+  // Rows where a used component's σ is within 5 % of its floor.
   let atFloor = 0;
   const floorUnits = model.config.scaleActivation === 'softplus' ? model.config.scaleFloor : 0;
   for (let i = 0; i < n; i++) {
@@ -358,16 +477,6 @@ export async function diagnose(
     }
     if (hit) atFloor++;
   }
-  const scaleAtFloorFraction = atFloor / n;
-  if (scaleAtFloorFraction > 0.01) {
-    findings.push({
-      code: 'scale-at-floor',
-      severity: 'warning',
-      message: `In ${(100 * scaleAtFloorFraction).toFixed(1)} % of rows a component's σ sits at its floor: the model claims near-exact predictions there.`,
-      advice:
-        'Usually repeated or discrete target values. Keep noise regularisation on, raise scaleFloor, or deduplicate the data; check the log-likelihood on held-out data.',
-    });
-  }
 
   // Calibration within x-bins: bins by the linear baseline's fitted mean (a model-independent summary of x).
   const u = pit(host, ym.data);
@@ -380,7 +489,7 @@ export async function diagnose(
   const bins = Math.max(1, Math.min(options.bins ?? 5, Math.floor(n / 40)));
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => key[a]! - key[b]!);
   const binErrors: number[] = [];
-  let worst = { error: 0, bin: 0, threshold: 0 };
+  let worstBin = { error: 0, bin: 0, threshold: 0 };
   for (let b = 0; b < bins; b++) {
     const rows = order.slice(Math.floor((b * n) / bins), Math.floor(((b + 1) * n) / bins));
     const values = rows.map((r) => u[r * d]!);
@@ -388,27 +497,16 @@ export async function diagnose(
     binErrors.push(error);
     // Expected error of a calibrated model with m rows is about 0.31/√m; allow 3× that, and at least 0.05.
     const threshold = Math.max(0.05, (3 * 0.313) / Math.sqrt(values.length));
-    if (error - threshold > worst.error - worst.threshold) worst = { error, bin: b, threshold };
-  }
-  if (worst.error > worst.threshold) {
-    findings.push({
-      code: 'miscalibrated',
-      severity: 'warning',
-      message:
-        `Predicted distributions are miscalibrated in part of the x-range: PIT calibration error ${worst.error.toFixed(3)} in x-bin ${worst.bin + 1} of ${bins} ` +
-        `(a calibrated model stays below about ${worst.threshold.toFixed(3)}). Overall: ${calibration.toFixed(3)}.`,
-      advice:
-        'The spread is wrong for those x. Train longer, add components, or check for a shift between training data and this data.',
-    });
+    if (error - threshold > worstBin.error - worstBin.threshold) worstBin = { error, bin: b, threshold };
   }
 
-  // Overfitting: from the model's own training record, and from this data against the training NLL.
-  // The record is typed (and checked on load); a loss that was not finite is saved as null.
+  // Overfitting: from the model's own training record, and from this data against the training NLL. Each gap with
+  // whether it is clear of its own noise: 3 standard errors of its mean row NLL (a few heavy-tailed rows in a small
+  // validation or test set can raise the mean by a nat on their own). The record is typed (and checked on load); a
+  // loss that was not finite is saved as null.
   const training = model.metadata.training ?? {};
   const finalTrain = training.finalTrainLoss ?? null;
   const finalValidation = training.finalValidationLoss ?? null;
-  // Each gap, and whether it is clear of its own noise: 3 standard errors of its mean row NLL (a few heavy-tailed
-  // rows in a small validation or test set can raise the mean by a nat on their own).
   const gaps: { gap: number; clear: boolean }[] = [];
   if (finalTrain !== null && finalValidation !== null) {
     const error = training.finalValidationStandardError ?? 0;
@@ -420,8 +518,6 @@ export async function diagnose(
     const error = Math.sqrt(squares / Math.max(1, n - 1) / n);
     gaps.push({ gap: nll - finalTrain, clear: nll - finalTrain > 3 * error });
   }
-  const generalisationGap = gaps.length > 0 ? gaps.reduce((m, g) => Math.max(m, g.gap), -Infinity) : null;
-  const overfitGaps = gaps.filter((g) => g.clear && g.gap > OVERFIT_GAP).map((g) => g.gap);
   // Validation that rose while training went on, in a model that kept its last weights (not the best epoch's).
   const history = (model.metadata.history ?? []).filter(
     (e) => e.validationLoss !== null && Number.isFinite(e.validationLoss),
@@ -433,28 +529,53 @@ export async function diagnose(
     for (const e of history) best = Math.min(best, e.validationLoss!);
     rise = history.at(-1)!.validationLoss! - best;
   }
-  if (overfitGaps.length > 0 || rise > OVERFIT_GAP) {
-    const parts = [];
-    if (overfitGaps.length > 0) {
-      parts.push(
-        `held-out NLL is ${overfitGaps.reduce((m, g) => Math.max(m, g), -Infinity).toFixed(3)} nats/row above the training NLL (${finalTrain!.toFixed(3)})`,
-      );
-    }
-    if (rise > OVERFIT_GAP) {
-      parts.push(
-        `the validation NLL rose ${rise.toFixed(3)} nats/row above its best while training went on, and the model kept its last weights`,
-      );
-    }
-    findings.push({
-      code: 'overfitting',
-      severity: 'warning',
-      message: `The model overfits its training rows: ${parts.join('; ')}.`,
-      advice:
-        'Train for fewer steps (fewer epochs, or keep early stopping and restoreBest on), add noise regularisation (--noise), ' +
-        'average an ensemble of models, or use more data. The library defaults derive all of these from the data size.',
-    });
-  }
 
+  return {
+    model,
+    n,
+    d,
+    host,
+    components,
+    nll,
+    nonFinite,
+    unconditionalNll,
+    linearBaselineNll,
+    linearInputs,
+    gain: unconditionalNll - nll,
+    baselineGain: unconditionalNll - linearBaselineNll,
+    meanR2: r2(ym, predictedMean),
+    baselineMeanR2: r2(ym, linear.mean),
+    significant: Math.max(0.02, 3 / Math.sqrt(n)),
+    flat: meanMoves.every((v) => v < 0.05),
+    usage,
+    effectiveComponents: Math.exp(entropy),
+    deadBelow,
+    scaleAtFloorFraction: atFloor / n,
+    calibration,
+    binErrors,
+    worstBin,
+    bins,
+    gaps,
+    finalTrain,
+    rise,
+  };
+}
+
+/**
+ * Checks a trained model on data (held-out data is best) and explains in plain words what went wrong:
+ * a prediction that ignores x (compared with the unconditional mixture and a linear heteroscedastic k = 1
+ * baseline), dead or duplicate components, σ stuck at its floor, NaN/Inf, PIT calibration within x-bins and
+ * overfitting. Measures once, then runs each check (a list of `(context) => finding | null`).
+ */
+export async function diagnose(
+  model: MixtureDensityNetwork,
+  x: MatrixInput,
+  y: MatrixInput,
+  options: DiagnoseOptions = {},
+): Promise<Diagnosis> {
+  const { xm, ym } = checkedData(model, x, y, options);
+  const c = await measure(model, xm, ym, options);
+  const findings = CHECKS.map((check) => check(c)).filter((finding): finding is Finding => finding !== null);
   const status = findings.some((f) => f.severity === 'problem')
     ? 'problem'
     : findings.some((f) => f.severity === 'warning')
@@ -464,24 +585,24 @@ export async function diagnose(
     status,
     findings,
     metrics: {
-      rows: n,
+      rows: c.n,
       inputs: xm.columns,
-      nll,
-      unconditionalNll,
-      linearBaselineNll,
-      linearBaselineInputs: linearInputs,
-      pointMasses: host.parts.pointMasses.length,
-      gainOverUnconditional: gain,
-      baselineGainOverUnconditional: baselineGain,
-      meanR2,
-      baselineMeanR2,
-      componentUsage: Array.from(usage),
-      effectiveComponents,
-      scaleAtFloorFraction,
-      calibrationError: calibration,
-      binCalibrationErrors: binErrors,
-      nonFinite,
-      generalisationGap,
+      nll: c.nll,
+      unconditionalNll: c.unconditionalNll,
+      linearBaselineNll: c.linearBaselineNll,
+      linearBaselineInputs: c.linearInputs,
+      pointMasses: c.host.parts.pointMasses.length,
+      gainOverUnconditional: c.gain,
+      baselineGainOverUnconditional: c.baselineGain,
+      meanR2: c.meanR2,
+      baselineMeanR2: c.baselineMeanR2,
+      componentUsage: Array.from(c.usage),
+      effectiveComponents: c.effectiveComponents,
+      scaleAtFloorFraction: c.scaleAtFloorFraction,
+      calibrationError: c.calibration,
+      binCalibrationErrors: c.binErrors,
+      nonFinite: c.nonFinite,
+      generalisationGap: c.gaps.length > 0 ? c.gaps.reduce((m, g) => Math.max(m, g.gap), -Infinity) : null,
     },
   };
 }

@@ -215,87 +215,13 @@ const FEW_VALIDATION_ROWS = 100;
 async function chooseComponents(data: CheckedData, plan: TrainPlan, options: TrainOptions): Promise<TrainResult> {
   const started = performance.now();
   const largest = plan.componentSearch!.largest;
-  const runWith = (components: number) =>
-    trainOne(data, { ...plan, ensemble: 1, model: { ...plan.model, components }, componentSearch: null }, options);
-  const tried: { components: number; validationNll: number; result: TrainResult; logProb: Float64Array }[] = [];
-  const attempt = async (components: number) => {
-    const result = await runWith(components);
-    const validation = result.split.validation!;
-    const logProb = await result.model.logProb(validation.x, validation.y);
-    let nll = 0;
-    for (const v of logProb) nll -= v / logProb.length;
-    const entry = { components, validationNll: nll, result, logProb };
-    tried.push(entry);
-    return entry;
-  };
-  // Within one standard error of the largest model's validation log-likelihood (paired per-row differences).
-  const withinOneError = (small: Float64Array, large: Float64Array) => {
-    const n = small.length;
-    let mean = 0;
-    for (let i = 0; i < n; i++) mean += (small[i]! - large[i]!) / n;
-    let squares = 0;
-    for (let i = 0; i < n; i++) squares += (small[i]! - large[i]! - mean) ** 2;
-    const error = Math.sqrt(squares / Math.max(1, n - 1) / n);
-    return { ok: mean >= -error, mean, error };
-  };
-  let chosen: (typeof tried)[number];
-  let reason: string;
-  const aborted = () => options.signal?.aborted === true;
-  try {
-    const big = await attempt(largest);
-    chosen = big;
-    reason = `K = ${largest} only (stopped)`;
-    if (largest > 1 && !aborted()) {
-      const one = await attempt(1);
-      const test = withinOneError(one.logProb, big.logProb);
-      if (test.ok) {
-        chosen = one;
-        reason = `K = 1 within one standard error of K = ${largest} (validation log-likelihood ${test.mean >= 0 ? '+' : ''}${test.mean.toFixed(4)} ± ${test.error.toFixed(4)} per row)`;
-      } else {
-        reason = `K = 1 is worse than K = ${largest} by ${(-test.mean).toFixed(4)} ± ${test.error.toFixed(4)} nats per row`;
-        // One step of bisection between 1 (too few) and the largest: the midpoint.
-        const halfway = Math.ceil((1 + largest) / 2);
-        if (halfway > 1 && halfway < largest && !aborted()) {
-          const middle = await attempt(halfway);
-          const second = withinOneError(middle.logProb, big.logProb);
-          if (second.ok) {
-            chosen = middle;
-            reason += `; K = ${halfway} (halfway) is within one standard error (${second.mean >= 0 ? '+' : ''}${second.mean.toFixed(4)} ± ${second.error.toFixed(4)})`;
-          } else {
-            reason += `; K = ${halfway} is worse by ${(-second.mean).toFixed(4)} ± ${second.error.toFixed(4)}: kept K = ${largest}`;
-          }
-        } else {
-          reason += `: kept K = ${largest}`;
-        }
-      }
-    }
-  } catch (error) {
-    for (const t of tried) t.result.model.dispose();
-    throw error;
-  }
-  for (const t of tried) if (t !== chosen) t.result.model.dispose();
-  const validationRows = chosen.logProb.length;
-  if (validationRows < FEW_VALIDATION_ROWS) {
-    reason +=
-      `; caution: only ${validationRows} validation rows decide this, too few to tell the K apart reliably ` +
-      '(on small data sets a fixed K, the default, or an ensemble usually scores better)';
-  }
-  // Prune the chosen network's components that carry no weight anywhere.
+  const { tried, chosen, reason } = await searchComponents(data, plan, options);
   const { result } = chosen;
-  const k = chosen.components;
-  const rows = [data.x, ...(result.split.validation ? [result.split.validation.x] : [])];
-  const largestWeight = new Float64Array(k);
-  for (const x of rows) {
-    const host = result.model.networkPart(await result.model.predictHost(x));
-    for (let r = 0; r < host.rows; r++) {
-      for (let c = 0; c < k; c++) largestWeight[c] = Math.max(largestWeight[c]!, Math.exp(host.logWeights[r * k + c]!));
-    }
-  }
-  const keep = Array.from({ length: k }, (_, c) => c).filter((c) => largestWeight[c]! >= PRUNE_BELOW);
-  const pruned = keep.length > 0 && keep.length < k ? k - keep.length : 0;
+  const keep = await usedComponents(result, data.x);
+  const pruned = chosen.components - keep.length;
   const componentSearch: ComponentChoice = {
     largest,
-    chosen: k - pruned,
+    chosen: keep.length,
     tried: tried.map((t) => ({ components: t.components, validationNll: t.validationNll })),
     pruned,
     reason: `${reason}${pruned > 0 ? `; ${pruned} component${pruned === 1 ? '' : 's'} with weight < ${PRUNE_BELOW} on every row pruned` : ''}`,
@@ -333,6 +259,118 @@ async function chooseComponents(data: CheckedData, plan: TrainPlan, options: Tra
     }),
   };
   return { ...result, model, plan, finalLoss, seconds, componentSearch };
+}
+
+/** One K trained for the search, with its validation log-likelihood per row. */
+interface Candidate {
+  components: number;
+  validationNll: number;
+  result: TrainResult;
+  logProb: Float64Array;
+}
+
+/**
+ * The mean per-row difference of two log-likelihoods on the same rows and its standard error (paired): `small` is
+ * within one standard error of `large` when mean ≥ −error.
+ */
+function pairedDifference(small: Float64Array, large: Float64Array): { mean: number; error: number } {
+  const n = small.length;
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += (small[i]! - large[i]!) / n;
+  let squares = 0;
+  for (let i = 0; i < n; i++) squares += (small[i]! - large[i]! - mean) ** 2;
+  return { mean, error: Math.sqrt(squares / Math.max(1, n - 1) / n) };
+}
+
+const signed = (value: number) => `${value >= 0 ? '+' : ''}${value.toFixed(4)}`;
+
+/**
+ * The search of `components: 'auto'`: the largest K, then K = 1, then (when K = 1 is worse) the midpoint, keeping the
+ * smallest within one standard error of the largest (see {@link chooseComponents}). Every K trained is in `tried`; the
+ * ones not chosen are disposed. `reason` says why, in words.
+ */
+async function searchComponents(
+  data: CheckedData,
+  plan: TrainPlan,
+  options: TrainOptions,
+): Promise<{ tried: Candidate[]; chosen: Candidate; reason: string }> {
+  const largest = plan.componentSearch!.largest;
+  const tried: Candidate[] = [];
+  const attempt = async (components: number) => {
+    const result = await trainOne(
+      data,
+      { ...plan, ensemble: 1, model: { ...plan.model, components }, componentSearch: null },
+      options,
+    );
+    const validation = result.split.validation!;
+    const logProb = await result.model.logProb(validation.x, validation.y);
+    let nll = 0;
+    for (const v of logProb) nll -= v / logProb.length;
+    const candidate = { components, validationNll: nll, result, logProb };
+    tried.push(candidate);
+    return candidate;
+  };
+  const aborted = () => options.signal?.aborted === true;
+  let chosen: Candidate;
+  let reason: string;
+  try {
+    const big = await attempt(largest);
+    chosen = big;
+    reason = `K = ${largest} only (stopped)`;
+    if (largest > 1 && !aborted()) {
+      const one = await attempt(1);
+      const test = pairedDifference(one.logProb, big.logProb);
+      if (test.mean >= -test.error) {
+        chosen = one;
+        reason = `K = 1 within one standard error of K = ${largest} (validation log-likelihood ${signed(test.mean)} ± ${test.error.toFixed(4)} per row)`;
+      } else {
+        reason = `K = 1 is worse than K = ${largest} by ${(-test.mean).toFixed(4)} ± ${test.error.toFixed(4)} nats per row`;
+        // One step of bisection between 1 (too few) and the largest: the midpoint.
+        const halfway = Math.ceil((1 + largest) / 2);
+        if (halfway > 1 && halfway < largest && !aborted()) {
+          const middle = await attempt(halfway);
+          const second = pairedDifference(middle.logProb, big.logProb);
+          if (second.mean >= -second.error) {
+            chosen = middle;
+            reason += `; K = ${halfway} (halfway) is within one standard error (${signed(second.mean)} ± ${second.error.toFixed(4)})`;
+          } else {
+            reason += `; K = ${halfway} is worse by ${(-second.mean).toFixed(4)} ± ${second.error.toFixed(4)}: kept K = ${largest}`;
+          }
+        } else {
+          reason += `: kept K = ${largest}`;
+        }
+      }
+    }
+  } catch (error) {
+    for (const t of tried) t.result.model.dispose();
+    throw error;
+  }
+  for (const t of tried) if (t !== chosen) t.result.model.dispose();
+  const validationRows = chosen.logProb.length;
+  if (validationRows < FEW_VALIDATION_ROWS) {
+    reason +=
+      `; caution: only ${validationRows} validation rows decide this, too few to tell the K apart reliably ` +
+      '(on small data sets a fixed K, the default, or an ensemble usually scores better)';
+  }
+  return { tried, chosen, reason };
+}
+
+/**
+ * The components of a run's network that carry weight somewhere: at least {@link PRUNE_BELOW} on some training or
+ * validation row. All of them when none or every one would go.
+ */
+async function usedComponents(result: TrainResult, x: Matrix): Promise<number[]> {
+  const k = result.model.config.components;
+  const rows = [x, ...(result.split.validation ? [result.split.validation.x] : [])];
+  const largestWeight = new Float64Array(k);
+  for (const block of rows) {
+    const host = result.model.networkPart(await result.model.predictHost(block));
+    for (let r = 0; r < host.rows; r++) {
+      for (let c = 0; c < k; c++) largestWeight[c] = Math.max(largestWeight[c]!, Math.exp(host.logWeights[r * k + c]!));
+    }
+  }
+  const keep = Array.from({ length: k }, (_, c) => c).filter((c) => largestWeight[c]! >= PRUNE_BELOW);
+  return keep.length > 0 ? keep : Array.from({ length: k }, (_, c) => c);
 }
 
 /**

@@ -26,8 +26,8 @@ import type { Command } from 'commander';
 import { CliError, EXIT } from '../../errors.js';
 import { fixed } from '../../format.js';
 import { describeBackend, selectBackend } from '../../io/backend.js';
-import { checkOutput, removePendingTemporaries, sameFile, saveModelFile } from '../../io/files.js';
-import { handleStops, nextTurn } from '../../io/signals.js';
+import { checkOutput, sameFile, saveModelFile } from '../../io/files.js';
+import { nextTurn } from '../../io/signals.js';
 import { logFailure, say, stdoutIsLog } from '../../io/streams.js';
 import { distinctNames, readTrainingData } from '../../io/table.js';
 import {
@@ -44,6 +44,7 @@ import {
   seedValue,
 } from '../../options.js';
 import { plotFormat, writePlot } from '../plot/write.js';
+import { TrainingInterrupts } from './interrupts.js';
 import { exampleReport } from './report.js';
 
 /** The flags; every training setting is optional here: what is not given, the core's plan decides. */
@@ -321,11 +322,11 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
 
   const backend = await selectBackend(flags.backend);
   const log = (line: string) => say(`${line}\n`);
-  const controller = new AbortController();
+  const interrupts = new TrainingInterrupts(flags.out);
   const options: TrainOptions = {
     ...trainOptions(flags),
     columns: { x: xColumns, y: yColumns },
-    signal: controller.signal,
+    signal: interrupts.signal,
   };
   // The data's own problems (a constant target, …) are named with the file they come from; option errors are not.
   const named = (error: unknown) =>
@@ -348,42 +349,12 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
       describeTrainPlan(plan).replace(/^/gm, '  '),
   );
 
-  let interrupts = 0;
-  let firstInterrupt = 0;
-  // Signals are handled until the command ends: during training they stop it; the save is synchronous, so a signal
-  // that comes during it is handled after it, and then the command stops at once (the model is on disk).
-  let saved = false;
-  const onInterrupt = () => {
-    // A second press within a second is the same impatient press, not "quit without saving".
-    if (interrupts === 1 && performance.now() - firstInterrupt < 1000) return;
-    interrupts += 1;
-    if (saved) {
-      removePendingTemporaries();
-      process.stderr.write(
-        `\nInterrupted${flags.out !== undefined ? `; the model was saved to ${flags.out} before` : ''}.\n`,
-      );
-      process.exit(EXIT.interrupted);
-    }
-    if (interrupts === 1) {
-      firstInterrupt = performance.now();
-      process.stderr.write(
-        '\nStopping after this epoch; the best weights so far will be saved (a second Ctrl-C or signal quits without saving).\n',
-      );
-      controller.abort();
-    } else {
-      removePendingTemporaries();
-      process.stderr.write('Quit without saving.\n');
-      process.exit(EXIT.interrupted);
-    }
-  };
   // Ctrl-C, a terminal closing (SIGHUP) and a polite kill (SIGTERM) all stop training and save the best model.
-  const release = handleStops(onInterrupt);
+  interrupts.install();
   try {
     return withLogChecked(await trainAndSave());
   } finally {
-    // Once the model is saved the handler stays to the end of the process: a signal while the output is flushed
-    // still exits 130 with its message.
-    if (!saved) release();
+    interrupts.uninstall();
   }
 
   /** `code`, or 1 when the log could not be written (other than a reader closing its pipe), said on stderr. */
@@ -434,12 +405,12 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
         saveModelFile(flags.out, text, '--out', outChecked);
       } finally {
         // Saved where asked or rescued elsewhere (the error says where): a signal from now on ends the command.
-        saved = true;
+        interrupts.markSaved();
       }
       savedLine = `Saved the model to ${flags.out} (${(text.length / 1024).toFixed(0)} kB). Next: mdn eval ${flags.out} DATA`;
     }
-    saved = true;
-    if (interrupts > 0 && stopReason !== 'aborted') {
+    interrupts.markSaved();
+    if (interrupts.interrupted && stopReason !== 'aborted') {
       // A signal came after training had ended: the model is saved; skip the diagnosis and the plot.
       if (savedLine) log(`\n${savedLine}`);
       process.stderr.write(`Interrupted after training${savedLine ? '; the model is saved' : ''}.\n`);
