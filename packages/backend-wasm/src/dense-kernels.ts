@@ -1,11 +1,22 @@
 /**
- * The dense-layer kernels of @mdn/core (train/dense.ts) on the wasm backend: one dispatch per layer, products in
- * WebAssembly SIMD on the backend's own memory (simd-gemm.ts), no transpose of the batch, no packing of
- * per-step operands; the element-wise parts (activation derivatives, column sums) in JavaScript on heap views.
+ * The dense-layer kernels of @mdn/core (their contract: `@mdn/core/adapter`'s `readDense*`/`readHeads*` and
+ * `*Outputs`) on the wasm backend: one dispatch per layer, products in WebAssembly SIMD on the backend's own memory
+ * (simd-gemm.ts), no transpose of the batch, no packing of per-step operands; the element-wise parts that have no
+ * SIMD kernel (elu's and silu's) in JavaScript on heap views.
  */
-import { FUSED_KERNELS, transposeHost } from '@mdn/core/adapter';
+import {
+  denseBackwardOutputs,
+  denseForwardOutputs,
+  FUSED_KERNELS,
+  headsBackwardOutputs,
+  readDenseBackward,
+  readDenseForward,
+  readHeadsBackward,
+  readHeadsForward,
+  transposeHost,
+} from '@mdn/core/adapter';
 import type * as tfjs from '@tensorflow/tfjs-core';
-import { GEMM_ACCUMULATE, GEMM_BIAS, GEMM_RELU, type SimdGemm } from './simd-gemm.js';
+import type { Rows, SimdGemm } from './simd-gemm.js';
 
 type Info = tfjs.TensorInfo;
 
@@ -16,20 +27,30 @@ export interface WasmHeap {
   disposeData(dataId: object, force?: boolean): boolean;
 }
 
-type Activation = 'relu' | 'tanh' | 'elu' | 'silu';
-
 /** Heads narrower than this take the transposed routes (products vectorised along the wide dimension). */
 const NARROW = 8;
 
 /** Byte offset of a tensor in the heap (views are made on the memory's buffer at the tensor's offset). */
 const pointer = (heap: WasmHeap, t: Info) => heap.typedArrayFromHeap(t).byteOffset;
 
+/** A row-major matrix at a byte address with `columns` floats per row. */
+const rows = (at: number, columns: number): Rows => ({ at, rowStride: columns });
+/** The same matrix read as one: (i, j) at row i, column j. */
+const plain = (at: number, columns: number) => ({ at, rowStride: columns, columnStride: 1 });
+/** A row-major matrix with `columns` floats per row read transposed: (i, j) at row j, column i. */
+const transposed = (at: number, columns: number) => ({ at, rowStride: 1, columnStride: columns });
+
 /**
- * Column sums of a row-major `rows × columns` matrix at `values` into `out`: the product 1ᵀ·M, with A(0, k) the
+ * Column sums of a row-major `count × columns` matrix at `values` into `out`: the product 1ᵀ·M, with A(0, k) the
  * single 1 at `one` (both strides 0).
  */
-function columnSums(gemm: SimdGemm, one: number, values: number, rows: number, columns: number, out: number): void {
-  gemm.broadcast(one, 0, 0, values, columns * 4, out, columns * 4, 1, columns, rows, 0, 0);
+function columnSums(gemm: SimdGemm, one: number, values: number, count: number, columns: number, out: number): void {
+  gemm.broadcast(
+    { m: 1, n: columns, k: count },
+    { at: one, rowStride: 0, columnStride: 0 },
+    rows(values, columns),
+    rows(out, columns),
+  );
 }
 
 /** Rows of the batch per call of a product summed over the batch (keeps each slice of it in cache). */
@@ -41,20 +62,12 @@ const BATCH_SLICE = 64;
  */
 function batchProduct(gemm: SimdGemm, a: number, b: number, c: number, batch: number, m: number, n: number): void {
   for (let start = 0; start < batch; start += BATCH_SLICE) {
-    const rows = Math.min(BATCH_SLICE, batch - start);
     gemm.broadcast(
-      a + start * m * 4,
-      4,
-      m * 4,
-      b + start * n * 4,
-      n * 4,
-      c,
-      n * 4,
-      m,
-      n,
-      rows,
-      0,
-      start > 0 ? GEMM_ACCUMULATE : 0,
+      { m, n, k: Math.min(BATCH_SLICE, batch - start) },
+      transposed(a + start * m * 4, m),
+      rows(b + start * n * 4, n),
+      rows(c, n),
+      { accumulate: start > 0 },
     );
   }
 }
@@ -82,26 +95,22 @@ export function registerDenseKernels(tf: typeof tfjs, gemmFor: (backend: unknown
   register(FUSED_KERNELS.denseForward, ({ inputs, backend, attrs }) => {
     const heap = backend as unknown as WasmHeap;
     const gemm = gemmFor(backend);
-    const { x, kernel, bias } = inputs as Record<string, Info>;
-    const activation = (attrs as { activation: Activation }).activation;
-    const [b, p] = x!.shape as [number, number];
-    const h = kernel!.shape[1]!;
+    const call = readDenseForward<Info>(inputs, attrs);
+    const { x, kernel, bias } = call.inputs;
+    const { activation } = call.attrs;
+    const [b, p] = x.shape as [number, number];
+    const h = kernel.shape[1]!;
     const out = heap.makeOutput([b, h], 'float32');
     const pre = activation === 'silu' ? heap.makeOutput([b, h], 'float32') : out;
-    const flags = GEMM_BIAS | (activation === 'relu' ? GEMM_RELU : 0);
     gemm.broadcast(
-      pointer(heap, x!),
-      p * 4,
-      4,
-      pointer(heap, kernel!),
-      h * 4,
-      pointer(heap, pre),
-      h * 4,
-      b,
-      h,
-      p,
-      pointer(heap, bias!),
-      flags,
+      { m: b, n: h, k: p },
+      plain(pointer(heap, x), p),
+      rows(pointer(heap, kernel), h),
+      rows(pointer(heap, pre), h),
+      {
+        bias: pointer(heap, bias),
+        relu: activation === 'relu',
+      },
     );
     if (activation === 'tanh') gemm.tanh(pointer(heap, out), b * h);
     else if (activation === 'elu') {
@@ -111,18 +120,19 @@ export function registerDenseKernels(tf: typeof tfjs, gemmFor: (backend: unknown
       const z = heap.typedArrayFromHeap(pre);
       const values = heap.typedArrayFromHeap(out);
       for (let i = 0; i < z.length; i++) values[i] = z[i]! / (1 + Math.exp(-z[i]!));
-      return [out, pre];
+      return denseForwardOutputs({ h: out, z: pre });
     }
-    return [out];
+    return denseForwardOutputs({ h: out });
   });
 
   register(FUSED_KERNELS.denseBackward, ({ inputs, backend, attrs }) => {
     const heap = backend as unknown as WasmHeap;
     const gemm = gemmFor(backend);
-    const { x, kernel, h, z, dh } = inputs as Record<string, Info>;
-    const { activation, inputGrad } = attrs as unknown as { activation: Activation; inputGrad: boolean };
-    const [b, p] = x!.shape as [number, number];
-    const width = kernel!.shape[1]!;
+    const call = readDenseBackward<Info>(inputs, attrs);
+    const { x, kernel, h, z, dh } = call.inputs;
+    const { activation, inputGrad } = call.attrs;
+    const [b, p] = x.shape as [number, number];
+    const width = kernel.shape[1]!;
     const dW = heap.makeOutput([p, width], 'float32');
     const db = heap.makeOutput([width], 'float32');
     const dx = inputGrad ? heap.makeOutput([b, p], 'float32') : undefined;
@@ -134,13 +144,13 @@ export function registerDenseKernels(tf: typeof tfjs, gemmFor: (backend: unknown
     heap.typedArrayFromHeap(one)[0] = 1;
     const dz = heap.typedArrayFromHeap(dzInfo);
     const count = b * width;
-    const [dhAt, hAt] = [pointer(heap, dh!), pointer(heap, h!)];
+    const [dhAt, hAt] = [pointer(heap, dh), pointer(heap, h)];
     if (activation === 'relu') gemm.reluGrad(dhAt, hAt, dz.byteOffset, count);
     else if (activation === 'tanh') gemm.tanhGrad(dhAt, hAt, dz.byteOffset, count);
     else if (activation === 'elu') gemm.eluGrad(dhAt, hAt, dz.byteOffset, count);
     else {
-      const gradOut = heap.typedArrayFromHeap(dh!);
-      const pre = heap.typedArrayFromHeap(z!);
+      const gradOut = heap.typedArrayFromHeap(dh);
+      const pre = heap.typedArrayFromHeap(z);
       for (let i = 0; i < count; i++) {
         const s = 1 / (1 + Math.exp(-pre[i]!));
         dz[i] = gradOut[i]! * s * (1 + pre[i]! * (1 - s));
@@ -148,75 +158,41 @@ export function registerDenseKernels(tf: typeof tfjs, gemmFor: (backend: unknown
     }
     columnSums(gemm, pointer(heap, one), dz.byteOffset, b, width, pointer(heap, db));
     // dW [P, H] = xᵀ·dz.
-    batchProduct(gemm, pointer(heap, x!), dz.byteOffset, pointer(heap, dW), b, p, width);
+    batchProduct(gemm, pointer(heap, x), dz.byteOffset, pointer(heap, dW), b, p, width);
     // dx [B, P] = dz·Wᵀ, with Wᵀ [H, P] written first (small) so that the product is a broadcast one.
     if (dx && kernelT) {
-      transposeHost(heap.typedArrayFromHeap(kernel!), p, width, heap.typedArrayFromHeap(kernelT));
+      transposeHost(heap.typedArrayFromHeap(kernel), p, width, heap.typedArrayFromHeap(kernelT));
       gemm.broadcast(
-        dz.byteOffset,
-        width * 4,
-        4,
-        pointer(heap, kernelT),
-        p * 4,
-        pointer(heap, dx),
-        p * 4,
-        b,
-        p,
-        width,
-        0,
-        0,
+        { m: b, n: p, k: width },
+        plain(dz.byteOffset, width),
+        rows(pointer(heap, kernelT), p),
+        rows(pointer(heap, dx), p),
       );
     }
     scratch.release();
-    return dx ? [dW, db, dx] : [dW, db];
+    return denseBackwardOutputs({ dW, db, dx });
   });
 
   register(FUSED_KERNELS.headsForward, ({ inputs, backend, attrs }) => {
     const heap = backend as unknown as WasmHeap;
     const gemm = gemmFor(backend);
-    const list = inputs as unknown as Info[];
-    const count = (attrs as { count: number }).count;
-    const x = list[0]!;
+    const { x, kernels, biases } = readHeadsForward<Info>(inputs, attrs).inputs;
     const [b, p] = x.shape as [number, number];
-    const kernels = list.slice(1, 1 + count);
-    const biases = list.slice(1 + count, 1 + 2 * count);
     const outs = kernels.map((k) => heap.makeOutput([b, k.shape[1]!], 'float32'));
     const scratch = temporaries(heap);
     // A narrow head is a dot product of each row with each column of W: W transposed first (tiny).
-    const transposed = kernels.map((k) => (k.shape[1]! < NARROW ? scratch.make([k.shape[1]!, p]) : undefined));
+    const wTs = kernels.map((k) => (k.shape[1]! < NARROW ? scratch.make([k.shape[1]!, p]) : undefined));
     for (const [j, k] of kernels.entries()) {
       const n = k.shape[1]!;
-      const wT = transposed[j];
+      const wT = wTs[j];
+      const shape = { m: b, n, k: p };
+      const out = rows(pointer(heap, outs[j]!), n);
+      const epilogue = { bias: pointer(heap, biases[j]!) };
       if (wT) {
         transposeHost(heap.typedArrayFromHeap(k), p, n, heap.typedArrayFromHeap(wT));
-        gemm.dot(
-          pointer(heap, x),
-          p * 4,
-          pointer(heap, wT),
-          p * 4,
-          pointer(heap, outs[j]!),
-          n * 4,
-          b,
-          n,
-          p,
-          pointer(heap, biases[j]!),
-          GEMM_BIAS,
-        );
+        gemm.dot(shape, rows(pointer(heap, x), p), rows(pointer(heap, wT), p), out, epilogue);
       } else {
-        gemm.broadcast(
-          pointer(heap, x),
-          p * 4,
-          4,
-          pointer(heap, k),
-          n * 4,
-          pointer(heap, outs[j]!),
-          n * 4,
-          b,
-          n,
-          p,
-          pointer(heap, biases[j]!),
-          GEMM_BIAS,
-        );
+        gemm.broadcast(shape, plain(pointer(heap, x), p), rows(pointer(heap, k), n), out, epilogue);
       }
     }
     scratch.release();
@@ -226,15 +202,12 @@ export function registerDenseKernels(tf: typeof tfjs, gemmFor: (backend: unknown
   register(FUSED_KERNELS.headsBackward, ({ inputs, backend, attrs }) => {
     const heap = backend as unknown as WasmHeap;
     const gemm = gemmFor(backend);
-    const list = inputs as unknown as Info[];
-    const { count, inputGrad } = attrs as unknown as { count: number; inputGrad: boolean };
-    const x = list[0]!;
+    const call = readHeadsBackward<Info>(inputs, attrs);
+    const { x, kernels, dz: dzs } = call.inputs;
+    const { inputGrad } = call.attrs;
     const [b, p] = x.shape as [number, number];
-    const kernels = list.slice(1, 1 + count);
-    const dzs = list.slice(1 + count, 1 + 2 * count);
-    const outs: Info[] = [];
-    for (const k of kernels)
-      outs.push(heap.makeOutput([p, k.shape[1]!], 'float32'), heap.makeOutput([k.shape[1]!], 'float32'));
+    const dWs = kernels.map((k) => heap.makeOutput([p, k.shape[1]!], 'float32'));
+    const dbs = kernels.map((k) => heap.makeOutput([k.shape[1]!], 'float32'));
     const dx = inputGrad ? heap.makeOutput([b, p], 'float32') : undefined;
     const scratch = temporaries(heap);
     const one = scratch.make([1]);
@@ -248,40 +221,36 @@ export function registerDenseKernels(tf: typeof tfjs, gemmFor: (backend: unknown
     for (const [j, k] of kernels.entries()) {
       const n = k.shape[1]!;
       const dz = dzs[j]!;
-      const dW = outs[2 * j]!;
-      columnSums(gemm, pointer(heap, one), pointer(heap, dz), b, n, pointer(heap, outs[2 * j + 1]!));
+      const dW = dWs[j]!;
+      columnSums(gemm, pointer(heap, one), pointer(heap, dz), b, n, pointer(heap, dbs[j]!));
       const slim = narrow[j];
-      const accumulate = j > 0 ? GEMM_ACCUMULATE : 0;
+      // The heads' input gradients are summed into dx: the first writes it.
+      const epilogue = { accumulate: j > 0 };
       if (slim) {
         // dWᵀ [N, P] = dzᵀ·x: rows of x are the wide, contiguous operand.
         batchProduct(gemm, pointer(heap, dz), pointer(heap, x), pointer(heap, slim.dWT), b, n, p);
         transposeHost(heap.typedArrayFromHeap(slim.dWT), n, p, heap.typedArrayFromHeap(dW));
         if (dx && slim.wT) {
-          // dx (+)= dz·Wᵀ with Wᵀ's rows contiguous: A(m = row, k = c) = dz[row, c].
+          // dx (+)= dz·Wᵀ with Wᵀ's rows contiguous.
           transposeHost(heap.typedArrayFromHeap(k), p, n, heap.typedArrayFromHeap(slim.wT));
           gemm.broadcast(
-            pointer(heap, dz),
-            n * 4,
-            4,
-            pointer(heap, slim.wT),
-            p * 4,
-            pointer(heap, dx),
-            p * 4,
-            b,
-            p,
-            n,
-            0,
-            accumulate,
+            { m: b, n: p, k: n },
+            plain(pointer(heap, dz), n),
+            rows(pointer(heap, slim.wT), p),
+            rows(pointer(heap, dx), p),
+            epilogue,
           );
         }
       } else {
         batchProduct(gemm, pointer(heap, x), pointer(heap, dz), pointer(heap, dW), b, p, n);
-        if (dx)
-          gemm.dot(pointer(heap, dz), n * 4, pointer(heap, k), n * 4, pointer(heap, dx), p * 4, b, p, n, 0, accumulate);
+        if (dx) {
+          const shape = { m: b, n: p, k: n };
+          gemm.dot(shape, rows(pointer(heap, dz), n), rows(pointer(heap, k), n), rows(pointer(heap, dx), p), epilogue);
+        }
       }
     }
     scratch.release();
-    return dx ? [...outs, dx] : outs;
+    return headsBackwardOutputs({ dW: dWs, db: dbs, dx });
   });
 
   return [

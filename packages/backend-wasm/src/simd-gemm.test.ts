@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createSimdGemm, GEMM_ACCUMULATE, GEMM_BIAS, GEMM_RELU, gemmModuleBytes } from './simd-gemm.js';
+import { createSimdGemm, gemmModuleBytes } from './simd-gemm.js';
 
 /** A memory of our own with a bump allocator (the products never write outside the output they are given). */
 function arena() {
@@ -32,7 +32,24 @@ const SHAPES: [number, number, number][] = [
   [1, 40, 70],
   [7, 3, 2],
 ];
-const FLAGS = [0, GEMM_ACCUMULATE, GEMM_BIAS, GEMM_RELU, GEMM_ACCUMULATE | GEMM_BIAS | GEMM_RELU];
+/** Epilogues: none, each part alone, all three. */
+const FLAGS = [
+  { accumulate: false, bias: false, relu: false },
+  { accumulate: true, bias: false, relu: false },
+  { accumulate: false, bias: true, relu: false },
+  { accumulate: false, bias: false, relu: true },
+  { accumulate: true, bias: true, relu: true },
+];
+const epilogueOf = (flags: (typeof FLAGS)[number], bias: number) => ({
+  accumulate: flags.accumulate,
+  relu: flags.relu,
+  ...(flags.bias ? { bias } : {}),
+});
+const nameOf = (flags: (typeof FLAGS)[number]) =>
+  Object.entries(flags)
+    .filter(([, on]) => on)
+    .map(([part]) => part)
+    .join('+') || 'none';
 
 function expectClose(actual: Float32Array, expected: Float64Array, label: string) {
   for (let i = 0; i < expected.length; i++) {
@@ -66,18 +83,24 @@ describe('WebAssembly SIMD products', () => {
           const guardBefore = read(guard, 8);
           // A(m, k) at a + m·sm + k·sk: row-major A [M, K], or Aᵀ stored as [K, M].
           const [sm, sk] = form === 'A·B' ? [k * 4, 4] : [4, m * 4];
-          gemm.broadcast(a, sm, sk, b, n * 4, c, n * 4, m, n, k, bias, flags);
+          gemm.broadcast(
+            { m, n, k },
+            { at: a, rowStride: sm / 4, columnStride: sk / 4 },
+            { at: b, rowStride: n },
+            { at: c, rowStride: n },
+            epilogueOf(flags, bias),
+          );
           const h = heap();
           const expected = new Float64Array(m * n);
           for (let i = 0; i < m; i++) {
             for (let j = 0; j < n; j++) {
-              let s = flags & GEMM_ACCUMULATE ? before[i * n + j]! : 0;
+              let s = flags.accumulate ? before[i * n + j]! : 0;
               for (let q = 0; q < k; q++) s += h[(a + i * sm + q * sk) / 4]! * h[b / 4 + q * n + j]!;
-              if (flags & GEMM_BIAS) s += h[bias / 4 + j]!;
-              expected[i * n + j] = flags & GEMM_RELU ? Math.max(s, 0) : s;
+              if (flags.bias) s += h[bias / 4 + j]!;
+              expected[i * n + j] = flags.relu ? Math.max(s, 0) : s;
             }
           }
-          expectClose(read(c, m * n), expected, `${form} ${m}×${n}×${k} flags ${flags}`);
+          expectClose(read(c, m * n), expected, `${form} ${m}×${n}×${k} epilogue ${nameOf(flags)}`);
           // Nothing beyond the output was written.
           expect(read(guard, 8)).toEqual(guardBefore);
         }
@@ -94,18 +117,24 @@ describe('WebAssembly SIMD products', () => {
         const c = alloc(m * n);
         const bias = alloc(n);
         const before = read(c, m * n);
-        gemm.dot(a, k * 4, b, k * 4, c, n * 4, m, n, k, bias, flags);
+        gemm.dot(
+          { m, n, k },
+          { at: a, rowStride: k },
+          { at: b, rowStride: k },
+          { at: c, rowStride: n },
+          epilogueOf(flags, bias),
+        );
         const h = heap();
         const expected = new Float64Array(m * n);
         for (let i = 0; i < m; i++) {
           for (let j = 0; j < n; j++) {
-            let s = flags & GEMM_ACCUMULATE ? before[i * n + j]! : 0;
+            let s = flags.accumulate ? before[i * n + j]! : 0;
             for (let q = 0; q < k; q++) s += h[a / 4 + i * k + q]! * h[b / 4 + j * k + q]!;
-            if (flags & GEMM_BIAS) s += h[bias / 4 + j]!;
-            expected[i * n + j] = flags & GEMM_RELU ? Math.max(s, 0) : s;
+            if (flags.bias) s += h[bias / 4 + j]!;
+            expected[i * n + j] = flags.relu ? Math.max(s, 0) : s;
           }
         }
-        expectClose(read(c, m * n), expected, `dot ${m}×${n}×${k} flags ${flags}`);
+        expectClose(read(c, m * n), expected, `dot ${m}×${n}×${k} epilogue ${nameOf(flags)}`);
       }
     }
   });

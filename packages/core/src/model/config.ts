@@ -103,7 +103,8 @@ export const DEFAULT_MDN_CONFIG: Omit<MdnConfig, 'inputDimension' | 'outputDimen
   atoms: [],
 };
 
-const ACTIVATIONS: readonly Activation[] = ['relu', 'tanh', 'silu', 'elu'];
+/** Every hidden-layer activation. */
+export const ACTIVATIONS: readonly Activation[] = ['relu', 'tanh', 'silu', 'elu'];
 
 /**
  * The most trainable parameters a network may have: 50 million (200 MB of float32 weights; training holds about

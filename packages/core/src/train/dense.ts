@@ -3,17 +3,21 @@
  * heads' (several linear layers on one input) forward and backward passes. Each is one kernel where the backend
  * registers it (`FUSED_KERNELS.dense*`, `FUSED_KERNELS.heads*`: the wasm adapter's SIMD products work on the
  * backend's memory with no transpose of the batch and one dispatch per layer), else plain tfjs ops — the
- * reference, which the conformance suite compares the kernels with.
- *
- * Kernel contracts (inputs → outputs; all float32, row-major):
- *   MdnDenseForward  {x [B,P], kernel [P,H], bias [H]}, {activation}      → [h [B,H]] (+ z [B,H] for silu)
- *   MdnDenseBackward {x, kernel, h, z, dh [B,H]}, {activation, inputGrad}  → [dW [P,H], db [H]] (+ dx [B,P])
- *                    (z is h for every activation but silu)
- *   MdnHeadsForward  [x, kernel₁…kernelₙ, bias₁…biasₙ], {count}           → [out₁ [B,N₁] … outₙ]
- *   MdnHeadsBackward [x, kernel₁…kernelₙ, dz₁…dzₙ], {count, inputGrad}    → [dW₁, db₁, …, dWₙ, dbₙ] (+ dx)
+ * reference, which the conformance suite compares the kernels with. The kernels' inputs, attributes and outputs
+ * are typed in `dense-contract.ts`.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Activation } from '../model/config.js';
+import {
+  denseBackwardCall,
+  denseForwardCall,
+  headsBackwardCall,
+  headsForwardCall,
+  type KernelCall,
+  readDenseBackwardOutputs,
+  readDenseForwardOutputs,
+  readHeadsBackwardOutputs,
+} from './dense-contract.js';
 import { FUSED_KERNELS, hasFusedKernel, transpose2d } from './fused.js';
 
 /** How the plain-op path does its products (see `TrainingStepOptions.explicitTranspose`). */
@@ -24,10 +28,10 @@ export interface DenseOptions {
   explicitTranspose: boolean;
 }
 
-const kernel = (name: string, inputs: unknown, attrs: Record<string, unknown>) =>
-  tf.engine().runKernel(name, inputs as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap) as
-    | tf.Tensor
-    | tf.Tensor[];
+const kernel = (name: string, call: KernelCall<tf.Tensor>) =>
+  tf
+    .engine()
+    .runKernel(name, call.inputs as tf.NamedTensorMap, call.attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
 
 /** dy·activation'(·) from the layer's output h (and its pre-activation z, for silu). */
 export function activationGrad(activation: Activation, dy: tf.Tensor2D, h: tf.Tensor2D, z: tf.Tensor2D): tf.Tensor2D {
@@ -60,8 +64,11 @@ export function denseForward(
   plain = false,
 ): DenseOutput {
   if (!plain && hasFusedKernel(FUSED_KERNELS.denseForward)) {
-    const out = kernel(FUSED_KERNELS.denseForward, { x, kernel: weights, bias }, { activation }) as tf.Tensor2D[];
-    return { h: out[0]!, z: out[1] ?? out[0]! };
+    const out = kernel(
+      FUSED_KERNELS.denseForward,
+      denseForwardCall<tf.Tensor>({ x, kernel: weights, bias }, { activation }),
+    );
+    return readDenseForwardOutputs(out as tf.Tensor2D[]);
   }
   if (activation === 'relu' || activation === 'elu') {
     const h = tf.fused.matMul({ a: x, b: weights, bias, activation }) as tf.Tensor2D;
@@ -107,11 +114,11 @@ export function denseBackward(
   options: DenseOptions,
 ): DenseGradients {
   if (!options.plain && hasFusedKernel(FUSED_KERNELS.denseBackward)) {
-    const [dW, db, dx] = kernel(
-      FUSED_KERNELS.denseBackward,
+    const call = denseBackwardCall<tf.Tensor>(
       { x, kernel: weights, h: out.h, z: out.z, dh },
       { activation, inputGrad: needInputGrad },
-    ) as tf.Tensor[];
+    );
+    const { dW, db, dx } = readDenseBackwardOutputs(kernel(FUSED_KERNELS.denseBackward, call));
     return { dW: dW as tf.Tensor2D, db: db as tf.Tensor1D, dx: dx as tf.Tensor2D | undefined };
   }
   const dz = activationGrad(activation, dh, out.h, out.z);
@@ -130,7 +137,8 @@ export function headsForward(
   plain = false,
 ): tf.Tensor2D[] {
   if (!plain && hasFusedKernel(FUSED_KERNELS.headsForward)) {
-    return kernel(FUSED_KERNELS.headsForward, [x, ...weights, ...biases], { count: weights.length }) as tf.Tensor2D[];
+    const call = headsForwardCall<tf.Tensor>({ x, kernels: [...weights], biases: [...biases] });
+    return kernel(FUSED_KERNELS.headsForward, call) as tf.Tensor2D[];
   }
   return weights.map((w, j) => tf.fused.matMul({ a: x, b: w, bias: biases[j]! }) as tf.Tensor2D);
 }
@@ -152,15 +160,9 @@ export function headsBackward(
 ): HeadsGradients {
   const count = weights.length;
   if (!options.plain && hasFusedKernel(FUSED_KERNELS.headsBackward)) {
-    const out = kernel(FUSED_KERNELS.headsBackward, [x, ...weights, ...dz], {
-      count,
-      inputGrad: needInputGrad,
-    }) as tf.Tensor[];
-    return {
-      dW: Array.from({ length: count }, (_, j) => out[2 * j] as tf.Tensor2D),
-      db: Array.from({ length: count }, (_, j) => out[2 * j + 1] as tf.Tensor1D),
-      dx: needInputGrad ? (out[2 * count] as tf.Tensor2D) : undefined,
-    };
+    const call = headsBackwardCall<tf.Tensor>({ x, kernels: [...weights], dz: [...dz] }, { inputGrad: needInputGrad });
+    const out = readHeadsBackwardOutputs(kernel(FUSED_KERNELS.headsBackward, call), count);
+    return { dW: out.dW as tf.Tensor2D[], db: out.db as tf.Tensor1D[], dx: out.dx as tf.Tensor2D | undefined };
   }
   // The heads share their input: transpose it once.
   const xT = options.explicitTranspose ? transpose2d(x, options.plain) : undefined;

@@ -6,18 +6,17 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { GaussianMixture, scalesFromRaw } from '../mixture/gaussian-mixture.js';
+import { DENSE_KERNELS } from './dense-contract.js';
 
-/** Kernel names registered by {@link registerHostKernels}. */
+/** Kernel names: those {@link registerHostKernels} registers, and the dense layers' (which adapters may register). */
 export const FUSED_KERNELS = {
   mixtureNll: 'MdnMixtureNllGrad',
   fullMixtureNll: 'MdnFullMixtureNllGrad',
   adam: 'MdnAdamStep',
   transpose: 'MdnTranspose2D',
-  // Dense layers (train/dense.ts): registered by adapters with fast matrix products (wasm).
-  denseForward: 'MdnDenseForward',
-  denseBackward: 'MdnDenseBackward',
-  headsForward: 'MdnHeadsForward',
-  headsBackward: 'MdnHeadsBackward',
+  // Dense layers (train/dense.ts, contract in train/dense-contract.ts): registered by adapters with fast matrix
+  // products (wasm).
+  ...DENSE_KERNELS,
 } as const;
 
 const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
