@@ -1,31 +1,15 @@
-import type { InputError } from '@mdn/core/host';
+import { type InputError, NOISE_FIELDS } from '@mdn/core/host';
+import { flagOf, TRAINING_FLAGS } from './commands/train/options.js';
 
 /**
  * The `mdn train` flag that sets each training option @mdn/core names in its errors (its API name → the flag), so
- * that "validationSplit 0.999 leaves …" reaches the user as "--validation-split 0.999 leaves …".
+ * that "validationSplit 0.999 leaves …" reaches the user as "--validation-split 0.999 leaves …": the flags of the
+ * option schema, and the noise's fields, which the one `--noise` sets.
  */
-export const OPTION_FLAGS: Readonly<Record<string, string>> = {
-  'model.components': '-k',
-  'model.hidden': '--hidden',
-  'model.activation': '--activation',
-  'model.covariance': '--covariance',
-  'model.family': '--family',
-  'model.tailWeight': '--tails',
-  'model.atoms': '--no-atoms',
-  epochs: '--epochs',
-  batchSize: '--batch-size',
-  learningRate: '--learning-rate',
-  schedule: '--schedule',
-  patience: '--patience',
-  validationSplit: '--validation-split',
-  noise: '--noise',
-  'noise.x': '--noise',
-  'noise.y': '--noise',
-  clipNorm: '--clip-norm',
-  meanWarmupEpochs: '--mean-warmup-epochs',
-  ensemble: '--ensemble',
-  seed: '--seed',
-};
+export const OPTION_FLAGS: Readonly<Record<string, string>> = Object.fromEntries([
+  ...TRAINING_FLAGS.map(({ spec }) => [spec.name, flagOf(spec.name)!]),
+  ...NOISE_FIELDS.map((field) => [field.name, flagOf('noise')!]),
+]);
 
 /** API names that cannot be mistaken for prose (dotted or camelCase), replaced wherever a message mentions them. */
 const MENTIONED = Object.keys(OPTION_FLAGS)

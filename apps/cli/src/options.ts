@@ -1,10 +1,14 @@
-import { DECIMAL } from '@mdn/core/host';
+/**
+ * Parsers of the flags that are not training options (those come from @mdn/core's option schema: see
+ * commands/train/options.ts).
+ */
+import { parseValueText } from '@mdn/core/host';
 import { InvalidArgumentError } from 'commander';
 
 /** A decimal number as written (`0.5`, `-1e-3`, ` 2 `), or NaN: no hex (`0x10`), binary or `Infinity`. */
 function decimal(value: string): number {
-  const text = value.trim();
-  return DECIMAL.test(text) ? Number(text) : Number.NaN;
+  const n = parseValueText({ type: 'number' }, value);
+  return typeof n === 'number' ? n : Number.NaN;
 }
 
 /** Commander parsers: each rejects a bad value with a message that says what is expected. */
@@ -25,7 +29,7 @@ export function integerUpTo(max: number, why: string): (value: string) => number
   };
 }
 
-export function nonNegativeInteger(value: string): number {
+function nonNegativeInteger(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) {
     throw new InvalidArgumentError(`expected a whole number ≥ 0, got '${value}'.`);
@@ -40,29 +44,12 @@ export function seedValue(value: string): number {
   return n;
 }
 
-export function positiveNumber(value: string): number {
-  const n = decimal(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {
-    throw new InvalidArgumentError(`expected a number > 0, got '${value}'.`);
-  }
-  return n;
-}
-
 export function nonNegativeNumber(value: string): number {
   const n = decimal(value);
   if (value.trim() === '' || !Number.isFinite(n) || n < 0) {
     throw new InvalidArgumentError(`expected a number ≥ 0, got '${value}'.`);
   }
   return n;
-}
-
-/** `128,128` → [128, 128]. */
-export function integerList(value: string): number[] {
-  const parts = value.split(',').map((s) => s.trim());
-  if (parts.some((p) => !/^\d+$/.test(p) || Number(p) < 1)) {
-    throw new InvalidArgumentError(`expected whole numbers ≥ 1 separated by commas (like 128,128), got '${value}'.`);
-  }
-  return parts.map(Number);
 }
 
 /** `0.05,0.5,0.95` → probabilities strictly between 0 and 1. */
@@ -119,37 +106,4 @@ export function nameList(value: string): string[] {
     if (i >= value.length) return names;
     i++; // the comma
   }
-}
-
-export function positiveNumberOrOff(value: string): number {
-  if (value.trim().toLowerCase() === 'off') return Number.POSITIVE_INFINITY;
-  const n = decimal(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {
-    throw new InvalidArgumentError(`expected a number > 0 or 'off', got '${value}'.`);
-  }
-  return n;
-}
-
-/** A number ≥ 0, or `off` (0). */
-export function nonNegativeNumberOrOff(value: string): number {
-  return value.trim().toLowerCase() === 'off' ? 0 : nonNegativeNumber(value);
-}
-
-/** A fraction in [0, 1). */
-export function fraction(value: string): number {
-  const n = decimal(value);
-  if (value.trim() === '' || !(n >= 0 && n < 1)) {
-    throw new InvalidArgumentError(`expected a fraction in [0, 1), got '${value}'.`);
-  }
-  return n;
-}
-
-/** One of `allowed`. */
-export function choice<T extends string>(allowed: readonly T[]): (value: string) => T {
-  return (value) => {
-    if (!(allowed as readonly string[]).includes(value)) {
-      throw new InvalidArgumentError(`expected one of ${allowed.join(', ')}, got '${value}'.`);
-    }
-    return value as T;
-  };
 }

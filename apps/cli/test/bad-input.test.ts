@@ -90,7 +90,7 @@ describe('bad data files are refused with file, line and column named, and no mo
     expectBadInput(mdn(['train'], { cwd: dir }), 'give a CSV/TSV file to train on');
     // 2³² + 1 would wrap to seed 1: refused as a flag error, not blamed on the data file.
     const seed = mdn(['train', 'good.csv', '--y', 'y', '--out', 'o.json', '--seed', '4294967297'], { cwd: dir });
-    expectBadInput(seed, "expected a seed in [0, 4294967295], got '4294967297'");
+    expectBadInput(seed, "expected a whole number in [0, 4294967295], got '4294967297'");
     expect(seed.stderr).not.toContain('good.csv');
   });
 

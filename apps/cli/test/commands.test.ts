@@ -66,7 +66,7 @@ describe('mdn train', () => {
     const bad = mdn(['train', 'train.csv', '--y', 'y', '--tails', '0.7', '--out', 'bad.mdn.json'], { cwd: dir });
     expect(bad.code).toBe(2);
     // Named by its flag, not by the API's model.tailWeight.
-    expect(bad.stderr).toContain('mdn: error: --tails must be in [0, 0.5), got 0.7');
+    expect(bad.stderr).toContain("argument '0.7' is invalid. expected a number in [0, 0.5) or 'off', got '0.7'.");
     expect(existsSync(path.join(dir, 'bad.mdn.json'))).toBe(false);
   });
 
@@ -557,6 +557,6 @@ describe('help and usage', () => {
     expect(option.stderr).toContain("unknown option '--bogus'");
     const value = mdn(['train', '--example', '-k', 'three']);
     expect(value.code).toBe(2);
-    expect(value.stderr).toContain("expected a whole number ≥ 1, got 'three'");
+    expect(value.stderr).toContain("expected a whole number ≥ 1 or 'auto', got 'three'");
   });
 });

@@ -436,12 +436,15 @@ describe('messages', () => {
   it('option errors name the flag, not the library option', () => {
     const train = (...flags: string[]) =>
       mdn(['train', 'base.csv', '--y', 'y', '--out', 'o.mdn.json', ...flags], { cwd: dir });
-    expectRefused(train('--tails', '0.5'), 'mdn: error: --tails must be in [0, 0.5), got 0.5');
+    expectRefused(
+      train('--tails', '0.5'),
+      "argument '0.5' is invalid. expected a number in [0, 0.5) or 'off', got '0.5'.",
+    );
     expectRefused(
       train('--validation-split', '0.999'),
       'mdn: error: --validation-split 0.999 leaves 0 training rows of 400',
     );
-    expectRefused(train('--ensemble', '1000'), 'mdn: error: --ensemble must be at most 100 networks, got 1000');
+    expectRefused(train('--ensemble', '1000'), "expected a whole number in [1, 100], got '1000'.");
     write(dir, 'three.csv', table(3, 4));
     const auto = mdn(['train', 'three.csv', '--y', 'y', '--out', 'o.mdn.json', '-k', 'auto'], { cwd: dir });
     expectRefused(

@@ -2,12 +2,15 @@
 // Training runs in worker.ts; this thread only draws.
 import {
   bishopInverse,
-  DEFAULT_MDN_CONFIG,
+  describeDefault,
   forumToy,
+  type InputError,
   MixtureParts,
   type PlanOptions,
-  TRAIN_DEFAULTS,
+  parseOptionText,
+  setOption,
   type TrainPlan,
+  trainOption,
   twoBranch,
 } from '@mdn/core';
 import { drawDensity, drawLoss, drawWeights, toData, type View } from './draw.js';
@@ -39,42 +42,45 @@ function fromSynthetic(name: string): DataSet {
   };
 }
 
-/** The library's defaults, shown as the controls' placeholders: an empty control leaves the choice to the plan. */
-function showDefaults() {
-  const placeholder = (id: string, value: string) => {
-    ($(id) as HTMLInputElement).placeholder = `default ${value}`;
-  };
-  placeholder('components', String(DEFAULT_MDN_CONFIG.components));
-  placeholder('hidden', DEFAULT_MDN_CONFIG.hidden.join(','));
-  placeholder('learning-rate', String(TRAIN_DEFAULTS.learningRate));
-  placeholder('batch-size', String(TRAIN_DEFAULTS.batchSize));
+/**
+ * The option controls: each element names its training option (`data-option`), and the option schema gives its
+ * help, its default and how its text is read; a checkbox left unchecked sets the option's off value.
+ */
+function optionControls() {
+  return [...document.querySelectorAll<HTMLInputElement>('[data-option]')].map((element) => ({
+    element,
+    spec: trainOption(element.dataset.option!),
+  }));
 }
 
-/** Training options from the controls: only what differs from the library's defaults. */
+/** The library's defaults, shown as the controls' placeholders: an empty control leaves the choice to the plan. */
+function showDefaults() {
+  for (const { element, spec } of optionControls()) {
+    element.title = `${spec.help} (default ${describeDefault(spec)})`;
+    if (element.type !== 'checkbox') element.placeholder = `default ${describeDefault(spec)}`;
+  }
+}
+
+/** Training options from the controls: only what differs from the library's defaults; a value it refuses, said. */
 function settings(): Settings {
-  const value = (id: string) => ($(id) as HTMLInputElement).value.trim();
-  const checked = (id: string) => ($(id) as HTMLInputElement).checked;
-  const whole = (id: string) => (value(id) === '' ? undefined : Math.max(1, Math.round(Number(value(id)))));
-  const hidden = value('hidden')
-    .split(',')
-    .map((s) => Number(s.trim()))
-    .filter((n) => Number.isInteger(n) && n > 0);
-  const rate = Number(value('learning-rate'));
-  const model: NonNullable<PlanOptions['model']> = {};
-  const components = whole('components');
-  if (components !== undefined) model.components = components;
-  if (hidden.length > 0) model.hidden = hidden;
-  if (!checked('softplus')) model.scaleActivation = 'elu-plus-one';
-  const options: PlanOptions = {};
-  if (Object.keys(model).length > 0) options.model = model;
-  if (value('learning-rate') !== '' && rate > 0) options.learningRate = rate;
-  const batchSize = whole('batch-size');
-  if (batchSize !== undefined) options.batchSize = batchSize;
-  if (!checked('standardize')) options.standardize = false;
-  if (!checked('spread-init')) options.initialization = 'naive';
-  if (!checked('noise')) options.noise = false;
-  if (!checked('mean-warmup')) options.meanWarmupEpochs = 0;
-  return { options };
+  const options: Record<string, unknown> = {};
+  const refused: string[] = [];
+  for (const { element, spec } of optionControls()) {
+    if (element.type === 'checkbox') {
+      if (!element.checked) setOption(options, spec.name, spec.off);
+      continue;
+    }
+    if (element.value.trim() === '') continue;
+    try {
+      setOption(options, spec.name, parseOptionText(spec, element.value));
+    } catch (error) {
+      refused.push(
+        `${element.closest('label')?.firstChild?.textContent?.trim() ?? spec.name}: ${(error as InputError).fields.reason}`,
+      );
+    }
+  }
+  $('error').textContent = refused.length > 0 ? `${refused.join('; ')} (the default is used)` : '';
+  return { options: options as PlanOptions };
 }
 
 const MIN_POINTS = 10;

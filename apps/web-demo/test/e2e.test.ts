@@ -162,6 +162,16 @@ describe('web demo', () => {
         { seed: 1, ensemble: 1, model: { components: 3 } },
       ),
     );
+    // A value the option does not take is said, by the option schema's words, and the default is used.
+    await page.fill('#hidden', '64,,64');
+    await page.dispatchEvent('#hidden', 'change');
+    expect(await page.textContent('#error')).toBe(
+      "hidden sizes: expected whole numbers ≥ 1 separated by commas (like 128,128), got '64,,64' (the default is used)",
+    );
+    expect(await page.getAttribute('#hidden', 'placeholder')).toBe('default 64,64; 128,128 from 1000 training rows');
+    await page.fill('#hidden', '');
+    await page.dispatchEvent('#hidden', 'change');
+    expect(await page.textContent('#error')).toBe('');
     expect(problems).toEqual([]);
     await page.close();
   });

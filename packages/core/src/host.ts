@@ -64,5 +64,26 @@ export {
   type PitOptions,
   pit,
 } from './mixture/scores.js';
+export {
+  ACTIVATIONS,
+  ADAM_FIELDS,
+  DEFAULT_MDN_CONFIG,
+  describeDefault,
+  describeOptionText,
+  MODEL_OPTION_NAMES,
+  NOISE_FIELDS,
+  type OptionDefault,
+  type OptionFlag,
+  type OptionSpec,
+  optionsMarkdown,
+  PLAN_OPTION_NAMES,
+  parseOptionText,
+  requireOption,
+  setOption,
+  TRAIN_DEFAULTS,
+  TRAIN_OPTIONS,
+  trainOption,
+} from './options/schema.js';
+export { checkValue, describeText, describeValue, parseValueText, type ValueKind } from './options/values.js';
 export { niceTicks, viridis } from './plot/scales.js';
 export { createRandom, type Random } from './random/rng.js';

@@ -46,7 +46,6 @@ export {
 export {
   type Activation,
   type Covariance,
-  DEFAULT_MDN_CONFIG,
   MAX_PARAMETERS,
   type MdnConfig,
   parameterCount,
@@ -73,13 +72,13 @@ export {
   type RawOutputs,
 } from './model/network.js';
 export {
+  type AdamOptions,
   type DataShape,
   describeTrainPlan,
   type NoiseOptions,
   type PlanOptions,
   resolveTrainPlan,
   type Schedule,
-  TRAIN_DEFAULTS,
   type TrainPlan,
 } from './train/plan.js';
 export { type ColumnNames, type Split, splitValidation } from './train/prepare.js';

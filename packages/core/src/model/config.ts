@@ -1,6 +1,8 @@
 import { InputError, optionError } from '../errors.js';
 import { factorCount } from '../math/precision-factor.js';
-import { COMPONENT_FAMILIES, type ComponentFamily } from '../mixture/components/standard.js';
+import type { ComponentFamily } from '../mixture/components/standard.js';
+import { DEFAULT_MDN_CONFIG, requireOption } from '../options/schema.js';
+import { checkValue } from '../options/values.js';
 
 /** Activation of the hidden layers. */
 export type Activation = 'relu' | 'tanh' | 'silu' | 'elu';
@@ -41,23 +43,23 @@ export interface TargetAtom {
   reach: number;
 }
 
-/** The architecture of a mixture density network. */
+/** The architecture of a mixture density network; the defaults are {@link DEFAULT_MDN_CONFIG} (the option schema's). */
 export interface MdnConfig {
   /** Number of input columns. */
   inputDimension: number;
   /** Number of target columns (D). */
   outputDimension: number;
-  /** Mixture components (K). Default 5. */
+  /** Mixture components (K). */
   components: number;
-  /** Hidden layer widths of the MLP trunk. Default [64, 64] (`train` widens it to [128, 128] from 1 000 training rows). */
+  /** Hidden layer widths of the MLP trunk (`train` widens them on large data). */
   hidden: number[];
-  /** Hidden activation. Default 'tanh'. */
+  /** Hidden activation. */
   activation: Activation;
-  /** How σ is produced from the scale head. Default 'softplus'. */
+  /** How σ is produced from the scale head. */
   scaleActivation: ScaleActivation;
-  /** Lower bound added to σ, in standardised target units (only with 'softplus'). Default 1e-3. */
+  /** Lower bound added to σ, in standardised target units (only with 'softplus'). */
   scaleFloor: number;
-  /** Covariance of each component (see {@link Covariance}). Default 'diagonal'. */
+  /** Covariance of each component (see {@link Covariance}). */
   covariance: Covariance;
   /**
    * The components' distribution: `'gaussian'` (default) or `'laplace'` (density e^{−|y−μ|/b}/(2b) per target, b
@@ -67,7 +69,7 @@ export interface MdnConfig {
   family: ComponentFamily;
   /**
    * Networks in the model (an ensemble when > 1): the prediction is the equal-weight mixture of theirs, K ×
-   * members components. Default 1. Ensembles come from training (`ensemble` option) or
+   * members components. Ensembles come from training (`ensemble` option) or
    * `MixtureDensityNetwork.ensemble`.
    */
   members: number;
@@ -76,35 +78,20 @@ export interface MdnConfig {
    * `tailScale`·σ (same mean, same correlations), so the prediction is a mixture of 2·K components per member whose
    * tails are heavier than the K Gaussians fitted to the training rows. A model fitted to a few hundred rows is
    * overconfident away from them; the wider companion keeps a surprising test row from costing 15 nats. 0 (the
-   * default of a network made directly) turns it off; `train` sets it from the data (see TRAIN_DEFAULTS.tailWeight).
+   * default of a network made directly) turns it off; `train` sets it from the data (see the option `model.tailWeight`).
    */
   tailWeight: number;
-  /** How much wider the tail companions are (σ × tailScale). Default 2. */
+  /** How much wider the tail companions are (σ × tailScale). */
   tailScale: number;
   /**
    * Point masses at the ends of a one-column target's range (see {@link TargetAtom}): at most one per end, one
-   * component each after every other component of the mixture. Default none; `train` adds those it finds in the
-   * training targets.
+   * component each after every other component of the mixture. `train` adds those it finds in the training targets.
    */
   atoms: readonly TargetAtom[];
 }
 
-export const DEFAULT_MDN_CONFIG: Omit<MdnConfig, 'inputDimension' | 'outputDimension'> = {
-  components: 5,
-  hidden: [64, 64],
-  activation: 'tanh',
-  scaleActivation: 'softplus',
-  scaleFloor: 1e-3,
-  covariance: 'diagonal',
-  family: 'gaussian',
-  members: 1,
-  tailWeight: 0,
-  tailScale: 2,
-  atoms: [],
-};
-
-/** Every hidden-layer activation. */
-export const ACTIVATIONS: readonly Activation[] = ['relu', 'tanh', 'silu', 'elu'];
+/** The defaults and the hidden-layer activations are the option schema's (options/schema.ts). */
+export { ACTIVATIONS, DEFAULT_MDN_CONFIG } from '../options/schema.js';
 
 /**
  * The most trainable parameters a network may have: 50 million (200 MB of float32 weights; training holds about
@@ -202,43 +189,23 @@ export function resolveConfig(
       ? config.atoms.map((atom) => (typeof atom === 'object' && atom !== null ? { ...atom } : atom))
       : (config.atoms ?? []),
   };
-  const positiveInteger = (value: number, name: string) => {
-    if (!Number.isInteger(value) || value < 1) throw optionError(name, `must be a positive integer, got ${value}`);
-  };
-  positiveInteger(resolved.inputDimension, 'inputDimension');
-  positiveInteger(resolved.outputDimension, 'outputDimension');
-  positiveInteger(resolved.components, 'components');
-  positiveInteger(resolved.members, 'members');
-  for (const [i, width] of resolved.hidden.entries()) positiveInteger(width, `hidden[${i}]`);
-  if (!ACTIVATIONS.includes(resolved.activation)) {
-    throw optionError(`activation`, `must be one of ${ACTIVATIONS.join(', ')}; got '${resolved.activation}'`);
+  for (const name of ['inputDimension', 'outputDimension'] as const) {
+    const reason = checkValue({ type: 'integer', min: 1 }, resolved[name]);
+    if (reason !== undefined) throw optionError(name, reason);
   }
-  if (resolved.scaleActivation !== 'softplus' && resolved.scaleActivation !== 'elu-plus-one') {
-    throw optionError(`scaleActivation`, `must be 'softplus' or 'elu-plus-one'; got '${resolved.scaleActivation}'`);
+  // Each field as the option schema takes it (errors name the field: the plan names it model.field).
+  for (const name of ['components', 'members', 'hidden', 'activation', 'scaleActivation', 'covariance'] as const) {
+    requireOption(`model.${name}`, resolved[name], name);
   }
-  if (resolved.covariance !== 'diagonal' && resolved.covariance !== 'full') {
-    throw optionError(`covariance`, `must be 'diagonal' or 'full'; got '${resolved.covariance}'`);
-  }
-  if (!COMPONENT_FAMILIES.includes(resolved.family)) {
-    throw optionError(
-      `family`,
-      `must be one of ${COMPONENT_FAMILIES.map((f) => `'${f}'`).join(', ')}; got '${resolved.family}'`,
-    );
-  }
+  requireOption('model.family', resolved.family, 'family');
   if (resolved.family !== 'gaussian' && hasFactorHead(resolved)) {
     throw optionError('family', `'${resolved.family}' components are diagonal: use covariance 'diagonal' with it`);
   }
   if (resolved.covariance === 'full' && resolved.scaleActivation !== 'softplus') {
     throw optionError('covariance', "'full' needs scaleActivation 'softplus' (its scale floor bounds the density)");
   }
-  if (!(resolved.scaleFloor > 0 && resolved.scaleFloor < 1)) {
-    throw optionError(`scaleFloor`, `must be in (0, 1) standardised units, got ${resolved.scaleFloor}`);
-  }
-  if (!(resolved.tailWeight >= 0 && resolved.tailWeight < 0.5)) {
-    throw optionError(`tailWeight`, `must be in [0, 0.5), got ${resolved.tailWeight}`);
-  }
-  if (!(resolved.tailScale > 1 && resolved.tailScale <= 100)) {
-    throw optionError(`tailScale`, `must be in (1, 100], got ${resolved.tailScale}`);
+  for (const name of ['scaleFloor', 'tailWeight', 'tailScale'] as const) {
+    requireOption(`model.${name}`, resolved[name], name);
   }
   checkAtoms(resolved);
   const parameters = parameterCount(resolved);

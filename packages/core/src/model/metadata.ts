@@ -75,6 +75,8 @@ const PLAN: Shape = {
     warmupSteps: integer,
     meanWarmupEpochs: integer,
     noise: { anyOf: ['null', { fields: { x: number, y: number, anneal: 'boolean' }, required: ['x', 'y'] }] },
+    noiseTail: number,
+    adam: { fields: { beta1: number, beta2: number, epsilon: number }, required: ['beta1', 'beta2', 'epsilon'] },
     patience: numberOrNull,
     restoreBest: 'boolean',
     clipNorm: numberOrNull,

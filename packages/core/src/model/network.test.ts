@@ -119,7 +119,7 @@ describe('MixtureDensityNetwork', () => {
 
   it('validates its configuration with the field name', () => {
     expect(() => MixtureDensityNetwork.create({ inputDimension: 1, outputDimension: 1, components: 0 })).toThrow(
-      'components must be a positive integer, got 0',
+      expect.objectContaining({ code: 'invalid-option', fields: expect.objectContaining({ option: 'components' }) }),
     );
     expect(() =>
       MixtureDensityNetwork.create({ inputDimension: 1, outputDimension: 1, activation: 'gelu' as never }),

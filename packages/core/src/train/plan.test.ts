@@ -93,11 +93,16 @@ describe('resolveTrainPlan', () => {
     );
     expect(() => resolveTrainPlan({ model: { hiden: [3] } } as never, shape)).toThrow(/did you mean 'hidden'/);
     expect(() => resolveTrainPlan({ batchSize: 0 }, shape)).toThrow('batchSize must be a whole number ≥ 1, got 0');
-    expect(() => resolveTrainPlan({ clipNorm: 0 }, shape)).toThrow(/clipNorm must be > 0/);
+    expect(() => resolveTrainPlan({ clipNorm: 0 }, shape)).toThrow(
+      expect.objectContaining({ fields: expect.objectContaining({ option: 'clipNorm' }) }),
+    );
     expect(() => resolveTrainPlan({ seed: 2 ** 32 + 1 }, shape)).toThrow(/seed must be a whole number in/);
     expect(() => resolveTrainPlan({ validationSplit: 0.99 }, shape)).toThrow(/leaves 1 training rows/);
     expect(() => resolveTrainPlan({ model: { components: 0 } }, shape)).toThrow(
-      /components must be a positive integer/,
+      expect.objectContaining({
+        code: 'invalid-option',
+        fields: expect.objectContaining({ option: 'model.components' }),
+      }),
     );
     expect(() => resolveTrainPlan({ model: { tailWeight: 0.6 } }, shape)).toThrow(/model\.tailWeight must be in/);
     expect(() => planTraining([[1], [2]], [[1], [2]], { sampleWeights: [1, 2] } as never)).toThrow(
@@ -125,7 +130,7 @@ describe('resolveTrainPlan', () => {
       [{ model: { tailWeight: 0.6 } }, 'model.tailWeight', 'must be in [0, 0.5), got 0.6'],
       [{ validationSplit: 0.99 }, 'validationSplit', '0.99 leaves 1 training rows of 100; at least 2 are needed'],
       [{ ensemble: 1000 }, 'ensemble', 'must be at most 100 networks, got 1000'],
-      [{ model: { hidden: [0] } }, 'model.hidden[0]', 'must be a positive integer, got 0'],
+      [{ model: { hidden: [0] } }, 'model.hidden[0]', 'must be a whole number ≥ 1, got 0'],
       [{ noise: { x: -1, y: 0, anneal: true } }, 'noise.x', 'must be a number ≥ 0, got -1'],
       [
         { noise: { x: 0.1, y: 1e300, anneal: true } },

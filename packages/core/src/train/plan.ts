@@ -1,12 +1,22 @@
 /**
  * The training plan: every setting of a training run, resolved from the caller's options and the shape of the
- * data. This file is the only place a training default is written; `train`, the `mdn` command and the web demo
- * all run the plan this function returns, and the model file stores it.
+ * data, with the option schema's defaults (options/schema.ts: the only place a training default is written);
+ * `train`, the `mdn` command and the web demo all run the plan this function returns, and the model file stores it.
  */
 import { InputError, MdnError, optionError } from '../errors.js';
 import type { BoundaryAtom } from '../mixture/atoms-host.js';
 import { MAX_TRAINING_BYTES, type MdnConfig, resolveConfig, type TargetAtom, trainingBytes } from '../model/config.js';
+import {
+  ADAM_FIELDS,
+  MODEL_OPTION_NAMES,
+  NOISE_FIELDS,
+  PLAN_OPTION_NAMES,
+  requireOption,
+  TRAIN_DEFAULTS,
+} from '../options/schema.js';
 import type { ComponentChoice } from './record.js';
+
+export { PLAN_OPTION_NAMES, TRAIN_DEFAULTS } from '../options/schema.js';
 
 /** Noise regularisation (Rothfuss et al. 2019): Gaussian noise added to standardised x and y each step. */
 export interface NoiseOptions {
@@ -22,79 +32,83 @@ export interface NoiseOptions {
   anneal: boolean;
 }
 
+/** Adam's settings (see {@link PlanOptions.adam}). */
+export interface AdamOptions {
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+}
+
 /**
- * What a caller may set; every field is optional and resolved by {@link resolveTrainPlan}. (`train` accepts
- * these plus the run's callbacks and data: see `TrainOptions`.)
+ * What a caller may set; every field is optional and resolved by {@link resolveTrainPlan}. Each option's values,
+ * default and meaning are its entry in the option schema (`TRAIN_OPTIONS`, listed in docs/options.md). (`train`
+ * accepts these plus the run's callbacks and data: see `TrainOptions`.)
  */
 export interface PlanOptions {
   /**
-   * Architecture (family, components, hidden, activation, scaleActivation, scaleFloor, covariance, tailWeight,
-   * tailScale, atoms). `components: 'auto'` chooses K on validation NLL (see {@link TrainPlan.componentSearch}); `tailWeight`
-   * defaults to one from the data (see {@link TRAIN_DEFAULTS}.maxTailWeight), 0 turns the predictive tails off;
-   * `atoms` defaults to the point masses found at the ends of the target's range (see {@link TRAIN_DEFAULTS}.atoms),
-   * [] turns them off.
+   * Architecture: family, components (a number or 'auto', chosen on validation NLL: see
+   * {@link TrainPlan.componentSearch}), hidden, activation, scaleActivation, scaleFloor, covariance, tailWeight,
+   * tailScale, atoms. tailWeight and atoms are derived from the data unless given (0 and [] turn them off).
    */
-  model?: Partial<Omit<MdnConfig, 'inputDimension' | 'outputDimension' | 'components'>> & {
+  model?: Partial<Omit<MdnConfig, 'inputDimension' | 'outputDimension' | 'components' | 'members'>> & {
     components?: number | 'auto';
   };
-  /** Standardise inputs and targets with training statistics. Default true. Turning it off is rarely wise. */
+  /** Standardise inputs and targets with the training rows' statistics. Turning it off is rarely wise. */
   standardize?: boolean;
-  /** Initialisation: 'spread' (default, breaks symmetry) or 'naive' (PyTorch's default; for demonstrations). */
+  /** Initialisation: 'spread' (breaks symmetry) or 'naive' (PyTorch's default; for demonstrations). */
   initialization?: 'spread' | 'naive';
-  /** Maximum number of epochs. Default: from the steps per epoch (see {@link TRAIN_DEFAULTS}), 30 to 1000. */
+  /** The epoch budget (derived from the steps per epoch unless given); early stopping may end sooner. */
   epochs?: number;
-  /** Rows per step. Default 128 (or the whole training set if smaller). */
+  /** Rows per step (at most the training rows). */
   batchSize?: number;
-  /** Peak Adam learning rate. Default 3e-3. */
+  /** Peak Adam learning rate. */
   learningRate?: number;
   /**
-   * Learning-rate schedule after the warm-up. 'plateau' (default): the peak rate until the validation loss stops
-   * improving for `patience` epochs, then back to the best weights at a lower rate, a few times, then stop — so
-   * the run's length adapts to the data. 'cosine': decay to 1 % of the peak over the epoch budget. 'constant'.
+   * Learning-rate schedule after the warm-up. 'plateau': the peak rate until the validation loss stops improving
+   * for `patience` epochs, then back to the best weights at a lower rate, a few times, then stop — so the run's
+   * length adapts to the data. 'cosine': decay over the epoch budget. 'constant'.
    */
   schedule?: Schedule;
-  /** Linear learning-rate warm-up, in epochs. Default 1. */
+  /** Linear learning-rate warm-up, in epochs. */
   warmupEpochs?: number;
-  /** Fraction of rows held out for validation and early stopping. Default 0.1 (0 when fewer than 50 rows). */
+  /** Fraction of rows held out for validation and early stopping (none below a few dozen rows unless given). */
   validationSplit?: number;
   /**
    * Epochs without a validation improvement before the 'plateau' schedule lowers the rate (and, after its last
    * reduction, stops), or before 'cosine' (in its low-rate half) and 'constant' stop; the best weights are
-   * restored. Default 20; Infinity turns early stopping off.
+   * restored. Infinity turns early stopping off.
    */
   patience?: number;
-  /** Clip the global gradient norm to this value (Infinity: off). Default 10. */
+  /** Clip the global gradient norm to this value (Infinity: off). */
   clipNorm?: number;
-  /** Epochs of mean-first warm-up: σ fixed at its initial value and weights uniform, only the means train. Default 3; 0 turns it off. */
+  /** Epochs of mean-first warm-up: σ fixed at its initial value and weights uniform, only the means train; 0: off. */
   meanWarmupEpochs?: number;
-  /**
-   * Noise regularisation; false turns it off. Default: standard deviations that shrink with the data,
-   * c · n^(−1/(2 + d)) (see {@link TRAIN_DEFAULTS}.noiseScale), annealed.
-   */
+  /** Noise regularisation; false turns it off. Derived from the data unless given, shrinking with the rows. */
   noise?: NoiseOptions | false;
-  /** Seed for initialisation, shuffling, splits and noise (an integer in [0, 2³²)). Default 0. */
+  /** Seed for initialisation, shuffling, splits and noise (an integer in [0, 2³²)). */
   seed?: number;
   /**
-   * Skip any step whose loss or gradient is NaN/Inf so the weights are never corrupted. Default true.
-   * False applies such steps as they are (what plain training loops do; only for demonstrations).
+   * Skip any step whose loss or gradient is NaN/Inf so the weights are never corrupted. False applies such steps
+   * as they are (what plain training loops do; only for demonstrations).
    */
   guardNonFinite?: boolean;
-  /** Restore the weights of the best epoch at the end. Default true. */
+  /** Restore the weights of the best epoch at the end. */
   restoreBest?: boolean;
-  /** Consecutive non-finite steps tolerated before the learning rate is halved from the best weights; default 25. */
+  /** Consecutive non-finite steps tolerated before the learning rate is halved from the best weights. */
   maxBadSteps?: number;
   /**
    * Train this many networks (different seeds and validation splits) and combine them into one model whose
-   * prediction is the equal-weight mixture of theirs (M·K components). Default: from the data, 5 networks up to
-   * 1 000 rows, fewer above (⌊5 000 / rows⌋), 1 from 5 000 rows (see {@link TRAIN_DEFAULTS}.ensembleRows).
-   * `startTraining` runs one network: its default is 1.
+   * prediction is the equal-weight mixture of theirs (M·K components). Derived from the rows unless given (more
+   * networks on small data); `startTraining` runs one network.
    */
   ensemble?: number;
   /**
-   * Train on a backend with 16-bit floats (some WebGL devices). Default false: such a backend cannot hold
-   * the NLL's terms accurately (σ near its floor, large z²), so training refuses to start.
+   * Train on a backend with 16-bit floats (some WebGL devices). Off by default: such a backend cannot hold the
+   * NLL's terms accurately (σ near its floor, large z²), so training refuses to start.
    */
   allowLowPrecision?: boolean;
+  /** Adam's β₁, β₂ and ε (any of them). */
+  adam?: Partial<AdamOptions>;
 }
 
 /** The learning-rate schedules (see {@link PlanOptions.schedule}). */
@@ -165,6 +179,13 @@ export interface TrainPlan {
   warmupSteps: number;
   meanWarmupEpochs: number;
   noise: NoiseOptions | null;
+  /**
+   * 'plateau' with annealed noise: the noise also falls linearly to 0 over this last fraction of the step budget.
+   * (Plans saved before 0.2 do not record it, nor `adam`.)
+   */
+  noiseTail: number;
+  /** Adam's settings. */
+  adam: AdamOptions;
   /** Epochs without improvement before stopping; null: never stop early. */
   patience: number | null;
   restoreBest: boolean;
@@ -182,154 +203,6 @@ export interface TrainPlan {
    */
   componentSearch?: ComponentSearch | null;
 }
-
-/** The defaults that do not depend on the data, for help texts (the `mdn train` flags show these). */
-export const TRAIN_DEFAULTS = {
-  batchSize: 128,
-  learningRate: 3e-3,
-  schedule: 'plateau',
-  reductions: 3,
-  reductionFactor: 0.3,
-  finalLearningRateFraction: 0.01,
-  warmupEpochs: 1,
-  /** Validation fraction, and the row count below which nothing is held out. */
-  validationSplit: 0.1,
-  validationMinimumRows: 50,
-  patience: 20,
-  clipNorm: 10,
-  meanWarmupEpochs: 3,
-  /**
-   * Noise regularisation: standard deviations c · n^(−1/(2 + d)) on standardised x and y (n training rows,
-   * d = input + target columns), annealed as training converges. Rothfuss et al. (2019) shrink the noise like a
-   * kernel bandwidth, n^(−1/(4 + d)); measured on bench:real and bench:fit, the steeper 1/(2 + d) keeps their
-   * small-data gains (about 0.3 at n ≈ 400, d ≈ 14) and removes the bias they leave on large low-dimensional sets
-   * (0.045 at n = 9000, d = 2, annealed away by the end). One bandwidth for x and y, as a kernel estimate of the
-   * joint density of standardised (x, y) would have. History: 0.28/0.14 → 0.42/0.21 (x/y) after 20 splits of four
-   * bench:real sets improved or held; then y 0.21 → 0.42, measured as paired differences over 20 splits
-   * (`real/experiment.mjs`) on bench:real's six sets and five development sets: better on boston (−0.045 ± 0.023),
-   * cars (−0.035 ± 0.025), births (−0.021), health (−0.060 ± 0.048), seattle (−0.012 ± 0.004), movies and
-   * earthquakes (−0.01), worse on wages (+0.016 ± 0.013), gapminder (+0.008 ± 0.036) and penguins (+0.004);
-   * bench:fit held (forum toy ≤ 0.0045, Bishop, econ and circle as before). A y constant of 0.63 lost wages
-   * (+0.045) and cars; 0.26 and 0.32 gained less.
-   */
-  noiseScale: { x: 0.42, y: 0.42 },
-  /**
-   * With the 'plateau' schedule the annealed noise also falls linearly to 0 over this last fraction of the step
-   * budget, so a run its budget ends (a small `epochs`) finishes without the noise's bias, as 'cosine' does. Runs
-   * that their plateaus end seldom get there (bench:real and bench:fit stop at 20 % to 70 % of the budget).
-   */
-  plateauNoiseTail: 0.25,
-  /**
-   * Predictive tails (MdnConfig.tailWeight): weight h² on companions tailScale = 2 times wider, h the default noise
-   * bandwidth on y (noiseScale.y · n^(−1/(2 + d)), whether or not noise is on), at most `maxTailWeight`: about 0.08
-   * at n = 400 with 14 columns, 0.002 at n = 9 000 with 2 (where a 2× companion costs an exact Gaussian fit
-   * 5·10⁻⁵ nats). A model fitted to a few hundred rows is overconfident: a few test rows 5σ out dominate its NLL.
-   * Measured as paired differences over the same splits (`real/experiment.mjs`, tails vs `tailWeight: 0`): boston
-   * −0.056 ± 0.016, cars −0.020 ± 0.007, wages −0.008 ± 0.009, penguins −0.002 ± 0.001 (20 splits); development
-   * sets health −0.020, gapminder −0.029 ± 0.015, earthquakes −0.017 ± 0.011, movies −0.007, seattle −0.001 (20),
-   * wind −0.012 ± 0.008, windvectors −0.011 ± 0.015, co2 0.000 (10); births 6.846 → 6.836; no set worse. bench:fit
-   * unchanged (forum toy mean/max 0.0032/0.0043, Bishop 0.137, circle 0.014). Fitting the weight on the
-   * validation rows instead (a grid, 30–50 rows) lost the gain on cars and health (+0.004, +0.001) and a third of
-   * boston's; a fixed 0.05 did about as well on the small sets but costs 0.005 nats on a large exact fit;
-   * companions 3× wide gained a little more on boston and lost on penguins.
-   */
-  maxTailWeight: 0.1,
-  /**
-   * Point masses at the ends of a one-column target's range (MdnConfig.atoms): an end value counts when at least
-   * `minimumRows` rows and `minimumFraction` of them sit at exactly that value, `dominance` times as many as at any
-   * other value in the `neighbourhood` of the range next to it, and the target has `minimumDistinct` values or more
-   * (fewer are categories). Such an end is a cap (a price recorded as "50 or more" at 50) or a floor (the zeros of
-   * rainfall, claims, hours worked). The atom's component has σ = the scale floor (the narrowest any component
-   * may be: a network fitted to enough rows narrows a component onto the point mass by itself) and its weight is
-   * the mass the rest of the mixture puts beyond value ∓ reach, reach = h × the target's standard deviation with h
-   * the default noise bandwidth on y of the tails above (whether or not noise is on): the noise and a smooth fit
-   * spread the point mass over about ± h. Found on the rows given for training, before the validation split.
-   * Of bench:real's and the development sets, two have such an end: Boston housing (16 of 506 prices are 50.0, the
-   * cap) and Fair's affairs (68 % zeros); sunspots' three zeros are under 1 %. Measured (`real/experiment.mjs`, with
-   * vs `{"model":{"atoms":[]}}`): Boston, 20 splits, NLL 2.383 → 2.167 with the default ensemble and 2.425 → 2.217
-   * with one network; the same networks with and without their atom: CRPS 1.743 → 1.726, 90 % coverage 0.895 →
-   * 0.902, and the rows off the cap pay 0.008 nats for the mass the atom gathers. Fair, 5 splits: NLL −1.357 →
-   * −2.505, CRPS 0.567 → 0.564; there the continuous part starts at the zeros and its rows pay 0.2 nats each (a
-   * narrower reach or moving only narrow components' mass changed the total by < 0.01). A capped synthetic target
-   * (atoms.test.ts's, n = 300 to 3 000, 1 to 5 inputs): 0.2 to 0.5 nats better; a zero-inflated Poisson count (20–70 %
-   * extra zeros, 2 inputs, n = 500 and 2 000, 3 seeds each): 0.60 and 0.43 nats better. With σ at the resolution the targets
-   * are recorded at instead of the floor, a network fitted to 800 rows or more without atoms narrowed a component
-   * onto the point mass by itself and beat it.
-   */
-  atoms: { minimumRows: 5, minimumFraction: 0.01, dominance: 4, neighbourhood: 0.1, minimumDistinct: 10 },
-  /**
-   * The network's width grows with the data: the architecture's default hidden [64, 64] below `wideFromRows`
-   * training rows, `wideHidden` from there. Measured as paired differences (`real/experiment.mjs`, [128, 128] vs
-   * [64, 64]): from 1 000 rows up never worse — windvectors (4 320 training rows) −0.087 ± 0.053, births (6 575)
-   * −0.015 ± 0.004, earthquakes (1 536) −0.015 ± 0.011, seattle (1 315) −0.005 ± 0.005, wind (2 630) +0.001 ± 0.004,
-   * flights (18 000) 0.000 (5–10 splits) — and below it always worse: movies (884) +0.015 ± 0.014, gapminder (614)
-   * +0.011, co2 (667) +0.048 ± 0.049, diabetes (398) +0.007, and Boston, cars and wages before. The wider network
-   * costs about 2× the time per step. bench:real (20 splits): births 6.836 → 6.815, flights 4.355 both; bench:fit held
-   * (forum toy mean/max 0.0025/0.0040, Bishop 0.126, circle 0.014).
-   */
-  wideFromRows: 1000,
-  wideHidden: [128, 128],
-  /**
-   * The epoch budget: about `targetSteps` steps for 'cosine' and 'constant' (the whole budget is used), up to
-   * `maxSteps` for 'plateau' (its plateaus end it sooner), within [minEpochs, maxEpochs].
-   */
-  targetSteps: 12_000,
-  maxSteps: 30_000,
-  minEpochs: 30,
-  maxEpochs: 1000,
-  /**
-   * The default ensemble (PlanOptions.ensemble): min(`ensembleMembers`, ⌊`ensembleRows` / rows⌋) networks, at least
-   * 1, so the whole ensemble costs about what one network on `ensembleRows` rows does: 5 networks up to 1 000 rows,
-   * 2 at 2 500, 1 from 5 000. Small data is where one network's luck (its initialisation, its validation split)
-   * costs most, and where five cost seconds. The ensemble's predictive density is the mean of its members', so its
-   * expected log score is never below theirs (Jensen); measured as paired differences over the same splits
-   * (`real/experiment.mjs`, `{ensemble: 5}` vs `{ensemble: 1}`) it gained on every set below 1 000 rows: gapminder
-   * −0.133 ± 0.019, grunfeld −0.090 ± 0.032, health −0.048 ± 0.019, boston −0.042, star98 −0.037 ± 0.020, diabetes
-   * −0.030, wages −0.029, engel −0.027 ± 0.010, sunspots −0.026 ± 0.011, cars −0.021, movies −0.021 ± 0.007,
-   * anes96 −0.019 ± 0.007, penguins −0.017 ± 0.006 (10 to 20 splits); above it less (seattle, 1 315 rows, −0.007 ±
-   * 0.006 with 5, −0.003 with 2; earthquakes, 1 707, −0.007 ± 0.006 with 2).
-   */
-  ensembleMembers: 5,
-  ensembleRows: 5000,
-  maxBadSteps: 25,
-  seed: 0,
-} as const satisfies Record<string, unknown>;
-
-/** The option names {@link resolveTrainPlan} knows (an unknown one is refused, with the nearest known name). */
-export const PLAN_OPTION_NAMES: readonly (keyof PlanOptions)[] = [
-  'model',
-  'standardize',
-  'initialization',
-  'epochs',
-  'batchSize',
-  'learningRate',
-  'schedule',
-  'warmupEpochs',
-  'validationSplit',
-  'patience',
-  'clipNorm',
-  'meanWarmupEpochs',
-  'noise',
-  'seed',
-  'guardNonFinite',
-  'restoreBest',
-  'maxBadSteps',
-  'allowLowPrecision',
-  'ensemble',
-];
-
-const MODEL_OPTION_NAMES = [
-  'family',
-  'components',
-  'hidden',
-  'activation',
-  'scaleActivation',
-  'scaleFloor',
-  'covariance',
-  'tailWeight',
-  'tailScale',
-  'atoms',
-];
 
 /** Edit distance, for "did you mean" suggestions. */
 function distance(a: string, b: string): number {
@@ -364,28 +237,6 @@ export function checkOptionNames(options: object, known: readonly string[], wher
 
 const option = optionError;
 
-function positiveInteger(value: number | undefined, name: string): void {
-  if (value === undefined) return;
-  if (!Number.isSafeInteger(value) || value < 1) throw option(name, `must be a whole number ≥ 1, got ${value}`);
-}
-
-function nonNegativeNumber(value: number | undefined, name: string, allowInfinity = false): void {
-  if (value === undefined) return;
-  if (!(value >= 0) || (!allowInfinity && !Number.isFinite(value))) {
-    throw option(name, `must be a number ≥ 0${allowInfinity ? ' (or Infinity)' : ''}, got ${value}`);
-  }
-}
-
-function oneOf<T extends string>(value: T | undefined, allowed: readonly T[], name: string): void {
-  if (value !== undefined && !allowed.includes(value)) {
-    throw option(name, `must be one of ${allowed.map((a) => `'${a}'`).join(', ')}; got '${value}'`);
-  }
-}
-
-function flag(value: boolean | undefined, name: string): void {
-  if (value !== undefined && typeof value !== 'boolean') throw option(name, `must be true or false, got ${value}`);
-}
-
 /**
  * The largest noise (standard deviation on standardised data) a plan takes: beyond a few standard deviations of
  * the data itself the noise is all a network sees (1e20 trained to an NLL of 5e35 that the diagnosis called fine;
@@ -393,7 +244,25 @@ function flag(value: boolean | undefined, name: string): void {
  */
 export const MAX_NOISE = 10;
 
-/** Checks every option's type and range; throws an InputError naming the option and what it accepts. */
+/** An object option's fields: no unknown name, each field as the schema takes it (errors name `noise.x`). */
+function checkFields(value: unknown, name: string, fields: readonly { name: string }[], required: readonly string[]) {
+  const record = value as Record<string, unknown>;
+  checkOptionNames(
+    record,
+    fields.map((field) => field.name.slice(name.length + 1)),
+    `${name} option`,
+  );
+  for (const field of fields) {
+    const key = field.name.slice(name.length + 1);
+    if (record[key] !== undefined || required.includes(key)) requireOption(field.name, record[key]);
+  }
+}
+
+/**
+ * Checks every option's type and range against the option schema, and the relations between options the schema
+ * cannot see; throws an InputError naming the option and what it accepts. (The architecture's fields are checked
+ * by resolveConfig, named model.*.)
+ */
 function checkOptions(options: PlanOptions): void {
   checkOptionNames(options, PLAN_OPTION_NAMES, 'train option');
   if (options.model !== undefined) {
@@ -401,54 +270,22 @@ function checkOptions(options: PlanOptions): void {
       throw option('model', 'must be an object of architecture settings');
     checkOptionNames(options.model, MODEL_OPTION_NAMES, 'model option');
   }
-  positiveInteger(options.epochs, 'epochs');
-  positiveInteger(options.batchSize, 'batchSize');
-  positiveInteger(options.maxBadSteps, 'maxBadSteps');
-  positiveInteger(options.ensemble, 'ensemble');
-  if (options.ensemble !== undefined && options.ensemble > 100) {
-    throw option('ensemble', `must be at most 100 networks, got ${options.ensemble}`);
-  }
-  if (options.learningRate !== undefined && !(options.learningRate > 0 && Number.isFinite(options.learningRate))) {
-    throw option('learningRate', `must be a finite number > 0, got ${options.learningRate}`);
-  }
-  oneOf(options.schedule, ['plateau', 'cosine', 'constant'], 'schedule');
-  oneOf(options.initialization, ['spread', 'naive'], 'initialization');
-  nonNegativeNumber(options.warmupEpochs, 'warmupEpochs');
-  nonNegativeNumber(options.meanWarmupEpochs, 'meanWarmupEpochs');
-  if (options.meanWarmupEpochs !== undefined && !Number.isInteger(options.meanWarmupEpochs)) {
-    throw option('meanWarmupEpochs', `must be a whole number of epochs, got ${options.meanWarmupEpochs}`);
-  }
-  if (options.validationSplit !== undefined && !(options.validationSplit >= 0 && options.validationSplit < 1)) {
-    throw option('validationSplit', `must be in [0, 1), got ${options.validationSplit}`);
-  }
-  if (options.patience !== undefined && !(options.patience >= 1)) {
-    throw option('patience', `must be ≥ 1 epoch (Infinity: never stop early), got ${options.patience}`);
-  }
-  if (options.clipNorm !== undefined && !(options.clipNorm > 0)) {
-    throw option('clipNorm', `must be > 0 (Infinity: no clipping), got ${options.clipNorm}`);
-  }
-  if (options.seed !== undefined && !(Number.isInteger(options.seed) && options.seed >= 0 && options.seed < 2 ** 32)) {
-    throw option('seed', `must be a whole number in [0, 4294967295], got ${options.seed}`);
+  for (const name of PLAN_OPTION_NAMES) {
+    const value = (options as Record<string, unknown>)[name];
+    if (name !== 'model' && value !== undefined) requireOption(name, value);
   }
   if (options.noise !== undefined && options.noise !== false) {
     const noise = options.noise;
-    if (typeof noise !== 'object' || noise === null) throw option('noise', 'must be { x, y, anneal } or false');
-    checkOptionNames(noise, ['x', 'y', 'anneal'], 'noise option');
-    nonNegativeNumber(noise.x, 'noise.x');
-    nonNegativeNumber(noise.y, 'noise.y');
-    if ((options.standardize ?? true) && Math.max(noise.x ?? 0, noise.y ?? 0) > MAX_NOISE) {
-      const name = (noise.x ?? 0) > MAX_NOISE ? 'noise.x' : 'noise.y';
+    checkFields(noise, 'noise', NOISE_FIELDS, ['x', 'y']);
+    if ((options.standardize ?? TRAIN_DEFAULTS.standardize) && Math.max(noise.x, noise.y) > MAX_NOISE) {
+      const name = noise.x > MAX_NOISE ? 'noise.x' : 'noise.y';
       throw option(
         name,
         `must be at most ${MAX_NOISE} (standard deviations of the standardised data, whose own is 1), got ${name === 'noise.x' ? noise.x : noise.y}`,
       );
     }
-    flag(noise.anneal, 'noise.anneal');
   }
-  flag(options.standardize, 'standardize');
-  flag(options.guardNonFinite, 'guardNonFinite');
-  flag(options.restoreBest, 'restoreBest');
-  flag(options.allowLowPrecision, 'allowLowPrecision');
+  if (options.adam !== undefined) checkFields(options.adam, 'adam', ADAM_FIELDS, []);
 }
 
 /**
@@ -522,7 +359,7 @@ export function resolveTrainPlan(options: PlanOptions, shape: DataShape): TrainP
       : targets === 1 && shape.target
         ? shape.target.boundaryAtoms.map(({ value, side }) => {
             // Standardised units in target units (the noise and the scale floor are in standardised units).
-            const unit = (options.standardize ?? true) ? shape.target!.scale : 1;
+            const unit = (options.standardize ?? defaults.standardize) ? shape.target!.scale : 1;
             return {
               value,
               side,
@@ -547,8 +384,8 @@ export function resolveTrainPlan(options: PlanOptions, shape: DataShape): TrainP
   return {
     version: 1,
     model: { ...model, tailWeight, atoms },
-    initialization: options.initialization ?? 'spread',
-    standardize: options.standardize ?? true,
+    initialization: options.initialization ?? defaults.initialization,
+    standardize: options.standardize ?? defaults.standardize,
     rows,
     trainRows,
     validationRows: given ? shape.validationRows! : held,
@@ -567,12 +404,14 @@ export function resolveTrainPlan(options: PlanOptions, shape: DataShape): TrainP
     warmupSteps: Math.round((options.warmupEpochs ?? defaults.warmupEpochs) * stepsPerEpoch),
     meanWarmupEpochs: options.meanWarmupEpochs ?? defaults.meanWarmupEpochs,
     noise,
+    noiseTail: defaults.plateauNoiseTail,
+    adam: { ...defaults.adam, ...options.adam },
     patience: finite(options.patience ?? defaults.patience),
-    restoreBest: options.restoreBest ?? true,
+    restoreBest: options.restoreBest ?? defaults.restoreBest,
     clipNorm: finite(options.clipNorm ?? defaults.clipNorm),
-    guardNonFinite: options.guardNonFinite ?? true,
+    guardNonFinite: options.guardNonFinite ?? defaults.guardNonFinite,
     maxBadSteps: options.maxBadSteps ?? defaults.maxBadSteps,
-    allowLowPrecision: options.allowLowPrecision ?? false,
+    allowLowPrecision: options.allowLowPrecision ?? defaults.allowLowPrecision,
     ensemble,
     componentSearch: autoComponents ? { largest: model.components } : null,
   };

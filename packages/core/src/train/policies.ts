@@ -4,7 +4,7 @@
  * (run.ts) asks them; they read only the plan and what the run tells them, so each is testable alone.
  */
 import { TrainingError } from '../errors.js';
-import { type NoiseOptions, TRAIN_DEFAULTS, type TrainPlan } from './plan.js';
+import type { NoiseOptions, TrainPlan } from './plan.js';
 import { learningRateAt } from './schedule.js';
 
 /**
@@ -52,7 +52,7 @@ export class NoisePolicy {
     const level = !noise.anneal
       ? 1
       : this.plan.schedule === 'plateau'
-        ? Math.min(this.rate.reduction, (1 - step / this.plan.totalSteps) / TRAIN_DEFAULTS.plateauNoiseTail)
+        ? Math.min(this.rate.reduction, (1 - step / this.plan.totalSteps) / this.plan.noiseTail)
         : Math.max(0, 1 - step / this.plan.totalSteps);
     if (level <= 0 || (noise.x <= 0 && noise.y <= 0)) return null;
     return { x: noise.x * level, y: noise.y * level, anneal: noise.anneal };

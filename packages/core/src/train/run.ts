@@ -197,6 +197,7 @@ export class TrainingRun {
     this.trainer = new TrainingStep(model, {
       clipNorm: plan.clipNorm ?? Number.POSITIVE_INFINITY,
       guardNonFinite: plan.guardNonFinite,
+      ...plan.adam,
       ...(hooks.loss ? { loss: hooks.loss } : {}),
     });
     this.rate = new LearningRatePolicy(plan);

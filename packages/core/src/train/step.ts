@@ -13,6 +13,7 @@ import { factorCount } from '../math/precision-factor.js';
 import { GaussianMixture } from '../mixture/gaussian-mixture.js';
 import { hasFactorHead } from '../model/config.js';
 import { headsInOrder, type MixtureDensityNetwork } from '../model/network.js';
+import { requireOption, TRAIN_DEFAULTS } from '../options/schema.js';
 import { type DenseOutput, denseBackward, denseForward, headsBackward, headsForward } from './dense.js';
 import {
   ADAM_STATE,
@@ -25,15 +26,14 @@ import {
   readAdamState,
   STATE_SIZE,
 } from './fused.js';
-import { TRAIN_DEFAULTS } from './plan.js';
 
 /** Options of {@link TrainingStep}. */
 export interface TrainingStepOptions {
-  /** Global gradient-norm clip (Infinity: none). Default: the training plan's default. */
+  /** Global gradient-norm clip (Infinity: none). Default: the training option's (options/schema.ts). */
   clipNorm?: number;
-  /** Skip steps whose loss or gradient is NaN/Inf. Default true. */
+  /** Skip steps whose loss or gradient is NaN/Inf. Default: the training option's. */
   guardNonFinite?: boolean;
-  /** Adam β₁, β₂, ε. Defaults 0.9, 0.999, 1e-7. */
+  /** Adam β₁, β₂, ε. Defaults: the training option `adam`'s. */
   beta1?: number;
   beta2?: number;
   epsilon?: number;
@@ -99,14 +99,15 @@ export class TrainingStep {
     this.plain = options.plain ?? false;
     this.loss = options.loss;
     this.explicitTranspose = options.explicitTranspose ?? tf.getBackend() === 'wasm';
+    const { adam } = TRAIN_DEFAULTS;
     const clipNorm = options.clipNorm ?? TRAIN_DEFAULTS.clipNorm;
-    if (!(clipNorm > 0)) throw optionError('clipNorm', `must be > 0 (Infinity for no clipping), got ${clipNorm}`);
+    requireOption('clipNorm', clipNorm);
     this.settings = {
-      beta1: options.beta1 ?? 0.9,
-      beta2: options.beta2 ?? 0.999,
-      epsilon: options.epsilon ?? 1e-7,
+      beta1: options.beta1 ?? adam.beta1,
+      beta2: options.beta2 ?? adam.beta2,
+      epsilon: options.epsilon ?? adam.epsilon,
       clipNorm,
-      guard: options.guardNonFinite ?? true,
+      guard: options.guardNonFinite ?? TRAIN_DEFAULTS.guardNonFinite,
     };
     const variables = model.variables;
     const size = variables.reduce((total, variable) => total + variable.size, 0);

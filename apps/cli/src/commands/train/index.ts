@@ -1,9 +1,5 @@
 import {
-  type Activation,
-  type ComponentFamily,
-  type Covariance,
   DATASETS,
-  DEFAULT_MDN_CONFIG,
   describeTrainPlan,
   diagnose,
   type EpochEvent,
@@ -11,7 +7,6 @@ import {
   InputError,
   type Matrix,
   planTraining,
-  type Schedule,
   type StepProgress,
   saveModel,
   TRAIN_DEFAULTS,
@@ -30,47 +25,23 @@ import { checkOutput, sameFile, saveModelFile } from '../../io/files.js';
 import { nextTurn } from '../../io/signals.js';
 import { logFailure, say, stdoutIsLog } from '../../io/streams.js';
 import { distinctNames, readTrainingData } from '../../io/table.js';
-import {
-  choice,
-  fraction,
-  integerList,
-  integerUpTo,
-  nameList,
-  nonNegativeInteger,
-  nonNegativeNumberOrOff,
-  positiveInteger,
-  positiveNumber,
-  positiveNumberOrOff,
-  seedValue,
-} from '../../options.js';
+import { integerUpTo, nameList } from '../../options.js';
 import { plotFormat, writePlot } from '../plot/write.js';
 import { TrainingInterrupts } from './interrupts.js';
+import { TRAINING_FLAGS, trainOptions } from './options.js';
 import { exampleReport } from './report.js';
 
-/** The flags; every training setting is optional here: what is not given, the core's plan decides. */
-interface TrainFlags {
+/**
+ * The flags: the command's own, and the training flags of the option schema by their attribute names (every one
+ * optional: what is not given, the core's plan decides).
+ */
+interface TrainFlags extends Record<string, unknown> {
   y?: string[];
   x?: string[];
-  components?: number | 'auto';
-  hidden?: number[];
-  activation?: Activation;
-  covariance?: Covariance;
-  family?: ComponentFamily;
-  tails?: number;
-  /** false with --no-atoms. */
-  atoms?: boolean;
-  epochs?: number;
-  batchSize?: number;
-  learningRate?: number;
-  schedule?: Schedule;
-  patience?: number;
-  validationSplit?: number;
-  noise?: number;
-  clipNorm?: number;
-  meanWarmupEpochs?: number;
-  ensemble?: number;
+  /** The training flags this command reads itself (the rest only become options). */
+  covariance?: string;
+  seed?: number;
   backend: string;
-  seed: number;
   out?: string;
   plot?: string;
   example?: string | true;
@@ -82,12 +53,11 @@ interface TrainFlags {
 const EXAMPLES = Object.keys(DATASETS);
 /** Rows drawn for --example when --rows is not given. */
 const EXAMPLE_ROWS = 5000;
-const D = TRAIN_DEFAULTS;
 /** The columns named in the opening line (control characters escaped: a header cannot drive the terminal). */
 const SHOWN = { limit: 50, clip: 200 };
 
 export function registerTrain(program: Command): void {
-  program
+  const command = program
     .command('train')
     .summary('train a model on a CSV/TSV file or a built-in example')
     .description(
@@ -103,85 +73,11 @@ export function registerTrain(program: Command): void {
       '--x <columns>',
       'input column(s), comma-separated; quote a name with a comma: \'"a, b",c\' (default: every column not in --y)',
       nameList,
-    )
-    .option(
-      '-k, --components <n>',
-      `mixture components, or auto: chosen on validation NLL among ${DEFAULT_MDN_CONFIG.components}, 1 and ${Math.ceil((1 + DEFAULT_MDN_CONFIG.components) / 2)} (about 3× the training time) (default ${DEFAULT_MDN_CONFIG.components})`,
-      (value: string) => (value.trim() === 'auto' ? 'auto' : positiveInteger(value)),
-    )
-    .option(
-      '--hidden <sizes>',
-      `hidden layer sizes, comma-separated (default ${DEFAULT_MDN_CONFIG.hidden.join(',')}, or ${TRAIN_DEFAULTS.wideHidden.join(',')} from ${TRAIN_DEFAULTS.wideFromRows} training rows)`,
-      integerList,
-    )
-    .option(
-      '--activation <name>',
-      `hidden activation: relu, tanh, silu or elu (default ${DEFAULT_MDN_CONFIG.activation})`,
-      choice<Activation>(['relu', 'tanh', 'silu', 'elu']),
-    )
-    .option(
-      '--covariance <family>',
-      `diagonal or full: full gives each component a full covariance over several --y targets (correlated targets need far fewer components; default ${DEFAULT_MDN_CONFIG.covariance})`,
-      choice<Covariance>(['diagonal', 'full']),
-    )
-    .option(
-      '--family <name>',
-      `the components' distribution: gaussian, or laplace (heavier tails: a target 10 scales out costs 10 nats instead of 50; exact CDF, quantiles and CRPS; diagonal only) (default ${DEFAULT_MDN_CONFIG.family})`,
-      choice<ComponentFamily>(['gaussian', 'laplace']),
-    )
-    .option(
-      '--tails <weight>',
-      `predictive tails: the weight, in [0, 0.5), of a companion ${DEFAULT_MDN_CONFIG.tailScale}× wider than each component, or off (default: from the data, (${D.noiseScale.y}·n^(−1/(2+d)))², at most ${D.maxTailWeight})`,
-      nonNegativeNumberOrOff,
-    )
-    .option(
-      '--no-atoms',
-      `no point mass at a capped or floored end of the target's range (default: one where at least ${D.atoms.minimumRows} rows and ${D.atoms.minimumFraction * 100} % of them sit at the smallest or largest value, ${D.atoms.dominance}× as many as at any value near it)`,
-    )
-    .option(
-      '--epochs <n>',
-      `epoch budget (default: about ${D.targetSteps} steps, ${D.minEpochs}–${D.maxEpochs} epochs; early stopping may end sooner)`,
-      positiveInteger,
-    )
-    .option('--batch-size <n>', `rows per step (default ${D.batchSize}, or all rows if fewer)`, positiveInteger)
-    .option('--learning-rate <rate>', `peak Adam learning rate (default ${D.learningRate})`, positiveNumber)
-    .option(
-      '--schedule <name>',
-      `learning-rate schedule after the warm-up: plateau (lower the rate when the validation NLL stalls), cosine or constant (default ${D.schedule})`,
-      choice(['plateau', 'cosine', 'constant'] as const),
-    )
-    .option(
-      '--patience <epochs>',
-      `stop after this many epochs without a validation improvement, or off (default ${D.patience})`,
-      positiveNumberOrOff,
-    )
-    .option(
-      '--validation-split <fraction>',
-      `rows held out for validation and early stopping (default ${D.validationSplit}; 0 below ${D.validationMinimumRows} rows)`,
-      fraction,
-    )
-    .option(
-      '--noise <sd>',
-      `noise regularisation: its standard deviation on standardised x and y, or off (default: from the data, ${D.noiseScale.x}·n^(−1/(2+d)) on x and ${D.noiseScale.y}·n^(−1/(2+d)) on y, annealed)`,
-      nonNegativeNumberOrOff,
-    )
-    .option(
-      '--clip-norm <norm>',
-      `clip the gradient norm at this value, or off (default ${D.clipNorm})`,
-      positiveNumberOrOff,
-    )
-    .option(
-      '--mean-warmup-epochs <n>',
-      `epochs that train only the means first, 0 for none (default ${D.meanWarmupEpochs})`,
-      nonNegativeInteger,
-    )
-    .option(
-      '--ensemble <m>',
-      `train M networks (other seeds and validation splits) and save them as one model: their equal-weight mixture (default: from the data, min(${D.ensembleMembers}, ⌊${D.ensembleRows} / rows⌋), at least 1)`,
-      positiveInteger,
-    )
+    );
+  // Every training flag, from the option schema (options.ts).
+  for (const { option } of TRAINING_FLAGS) command.addOption(option);
+  command
     .option('--backend <name>', 'auto | node | wasm | cpu', 'auto')
-    .option('--seed <n>', 'random seed (same seed, same data → same model)', seedValue, 0)
     .option('--out <model>', 'where to save the model (JSON); required with DATA')
     .option('--plot <file>', 'also draw the fit and the loss curve (.svg or .png; 1 input and 1 target)')
     .option('--example [name]', `train on a built-in dataset instead of a file: ${EXAMPLES.join(', ')}`)
@@ -206,34 +102,6 @@ export function registerTrain(program: Command): void {
 }
 
 /** The training options the user set on the command line (nothing else: the plan fills the rest). */
-function trainOptions(flags: TrainFlags): TrainOptions {
-  const model = {
-    ...(flags.components !== undefined ? { components: flags.components } : {}),
-    ...(flags.hidden !== undefined ? { hidden: flags.hidden } : {}),
-    ...(flags.activation !== undefined ? { activation: flags.activation } : {}),
-    ...(flags.covariance !== undefined ? { covariance: flags.covariance } : {}),
-    ...(flags.family !== undefined ? { family: flags.family } : {}),
-    ...(flags.tails !== undefined ? { tailWeight: flags.tails } : {}),
-    ...(flags.atoms === false ? { atoms: [] } : {}),
-  };
-  return {
-    seed: flags.seed,
-    ...(Object.keys(model).length > 0 ? { model } : {}),
-    ...(flags.epochs !== undefined ? { epochs: flags.epochs } : {}),
-    ...(flags.batchSize !== undefined ? { batchSize: flags.batchSize } : {}),
-    ...(flags.learningRate !== undefined ? { learningRate: flags.learningRate } : {}),
-    ...(flags.schedule !== undefined ? { schedule: flags.schedule } : {}),
-    ...(flags.patience !== undefined ? { patience: flags.patience } : {}),
-    ...(flags.validationSplit !== undefined ? { validationSplit: flags.validationSplit } : {}),
-    ...(flags.noise !== undefined
-      ? { noise: flags.noise === 0 ? false : { x: flags.noise, y: flags.noise, anneal: true } }
-      : {}),
-    ...(flags.clipNorm !== undefined ? { clipNorm: flags.clipNorm } : {}),
-    ...(flags.meanWarmupEpochs !== undefined ? { meanWarmupEpochs: flags.meanWarmupEpochs } : {}),
-    ...(flags.ensemble !== undefined ? { ensemble: flags.ensemble } : {}),
-  };
-}
-
 async function runTrain(data: string | undefined, flags: TrainFlags): Promise<number> {
   if (data !== undefined && flags.example !== undefined) {
     throw new CliError('give either DATA or --example, not both');
@@ -297,8 +165,9 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
   let test: ReturnType<(typeof DATASETS)[string]> | undefined;
   if (exampleName !== undefined) {
     const rows = flags.rows ?? EXAMPLE_ROWS;
-    const dataset = DATASETS[exampleName]!({ rows, seed: flags.seed + 1 });
-    test = DATASETS[exampleName]!({ rows: Math.max(rows, 2000), seed: flags.seed + 1_000_001 });
+    const seed = flags.seed ?? TRAIN_DEFAULTS.seed;
+    const dataset = DATASETS[exampleName]!({ rows, seed: seed + 1 });
+    test = DATASETS[exampleName]!({ rows: Math.max(rows, 2000), seed: seed + 1_000_001 });
     ({ x, y } = dataset);
     xColumns = dataset.inputColumns;
     yColumns = dataset.targetColumns;
