@@ -61,6 +61,9 @@ function showDefaults() {
   }
 }
 
+/** What the controls hold that their options refuse (said until the controls change; a new run does not clear it). */
+let refusedSettings = '';
+
 /** Training options from the controls: only what differs from the library's defaults; a value it refuses, said. */
 function settings(): Settings {
   const options: Record<string, unknown> = {};
@@ -79,7 +82,8 @@ function settings(): Settings {
       );
     }
   }
-  $('error').textContent = refused.length > 0 ? `${refused.join('; ')} (the default is used)` : '';
+  refusedSettings = refused.length > 0 ? `${refused.join('; ')} (the default is used)` : '';
+  $('error').textContent = refusedSettings;
   return { options: options as PlanOptions };
 }
 
@@ -211,7 +215,7 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
           `, ${b.threads} thread${b.threads === 1 ? '' : 's'}${b.fusedKernels.length ? `, fused kernels ${b.fusedKernels.join(' + ')}` : ''}` +
           `${b.notes.length ? `\n${b.notes.join('\n')}` : ''}\ncross-origin isolated: ${globalThis.crossOriginIsolated ? 'yes' : 'no'}`,
       );
-      $('error').textContent = '';
+      $('error').textContent = refusedSettings;
       return;
     }
     case 'frame':
