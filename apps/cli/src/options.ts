@@ -107,3 +107,14 @@ export function nameList(value: string): string[] {
     i++; // the comma
   }
 }
+
+/**
+ * A comma-separated list of cell texts (`--missing-values`): each trimmed, an empty one allowed (the empty cell);
+ * the same quoting as {@link nameList} for a text with a comma.
+ */
+export function cellList(value: string): string[] {
+  if (value.trim() === '') return [''];
+  return value.split(',').some((part) => part.includes('"'))
+    ? nameList(value)
+    : value.split(',').map((part) => part.trim());
+}

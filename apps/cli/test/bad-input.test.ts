@@ -53,11 +53,10 @@ const trainOn = (name: string, content: string, extra: string[] = []) => {
 
 describe('bad data files are refused with file, line and column named, and no model is written', () => {
   it.each([
-    ['nan.csv', 'x,y\n1,2\n2,NaN\n3,4\n', ["nan.csv: line 3, column 'y' is 'NaN', not a number"]],
-    ['inf.csv', 'x,y\n1,2\n2,3\nInfinity,4\n', ["inf.csv: line 4, column 'x' is 'Infinity', not a number"]],
+    ['inf.csv', 'x,y\n1,2\n2,3\nInfinity,4\n', ["inf.csv: line 4, column 'x' is Infinity, too large to train on"]],
     ['text.csv', 'x,y\n1,2\n2,three\n', ["text.csv: line 3, column 'y' is 'three', not a number"]],
-    ['blank.csv', 'x,y\n1,2\n2,\n3,4\n', ["blank.csv: line 3, column 'y' is empty"]],
     ['huge.csv', 'x,y\n1,2\n2,1e200\n3,4\n', ["huge.csv: line 3, column 'y' is 1e200, too large"]],
+    ['hugex.csv', 'x,y\n1,2\n-1e200,3\n3,4\n', ["hugex.csv: line 3, column 'x' is -1e200, too large"]],
     ['empty.csv', '', ['empty.csv: the file is empty']],
     ['header.csv', 'x,y\n', ['header.csv: has 0 data rows; training needs at least 2']],
     ['one.csv', 'x,y\n1,2\n', ['one.csv: has 1 data row; training needs at least 2']],
@@ -69,6 +68,22 @@ describe('bad data files are refused with file, line and column named, and no mo
     expectBadInput(trainOn(name, content), ...fragments);
     expect(existsSync(path.join(dir, 'out.mdn.json'))).toBe(false);
   });
+
+  it.each([
+    ['nan.csv', 'x,y\n1,2\n2,NaN\n3,4\n', "nan.csv: line 3, column 'y' is missing ('NaN')"],
+    ['blank.csv', 'x,y\n1,2\n2,\n3,4\n', "blank.csv: line 3, column 'y' is missing ('')"],
+  ])(
+    '%s: a missing target cell is refused with --missing-target error (by default the row is left out)',
+    (name, content, fragment) => {
+      expectBadInput(trainOn(name, content, ['--missing-target', 'error']), fragment);
+      expect(existsSync(path.join(dir, 'out.mdn.json'))).toBe(false);
+      const dropped = mdn(['train', name, '--y', 'y', '--out', 'kept.mdn.json', '--epochs', '2', '--ensemble', '1'], {
+        cwd: dir,
+      });
+      expect(dropped.code).toBe(0);
+      expect(dropped.stdout).toContain('1 row left out: the target is missing (line 3)');
+    },
+  );
 
   it('a missing column lists the columns the file has', () => {
     write(dir, 'cols.csv', 'a,b\n1,2\n2,3\n');
@@ -86,7 +101,10 @@ describe('bad data files are refused with file, line and column named, and no mo
     expectBadInput(mdn(['train', 'nope.csv', '--y', 'y', '--out', 'o.json'], { cwd: dir }), 'nope.csv: no such file');
     expectBadInput(mdn(['train', '.', '--y', 'y', '--out', 'o.json'], { cwd: dir }), '.: is a directory');
     expectBadInput(mdn(['train', 'good.csv', '--out', 'o.json'], { cwd: dir }), '--y is required with DATA');
-    expectBadInput(mdn(['train', 'good.csv', '--y', 'y'], { cwd: dir }), '--out is required with DATA');
+    expectBadInput(
+      mdn(['train', '-', '--y', 'y'], { cwd: dir, input: 'y,a\n1,2\n' }),
+      '--out is required when reading stdin',
+    );
     expectBadInput(mdn(['train'], { cwd: dir }), 'give a CSV/TSV file to train on');
     // 2³² + 1 would wrap to seed 1: refused as a flag error, not blamed on the data file.
     const seed = mdn(['train', 'good.csv', '--y', 'y', '--out', 'o.json', '--seed', '4294967297'], { cwd: dir });
@@ -207,7 +225,7 @@ describe('bad model files', () => {
     [
       'future.mdn.json',
       'future',
-      'model file format version 6 is not supported: this @mdn/core reads versions 1, 2, 3, 4, 5; upgrade @mdn/cli (and @mdn/core)',
+      'model file format version 7 is not supported: this @mdn/core reads versions 1, 2, 3, 4, 5, 6; upgrade @mdn/cli (and @mdn/core)',
     ],
     ['corrupt.mdn.json', 'corrupt', 'the model file is corrupt: weight checksum'],
     ['relu.mdn.json', 'relu', 'the model file was edited or is corrupt: its content checksum'],
@@ -219,7 +237,7 @@ describe('bad model files', () => {
       kind === 'truncated'
         ? modelText.slice(0, 2000)
         : kind === 'future'
-          ? modelText.replace('"formatVersion":5', '"formatVersion":6')
+          ? modelText.replace('"formatVersion":6', '"formatVersion":7')
           : kind === 'corrupt'
             ? modelText.replace(/"data":"([A-Za-z0-9+/])/, (_, c: string) => `"data":"${c === 'A' ? 'B' : 'A'}`)
             : kind === 'relu'

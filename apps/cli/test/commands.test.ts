@@ -306,7 +306,7 @@ describe('mdn predict', () => {
     );
     expect(trained.code).toBe(0);
     expect(trained.stdout).toMatch(/network {5}k = 2 \(full covariance\)/);
-    expect(mdn(['info', 'full.mdn.json'], { cwd: dir }).stdout).toMatch(/format version 5[\s\S]*full covariance/);
+    expect(mdn(['info', 'full.mdn.json'], { cwd: dir }).stdout).toMatch(/format version 6[\s\S]*full covariance/);
     write(dir, 'given.csv', 'x,a,b,other\n-1,0.2,0.3,1.5\n0.5,-0.4,-0.35,-2\n2,1,0.9,0\n');
     const run = mdn(
       ['predict', 'full.mdn.json', 'given.csv', '--given', 'b=other', '--quantiles', '0.5', '--mixture'],
@@ -436,7 +436,7 @@ describe('mdn info', () => {
   it('shows config, columns, data statistics and the format version', () => {
     const run = mdn(['info', model], { cwd: dir });
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('mdn-model format version 5 (this mdn writes version 5)');
+    expect(run.stdout).toContain('mdn-model format version 6 (this mdn writes version 6)');
     expect(run.stdout).toMatch(/input {2}x +mean +\d+\.\d{4} +scale/);
     // The default on 600 rows is an ensemble of 5 networks: said as such, with each network's epochs.
     expect(run.stdout).toMatch(

@@ -422,7 +422,8 @@ describe('messages', () => {
     editModel(
       'base.mdn.json',
       'esc.mdn.json',
-      'model.metadata = { ...model.metadata, inputColumns: ["a\\u001b]0;owned\\u0007", "b"] };',
+      'model.metadata = { ...model.metadata, inputColumns: ["a\\u001b]0;owned\\u0007", "b"] }; ' +
+        'model.metadata.inputSchema.columns[0].name = "a\\u001b]0;owned\\u0007";',
     );
     const run = mdn(['predict', 'esc.mdn.json', 'base.csv'], { cwd: dir });
     expect(run.code).toBe(2);

@@ -1,5 +1,14 @@
 // The protocol of bench:real, shared with its experiment tool: the splits and the scores.
-import { createRandom, crps, HostMixture, intervalSummary } from '@mdn/core';
+import {
+  createRandom,
+  crps,
+  dateDays,
+  HostMixture,
+  InputSchema,
+  intervalSummary,
+  rawRows,
+  readTrainingTable,
+} from '@mdn/core';
 
 /** Seeded 90/10 splits: the same rows for every method. */
 export function makeSplits(n, count) {
@@ -39,4 +48,87 @@ export function torchMixture(predicted) {
     means: Float64Array.from(predicted.means.flat()),
     scales: Float64Array.from(predicted.scales.flat()),
   });
+}
+
+/**
+ * A loaded data set, read the way a user's table is: a raw table (`raw`: records or a parsed CSV) goes through
+ * @mdn/core's readTrainingTable (rows with a missing target left out, counted) and keeps its raw columns for ours;
+ * the references get the same encoding, the input schema fitted on every row (`x`: numbers, with what ours learns
+ * from each split's training rows), and the gradient-boosted reference its native one (`native`: numbers, level codes
+ * and nulls for missing cells). A table of numbers (`x`, `y`) is used as it is.
+ */
+export function loadDataset(loaded) {
+  if (!loaded.raw) {
+    return {
+      ...loaded,
+      rawColumns: null,
+      native: { x: loaded.x, categorical: loaded.x[0].map(() => false) },
+      dropped: 0,
+    };
+  }
+  const table = readTrainingTable(loaded.raw, { y: [loaded.target], ...(loaded.inputs ? { x: loaded.inputs } : {}) });
+  const schema = InputSchema.fit(table.x);
+  const encoded = schema.encode(table.x).x;
+  const x = Array.from({ length: encoded.rows }, (_, r) =>
+    Array.from(encoded.data.subarray(r * encoded.columns, (r + 1) * encoded.columns)),
+  );
+  return {
+    ...loaded,
+    inputs: table.xColumns,
+    features: schema.width,
+    schema: schema.describe(),
+    x,
+    y: Array.from(table.y.data),
+    rawColumns: table.x,
+    native: nativeEncoding(table.x, schema),
+    dropped: table.dropped.count,
+  };
+}
+
+/** The most level codes a column gets for HistGradientBoostingRegressor (it takes fewer than 255 categories). */
+const NATIVE_LEVELS = 250;
+
+/**
+ * The gradient-boosted reference's own encoding: numbers (dates as days) with null for missing cells, and a column
+ * of levels as codes by frequency (the rarest beyond NATIVE_LEVELS share one code), missing as null.
+ */
+function nativeEncoding(raw, schema) {
+  const columns = [];
+  const categorical = [];
+  for (const [c, column] of schema.columns.entries()) {
+    if (column.kind === 'ignored') continue;
+    const cells = raw.columns[c];
+    if (column.kind === 'categorical') {
+      const counts = new Map();
+      for (let r = 0; r < raw.rows; r++) {
+        const key = cells.kind(r) === 'number' ? String(cells.number(r)) : cells.text(r);
+        if (key !== undefined) counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+      const codes = new Map(
+        [...counts].sort((a, b) => b[1] - a[1]).map(([key], i) => [key, Math.min(i, NATIVE_LEVELS - 1)]),
+      );
+      columns.push(
+        Array.from({ length: raw.rows }, (_, r) => {
+          const key = cells.kind(r) === 'number' ? String(cells.number(r)) : cells.text(r);
+          return key === undefined ? null : codes.get(key);
+        }),
+      );
+      categorical.push(true);
+    } else {
+      columns.push(
+        Array.from({ length: raw.rows }, (_, r) => {
+          if (cells.kind(r) === 'number') return cells.number(r);
+          if (column.kind === 'date' && cells.kind(r) === 'text') return dateDays(cells.text(r));
+          return null;
+        }),
+      );
+      categorical.push(false);
+    }
+  }
+  return { x: Array.from({ length: raw.rows }, (_, r) => columns.map((column) => column[r])), categorical };
+}
+
+/** What ours trains on or predicts for rows `indices`: the raw columns of those rows, or their numbers. */
+export function oursInputs(data, indices) {
+  return data.rawColumns ? rawRows(data.rawColumns, indices) : matrix(indices.map((i) => data.x[i]));
 }

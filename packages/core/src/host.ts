@@ -4,6 +4,39 @@
  * evaluates saved predictions can use it without a backend.
  */
 
+export {
+  type Cell,
+  isRawInput,
+  MISSING_CELLS,
+  type MissingTarget,
+  RawColumn,
+  type RawColumns,
+  type RawInput,
+  type RawRecords,
+  type RawTable,
+  rawColumns,
+  rawRows,
+  readCell,
+  readTrainingTable,
+  type TrainingTable,
+  type TrainingTableOptions,
+  TrainingTableReader,
+} from './data/columns.js';
+export {
+  type CategoricalColumnSchema,
+  type ColumnSchema,
+  type DateColumnSchema,
+  dateDays,
+  ENCODING_DEFAULTS,
+  EncodingReport,
+  type Feature,
+  type IgnoredColumnSchema,
+  InputSchema,
+  type InputSchemaJSON,
+  type InputSchemaOptions,
+  isoDays,
+  type NumericColumnSchema,
+} from './data/input-schema.js';
 export { type Matrix, type MatrixInput, toMatrix } from './data/matrix.js';
 export {
   columnIndices,

@@ -67,6 +67,7 @@ export {
 export {
   type CreateOptions,
   MixtureDensityNetwork,
+  type ModelInput,
   type ModelMetadata,
   PREDICT_CHUNK_ROWS,
   type RawOutputs,

@@ -1,4 +1,5 @@
 import type { HostMixture, Matrix, MixtureDensityNetwork } from '@mdn/core';
+import { columnIndices, DECIMAL, EncodingReport, MISSING_CELLS } from '@mdn/core/host';
 import type { Command } from 'commander';
 import { CliError, EXIT } from '../errors.js';
 import { selectBackend } from '../io/backend.js';
@@ -66,11 +67,16 @@ export async function loadModelData(
 ): Promise<ModelData> {
   const { model, columns } = await openModel(modelFile, flags);
   try {
-    const { table, totalRows } = Number.isFinite(maxRows)
+    const read = Number.isFinite(maxRows)
       ? await readTableSample(dataFile, maxRows)
       : { table: readTable(dataFile), totalRows: Number.NaN };
-    const x = inputsFor(table, columns.x, modelFile);
+    const { totalRows } = read;
+    const left = new LeftOut();
+    const table = needTargets ? left.withTargets(read.table, columns.y, model) : read.table;
+    left.say(dataFile);
+    const { x, report } = inputsFor(table, columns.x, modelFile, model);
     const y = needTargets ? targetsFor(table, columns.y, modelFile) : null;
+    sayReport(report, dataFile);
     return { model, table, columns, x, y, totalRows: Number.isNaN(totalRows) ? x.rows : totalRows };
   } catch (error) {
     model.dispose();
@@ -111,16 +117,88 @@ export async function* predictedBlocks(
   needTargets: boolean,
 ): AsyncGenerator<PredictedBlock> {
   let rows = 0;
-  for (const table of readTableBlocks(dataFile, dataBlockRows(model))) {
+  const report = new EncodingReport();
+  const left = new LeftOut();
+  for (const read of readTableBlocks(dataFile, dataBlockRows(model))) {
+    const table = needTargets ? left.withTargets(read, columns.y, model) : read;
     if (table.rows.length === 0) continue;
-    const x = inputsFor(table, columns.x, modelFile);
+    const encoded = inputsFor(table, columns.x, modelFile, model);
+    const { x } = encoded;
+    report.merge(encoded.report);
     const y = needTargets ? targetsFor(table, columns.y, modelFile) : null;
     const host = await finitePredictions(model, x, dataFile, columns.x, rows);
     yield { table, x, y, host, firstRow: rows };
     rows += x.rows;
     await nextTurn();
   }
-  if (rows === 0) throw new CliError(`${dataFile === '-' ? 'stdin' : dataFile}: has a header but no data rows`);
+  left.say(dataFile);
+  if (rows === 0) {
+    throw new CliError(
+      `${dataFile === '-' ? 'stdin' : dataFile}: has ${left.count > 0 ? 'no data rows with a target' : 'a header but no data rows'}`,
+    );
+  }
+  sayReport(report, dataFile);
+}
+
+/** Rows left out of scoring because a target cell is missing (as training leaves them out), counted with their lines. */
+class LeftOut {
+  count = 0;
+  readonly lines: number[] = [];
+
+  /** `table` without its rows whose target cell (in `columns`, when the table has them) is missing. */
+  withTargets(table: Table, columns: readonly string[], model: MixtureDensityNetwork): Table {
+    if (columns.length === 0 || columns.some((name) => !table.header.includes(name))) return table;
+    const missing = new Set(model.inputSchema?.missingValues ?? MISSING_CELLS);
+    const indices = columnIndices(table, columns, 'target');
+    const keep: number[] = [];
+    for (let r = 0; r < table.rows.length; r++) {
+      if (indices.some((i) => missing.has(table.rows[r]![i] ?? ''))) {
+        this.count++;
+        if (this.lines.length < 5) this.lines.push(table.lines[r]!);
+      } else keep.push(r);
+    }
+    if (keep.length === table.rows.length) return table;
+    return { ...table, rows: keep.map((r) => table.rows[r]!), lines: keep.map((r) => table.lines[r]!) };
+  }
+
+  say(dataFile: string): void {
+    if (this.count === 0) return;
+    process.stderr.write(
+      `mdn: note: ${dataFile === '-' ? 'stdin' : dataFile}: ${this.count} row${this.count === 1 ? '' : 's'} left out: the target is missing ` +
+        `(line${this.lines.length === 1 ? '' : 's'} ${this.lines.join(', ')}${this.count > this.lines.length ? ', …' : ''})\n`,
+    );
+  }
+}
+
+/**
+ * Says on stderr what reading the inputs did beside reading numbers: cells filled in as in training, levels never
+ * seen in training (counted, never an error, never dropped).
+ */
+function sayReport(report: EncodingReport, dataFile: string): void {
+  for (const line of report.describe()) {
+    process.stderr.write(`mdn: note: ${dataFile === '-' ? 'stdin' : dataFile}: ${line}\n`);
+  }
+}
+
+/**
+ * The input cells of a block's rows as an output writes them: a model that reads plain numbers writes the numbers
+ * it read (to the model's input unit, as before); otherwise, and for a cell that was missing, the cell as in DATA.
+ */
+export function inputCells(
+  model: MixtureDensityNetwork,
+  block: { table: Table; x: Matrix },
+  columns: readonly string[],
+  format: (value: number, unit: number | undefined) => string,
+): (r: number) => string[] {
+  const { table, x } = block;
+  const indices = columnIndices(table, columns, 'input');
+  const plain = model.inputSchema === undefined || model.inputSchema.plain;
+  const unit = model.inputStandardiser.scale;
+  return (r) =>
+    indices.map((i, c) => {
+      const text = table.rows[r]![i] ?? '';
+      return plain && DECIMAL.test(text) ? format(x.data[r * x.columns + c]!, unit[c]) : text;
+    });
 }
 
 /**
@@ -167,6 +245,8 @@ export function notFinite(
   rowOffset: number,
   what: string,
 ): CliError {
+  // A model that reads its columns as features of their own names them by feature.
+  if (columns.length !== x.columns) columns = model.inputSchema?.features.map((feature) => feature.name) ?? columns;
   const distances = columns.map((_, c) => {
     const value = x.data[r * x.columns + c]!;
     return Math.abs((value - model.inputStandardiser.mean[c]!) / model.inputStandardiser.scale[c]!);

@@ -1,5 +1,5 @@
 import type { Matrix, MixtureDensityNetwork } from '@mdn/core';
-import { InputError, printable } from '@mdn/core/host';
+import { EncodingReport, InputError, printable } from '@mdn/core/host';
 import { CliError } from '../errors.js';
 import { distinctNames, numericMatrix, type Table } from './table.js';
 
@@ -61,10 +61,13 @@ export function modelColumns(
   modelFile: string,
   overrides: { x?: string[]; y?: string[] },
 ): { x: string[]; y: string[] } {
-  const { inputColumns, targetColumns } = model.metadata;
-  const { inputDimension, outputDimension } = model.config;
+  const { targetColumns } = model.metadata;
+  const { outputDimension } = model.config;
+  // The model's input columns: its schema's (raw columns, each read by name), or its numbers'.
+  const schema = model.inputSchema;
+  const inputColumns = schema?.names;
   const x = roleColumns(
-    { flag: '--x', what: 'inputs', width: inputDimension },
+    { flag: '--x', what: 'inputs', width: schema ? schema.columns.length : model.config.inputDimension },
     overrides.x,
     inputColumns,
     targetColumns,
@@ -91,11 +94,23 @@ export function modelColumns(
 const missingColumn = (error: unknown) =>
   InputError.isInstance(error) && error.fields.column !== undefined && error.fields.line === undefined;
 
-/** The input matrix for a model (at least one row). */
-export function inputsFor(table: Table, columns: string[], modelFile: string): Matrix {
+/**
+ * The network's inputs for a table's rows (at least one): its schema's features (raw cells read by name: levels,
+ * dates, missing cells filled in as in training, with a report of what was filled in or unseen), or, for a model
+ * without names, the columns as numbers.
+ */
+export function inputsFor(
+  table: Table,
+  columns: string[],
+  modelFile: string,
+  model: MixtureDensityNetwork,
+): { x: Matrix; report: EncodingReport } {
   if (table.rows.length === 0) throw new CliError(`${printable(table.source)}: has a header but no data rows`);
   try {
-    return numericMatrix(table, columns, 'input');
+    if (model.inputSchema) return model.encodeInputs(table, columns);
+    const report = new EncodingReport();
+    report.rows = table.rows.length;
+    return { x: numericMatrix(table, columns, 'input'), report };
   } catch (error) {
     if (missingColumn(error)) {
       throw new CliError(

@@ -1,5 +1,14 @@
 import { closeSync, openSync, readSync } from 'node:fs';
-import { createRandom, type Matrix, numericMatrix, printable, type Table, TableReader } from '@mdn/core/host';
+import {
+  createRandom,
+  type MissingTarget,
+  numericMatrix,
+  printable,
+  type Table,
+  TableReader,
+  type TrainingTable,
+  TrainingTableReader,
+} from '@mdn/core/host';
 import { CliError } from '../errors.js';
 import { nextTurn } from './signals.js';
 
@@ -263,63 +272,38 @@ export function distinctNames(names: readonly string[]): string | undefined {
  */
 export const MAX_TRAINING_VALUES = 50_000_000;
 
-/** A growing float64 buffer of rows. */
-class Rows {
-  private data = new Float64Array(1024);
-  rows = 0;
-  constructor(readonly columns: number) {}
-  append(block: Matrix): void {
-    const needed = (this.rows + block.rows) * this.columns;
-    if (needed > this.data.length) {
-      const grown = new Float64Array(Math.max(needed, 2 * this.data.length));
-      grown.set(this.data.subarray(0, this.rows * this.columns));
-      this.data = grown;
-    }
-    this.data.set(block.data, this.rows * this.columns);
-    this.rows += block.rows;
-  }
-  matrix(): Matrix {
-    return { data: this.data.slice(0, this.rows * this.columns), rows: this.rows, columns: this.columns };
-  }
-}
-
 /**
- * The training data of a CSV/TSV file (or stdin): the `yColumns` and the input columns (`xColumns`, or every
- * other column) as float64 matrices, read and checked a block of rows at a time (no table of text cells is held).
- * Refuses more than {@link MAX_TRAINING_VALUES} values.
+ * The training data of a CSV/TSV file (or stdin): the `yColumns` as numbers and the input columns (`xColumns`, or
+ * every other column) raw, for the input schema to read (see @mdn/core's `TrainingTableReader`: rows with a missing
+ * target are left out and counted), read a block of rows at a time (no table of text cells is held). Refuses more
+ * than {@link MAX_TRAINING_VALUES} values.
  */
 export async function readTrainingData(
   file: string,
   xColumns: readonly string[] | undefined,
   yColumns: readonly string[],
-): Promise<{ x: Matrix; y: Matrix; xColumns: string[]; source: string }> {
-  let inputs: string[] | undefined;
-  let x: Rows | undefined;
-  let y: Rows | undefined;
-  let source = file;
+  options: { missingValues?: readonly string[] | undefined; missingTarget?: MissingTarget | undefined } = {},
+): Promise<TrainingTable & { source: string }> {
+  const source = file === '-' ? 'stdin' : file;
+  const reader = new TrainingTableReader({
+    y: yColumns,
+    x: xColumns,
+    missingValues: options.missingValues,
+    missingTarget: options.missingTarget,
+    source,
+    labels: { x: '--x', y: '--y' },
+  });
   for (const block of readTableBlocks(file, 65_536)) {
-    source = block.source;
-    if (inputs === undefined) {
-      numericMatrix({ ...block, rows: [], lines: [] }, yColumns, '--y'); // every --y column exists
-      inputs = xColumns ? [...xColumns] : block.header.filter((name) => !yColumns.includes(name));
-      if (inputs.length === 0) {
-        throw new CliError(
-          `${printable(source)}: no input columns left once --y ${yColumns.map((name) => printable(name, 80)).join(',')} is taken; add input columns`,
-        );
-      }
-      x = new Rows(inputs.length);
-      y = new Rows(yColumns.length);
-    }
-    y!.append(numericMatrix(block, yColumns, '--y'));
-    x!.append(numericMatrix(block, inputs, '--x'));
-    if (x!.rows * (inputs.length + yColumns.length) > MAX_TRAINING_VALUES) {
+    reader.push(block);
+    if (reader.values > MAX_TRAINING_VALUES) {
+      const columns = reader.values / reader.rowCount;
       throw new CliError(
-        `${printable(source)}: more than ${MAX_TRAINING_VALUES.toExponential(0)} values (${x!.rows.toLocaleString('en-US')} rows × ` +
-          `${inputs.length + yColumns.length} columns so far): training holds every row in memory; train on a random ` +
+        `${printable(source)}: more than ${MAX_TRAINING_VALUES.toExponential(0)} values (${reader.rowCount.toLocaleString('en-US')} rows × ` +
+          `${columns} columns so far): training holds every row in memory; train on a random ` +
           'sample of the rows (shuf -n 1000000 on the rows keeps a million)',
       );
     }
     await nextTurn(); // a stop signal is handled between blocks
   }
-  return { x: x!.matrix(), y: y!.matrix(), xColumns: inputs!, source };
+  return { ...reader.finish(), source };
 }

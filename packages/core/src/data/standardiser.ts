@@ -41,7 +41,10 @@ export class Standardiser {
    * Fits column means and standard deviations. Constant columns get scale 1 and are listed in
    * `constantColumns`; non-finite values throw an error naming the row and column.
    */
-  static fit(input: MatrixInput, options: { name?: string; columnNames?: readonly string[] } = {}): Standardiser {
+  static fit(
+    input: MatrixInput,
+    options: { name?: string; columnNames?: readonly string[]; unscaled?: readonly number[] } = {},
+  ): Standardiser {
     const name = options.name ?? 'data';
     const matrix = toMatrix(input, name);
     if (matrix.rows === 0) throw new InputError(`${name}: cannot standardise an empty matrix`);
@@ -50,6 +53,11 @@ export class Standardiser {
     const { mean, sd: scale } = columnMoments(matrix);
     // Constant means every value equal: a spread of 1e-4 on 1e8, or on a 1e-30 scale, is still data.
     const constant: number[] = [];
+    // Columns kept as they are (0/1 indicators): mean 0, scale 1.
+    for (const c of options.unscaled ?? []) {
+      mean[c] = 0;
+      scale[c] = 1;
+    }
     for (let c = 0; c < matrix.columns; c++) {
       if (!(scale[c]! > 0 && Number.isFinite(scale[c]!))) {
         scale[c] = 1;

@@ -1,6 +1,7 @@
 import type { Matrix } from '../data/matrix.js';
 import { InputError } from '../errors.js';
 import { columnMoments, logNormalPdf, logSumExp } from '../math/host-math.js';
+import type { Discretisation } from '../mixture/discrete.js';
 import { HostMixture } from '../mixture/host-mixture.js';
 import type { TargetAtom } from '../model/config.js';
 import { kMeans } from '../model/kmeans.js';
@@ -415,6 +416,8 @@ export function crossFittedBaselines(
   atoms: readonly TargetAtom[] = [],
   /** Each target's unit (the model's standardiser scale): σ's bounds where the rows have no spread of their own. */
   unit?: ArrayLike<number>,
+  /** A whole-number target (the model's): both baselines are scored as probabilities of its values, as the model is. */
+  discrete?: Discretisation,
 ): { unconditional: BaselineFit; linear: BaselineFit; linearInputs: number } {
   const n = x.rows;
   const d = y.columns;
@@ -438,6 +441,20 @@ export function crossFittedBaselines(
     const fitted = fitLinearHeteroscedastic(subset(x, continuous), fitY, 5, unit);
     linearInputs = Math.max(linearInputs, fitted.inputs.length);
     const predicted = fitted.predict(scoreX);
+    if (discrete) {
+      const repeated = mixture.repeated(score.length);
+      const unconditionalMixture = repeated.withParts(repeated.parts.withDiscrete(discrete));
+      const linearMixture = predicted.withParts(predicted.parts.withDiscrete(discrete));
+      const [unconditionalMean, linearMean] = [unconditionalMixture.mean(), linearMixture.mean()];
+      score.forEach((row, i) => {
+        const value = scoreY.data.subarray(i, i + 1);
+        unconditional.logProb[row] = unconditionalMixture.logProbAt(i, value);
+        unconditional.mean[row] = unconditionalMean[i]!;
+        linear.logProb[row] = linearMixture.logProbAt(i, value);
+        linear.mean[row] = linearMean[i]!;
+      });
+      continue;
+    }
     if (atoms.length > 0) {
       const fractions = atoms.map((_, a) => (fit.filter((row) => atomOf(row) === a).length + 0.5) / (fit.length + 1));
       const withAtoms = [

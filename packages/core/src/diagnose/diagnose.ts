@@ -31,7 +31,8 @@ export interface Finding {
     | 'duplicate-components'
     | 'scale-at-floor'
     | 'miscalibrated'
-    | 'overfitting';
+    | 'overfitting'
+    | 'discrete-target';
   severity: Severity;
   message: string;
   advice: string;
@@ -363,8 +364,25 @@ const overfittingCheck: Check = ({ gaps, rise, finalTrain }) => {
   };
 };
 
+/** A whole-number target: what its NLL means (probabilities, not densities), said once. */
+const discreteCheck: Check = ({ model }) => {
+  const discrete = model.config.discrete;
+  if (!discrete) return null;
+  return {
+    code: 'discrete-target',
+    severity: 'info',
+    message:
+      `The target is whole numbers${discrete.lower !== null ? ` from ${discrete.lower}` : ''}: the NLL is −log P(y) per row (a probability, so ≥ 0 and ` +
+      'comparable across models), and both baselines are scored the same way.',
+    advice:
+      'Nothing to do. A density fitted to such values would put spikes on them and report NLLs far below 0 that mean ' +
+      "nothing; target 'continuous' (--target continuous) fits a density all the same.",
+  };
+};
+
 /** The checks, in the order their findings are reported. */
 const CHECKS: readonly Check[] = [
+  discreteCheck,
   nonFiniteCheck,
   fitCheck,
   deadComponentsCheck,
@@ -441,6 +459,7 @@ async function measure(
     k,
     host.parts.pointMasses.map((p) => p.atom),
     model.targetStandardiser.scale,
+    host.discrete,
   );
   await yieldToEventLoop();
   const unconditionalNll = -meanOf(unconditional.logProb);

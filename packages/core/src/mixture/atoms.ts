@@ -32,8 +32,8 @@ function laplaceCdfTensor(z: tf.Tensor): tf.Tensor {
   return tf.where(tf.less(z, 0), half, tf.sub(1, half));
 }
 
-/** The standard component's CDF of `distribution` on the backend. */
-function cdfTensor(z: tf.Tensor, distribution: ComponentFamily): tf.Tensor {
+/** The standard component's CDF of `distribution` on the backend (relative precision in both tails). */
+export function cdfTensor(z: tf.Tensor, distribution: ComponentFamily): tf.Tensor {
   return distribution === 'laplace' ? laplaceCdfTensor(z) : normalCdfTensor(z);
 }
 

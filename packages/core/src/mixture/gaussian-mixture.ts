@@ -3,6 +3,7 @@ import { InputError } from '../errors.js';
 import '../backend/register-gradients.js';
 import { LOG_SQRT_2PI } from '../math/normal.js';
 import { factorCount, factorIndex } from '../math/precision-factor.js';
+import { cdfTensor } from './atoms.js';
 import { COMPONENT_FAMILIES, type ComponentFamily, standardComponent } from './components/standard.js';
 import { HostMixture } from './host-mixture.js';
 import { MixtureParts } from './parts.js';
@@ -251,6 +252,41 @@ export class GaussianMixture {
    */
   logProb(y: tf.Tensor2D): tf.Tensor1D {
     return tf.tidy(() => tf.logSumExp(this.componentLogProb(y), 1) as tf.Tensor1D);
+  }
+
+  /**
+   * log P(Y = y) of each row of a whole-number target (one dimension), in the mixture's units: its mass on the bin
+   * [y − h, y + h], or below y + h for the lowest value (`bins.lower`); where that mass rounds away in float32, the
+   * density at y times the bin's width. `[N]`. Call with standardised targets and the model's standardised bins.
+   */
+  binLogProb(y: tf.Tensor2D, bins: { halfWidth: number; lower: number | null }): tf.Tensor1D {
+    this.checkTargets(y);
+    if (this.dimensions !== 1) throw new InputError('a discrete target has one dimension');
+    return tf.tidy(() => {
+      const [n, k] = this.logits.shape;
+      const h = bins.halfWidth;
+      const mu = tf.reshape(this.means, [n, k]);
+      const sigma = tf.reshape(this.scales, [n, k]);
+      const a = tf.div(tf.sub(tf.sub(y, h), mu), sigma);
+      const b = tf.div(tf.sub(tf.add(y, h), mu), sigma);
+      const cdf = (z: tf.Tensor) => cdfTensor(z, this.distribution);
+      // Each side of a component's location from its own tail (the components are symmetric), so the difference of
+      // two CDFs near 1 keeps its precision.
+      // (greaterEqual: the comparison with a registered gradient, so autodiff passes the condition.)
+      let mass = tf.where(tf.greaterEqual(a, 0), tf.sub(cdf(tf.neg(a)), cdf(tf.neg(b))), tf.sub(cdf(b), cdf(a)));
+      if (bins.lower !== null) {
+        const lowest = tf.broadcastTo(tf.greaterEqual(bins.lower + h / 2, y), [n, k]);
+        mass = tf.where(lowest, cdf(b), mass);
+      }
+      const floor = 1e-30;
+      const logDensity = tf.sub(this.componentLogProb(y), this.logWeights());
+      const logMass = tf.where(
+        tf.greaterEqual(mass, floor),
+        tf.log(tf.maximum(mass, floor)),
+        tf.add(logDensity, Math.log(2 * h)),
+      );
+      return tf.logSumExp(tf.add(this.logWeights(), logMass), 1) as tf.Tensor1D;
+    });
   }
 
   /**

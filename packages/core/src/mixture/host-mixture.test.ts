@@ -118,6 +118,8 @@ describe('HostMixture (D = 1 exact functions)', () => {
           expect(got).toBeGreaterThanOrEqual(best - 1e-9);
           if (got - best < 1e-6 && best - got < 1e-6) {
             // equal heights: accept either peak
+          } else if (got > best) {
+            // higher than the grid's best: the grid search missed a narrow peak (fast-check found one such case)
           } else {
             expectClose(modes[i]!, expected, 1e-6, 1e-6, 'mode');
           }

@@ -6,6 +6,16 @@ import { DiagonalFamily } from './components/diagonal.js';
 import type { HostFamily } from './components/family.js';
 import { FullGaussianFamily } from './components/full-gaussian.js';
 import { COMPONENT_FAMILIES, type ComponentFamily, standardLaplace, standardNormal } from './components/standard.js';
+import {
+  binProbabilities,
+  type Discretisation,
+  discreteCdf,
+  discreteCrps,
+  discreteDraw,
+  discreteLogProb,
+  discreteQuantile,
+  supportSpan,
+} from './discrete.js';
 import { MixtureParts } from './parts.js';
 
 /** The most numbers {@link HostMixture.sample} draws in one call: 1e8 (800 MB of float64). */
@@ -136,6 +146,9 @@ export class HostMixture {
     this.parts = parameters.parts ?? MixtureParts.single(k);
     if (this.parts.components !== k) {
       throw new InputError(`parts describe ${this.parts.components} components but the mixture has ${k}`);
+    }
+    if (this.parts.discrete && (d !== 1 || this.factors !== undefined)) {
+      throw new InputError(`a whole-number (discrete) target has one dimension, not ${d}`);
     }
     this.rows = n;
     this.components = k;
@@ -275,8 +288,18 @@ export class HostMixture {
     return out;
   }
 
-  /** Log-density of `y` (`[D]`) under row `row`'s mixture. */
+  /** The whole-number support when the target is discrete (see discrete.ts), else undefined. */
+  get discrete(): Discretisation | undefined {
+    return this.parts.discrete;
+  }
+
+  /**
+   * Log-density of `y` (`[D]`) under row `row`'s mixture; for a discrete target, log P(Y = y) (−∞ off the whole
+   * numbers of its support).
+   */
   logProbAt(row: number, y: ArrayLike<number>): number {
+    const discrete = this.discrete;
+    if (discrete) return discreteLogProb(this, discrete, row, y[0]!);
     const { components: k, logTerms } = this;
     for (let j = 0; j < k; j++) {
       logTerms[j] = this.logWeights[row * k + j]! + this.componentFamily.logDensity(this, row, j, y);
@@ -284,8 +307,9 @@ export class HostMixture {
     return logSumExp(logTerms, 0, k);
   }
 
-  /** Mixture mean, `[N, D]`. */
+  /** Mixture mean, `[N, D]` (a discrete target's: Σ k P(k)). */
   mean(): Float64Array {
+    if (this.discrete) return this.discreteMoments().mean;
     const { rows: n, components: k, dimensions: d } = this;
     const out = new Float64Array(n * d);
     for (let i = 0; i < n; i++) {
@@ -299,6 +323,7 @@ export class HostMixture {
 
   /** Per-dimension mixture variance (the diagonal of {@link covariance}), `[N, D]`. */
   variance(): Float64Array {
+    if (this.discrete) return this.discreteMoments().variance;
     const { rows: n, dimensions: d } = this;
     const covariance = this.covariance();
     const out = new Float64Array(n * d);
@@ -325,6 +350,7 @@ export class HostMixture {
 
   /** Mixture covariance, `[N, D, D]` row-major: Σ_k π_k (Σ_k + (μ_k − m)(μ_k − m)ᵀ). */
   covariance(): Float64Array {
+    if (this.discrete) return this.discreteMoments().variance;
     const { rows: n, components: k, dimensions: d } = this;
     const mean = this.mean();
     const out = new Float64Array(n * d * d);
@@ -423,19 +449,22 @@ export class HostMixture {
     this.requireUnivariate('cdf');
     this.requireLength(y, 'y');
     const out = new Float64Array(this.rows);
-    for (let i = 0; i < this.rows; i++) out[i] = this.componentFamily.cdf(this, i, y[i]!);
+    for (let i = 0; i < this.rows; i++) out[i] = this.cdfAt(i, y[i]!);
     return out;
   }
 
   /** CDF of row `row` at `y` (D = 1). */
   cdfAt(row: number, y: number): number {
     this.requireUnivariate('cdfAt');
+    const discrete = this.discrete;
+    if (discrete) return discreteCdf(discrete, y, (v) => this.componentFamily.cdf(this, row, v));
     return this.componentFamily.cdf(this, row, y);
   }
 
-  /** Density of row `row` at `y` (D = 1). */
+  /** Density of row `row` at `y` (D = 1); for a discrete target, P(Y = y). */
   pdfAt(row: number, y: number): number {
     this.requireUnivariate('pdfAt');
+    if (this.discrete) return Math.exp(discreteLogProb(this, this.discrete, row, y));
     return this.componentFamily.pdf(this, row, y);
   }
 
@@ -443,7 +472,8 @@ export class HostMixture {
   quantileAt(row: number, p: number): number {
     this.requireUnivariate('quantileAt');
     if (!(p >= 0 && p <= 1)) throw new InputError(`probability must be in [0, 1], got ${p}`);
-    return this.componentFamily.quantiles(this.slice(row, row + 1), [p])[0]!;
+    const q = this.componentFamily.quantiles(this.slice(row, row + 1), [p])[0]!;
+    return this.discrete ? discreteQuantile(this.discrete, q) : q;
   }
 
   /**
@@ -458,7 +488,10 @@ export class HostMixture {
     for (const level of levels) {
       if (!(level >= 0 && level <= 1)) throw new InputError(`probability must be in [0, 1], got ${level}`);
     }
-    return this.componentFamily.quantiles(this, levels);
+    const out = this.componentFamily.quantiles(this, levels);
+    const discrete = this.discrete;
+    if (discrete) for (let i = 0; i < out.length; i++) out[i] = discreteQuantile(discrete, out[i]!);
+    return out;
   }
 
   /** Central prediction interval holding probability `level` (D = 1): [q((1−level)/2), q((1+level)/2)]. */
@@ -478,7 +511,55 @@ export class HostMixture {
   /** CRPS of row `row` at `y` (D = 1), in closed form for every family (see `crps` in scores.ts). */
   crpsAt(row: number, y: number): number {
     this.requireUnivariate('crps');
+    const discrete = this.discrete;
+    if (discrete) {
+      const span = this.span(row, y);
+      if (span) return discreteCrps(binProbabilities(this, discrete, row, span.from, span.to), span.from, y);
+    }
     return this.componentFamily.crps(this, row, y);
+  }
+
+  /** The whole numbers holding row `row`'s mass (and `include`), or undefined when too many to visit. */
+  private span(row: number, include?: number): { from: number; to: number } | undefined {
+    const single = this.slice(row, row + 1);
+    return supportSpan(this.discrete!, (levels) => this.componentFamily.quantiles(single, levels), include);
+  }
+
+  /** A discrete target's mean, variance and mode per row, summed over its support (the latent ones beyond it). */
+  private discreteMoments(): { mean: Float64Array; variance: Float64Array; mode: Float64Array } {
+    const n = this.rows;
+    const mean = new Float64Array(n);
+    const variance = new Float64Array(n);
+    const mode = new Float64Array(n);
+    const latent = { mean: undefined as Float64Array | undefined, variance: undefined as Float64Array | undefined };
+    for (let i = 0; i < n; i++) {
+      const span = this.span(i);
+      if (!span) {
+        // Too wide to visit: the latent density's figures (the bins are a small part of its spread).
+        latent.mean ??= this.withParts(this.parts.withDiscrete(undefined)).mean();
+        latent.variance ??= this.withParts(this.parts.withDiscrete(undefined)).variance();
+        mean[i] = Math.round(latent.mean[i]!);
+        variance[i] = latent.variance[i]!;
+        mode[i] = Math.round(latent.mean[i]!);
+        continue;
+      }
+      const p = binProbabilities(this, this.discrete!, i, span.from, span.to);
+      let total = 0;
+      let first = 0;
+      let best = 0;
+      for (let j = 0; j < p.length; j++) {
+        total += p[j]!;
+        first += p[j]! * (span.from + j);
+        if (p[j]! > p[best]!) best = j;
+      }
+      const m = first / total;
+      let second = 0;
+      for (let j = 0; j < p.length; j++) second += p[j]! * (span.from + j - m) ** 2;
+      mean[i] = m;
+      variance[i] = second / total;
+      mode[i] = span.from + best;
+    }
+    return { mean, variance, mode };
   }
 
   /**
@@ -488,6 +569,7 @@ export class HostMixture {
    * location (the density is convex between them).
    */
   mode(): Float64Array {
+    if (this.discrete) return this.discreteMoments().mode;
     return this.componentFamily.mode(this);
   }
 
@@ -548,6 +630,8 @@ export class HostMixture {
         );
       }
     }
+    const discrete = this.discrete;
+    if (discrete) for (let i = 0; i < out.length; i++) out[i] = discreteDraw(discrete, out[i]!);
     return out;
   }
 

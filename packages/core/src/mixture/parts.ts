@@ -8,6 +8,7 @@
  */
 import { InputError } from '../errors.js';
 import type { TargetAtom } from '../model/config.js';
+import type { Discretisation } from './discrete.js';
 
 /** What one component of a mixture is. */
 export type ComponentRole =
@@ -36,6 +37,8 @@ export interface ModelLayout {
   tails: boolean;
   /** Point masses, after everything else. */
   atoms: readonly TargetAtom[];
+  /** A whole-number target: the mixture's values and their probabilities (see discrete.ts). */
+  discrete?: Discretisation | undefined;
 }
 
 const sameRole = (a: ComponentRole, b: ComponentRole): boolean =>
@@ -50,9 +53,15 @@ export class MixtureParts {
   readonly components: number;
   /** The role of each component, `[K]`. */
   private readonly roles: readonly ComponentRole[];
+  /**
+   * When the target is whole numbers: the mixture is a latent density and each value's probability its mass on
+   * the value's bin (see discrete.ts). Kept by every operation on the parts.
+   */
+  readonly discrete: Discretisation | undefined;
 
-  private constructor(roles: readonly ComponentRole[]) {
+  private constructor(roles: readonly ComponentRole[], discrete?: Discretisation) {
     this.roles = roles;
+    this.discrete = discrete;
     this.components = roles.length;
     const blocks: MixtureBlock[] = [];
     for (const [c, role] of roles.entries()) {
@@ -69,8 +78,13 @@ export class MixtureParts {
   }
 
   /** The components with these roles, in this order. */
-  static fromRoles(roles: readonly ComponentRole[]): MixtureParts {
-    return new MixtureParts([...roles]);
+  static fromRoles(roles: readonly ComponentRole[], discrete?: Discretisation): MixtureParts {
+    return new MixtureParts([...roles], discrete);
+  }
+
+  /** These parts over a whole-number target (`undefined`: a continuous one). */
+  withDiscrete(discrete: Discretisation | undefined): MixtureParts {
+    return new MixtureParts(this.roles, discrete);
   }
 
   /**
@@ -86,7 +100,7 @@ export class MixtureParts {
       }
     }
     for (const atom of layout.atoms) roles.push({ kind: 'point-mass', atom });
-    return new MixtureParts(roles);
+    return new MixtureParts(roles, layout.discrete);
   }
 
   /** The role of component `c`. */
@@ -145,18 +159,22 @@ export class MixtureParts {
 
   /** The parts of the components `kept`, in that order (for a mixture of those components). */
   select(kept: readonly number[]): MixtureParts {
-    return new MixtureParts(kept.map((c) => this.role(c)));
+    return new MixtureParts(
+      kept.map((c) => this.role(c)),
+      this.discrete,
+    );
   }
 
   /** These parts with `more` appended. */
   concat(more: MixtureParts): MixtureParts {
-    return new MixtureParts([...this.roles, ...more.roles]);
+    return new MixtureParts([...this.roles, ...more.roles], this.discrete);
   }
 
   /** These parts with every network renumbered by `renumber` (as when one network's components stand alone). */
   renumber(renumber: (network: number) => number): MixtureParts {
     return new MixtureParts(
       this.roles.map((role) => (role.kind === 'network' ? networkRole(renumber(role.network), role.tail) : role)),
+      this.discrete,
     );
   }
 
@@ -169,6 +187,7 @@ export class MixtureParts {
         if (!mapped.has(role.atom)) mapped.set(role.atom, map(role.atom));
         return { kind: 'point-mass', atom: mapped.get(role.atom)! };
       }),
+      this.discrete,
     );
   }
 

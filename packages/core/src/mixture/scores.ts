@@ -45,7 +45,8 @@ const ATOM_WIDTH = 8;
  * Probability integral transform u = F(y) of each row. For a calibrated model u ~ U(0, 1).
  * For D > 1 the marginal PIT of each dimension is returned, `[N, D]`. @param y `[N, D]`
  *
- * A row whose target sits on one of the mixture's point masses (its parts say which: MdnConfig.atoms, one target
+ * A discrete target (whole numbers: the mixture's parts say so) gets the randomised PIT of every row; a row whose
+ * target sits on one of the mixture's point masses (its parts say which: MdnConfig.atoms, one target
  * column) gets a randomised PIT (Czado, Gneiting & Held 2009), uniform over the probability the mixture gives the
  * point mass, instead of its middle: a calibrated model's PIT is then uniform, as it is for continuous targets.
  */
@@ -53,6 +54,17 @@ export function pit(mixture: HostMixture, y: ArrayLike<number>, options: PitOpti
   const d = mixture.dimensions;
   checkRows(mixture, y, d);
   const atoms = mixture.parts.pointMasses.map((p) => p.atom);
+  if (mixture.discrete) {
+    // A whole-number target: uniform over the probability of the value, F(y − 1) + V·P(y) (Czado et al. 2009).
+    const random = options.random ?? createRandom(0);
+    const out = new Float64Array(mixture.rows);
+    for (let row = 0; row < mixture.rows; row++) {
+      const above = mixture.cdfAt(row, y[row]!);
+      const below = mixture.cdfAt(row, Math.ceil(y[row]!) - 1);
+      out[row] = below + random.uniform() * (above - below);
+    }
+    return out;
+  }
   if (d === 1 && atoms.length > 0) {
     const random = options.random ?? createRandom(0);
     const out = mixture.cdf(y);

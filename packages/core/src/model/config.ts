@@ -1,6 +1,7 @@
 import { InputError, optionError } from '../errors.js';
 import { factorCount } from '../math/precision-factor.js';
 import type { ComponentFamily } from '../mixture/components/standard.js';
+import type { Discretisation } from '../mixture/discrete.js';
 import { DEFAULT_MDN_CONFIG, requireOption } from '../options/schema.js';
 import { checkValue } from '../options/values.js';
 
@@ -88,6 +89,12 @@ export interface MdnConfig {
    * component each after every other component of the mixture. `train` adds those it finds in the training targets.
    */
   atoms: readonly TargetAtom[];
+  /**
+   * A whole-number target (ratings, counts): P(y = k) is the mixture's mass on [k − ½, k + ½] (and below the lower
+   * edge for the edge's value), in original units; null for a continuous target. `train` sets it from the data (see
+   * the option `target`).
+   */
+  discrete: Discretisation | null;
 }
 
 /** The defaults and the hidden-layer activations are the option schema's (options/schema.ts). */
@@ -185,6 +192,12 @@ export function resolveConfig(
     ...DEFAULT_MDN_CONFIG,
     ...config,
     hidden: [...(config.hidden ?? DEFAULT_MDN_CONFIG.hidden)],
+    discrete:
+      config.discrete === undefined || config.discrete === null
+        ? null
+        : typeof config.discrete === 'object'
+          ? { ...config.discrete }
+          : config.discrete,
     atoms: Array.isArray(config.atoms)
       ? config.atoms.map((atom) => (typeof atom === 'object' && atom !== null ? { ...atom } : atom))
       : (config.atoms ?? []),
@@ -208,6 +221,7 @@ export function resolveConfig(
     requireOption(`model.${name}`, resolved[name], name);
   }
   checkAtoms(resolved);
+  checkDiscrete(resolved);
   const parameters = parameterCount(resolved);
   if (parameters > MAX_PARAMETERS) {
     throw new InputError(
@@ -219,6 +233,22 @@ export function resolveConfig(
     );
   }
   return resolved;
+}
+
+/** Refuses a discretisation a model cannot use: one target column, a whole-number lower edge or none. */
+function checkDiscrete(config: MdnConfig): void {
+  const { discrete } = config;
+  if (discrete === null) return;
+  if (typeof discrete !== 'object' || !('lower' in discrete)) {
+    throw optionError('discrete', 'must be null or { lower: a whole number or null }');
+  }
+  if (discrete.lower !== null && !Number.isSafeInteger(discrete.lower)) {
+    throw optionError('discrete.lower', `must be a whole number or null, got ${String(discrete.lower)}`);
+  }
+  if (config.outputDimension !== 1) {
+    throw optionError('discrete', `needs one target column; this model has ${config.outputDimension}`);
+  }
+  if (config.atoms.length > 0) throw optionError('discrete', 'has no point masses (atoms): its values are its bins');
 }
 
 /** Refuses atoms a model cannot use: see {@link TargetAtom}. */

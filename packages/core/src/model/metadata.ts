@@ -4,6 +4,7 @@
  * recomputed, must not reach them with a wrong type: a column list that is a string, a plan whose `hidden` is a
  * number. A field that is absent stays absent (older files lack some); a field that is present has its type.
  */
+import { InputSchema } from '../data/input-schema.js';
 import { printable } from '../data/table.js';
 import { InputError } from '../errors.js';
 import type { MdnConfig } from './config.js';
@@ -46,6 +47,7 @@ const CONFIG: Shape = {
         required: ['value', 'side', 'scale', 'reach'],
       },
     },
+    discrete: { anyOf: ['null', { fields: { lower: numberOrNull }, required: ['lower'] }] },
   },
   required: ['components', 'hidden', 'activation', 'scaleActivation'],
 };
@@ -251,6 +253,19 @@ export function checkMetadata(value: unknown, config: MdnConfig): ModelMetadata 
     }
     const empty = names.indexOf('');
     if (empty >= 0) throw new InputError(`metadata.${field}[${empty}] is an empty name`, 'model-format');
+  }
+  if (metadata.inputSchema !== undefined) {
+    const schema = InputSchema.fromJSON(metadata.inputSchema);
+    if (schema.width !== config.inputDimension) {
+      throw new InputError(
+        `metadata.inputSchema writes ${schema.width} features but the model has ${config.inputDimension} inputs`,
+        'model-format',
+      );
+    }
+    const features = schema.features.map((feature) => feature.name);
+    if (metadata.inputColumns && metadata.inputColumns.some((name, i) => name !== features[i])) {
+      throw new InputError("metadata.inputColumns are not the input schema's features", 'model-format');
+    }
   }
   return metadata;
 }

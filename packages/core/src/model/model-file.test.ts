@@ -49,7 +49,7 @@ describe('model file', () => {
     expect(() => loadModel(text.slice(0, text.length / 2))).toThrow(/does not parse.*truncated/);
     expect(() => loadModel('{"hello": 1}')).toThrow(/not a model file/);
     expect(() => loadModel(JSON.stringify({ ...file, formatVersion: 99 }))).toThrow(
-      /format version 99 is not supported: this @mdn\/core reads versions 1, 2, 3, 4, 5; upgrade @mdn\/core/,
+      /format version 99 is not supported: this @mdn\/core reads versions 1, 2, 3, 4, 5, 6; upgrade @mdn\/core/,
     );
     const flipped = structuredClone(file);
     flipped.weights[0].data = `A${flipped.weights[0].data.slice(1)}`;

@@ -13,12 +13,14 @@ export const MODEL_FORMAT = 'mdn-model';
  * models have a fourth head, `head.factors`); version 3 added `config.tailWeight` and `config.tailScale` (predictive
  * tails: a reader that ignored them would predict a different density, so older readers must refuse the file);
  * version 4 added `config.atoms` (point masses at the ends of the target's range, for the same reason); version 5
- * added `config.family` (Gaussian or Laplace components). Every older file (no such fields) still loads unchanged,
- * without tails or atoms, with Gaussian components.
+ * added `config.family` (Gaussian or Laplace components); version 6 added `metadata.inputSchema` (how raw columns
+ * become the network's inputs: a reader that ignored it would feed the network the wrong numbers) and
+ * `config.discrete` (a whole-number target's probabilities). Every older file
+ * (no such fields) still loads unchanged, without tails or atoms, with Gaussian components, reading numbers.
  */
-export const MODEL_FORMAT_VERSION = 5;
+export const MODEL_FORMAT_VERSION = 6;
 /** The versions this library reads. */
-export const READABLE_MODEL_FORMAT_VERSIONS: readonly number[] = [1, 2, 3, 4, 5];
+export const READABLE_MODEL_FORMAT_VERSIONS: readonly number[] = [1, 2, 3, 4, 5, 6];
 
 /** One weight tensor in a model file: float32 little-endian bytes, base64-encoded. */
 export interface WeightEntry {
@@ -236,6 +238,13 @@ export function loadModel(source: string | ModelFile | Uint8Array | ArrayBuffer)
     }
     if ((file.formatVersion as number) < 5 && claimed.family !== undefined && claimed.family !== 'gaussian') {
       throw new ModelFormatError(`a version-${file.formatVersion} file has Gaussian components only`);
+    }
+    if ((file.formatVersion as number) < 6 && claimed.discrete !== undefined && claimed.discrete !== null) {
+      throw new ModelFormatError(`a version-${file.formatVersion} file has continuous targets only`);
+    }
+    const metadataClaims = (file.metadata ?? {}) as { inputSchema?: unknown };
+    if ((file.formatVersion as number) < 6 && metadataClaims.inputSchema !== undefined) {
+      throw new ModelFormatError(`a version-${file.formatVersion} file has no input schema`);
     }
     config = resolveConfig(file.config);
     inputStandardiser = Standardiser.fromJSON(file.inputStandardiser);

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '../backend/register-gradients.js';
+import { isRawInput, type RawInput } from '../data/columns.js';
+import { type EncodingReport, InputSchema, type InputSchemaJSON } from '../data/input-schema.js';
 import { assertFinite, type Matrix, type MatrixInput, toMatrix } from '../data/matrix.js';
 import { Standardiser } from '../data/standardiser.js';
 import { InputError, MdnError, optionError } from '../errors.js';
@@ -60,8 +62,13 @@ function flattenLayers(layers: NetworkLayers): tf.Variable[] {
 
 /** What a trained model remembers beside its weights (saved with it). */
 export interface ModelMetadata {
-  /** Names of the input columns, when trained from a table. */
+  /** Names of the network's inputs (the schema's features when it has one), when trained from a table. */
   inputColumns?: string[];
+  /**
+   * How raw input columns (text, dates, missing cells) become the network's inputs; present for models trained on
+   * raw columns (format 6 on). See {@link MixtureDensityNetwork.inputSchema}.
+   */
+  inputSchema?: InputSchemaJSON;
   /** Names of the target columns. */
   targetColumns?: string[];
   /** Per-epoch losses (NLL per row in original units) of the training run that produced the weights. */
@@ -116,6 +123,9 @@ function checkedMatrix(input: MatrixInput, name: string, columns: number, column
   assertFinite(matrix, name, columnNames);
   return matrix;
 }
+
+/** What the prediction methods read: numbers (a matrix or a tensor of the network's inputs) or raw rows. */
+export type ModelInput = MatrixInput | tf.Tensor2D | RawInput;
 
 /** Rows per block in prediction (see MixtureDensityNetwork's inputChunks). */
 export const PREDICT_CHUNK_ROWS = 65_536;
@@ -311,8 +321,28 @@ export class MixtureDensityNetwork {
    * {@link MdnConfig.atoms}). Every mixture the model predicts carries these parts.
    */
   get parts(): MixtureParts {
-    const { members, components, tailWeight, atoms } = this.config;
-    return MixtureParts.ofModel({ members, components, tails: tailWeight > 0, atoms });
+    const { members, components, tailWeight, atoms, discrete } = this.config;
+    return MixtureParts.ofModel({
+      members,
+      components,
+      tails: tailWeight > 0,
+      atoms,
+      ...(discrete ? { discrete } : {}),
+    });
+  }
+
+  /**
+   * A discrete target's bins in standardised units (their half-width and the lower edge's value), for the training
+   * loss and the validation NLL on the backend; undefined for a continuous target.
+   */
+  get standardisedBins(): { halfWidth: number; lower: number | null } | undefined {
+    const { discrete } = this.config;
+    if (!discrete) return undefined;
+    const { mean, scale } = this.targetStandardiser;
+    return {
+      halfWidth: 0.5 / scale[0]!,
+      lower: discrete.lower === null ? null : (discrete.lower - mean[0]!) / scale[0]!,
+    };
   }
 
   /** Components of the predicted mixture (see {@link parts}). */
@@ -585,7 +615,7 @@ export class MixtureDensityNetwork {
    * The predicted mixture p(y | x) in original units; the caller owns (and disposes) it.
    * @param x inputs in original units, `[N, inputDimension]`
    */
-  predict(x: MatrixInput | tf.Tensor2D): GaussianMixture {
+  predict(x: ModelInput): GaussianMixture {
     this.assertUsable();
     return GaussianMixture.tidy(() =>
       this.targetStandardiser.inverseMixture(this.mixtureStandardised(this.standardisedInputs(x))),
@@ -597,7 +627,7 @@ export class MixtureDensityNetwork {
    * copied to the host first and mapped back to original units there in float64, so targets with a large offset
    * (say 1e8 + small variations) keep their resolution.
    */
-  async predictHost(x: MatrixInput | tf.Tensor2D): Promise<HostMixture> {
+  async predictHost(x: ModelInput): Promise<HostMixture> {
     const parts: HostMixture[] = [];
     for (const chunk of this.inputChunks(x)) {
       const mixture = this.predictStandardised(chunk);
@@ -629,7 +659,7 @@ export class MixtureDensityNetwork {
   }
 
   /** Synchronous {@link predictHost} (blocks on GPU backends). */
-  predictHostSync(x: MatrixInput | tf.Tensor2D): HostMixture {
+  predictHostSync(x: ModelInput): HostMixture {
     const parts: HostMixture[] = [];
     for (const chunk of this.inputChunks(x)) {
       const mixture = this.predictStandardised(chunk);
@@ -647,8 +677,9 @@ export class MixtureDensityNetwork {
    * The rows of `x` in blocks of {@link predictionBlockRows}: prediction holds one block's activations on the
    * backend at a time (2.5 million rows at once exhausted the wasm heap and aborted its runtime).
    */
-  private inputChunks(x: MatrixInput | tf.Tensor2D): (Matrix | tf.Tensor2D)[] {
+  private inputChunks(x: ModelInput): (Matrix | tf.Tensor2D)[] {
     this.assertUsable();
+    if (isRawInput(x)) x = this.encodeInputs(x).x;
     const block = this.predictionBlockRows;
     if (x instanceof tf.Tensor) {
       const rows = x.shape[0];
@@ -669,6 +700,45 @@ export class MixtureDensityNetwork {
   }
 
   /**
+   * How this model reads raw input columns (see `InputSchema`): the schema it was trained with, or, for a model
+   * trained on numbers with named columns, complete numeric columns of those names; undefined without names.
+   */
+  get inputSchema(): InputSchema | undefined {
+    const { inputSchema, inputColumns } = this.metadata;
+    const cache = this.schemaCache;
+    if (cache === undefined || cache.json !== inputSchema || cache.names !== inputColumns) {
+      const schema = inputSchema
+        ? InputSchema.fromJSON(inputSchema)
+        : inputColumns
+          ? InputSchema.numeric(inputColumns)
+          : undefined;
+      this.schemaCache = { json: inputSchema, names: inputColumns, schema };
+      return schema;
+    }
+    return cache.schema;
+  }
+
+  private schemaCache:
+    | { json: InputSchemaJSON | undefined; names: string[] | undefined; schema: InputSchema | undefined }
+    | undefined;
+
+  /**
+   * The network's inputs for raw rows (a table, records, raw columns), found by column name (any order, other columns
+   * ignored; `names` gives the data's own name for each of the schema's columns where they differ), and a report
+   * of the cells filled in and the levels never seen in training. The predict, sample and score methods take raw
+   * rows too; call this one to see the report.
+   */
+  encodeInputs(input: RawInput, names?: readonly string[]): { x: Matrix; report: EncodingReport } {
+    const schema = this.inputSchema;
+    if (!schema) {
+      throw new InputError(
+        'this model records no input column names, so it cannot read a table by name; pass the inputs as numbers',
+      );
+    }
+    return schema.encode(input, names);
+  }
+
+  /**
    * Rows per block of prediction: {@link PREDICT_CHUNK_ROWS} for the usual networks, fewer for a mixture so large
    * that a block of them would not fit the backend's memory (see `rowsPerBlock`). Callers that stream a file
    * through the model read it in blocks of this many rows, so the host's copy of a block stays bounded too.
@@ -677,7 +747,7 @@ export class MixtureDensityNetwork {
     return rowsPerBlock(this.config, PREDICT_CHUNK_ROWS);
   }
 
-  private predictStandardised(x: MatrixInput | tf.Tensor2D): GaussianMixture {
+  private predictStandardised(x: ModelInput): GaussianMixture {
     this.assertUsable();
     return GaussianMixture.tidy(() => this.mixtureStandardised(this.standardisedInputs(x)));
   }
@@ -686,8 +756,9 @@ export class MixtureDensityNetwork {
    * log p(y | x) per row in original units, `[N]`.
    * @param x `[N, inputDimension]` @param y `[N, outputDimension]`
    */
-  async logProb(x: MatrixInput, y: MatrixInput): Promise<Float64Array> {
+  async logProb(x: ModelInput, y: MatrixInput): Promise<Float64Array> {
     this.assertUsable();
+    if (isRawInput(x)) x = this.encodeInputs(x).x;
     const yMatrix = checkedMatrix(y, 'targets', this.config.outputDimension, this.metadata.targetColumns);
     const rows = x instanceof tf.Tensor ? x.shape[0] : toMatrix(x, 'inputs').rows;
     if (rows !== yMatrix.rows) {
@@ -703,7 +774,7 @@ export class MixtureDensityNetwork {
   }
 
   /** Mean negative log-likelihood per row, in nats, in original units. */
-  async nll(x: MatrixInput, y: MatrixInput): Promise<number> {
+  async nll(x: ModelInput, y: MatrixInput): Promise<number> {
     const values = await this.logProb(x, y);
     let total = 0;
     for (const v of values) total -= v;
@@ -711,7 +782,7 @@ export class MixtureDensityNetwork {
   }
 
   /** Seeded draws from p(y | x), `[N, n, D]` in original units. */
-  async sample(x: MatrixInput, n: number, options: SampleOptions = {}): Promise<Float64Array> {
+  async sample(x: ModelInput, n: number, options: SampleOptions = {}): Promise<Float64Array> {
     return (await this.predictHost(x)).sample(n, options);
   }
 
@@ -822,7 +893,8 @@ export class MixtureDensityNetwork {
     return new MixtureDensityNetwork(resolved, members, inputStandardiser, targetStandardiser, metadata);
   }
 
-  private standardisedInputs(x: MatrixInput | tf.Tensor2D): tf.Tensor2D {
+  private standardisedInputs(x: ModelInput): tf.Tensor2D {
+    if (isRawInput(x)) x = this.encodeInputs(x).x;
     if (x instanceof tf.Tensor) {
       if (x.rank !== 2 || x.shape[1] !== this.config.inputDimension) {
         throw new InputError(`inputs must be [N, ${this.config.inputDimension}], got shape [${x.shape}]`);

@@ -27,6 +27,7 @@ const MODEL_DEFAULTS = {
   tailWeight: 0,
   tailScale: 2,
   atoms: [],
+  discrete: null,
 } as const satisfies Omit<MdnConfig, 'inputDimension' | 'outputDimension'>;
 
 /** The training options' defaults that do not depend on the data. */
@@ -67,6 +68,12 @@ const RULES = {
   plateauNoiseTail: 0.25,
   /** Predictive tails: weight h² (h the noise bandwidth on y), at most this (decisions: "Predictive tails"). */
   maxTailWeight: 0.1,
+  /**
+   * A one-column target is discrete when every value is a whole number and the largest is at most `maxRange`
+   * above the smallest (ratings, counts; decisions: "Discrete targets"); its lower edge is 0 when no value is
+   * negative.
+   */
+  discrete: { maxRange: 1000 },
   /** Point masses at the ends of a one-column target's range (decisions: "Point masses"). */
   atoms: { minimumRows: 5, minimumFraction: 0.01, dominance: 4, neighbourhood: 0.1, minimumDistinct: 10 },
   /** The width grows with the data: `wideHidden` from `wideFromRows` training rows (decisions: "Width"). */
@@ -93,6 +100,7 @@ export const DEFAULT_MDN_CONFIG: Omit<MdnConfig, 'inputDimension' | 'outputDimen
   ...MODEL_DEFAULTS,
   hidden: [...MODEL_DEFAULTS.hidden],
   atoms: [],
+  discrete: null,
 };
 
 /** An option's default. */
@@ -288,6 +296,20 @@ const MODEL_OPTIONS: readonly OptionSpec[] = [
       help: "no point mass at a capped or floored end of the target's range",
     },
   },
+  {
+    name: 'model.discrete',
+    value: {
+      type: 'custom',
+      expected: 'null or { lower }',
+      check: (value) =>
+        value === null || (typeof value === 'object' && 'lower' in (value as object))
+          ? undefined
+          : 'must be null or { lower: a whole number or null }',
+    },
+    default: { derived: 'from the option target', direct: MODEL_DEFAULTS.discrete },
+    help: "a whole-number target's support (its values' probabilities are the mixture's mass on their bins); null: continuous",
+    off: null,
+  },
 ];
 
 /** A network's member count: set by ensembles, not by an option. */
@@ -333,6 +355,20 @@ const PLAN_OPTIONS: readonly OptionSpec[] = [
       'learning-rate schedule after the warm-up: plateau (lower the rate when the validation NLL stalls, a few ' +
       `times, then stop), cosine (to ${RULES.finalLearningRateFraction}× over the budget) or constant`,
     flag: { syntax: '--schedule <name>' },
+  },
+  {
+    name: 'target',
+    value: { type: 'choice', values: ['auto', 'continuous', 'discrete'] },
+    default: {
+      value: 'auto',
+      derived:
+        `discrete when the one target column holds whole numbers only, at most ${RULES.discrete.maxRange} apart ` +
+        '(ratings, counts), else continuous',
+    },
+    help:
+      "the target's likelihood: discrete (P(y = k) is the mixture's mass on [k − ½, k + ½]; the NLL is in " +
+      'probability units), continuous (a density), or auto',
+    flag: { syntax: '--target <kind>' },
   },
   {
     name: 'warmupEpochs',

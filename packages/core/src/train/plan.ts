@@ -109,6 +109,40 @@ export interface PlanOptions {
   allowLowPrecision?: boolean;
   /** Adam's β₁, β₂ and ε (any of them). */
   adam?: Partial<AdamOptions>;
+  /**
+   * The target's likelihood: 'discrete' (whole numbers: P(y = k) is the mixture's mass on [k − ½, k + ½]),
+   * 'continuous' (a density), or 'auto' (the default: discrete for one column of whole numbers close together).
+   */
+  target?: 'auto' | 'continuous' | 'discrete';
+}
+
+/**
+ * The model's discretisation for the option `target` (see {@link PlanOptions.target}): 'auto' makes a one-column
+ * target of whole numbers at most `maxRange` apart discrete, with its lower edge at 0 when no value is negative.
+ */
+function resolveDiscrete(
+  options: PlanOptions,
+  shape: DataShape,
+  targets: number,
+  maxRange: number,
+): { lower: number | null } | null {
+  const given = options.model?.discrete;
+  if (given !== undefined) return given === null ? null : { ...given };
+  const kind = options.target ?? 'auto';
+  if (kind === 'continuous') return null;
+  const t = shape.target;
+  const lower = t?.min !== undefined && t.min >= 0 ? 0 : null;
+  if (kind === 'discrete') {
+    if (targets !== 1) {
+      throw optionError('target', `'discrete' needs one target column; there are ${targets}`);
+    }
+    if (t?.whole === false) {
+      throw optionError('target', "'discrete' needs whole-number targets; these have fractions: use 'continuous'");
+    }
+    return { lower };
+  }
+  if (targets !== 1 || !t?.whole || t.min === undefined || t.max === undefined) return null;
+  return t.max - t.min <= maxRange ? { lower } : null;
 }
 
 /** The learning-rate schedules (see {@link PlanOptions.schedule}). */
@@ -128,7 +162,14 @@ export interface DataShape {
    * One target column: the point masses at the ends of its range (`findBoundaryAtoms` with TRAIN_DEFAULTS.atoms on
    * the training targets) and its standard deviation, from which the plan makes the model's atoms.
    */
-  target?: { boundaryAtoms: readonly BoundaryAtom[]; scale: number };
+  target?: {
+    boundaryAtoms: readonly BoundaryAtom[];
+    scale: number;
+    /** The smallest and largest value, and whether every value is a whole number (for the option `target`). */
+    min?: number;
+    max?: number;
+    whole?: boolean;
+  };
 }
 
 /**
@@ -155,6 +196,8 @@ export interface TrainPlan {
   version: 1;
   /** The network, every field resolved. */
   model: MdnConfig;
+  /** The option `target` as given ('auto' unless given): `model.discrete` is what it resolved to. */
+  target?: 'auto' | 'continuous' | 'discrete';
   initialization: 'spread' | 'naive';
   standardize: boolean;
   /** Rows given, and how they are used. */
@@ -368,6 +411,13 @@ export function resolveTrainPlan(options: PlanOptions, shape: DataShape): TrainP
             };
           })
         : [];
+  const discrete = resolveDiscrete(options, shape, targets, defaults.discrete.maxRange);
+  if (discrete && atoms.length > 0) {
+    if (options.model?.atoms !== undefined && options.model.atoms.length > 0) {
+      throw option('model.atoms', 'has no place on a discrete target: its values are its bins (leave atoms out)');
+    }
+    atoms.length = 0;
+  }
   const finite = (value: number) => (Number.isFinite(value) ? value : null);
   const autoComponents = options.model?.components === 'auto';
   if (autoComponents && held === 0 && !given) {
@@ -380,10 +430,11 @@ export function resolveTrainPlan(options: PlanOptions, shape: DataShape): TrainP
   }
   const ensemble =
     options.ensemble ?? Math.max(1, Math.min(defaults.ensembleMembers, Math.floor(defaults.ensembleRows / rows)));
-  checkTrainingMemory({ ...model, tailWeight, atoms }, batchSize, ensemble);
+  checkTrainingMemory({ ...model, tailWeight, atoms, discrete }, batchSize, ensemble);
   return {
     version: 1,
-    model: { ...model, tailWeight, atoms },
+    model: { ...model, tailWeight, atoms, discrete },
+    target: options.target ?? 'auto',
     initialization: options.initialization ?? defaults.initialization,
     standardize: options.standardize ?? defaults.standardize,
     rows,
@@ -470,6 +521,12 @@ export function describeTrainPlan(plan: TrainPlan, record?: { componentSearch?: 
           : `${choice.chosen} (auto: ${choice.reason ?? ''})`
     }${m.family === 'laplace' ? ' Laplace' : ''}${m.covariance === 'full' && m.outputDimension > 1 ? ' (full covariance)' : ''}${m.tailWeight > 0 ? ` + tails (weight ${m.tailWeight} at ${m.tailScale}σ)` : ''}${(m.atoms ?? []).map(describeAtom).join('')}, hidden ${m.hidden.join(',')}, ${m.activation}, σ = ${m.scaleActivation}${m.scaleActivation === 'softplus' ? ` + ${m.scaleFloor}` : ''}; init ${plan.initialization}; standardize ${plan.standardize ? 'on' : 'off'}`,
     `data        ${plan.trainRows} training rows; validation ${validation}; seed ${plan.seed}`,
+    ...(m.discrete
+      ? [
+          `target      discrete: whole numbers${m.discrete.lower !== null ? ` from ${m.discrete.lower}` : ''}; P(y) is the mixture's mass on [y − ½, y + ½]` +
+            `${m.discrete.lower !== null ? ` (and below ${m.discrete.lower} for ${m.discrete.lower})` : ''}, so the NLL is in probability units`,
+        ]
+      : []),
     `steps       ${plan.epochs} epochs × ${plan.stepsPerEpoch} steps of ${plan.batchSize} rows = ${plan.totalSteps}`,
     `rate        Adam ${plan.learningRate}, ${plan.schedule}${plan.schedule === 'cosine' ? ` to ${plan.finalLearningRateFraction}×` : plan.schedule === 'plateau' ? ` (×${plan.reductionFactor} up to ${plan.reductions} times)` : ''}, warm-up ${plan.warmupSteps} steps; clip norm ${off(plan.clipNorm)}`,
     `regularise  mean-first warm-up ${plan.meanWarmupEpochs} epochs; noise ${noise}`,

@@ -4,6 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '../backend/register-gradients.js';
+import { isRawInput, type RawInput, rawColumns } from '../data/columns.js';
+import { InputSchema, type InputSchemaOptions } from '../data/input-schema.js';
 import { assertFinite, type Matrix, type MatrixInput, toMatrix } from '../data/matrix.js';
 import { Standardiser } from '../data/standardiser.js';
 import { printable } from '../data/table.js';
@@ -27,9 +29,14 @@ export interface ColumnNames {
 
 /** The checked inputs of a run: matrices in original units and the optional explicit validation set. */
 export interface CheckedData {
+  /** The network's inputs: the numbers given, or the features the schema encoded from raw columns. */
   x: Matrix;
   y: Matrix;
   validation?: { x: Matrix; y: Matrix };
+  /** The input schema, when the inputs were given raw (a table, records, columns read by a table reader). */
+  schema?: InputSchema;
+  /** The names of x's columns (the schema's feature names for raw inputs, else `columns.x`). */
+  inputNames?: string[];
 }
 
 /** What a run trains on: the split, the standardisers, and the standardised rows on the device. */
@@ -73,20 +80,42 @@ function splitRows(x: Matrix, y: Matrix, held: number, random: Random): Split {
  * the row and column), and an explicit validation set of the same widths.
  */
 export function checkTrainingData(
-  xInput: MatrixInput,
+  xInput: MatrixInput | RawInput,
   yInput: MatrixInput,
-  validation?: { x: MatrixInput; y: MatrixInput },
+  validation?: { x: MatrixInput | RawInput; y: MatrixInput },
   columns: ColumnNames = {},
+  inputs: InputSchemaOptions = {},
 ): CheckedData {
-  const x = toMatrix(xInput, 'inputs');
+  let schema: InputSchema | undefined;
+  let x: Matrix;
+  if (isRawInput(xInput)) {
+    // Raw columns (text, dates, missing cells): the schema is fitted on these rows (it reads no target) and
+    // encodes them; an explicit validation set is encoded with it.
+    const raw = rawColumns(xInput, undefined, inputs.missingValues);
+    checkRowCount(raw.rows);
+    schema = InputSchema.fit(raw, inputs);
+    if (columns.x !== undefined && columns.x.join('\u0000') !== schema.names.join('\u0000')) {
+      throw new InputError(
+        `columns.x names ${columns.x.length} columns, but the raw inputs have ${schema.names.length} (${schema.names.join(', ')}); ` +
+          'leave columns.x out for raw inputs (their names are their own)',
+        'invalid-option',
+      );
+    }
+    if (schema.width === 0) {
+      throw new InputError(
+        `no input column gives the model anything to learn from (${schema.describe().join('; ')}); add input columns`,
+      );
+    }
+    x = schema.encode(raw).x;
+    columns = { ...columns, x: schema.features.map((feature) => feature.name) };
+  } else {
+    x = toMatrix(xInput, 'inputs');
+  }
   const y = toMatrix(yInput, 'targets');
   if (x.rows !== y.rows) {
     throw new InputError(`inputs have ${x.rows} rows but targets have ${y.rows}; they must match row for row`);
   }
-  if (x.rows < 2)
-    throw new InputError(
-      `has ${x.rows} data row${x.rows === 1 ? '' : 's'}; training needs at least 2 (better hundreds)`,
-    );
+  checkRowCount(x.rows);
   assertFinite(x, 'inputs', columns.x);
   assertFinite(y, 'targets', columns.y);
   for (const [name, list, width] of [
@@ -97,8 +126,12 @@ export function checkTrainingData(
       throw new InputError(`columns.${name} names ${list.length} columns but the data has ${width}`);
     }
   }
-  if (validation === undefined) return { x, y };
-  const vx = toMatrix(validation.x, 'validation inputs');
+  const described = { ...(schema ? { schema } : {}), ...(columns.x ? { inputNames: columns.x } : {}) };
+  if (validation === undefined) return { x, y, ...described };
+  const vx =
+    schema && isRawInput(validation.x)
+      ? schema.encode(validation.x).x
+      : toMatrix(validation.x as MatrixInput, 'validation inputs');
   const vy = toMatrix(validation.y, 'validation targets');
   if (vx.rows !== vy.rows || vx.rows === 0) {
     throw new InputError(
@@ -112,7 +145,14 @@ export function checkTrainingData(
   }
   assertFinite(vx, 'validation inputs', columns.x);
   assertFinite(vy, 'validation targets', columns.y);
-  return { x, y, validation: { x: vx, y: vy } };
+  return { x, y, validation: { x: vx, y: vy }, ...described };
+}
+
+/** At least 2 rows to train on. */
+function checkRowCount(rows: number): void {
+  if (rows < 2) {
+    throw new InputError(`has ${rows} data row${rows === 1 ? '' : 's'}; training needs at least 2 (better hundreds)`);
+  }
 }
 
 /**
@@ -142,10 +182,16 @@ export function fitStandardisers(
   rows: { x: Matrix; y: Matrix },
   plan: TrainPlan,
   columns: ColumnNames = {},
+  /** Input columns kept as they are (0/1 indicators: see InputSchema). */
+  unscaled: readonly number[] = [],
 ): { input: Standardiser; target: Standardiser } {
   const identity = (n: number) => new Standardiser(new Float64Array(n), new Float64Array(n).fill(1));
   if (!plan.standardize) return { input: identity(rows.x.columns), target: identity(rows.y.columns) };
-  const input = Standardiser.fit(rows.x, { name: 'inputs', ...(columns.x ? { columnNames: columns.x } : {}) });
+  const input = Standardiser.fit(rows.x, {
+    name: 'inputs',
+    ...(columns.x ? { columnNames: columns.x } : {}),
+    ...(unscaled.length > 0 ? { unscaled } : {}),
+  });
   const target = Standardiser.fit(rows.y, { name: 'targets', ...(columns.y ? { columnNames: columns.y } : {}) });
   const targetName = (c: number) => (columns.y?.[c] !== undefined ? `'${printable(columns.y[c], 80)}'` : `column ${c}`);
   const constant = target.constantColumns[0];
@@ -180,7 +226,14 @@ export function prepareTrainingData(
   const split: Split = data.validation
     ? { train: { x: data.x, y: data.y }, validation: data.validation }
     : splitRows(data.x, data.y, plan.validationRows, createRandom(plan.seed));
-  const fitted = standardisers ?? fitStandardisers(split.train, plan, columns);
+  const fitted =
+    standardisers ??
+    fitStandardisers(
+      split.train,
+      plan,
+      { ...columns, ...(data.inputNames ? { x: data.inputNames } : {}) },
+      data.schema?.indicatorFeatures,
+    );
   const inputStandardiser = fitted.input;
   const targetStandardiser = fitted.target;
   const upload = (matrix: Matrix, standardiser: Standardiser) => {

@@ -398,7 +398,9 @@ export class TrainingRun {
       const sums = tf.tidy(() => {
         const xs = tf.slice(x, [start, 0], [size, x.shape[1]]);
         const ys = tf.slice(y, [start, 0], [size, y.shape[1]]);
-        const logProb = this.model.mixtureStandardised(xs).logProb(ys);
+        const mixture = this.model.mixtureStandardised(xs);
+        const bins = this.model.standardisedBins;
+        const logProb = bins ? mixture.binLogProb(ys, bins) : mixture.logProb(ys);
         return tf.stack([tf.sum(logProb), tf.sum(tf.square(logProb))]);
       });
       const [sum, square] = sums.dataSync();
@@ -408,7 +410,7 @@ export class TrainingRun {
     }
     const mean = total / rows;
     const variance = Math.max(0, squares / rows - mean * mean) * (rows / Math.max(1, rows - 1));
-    return { nll: -mean - this.data.targetStandardiser.logDetJacobian, standardError: Math.sqrt(variance / rows) };
+    return { nll: -mean - this.jacobian, standardError: Math.sqrt(variance / rows) };
   }
 
   private beginEpoch(): void {
@@ -423,7 +425,15 @@ export class TrainingRun {
 
   /** Mean training NLL per row so far this epoch, in original units (NaN before any finite step). */
   private meanTrainLoss(): number {
-    return this.lossRows > 0 ? this.lossSum / this.lossRows - this.data.targetStandardiser.logDetJacobian : Number.NaN;
+    return this.lossRows > 0 ? this.lossSum / this.lossRows - this.jacobian : Number.NaN;
+  }
+
+  /**
+   * What maps a log-density of standardised targets to original units (−Σ log scale); 0 for a discrete target,
+   * whose log-probabilities have no units.
+   */
+  private get jacobian(): number {
+    return this.model.standardisedBins ? 0 : this.data.targetStandardiser.logDetJacobian;
   }
 
   /** Takes in the device-side sums and counters; recovers from a run of non-finite steps. */

@@ -187,7 +187,7 @@ export class TrainingStep {
    * The mean loss over the batch and its gradient with respect to each head's output: the Gaussian mixture NLL
    * with its analytic gradient (the fused kernel, or the same maths in plain ops); otherwise — a custom loss, the
    * mean-first warm-up, a scale activation other than softplus, full covariance without its kernel or on plain ops,
-   * Laplace components — tfjs's autodiff of the loss through the heads' outputs alone.
+   * Laplace components, a discrete target — tfjs's autodiff of the loss through the heads' outputs alone.
    */
   private headGradients(outputs: tf.Tensor2D[], y: tf.Tensor2D, meanWarmup: boolean): HeadGradients {
     const model = this.model;
@@ -212,7 +212,8 @@ export class TrainingStep {
       )(means);
       return { value, grads: outputs.map((o, j) => (j === 1 ? flat(grad) : tf.zerosLike(o))) };
     }
-    if (!this.loss && !full && scaleActivation === 'softplus' && distribution === 'gaussian') {
+    const bins = model.standardisedBins;
+    if (!this.loss && !full && !bins && scaleActivation === 'softplus' && distribution === 'gaussian') {
       const result = mixtureNllWithGradients(logits, means, raw, y, scaleFloor, this.plain);
       return { value: result.loss, grads: [result.dLogits, flat(result.dMeans), flat(result.dRaw)] };
     }
@@ -231,7 +232,8 @@ export class TrainingStep {
         f === undefined
           ? GaussianMixture.diagonal({ logits: l, means: m, scales, distribution })
           : GaussianMixture.full({ logits: l, means: m, scales, factors: f });
-      if (!this.loss) return mixture.nll(y);
+      // A whole-number target: the mass of each value's bin (autodiff; the fused kernels are the density's).
+      if (!this.loss) return bins ? (tf.neg(tf.mean(mixture.binLogProb(y, bins))) as tf.Scalar) : mixture.nll(y);
       const value = this.loss(mixture, y);
       if (value.rank !== 0) throw optionError('loss', `must return a scalar, got shape [${value.shape}]`);
       return value;

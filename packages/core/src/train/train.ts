@@ -4,6 +4,8 @@
  * one loop, with the policies of policies.ts).
  */
 import { activeBackend } from '../backend/adapter.js';
+import type { RawInput } from '../data/columns.js';
+import type { InputSchemaOptions } from '../data/input-schema.js';
 import type { Matrix, MatrixInput } from '../data/matrix.js';
 import type { Standardiser } from '../data/standardiser.js';
 import { InputError, MdnError } from '../errors.js';
@@ -32,12 +34,17 @@ import { historyRecord, type RunHooks, TrainingRun, type TrainResult } from './r
 /** Options for {@link train}: the plan's settings (see {@link PlanOptions}), the run's hooks, and the data's extras. */
 export interface TrainOptions extends PlanOptions, RunHooks {
   /** An explicit validation set (then nothing is split off the training rows). */
-  validation?: { x: MatrixInput; y: MatrixInput };
-  /** Names of the input and target columns, stored with the model and used in error messages. */
+  validation?: { x: MatrixInput | RawInput; y: MatrixInput };
+  /**
+   * Names of the input and target columns, stored with the model and used in error messages (raw inputs name
+   * their own columns).
+   */
   columns?: ColumnNames;
+  /** How raw inputs (a table, records) are read: columns named categorical or numeric, the missing-cell texts. */
+  inputs?: InputSchemaOptions;
 }
 
-const RUN_OPTION_NAMES = ['signal', 'onEpoch', 'onProgress', 'loss', 'validation', 'columns'];
+const RUN_OPTION_NAMES = ['signal', 'onEpoch', 'onProgress', 'loss', 'validation', 'columns', 'inputs'];
 
 /**
  * The settings of the forum post that motivated this library (MLP 1→128→128, k = 5, σ = elu + 1, Adam 1e-2,
@@ -65,17 +72,17 @@ export const FORUM_TRAIN_OPTIONS: Readonly<PlanOptions> = {
  * The plan {@link train} would run for these options and data, without training (no backend needed).
  * @param x inputs `[N, P]` @param y targets `[N, D]`
  */
-export function planTraining(x: MatrixInput, y: MatrixInput, options: TrainOptions = {}): TrainPlan {
+export function planTraining(x: MatrixInput | RawInput, y: MatrixInput, options: TrainOptions = {}): TrainPlan {
   const { plan } = checkAndPlan(x, y, options);
   return plan;
 }
 
-function checkAndPlan(x: MatrixInput, y: MatrixInput, options: TrainOptions) {
+function checkAndPlan(x: MatrixInput | RawInput, y: MatrixInput, options: TrainOptions) {
   if (typeof options !== 'object' || options === null) {
     throw new InputError('train options must be an object', 'invalid-option');
   }
   checkOptionNames(options, [...PLAN_OPTION_NAMES, ...RUN_OPTION_NAMES], 'train option');
-  const data = checkTrainingData(x, y, options.validation, options.columns);
+  const data = checkTrainingData(x, y, options.validation, options.columns, options.inputs);
   const planOptions = Object.fromEntries(
     Object.entries(options).filter(([name]) => (PLAN_OPTION_NAMES as readonly string[]).includes(name)),
   ) as PlanOptions;
@@ -91,7 +98,21 @@ function checkAndPlan(x: MatrixInput, y: MatrixInput, options: TrainOptions) {
 
 /** A one-column target's point masses at the ends of its range and its standard deviation (see DataShape.target). */
 function describeTarget(y: Matrix) {
-  return { boundaryAtoms: findBoundaryAtoms(y.data, TRAIN_DEFAULTS.atoms), scale: columnMoments(y).sd[0]! };
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  let whole = true;
+  for (const v of y.data) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+    if (whole && !Number.isInteger(v)) whole = false;
+  }
+  return {
+    boundaryAtoms: findBoundaryAtoms(y.data, TRAIN_DEFAULTS.atoms),
+    scale: columnMoments(y).sd[0]!,
+    min,
+    max,
+    whole,
+  };
 }
 
 /**
@@ -99,7 +120,7 @@ function describeTarget(y: Matrix) {
  * data, resolves the plan, splits and standardises, uploads, and creates the network. Drive the returned run with
  * `step()`, `epoch()` or `run()`, then `finish()`.
  */
-export function startTraining(x: MatrixInput, y: MatrixInput, options: TrainOptions = {}): TrainingRun {
+export function startTraining(x: MatrixInput | RawInput, y: MatrixInput, options: TrainOptions = {}): TrainingRun {
   // One network: the data's default ensemble (see TRAIN_DEFAULTS.ensembleRows) is train()'s.
   const { data, plan } = checkAndPlan(x, y, { ...options, ensemble: options.ensemble ?? 1 });
   if (plan.ensemble > 1) {
@@ -133,7 +154,7 @@ function startRun(
         '(σ near its floor and large squared residuals overflow or round to 0); use the wasm or cpu backend, or pass allowLowPrecision: true',
     );
   }
-  const columns = options.columns ?? {};
+  const columns = { ...options.columns, ...(data.inputNames ? { x: data.inputNames } : {}) };
   const prepared = prepareTrainingData(data, plan, columns, standardisers);
   let model: MixtureDensityNetwork;
   try {
@@ -151,6 +172,7 @@ function startRun(
   model.metadata = {
     ...(columns.x ? { inputColumns: columns.x } : {}),
     ...(columns.y ? { targetColumns: columns.y } : {}),
+    ...(data.schema ? { inputSchema: data.schema.toJSON() } : {}),
   };
   const hooks: RunHooks = {
     ...(options.signal ? { signal: options.signal } : {}),
@@ -167,7 +189,11 @@ function startRun(
  * warm-up and cosine decay, gradient clipping, a NaN/Inf guard, early stopping with the best weights restored.
  * Every setting is in `result.plan` (and in the saved model).
  */
-export async function train(x: MatrixInput, y: MatrixInput, options: TrainOptions = {}): Promise<TrainResult> {
+export async function train(
+  x: MatrixInput | RawInput,
+  y: MatrixInput,
+  options: TrainOptions = {},
+): Promise<TrainResult> {
   const { data, plan } = checkAndPlan(x, y, options);
   if (plan.componentSearch) {
     const chosen = await chooseComponents(data, plan, options);
@@ -392,8 +418,8 @@ async function trainEnsemble(
     ensemble: 1,
     ...(componentSearch ? { model: { ...plan.model, components: componentSearch.chosen }, componentSearch: null } : {}),
   });
-  const columns = options.columns ?? {};
-  const standardisers = fitStandardisers(data, plan, columns);
+  const columns = { ...options.columns, ...(data.inputNames ? { x: data.inputNames } : {}) };
+  const standardisers = fitStandardisers(data, plan, columns, data.schema?.indicatorFeatures);
   const results: TrainResult[] = [];
   try {
     for (let m = 0; m < plan.ensemble; m++) {
@@ -426,6 +452,7 @@ async function trainEnsemble(
       {
         ...(first.metadata.inputColumns ? { inputColumns: first.metadata.inputColumns } : {}),
         ...(first.metadata.targetColumns ? { targetColumns: first.metadata.targetColumns } : {}),
+        ...(first.metadata.inputSchema ? { inputSchema: first.metadata.inputSchema } : {}),
         plan: { ...plan, ensemble: results.length },
         history: historyRecord(history),
         training: trainingRecord({

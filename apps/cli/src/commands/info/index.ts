@@ -31,6 +31,7 @@ export function registerInfo(program: Command): void {
       const parameters = model.parameterCount;
       const { config, metadata } = model;
       const standardisers = { input: model.inputStandardiser.toJSON(), target: model.targetStandardiser.toJSON() };
+      const schema = metadata.inputSchema ? model.inputSchema : undefined;
       model.dispose();
       const file = JSON.parse(text) as Pick<ModelFile, 'format' | 'formatVersion'>;
       const inputs = metadata.inputColumns ?? Array.from({ length: config.inputDimension }, (_, i) => `x${i + 1}`);
@@ -47,6 +48,7 @@ export function registerInfo(program: Command): void {
         parameters,
         inputs: stats(inputs, standardisers.input),
         targets: stats(targets, standardisers.target),
+        inputSchema: metadata.inputSchema ?? null,
         training: metadata.training ?? null,
         plan: metadata.plan ?? null,
         finalLoss: history.at(-1) ?? null,
@@ -68,6 +70,12 @@ export function registerInfo(program: Command): void {
             .map((atom) => `a point mass at ${atom.value} (the target's ${atom.side === 'upper' ? 'cap' : 'floor'}); `)
             .join('') +
           `${parameters} parameters${networks > 1 ? ' in all' : ''}`,
+        ...(schema
+          ? [
+              'Input columns (each read by name; missing cells and unseen levels are filled in as said):',
+              ...schema.describe().map((line) => `  ${line}`),
+            ]
+          : []),
         'Data statistics (training mean and scale, used to standardise):',
         ...facts.inputs.map(
           (c) =>

@@ -6,7 +6,7 @@ import { cell, checkHeader, csvLine, quantileName } from '../../format.js';
 import { textSink } from '../../io/output.js';
 import { numericMatrix, type Table } from '../../io/table.js';
 import { nameList, probabilityList } from '../../options.js';
-import { type ModelDataFlags, modelDataOptions, notFinite, openModel, predictedBlocks } from '../shared.js';
+import { inputCells, type ModelDataFlags, modelDataOptions, notFinite, openModel, predictedBlocks } from '../shared.js';
 
 interface PredictFlags extends ModelDataFlags {
   quantiles: number[];
@@ -101,7 +101,6 @@ export function registerPredict(program: Command): void {
               'without its name (--y names the targets of a model with several, for their columns and --given)',
           );
         }
-        const inputUnit = model.inputStandardiser.scale;
         const dimensions = model.config.outputDimension;
         const names =
           columns.y.length === dimensions ? columns.y : Array.from({ length: dimensions }, (_, i) => `y${i + 1}`);
@@ -156,9 +155,9 @@ export function registerPredict(program: Command): void {
           const marginals = Array.from({ length: d }, (_, c) => (d === 1 ? host : host.marginal(c)));
           const quantiles = marginals.map((m) => m.quantile(flags.quantiles));
           const lines: string[] = [];
+          const inputsOf = inputCells(model, block, columns.x, cell);
           for (let r = 0; r < x.rows; r++) {
-            const row: string[] = [];
-            for (let c = 0; c < x.columns; c++) row.push(cell(x.data[r * x.columns + c]!, inputUnit[c]));
+            const row: string[] = inputsOf(r);
             for (let c = 0; c < d; c++) {
               const figures = [mean[r * d + c]!, Math.sqrt(variance[r * d + c]!), mode[r * d + c]!];
               for (let i = 0; i < q; i++) figures.push(quantiles[c]![r * q + i]!);

@@ -5,7 +5,7 @@ import { cell, checkHeader, csvLine } from '../../format.js';
 import { textSink } from '../../io/output.js';
 import { nextTurn } from '../../io/signals.js';
 import { nonNegativeNumber, positiveInteger, seedValue } from '../../options.js';
-import { type ModelDataFlags, modelDataOptions, notFinite, openModel, predictedBlocks } from '../shared.js';
+import { inputCells, type ModelDataFlags, modelDataOptions, notFinite, openModel, predictedBlocks } from '../shared.js';
 
 /** About this many values are drawn at a time, whatever -n is (memory stays bounded). */
 const VALUES_PER_DRAW = 1 << 20;
@@ -53,7 +53,6 @@ export function registerSample(program: Command): void {
       const opened = await openModel(modelFile, flags);
       const { model, columns } = opened;
       try {
-        const inputUnit = model.inputStandardiser.scale;
         const targetUnit = model.targetStandardiser.scale;
         const d = model.config.outputDimension;
         const n = flags.count;
@@ -67,7 +66,9 @@ export function registerSample(program: Command): void {
         }
         const rowsPerDraw = Math.max(1, Math.floor(VALUES_PER_DRAW / (n * d)));
         // A block of rows at a time (read, predict, draw a slice at a time, write, forget).
-        for await (const { host, x, firstRow } of predictedBlocks(opened, modelFile, dataFile, false)) {
+        for await (const block of predictedBlocks(opened, modelFile, dataFile, false)) {
+          const { host, x, firstRow } = block;
+          const inputsOf = inputCells(model, block, columns.x, cell);
           // The header once the first block is read and predicted (a file without rows writes nothing).
           if (firstRow === 0) sink.write(csvLine(header));
           for (let start = 0; start < x.rows; start += rowsPerDraw) {
@@ -78,8 +79,7 @@ export function registerSample(program: Command): void {
               ...(flags.sigmaTemperature !== undefined ? { scaleTemperature: flags.sigmaTemperature } : {}),
             });
             for (let r = start; r < end; r++) {
-              const inputs: string[] = [];
-              for (let c = 0; c < x.columns; c++) inputs.push(cell(x.data[r * x.columns + c]!, inputUnit[c]));
+              const inputs = inputsOf(r);
               for (let s = 0; s < n; s++) {
                 const values: string[] = [];
                 for (let c = 0; c < d; c++) {

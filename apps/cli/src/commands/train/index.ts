@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import {
   DATASETS,
   describeTrainPlan,
@@ -15,9 +17,9 @@ import {
   type TrainResult,
   train,
 } from '@mdn/core';
-import { columnList, printable } from '@mdn/core/host';
+import { columnList, InputSchema, MISSING_CELLS, type MissingTarget, printable, type RawColumns } from '@mdn/core/host';
 import { SingleBar } from 'cli-progress';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { CliError, EXIT } from '../../errors.js';
 import { fixed } from '../../format.js';
 import { describeBackend, selectBackend } from '../../io/backend.js';
@@ -25,7 +27,7 @@ import { checkOutput, sameFile, saveModelFile } from '../../io/files.js';
 import { nextTurn } from '../../io/signals.js';
 import { logFailure, say, stdoutIsLog } from '../../io/streams.js';
 import { distinctNames, readTrainingData } from '../../io/table.js';
-import { integerUpTo, nameList } from '../../options.js';
+import { cellList, integerUpTo, nameList } from '../../options.js';
 import { plotFormat, writePlot } from '../plot/write.js';
 import { TrainingInterrupts } from './interrupts.js';
 import { TRAINING_FLAGS, trainOptions } from './options.js';
@@ -38,6 +40,10 @@ import { exampleReport } from './report.js';
 interface TrainFlags extends Record<string, unknown> {
   y?: string[];
   x?: string[];
+  categorical?: string[];
+  numeric?: string[];
+  missingValues?: string[];
+  missingTarget?: MissingTarget;
   /** The training flags this command reads itself (the rest only become options). */
   covariance?: string;
   seed?: number;
@@ -73,12 +79,28 @@ export function registerTrain(program: Command): void {
       '--x <columns>',
       'input column(s), comma-separated; quote a name with a comma: \'"a, b",c\' (default: every column not in --y)',
       nameList,
+    )
+    .option(
+      '--categorical <columns>',
+      'input columns read as levels even if they hold numbers (codes, ratings used as labels); text columns are levels anyway',
+      nameList,
+    )
+    .option('--numeric <columns>', 'input columns read as numbers: a text cell in one is an error naming it', nameList)
+    .option(
+      '--missing-values <texts>',
+      `cell texts read as missing, comma-separated, instead of the defaults (${MISSING_CELLS.map((t) => (t === '' ? "''" : t)).join(' ')})`,
+      cellList,
+    )
+    .addOption(
+      new Option('--missing-target <what>', 'a row whose target cell is missing: drop (left out, counted) or error')
+        .choices(['drop', 'error'])
+        .default('drop'),
     );
   // Every training flag, from the option schema (options.ts).
   for (const { option } of TRAINING_FLAGS) command.addOption(option);
   command
     .option('--backend <name>', 'auto | node | wasm | cpu', 'auto')
-    .option('--out <model>', 'where to save the model (JSON); required with DATA')
+    .option('--out <model>', "where to save the model (JSON); default DATA's name with .mdn.json, in this folder")
     .option('--plot <file>', 'also draw the fit and the loss curve (.svg or .png; 1 input and 1 target)')
     .option('--example [name]', `train on a built-in dataset instead of a file: ${EXAMPLES.join(', ')}`)
     .option(
@@ -91,6 +113,7 @@ export function registerTrain(program: Command): void {
     .addHelpText(
       'after',
       '\nExamples:\n' +
+        '  $ mdn train penguins.csv --y "Body Mass (g)"      (text columns and NA cells are read as they are)\n' +
         '  $ mdn train data.csv --y price --out price.mdn.json\n' +
         '  $ mdn train data.tsv --x age,income --y spend -k 3 --hidden 128,128 --out spend.mdn.json --plot spend.svg\n' +
         '  $ mdn train data.csv --y price --patience off --noise 0.05 --out price.mdn.json\n' +
@@ -134,7 +157,19 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
     throw new CliError('--y is required with DATA: name the target column(s), for example --y price');
   }
   if (data !== undefined && flags.out === undefined) {
-    throw new CliError('--out is required with DATA: where to save the model, for example --out model.mdn.json');
+    if (data === '-') {
+      throw new CliError(
+        '--out is required when reading stdin: where to save the model, for example --out model.mdn.json',
+      );
+    }
+    // DATA's name with .mdn.json, in the current folder; never over an existing file (an earlier model is kept).
+    const named = `${path.basename(data).replace(/\.[^.]*$/, '') || 'model'}.mdn.json`;
+    if (existsSync(named)) {
+      throw new CliError(
+        `${named} (the default name of the model for ${path.basename(data)}) exists; give --out ${named} to replace it, or another name`,
+      );
+    }
+    flags.out = named;
   }
   if (flags.plot !== undefined) plotFormat(flags.plot, '--plot');
   if (flags.covariance === 'full' && flags.y !== undefined && flags.y.length < 2) {
@@ -157,11 +192,13 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
   stdoutIsLog();
 
   // The data: a file (validated cell by cell) or a built-in example with a fresh test draw.
-  let x: Matrix;
+  let x: Matrix | RawColumns;
   let y: Matrix;
   let xColumns: string[];
   let yColumns: string[];
   let source: string;
+  /** What reading DATA said beside the rows: rows left out, how its columns are read. */
+  const reading: string[] = [];
   let test: ReturnType<(typeof DATASETS)[string]> | undefined;
   if (exampleName !== undefined) {
     const rows = flags.rows ?? EXAMPLE_ROWS;
@@ -180,11 +217,53 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
         `column '${printable(both[0]!, 80)}' is in both --x and --y; a column is an input or a target`,
       );
     }
-    ({ x, y, xColumns, source } = await readTrainingData(data!, flags.x, yColumns));
+    const readAs = [...(flags.categorical ?? []), ...(flags.numeric ?? [])].filter((name) => yColumns.includes(name));
+    if (readAs.length > 0) {
+      throw new CliError(
+        `--${flags.categorical?.includes(readAs[0]!) ? 'categorical' : 'numeric'} names '${printable(readAs[0]!, 80)}', a --y column; ` +
+          'it says how an input column is read (a target must be numbers)',
+      );
+    }
+    const table = await readTrainingData(data!, flags.x, yColumns, {
+      missingValues: flags.missingValues,
+      missingTarget: flags.missingTarget,
+    });
+    ({ x, y, xColumns, source } = table);
+    const { count, lines } = table.dropped;
+    if (count > 0) {
+      reading.push(
+        `${count} row${count === 1 ? '' : 's'} left out: the target is missing (line${lines.length === 1 ? '' : 's'} ${lines.join(', ')}${count > lines.length ? ', …' : ''}); --missing-target error refuses such rows instead.`,
+      );
+    }
+    if (y.rows === 0 && count > 0) {
+      throw new CliError(`${printable(source)}: every row's target is missing (${count} rows); check --y`);
+    }
   }
-  if (flags.plot !== undefined && (x.columns !== 1 || y.columns !== 1)) {
+  const inputOptions = {
+    ...(flags.categorical ? { categorical: flags.categorical } : {}),
+    ...(flags.numeric ? { numeric: flags.numeric } : {}),
+    ...(flags.missingValues ? { missingValues: flags.missingValues } : {}),
+  };
+  let schema: InputSchema | undefined;
+  // (Fewer than 2 rows: the core's plan names the problem.)
+  if (!('data' in x) && y.rows >= 2) {
+    try {
+      schema = InputSchema.fit(x, inputOptions);
+    } catch (error) {
+      throw InputError.isInstance(error) && error.fields.option ? new CliError(`--${error.message}`) : error;
+    }
+    if (!schema.plain)
+      reading.push(
+        `Inputs, as read (saved with the model):\n${schema
+          .describe()
+          .map((line) => `  ${line}`)
+          .join('\n')}`,
+      );
+  }
+  const inputWidth = schema ? schema.width : (x as Matrix).columns;
+  if (flags.plot !== undefined && (inputWidth !== 1 || y.columns !== 1)) {
     throw new CliError(
-      `--plot draws a model with 1 input and 1 target; this one would have ${x.columns} input${x.columns === 1 ? '' : 's'} and ` +
+      `--plot draws a model with 1 input and 1 target; this one would have ${inputWidth} input${inputWidth === 1 ? '' : 's'} and ` +
         `${y.columns} target${y.columns === 1 ? '' : 's'}: leave --plot out`,
     );
   }
@@ -194,7 +273,8 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
   const interrupts = new TrainingInterrupts(flags.out);
   const options: TrainOptions = {
     ...trainOptions(flags),
-    columns: { x: xColumns, y: yColumns },
+    columns: 'data' in x ? { x: xColumns, y: yColumns } : { y: yColumns },
+    ...('data' in x ? {} : { inputs: inputOptions }),
     signal: interrupts.signal,
   };
   // The data's own problems (a constant target, …) are named with the file they come from; option errors are not.
@@ -213,7 +293,8 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
   options.onEpoch = progress.update;
   options.onProgress = progress.within;
   log(
-    `Training on ${printable(source)}: ${x.rows} rows; inputs ${columnList(xColumns, SHOWN)}; target ${columnList(yColumns, SHOWN)}.\n` +
+    `Training on ${printable(source)}: ${y.rows} rows; inputs ${columnList(xColumns, SHOWN)}; target ${columnList(yColumns, SHOWN)}.\n` +
+      reading.map((line) => `${line}\n`).join('') +
       `Backend ${describeBackend(backend)}. The plan (every setting; saved with the model):\n` +
       describeTrainPlan(plan).replace(/^/gm, '  '),
   );
@@ -315,9 +396,9 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
       await nextTurn();
       await writePlot(flags.plot, {
         model,
-        x,
+        x: schema ? schema.encode(x as RawColumns).x : (x as Matrix),
         y,
-        xName: xColumns[0]!,
+        xName: schema ? schema.features[0]!.name : xColumns[0]!,
         yName: yColumns[0]!,
         title: `Mixture density network fit to ${exampleName ?? source}`,
       });
