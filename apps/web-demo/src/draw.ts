@@ -24,6 +24,17 @@ export interface View {
   yMax: number;
 }
 
+/** The grid's spacing (1 for a grid of one level). */
+const step = (xs: readonly number[]) => (xs.length > 1 ? xs[1]! - xs[0]! : 1);
+
+/** Where a data point is drawn along x: its value, or for a level a spot within the level's column (spread, not stacked). */
+function pointX(data: DataSet, i: number): number {
+  const x = data.x[i]!;
+  if (!data.xLevels) return x;
+  const spread = (((i * 2654435761) >>> 0) / 2 ** 32 - 0.5) * 0.6;
+  return x + spread;
+}
+
 /** The plot area and data ranges for a dataset on a canvas. */
 export function viewFor(canvas: HTMLCanvasElement, data: DataSet, xs: number[]): View {
   let [yMin, yMax] = targetRange(data.y);
@@ -34,8 +45,8 @@ export function viewFor(canvas: HTMLCanvasElement, data: DataSet, xs: number[]):
     top: 8,
     width: canvas.width - 52,
     height: canvas.height - 34,
-    xMin: xs[0]! - (xs[1]! - xs[0]!) / 2,
-    xMax: xs.at(-1)! + (xs[1]! - xs[0]!) / 2,
+    xMin: xs[0]! - step(xs) / 2,
+    xMax: xs.at(-1)! + step(xs) / 2,
     yMin: yMin - pad,
     yMax: yMax + pad,
   };
@@ -160,7 +171,7 @@ export function drawDensity(canvas: HTMLCanvasElement, frame: RunFrame, data: Da
   context.fillStyle = 'rgba(255, 110, 84, 0.7)';
   const stride = Math.max(1, Math.floor(data.x.length / 2000));
   for (let i = 0; i < data.x.length; i += stride) {
-    const [px, py] = toPixel(view, data.x[i]!, data.y[i]!);
+    const [px, py] = toPixel(view, pointX(data, i), data.y[i]!);
     context.fillRect(px - 1.5, py - 1.5, 3, 3);
   }
   if (!finite) {
@@ -172,20 +183,28 @@ export function drawDensity(canvas: HTMLCanvasElement, frame: RunFrame, data: Da
     context.font = '13px system-ui, sans-serif';
     context.fillText('σ = elu(raw) + 1 underflowed to 0 — see the diagnostics', view.left + 20, view.top + 62);
   }
-  axes(context, view);
+  axes(context, view, data.xLevels);
   return view;
 }
 
-function axes(context: CanvasRenderingContext2D, view: View) {
+function axes(context: CanvasRenderingContext2D, view: View, levels?: readonly string[]) {
   context.strokeStyle = '#333';
   context.lineWidth = 1;
   context.strokeRect(view.left, view.top, view.width, view.height);
   context.fillStyle = '#333';
   context.font = '11px system-ui, sans-serif';
   context.textAlign = 'center';
-  for (const t of niceTicks(view.xMin, view.xMax, 5)) {
-    const [px] = toPixel(view, t, 0);
-    context.fillText(String(Number(t.toPrecision(4))), px, view.top + view.height + 14);
+  if (levels) {
+    // A categorical x: each level under its column.
+    for (const [i, level] of levels.entries()) {
+      const [px] = toPixel(view, i, 0);
+      context.fillText(level.length > 14 ? `${level.slice(0, 13)}…` : level, px, view.top + view.height + 14);
+    }
+  } else {
+    for (const t of niceTicks(view.xMin, view.xMax, 5)) {
+      const [px] = toPixel(view, t, 0);
+      context.fillText(String(Number(t.toPrecision(4))), px, view.top + view.height + 14);
+    }
   }
   context.textAlign = 'right';
   for (const t of niceTicks(view.yMin, view.yMax, 5)) {
@@ -211,10 +230,10 @@ export function drawWeights(canvas: HTMLCanvasElement, frame: RunFrame) {
     context.beginPath();
     for (let i = 0; i < xs.length; i++) {
       const w = networkWeight(host, i, k);
-      context.lineTo(left + (i / (xs.length - 1)) * width, 3 + (1 - below[i]! - w) * height);
+      context.lineTo(left + (i / Math.max(1, xs.length - 1)) * width, 3 + (1 - below[i]! - w) * height);
     }
     for (let i = xs.length - 1; i >= 0; i--)
-      context.lineTo(left + (i / (xs.length - 1)) * width, 3 + (1 - below[i]!) * height);
+      context.lineTo(left + (i / Math.max(1, xs.length - 1)) * width, 3 + (1 - below[i]!) * height);
     for (let i = 0; i < xs.length; i++) below[i] = below[i]! + networkWeight(host, i, k);
     context.closePath();
     context.fillStyle = COMPONENT_COLOURS[colour % COMPONENT_COLOURS.length]!;
@@ -225,9 +244,9 @@ export function drawWeights(canvas: HTMLCanvasElement, frame: RunFrame) {
   if (pointMasses) {
     // The point masses (MdnConfig.atoms) take the rest of the weight, in grey on top.
     context.beginPath();
-    for (let i = 0; i < xs.length; i++) context.lineTo(left + (i / (xs.length - 1)) * width, 3);
+    for (let i = 0; i < xs.length; i++) context.lineTo(left + (i / Math.max(1, xs.length - 1)) * width, 3);
     for (let i = xs.length - 1; i >= 0; i--)
-      context.lineTo(left + (i / (xs.length - 1)) * width, 3 + (1 - below[i]!) * height);
+      context.lineTo(left + (i / Math.max(1, xs.length - 1)) * width, 3 + (1 - below[i]!) * height);
     context.closePath();
     context.fillStyle = '#999';
     context.globalAlpha = 0.75;

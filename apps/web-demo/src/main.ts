@@ -14,14 +14,14 @@ import {
   twoBranch,
 } from '@mdn/core';
 import { drawDensity, drawLoss, drawWeights, toData, type View } from './draw.js';
-import type { BackendName, DataSet, FromWorker, RunFrame, Settings, ToWorker } from './protocol.js';
+import type { BackendName, CsvColumn, DataSet, FromWorker, RunFrame, Settings, ToWorker } from './protocol.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
 const send = (message: ToWorker) => worker.postMessage(message);
 
 let data: DataSet = fromSynthetic('forum-toy');
-let csv: { name: string; header: string[]; columns: Float64Array[] } | null = null;
+let csv: { name: string; header: string[]; columns: CsvColumn[] } | null = null;
 let lastFrames: RunFrame[] = [];
 /** The plan of each run, as the worker resolved it (the core's plan for these options and data). */
 let plans: (TrainPlan | null)[] = [];
@@ -63,6 +63,8 @@ function showDefaults() {
 
 /** What the controls hold that their options refuse (said until the controls change; a new run does not clear it). */
 let refusedSettings = '';
+/** What reading the chosen CSV columns left out (said with the status until other data are chosen). */
+let dataNote = '';
 
 /** Training options from the controls: only what differs from the library's defaults; a value it refuses, said. */
 function settings(): Settings {
@@ -135,7 +137,7 @@ function panel(label: string) {
 }
 
 function addPoint(label: string, canvas: HTMLCanvasElement, event: MouseEvent) {
-  if (($('dataset') as HTMLSelectElement).value !== 'draw') return;
+  if (($('dataset') as HTMLSelectElement).value !== 'draw' || data.xLevels) return;
   const view = views.get(label);
   if (!view) return;
   const box = canvas.getBoundingClientRect();
@@ -213,7 +215,8 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
         `backend ${b.tfjsBackend}: float${b.floatPrecision}` +
           (b.simd === null ? '' : b.simd ? ', SIMD' : ', no SIMD') +
           `, ${b.threads} thread${b.threads === 1 ? '' : 's'}${b.fusedKernels.length ? `, fused kernels ${b.fusedKernels.join(' + ')}` : ''}` +
-          `${b.notes.length ? `\n${b.notes.join('\n')}` : ''}\ncross-origin isolated: ${globalThis.crossOriginIsolated ? 'yes' : 'no'}`,
+          `${b.notes.length ? `\n${b.notes.join('\n')}` : ''}\ncross-origin isolated: ${globalThis.crossOriginIsolated ? 'yes' : 'no'}` +
+          (dataNote ? `\n${dataNote}` : ''),
       );
       $('error').textContent = refusedSettings;
       return;
@@ -266,19 +269,47 @@ function request<T extends FromWorker['type']>(message: ToWorker, type: T): Prom
 }
 
 /**
- * Reads a CSV/TSV file in the worker with the `mdn` command's reader (@mdn/core), a chunk at a time; every cell must
- * be a number, none empty. The page only receives the numeric columns.
+ * Reads a CSV/TSV file in the worker with the `mdn` command's reader (@mdn/core), a chunk at a time: numbers, text
+ * (levels), ISO dates and missing cells, each column read as `mdn train` reads it. The page receives the columns.
  */
 async function readCsv(file: File) {
   const reply = await request({ type: 'read-csv', file }, 'csv');
   return { name: reply.name, header: reply.header, columns: reply.columns };
 }
 
+/**
+ * The chosen columns as the data: any column as x (levels drawn one column of the picture each; a missing cell is
+ * filled in by the model as in training), a column of numbers as y (rows without one are left out, and counted).
+ */
 function useCsvColumns() {
   if (!csv) return;
   const xi = Number(($('csv-x') as HTMLSelectElement).value);
   const yi = Number(($('csv-y') as HTMLSelectElement).value);
-  data = { name: csv.name, x: csv.columns[xi]!, y: csv.columns[yi]!, xLabel: csv.header[xi]!, yLabel: csv.header[yi]! };
+  const [xColumn, yColumn] = [csv.columns[xi]!, csv.columns[yi]!];
+  if (yColumn.kind !== 'numeric') {
+    // "1,5" in a semicolon-separated file is a decimal comma (a European spreadsheet's export): say so.
+    const decimalComma = yColumn.levels?.some((level) => /^[+-]?\d+,\d+$/.test(level));
+    $('error').textContent =
+      `'${csv.header[yi]}' holds text (levels), not numbers: choose a column of numbers as y` +
+      (decimalComma
+        ? '. It looks like a decimal comma: write numbers with a decimal point (1.5, not 1,5), for instance by exporting the file with "." as the decimal separator'
+        : '');
+    return;
+  }
+  const kept: number[] = [];
+  for (let r = 0; r < yColumn.values.length; r++) if (!Number.isNaN(yColumn.values[r]!)) kept.push(r);
+  const dropped = yColumn.values.length - kept.length;
+  data = {
+    name: csv.name,
+    x: Float64Array.from(kept, (r) => xColumn.values[r]!),
+    y: Float64Array.from(kept, (r) => yColumn.values[r]!),
+    xLabel: csv.header[xi]!,
+    yLabel: csv.header[yi]!,
+    ...(xColumn.levels ? { xLevels: xColumn.levels } : {}),
+  };
+  $('error').textContent = '';
+  dataNote =
+    dropped > 0 ? `${csv.name}: ${dropped} row${dropped === 1 ? '' : 's'} without a '${csv.header[yi]}' left out` : '';
   showDefaults();
   configure();
 }
@@ -302,6 +333,7 @@ $('csv').addEventListener('change', async () => {
 $('csv-x').addEventListener('change', useCsvColumns);
 $('csv-y').addEventListener('change', useCsvColumns);
 $('dataset').addEventListener('change', () => {
+  dataNote = '';
   data = fromSynthetic(($('dataset') as HTMLSelectElement).value);
   showDefaults();
   configure();
@@ -347,6 +379,7 @@ $('model-file').addEventListener('change', async () => {
       means: Array.from(f.grid.means),
       logWeights: Array.from(f.grid.logWeights),
       components: f.grid.components,
+      xs: f.grid.xs,
     })),
   plans: () => plans,
   data: () => data,

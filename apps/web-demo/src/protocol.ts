@@ -21,10 +21,23 @@ export interface ForumSettings {
 /** One input and one target column. Typed arrays: a file's millions of values cross between page and worker as one copy each, not as millions of JS numbers. */
 export interface DataSet {
   name: string;
+  /** The input: numbers (NaN where a cell is missing), or with `xLevels` each row's level index (NaN: missing). */
   x: Float64Array;
   y: Float64Array;
   xLabel: string;
   yLabel: string;
+  /** A categorical input's levels (x holds indices into them); the picture draws one column per level. */
+  xLevels?: string[];
+}
+
+/**
+ * A column of a CSV file as the worker read it (with @mdn/core's cell reader and input schema): numbers (an ISO date
+ * as days) with NaN for missing cells, or levels (text) as indices into `levels`.
+ */
+export interface CsvColumn {
+  kind: 'numeric' | 'categorical';
+  values: Float64Array;
+  levels?: string[];
 }
 
 export type ToWorker =
@@ -81,6 +94,6 @@ export type FromWorker =
   | { type: 'loaded'; fileName: string; inputColumns: string[]; targetColumns: string[] }
   | { type: 'diagnosis'; runs: { label: string; status: string; text: string }[] }
   | { type: 'densities'; values: number[] }
-  /** A CSV read by the worker: its header and every column as numbers. */
-  | { type: 'csv'; name: string; header: string[]; columns: Float64Array[] }
+  /** A CSV read by the worker: its header and every column (numbers or levels). */
+  | { type: 'csv'; name: string; header: string[]; columns: CsvColumn[] }
   | { type: 'error'; message: string };

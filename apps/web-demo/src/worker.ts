@@ -21,9 +21,18 @@ import {
   type TrainingRun,
   useBackend,
 } from '@mdn/core';
-import { numericMatrix, TableReader, type TableRecord } from '@mdn/core/host';
+import {
+  dateDays,
+  InputSchema,
+  MISSING_CELLS,
+  RawColumn,
+  type RawTable,
+  readCell,
+  TableReader,
+  type TableRecord,
+} from '@mdn/core/host';
 import * as tf from '@tensorflow/tfjs-core';
-import type { BackendName, DataSet, ForumSettings, FromWorker, RunFrame, ToWorker } from './protocol.js';
+import type { BackendName, CsvColumn, DataSet, ForumSettings, FromWorker, RunFrame, ToWorker } from './protocol.js';
 
 const GRID = 160;
 const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
@@ -64,36 +73,30 @@ const post = (message: FromWorker, transfer: Transferable[] = []) =>
   (self as unknown as Worker).postMessage(message, transfer);
 
 /**
- * Reads a CSV/TSV file a chunk at a time with the `mdn` command's reader (@mdn/core's TableReader): the text is
- * decoded and parsed as it streams, each block of records becomes numbers at once (every cell must be a number), so
- * memory holds the numeric columns, not the text, and the page stays responsive whatever the file's size.
+ * Reads a CSV/TSV file a chunk at a time with the `mdn` command's reader (@mdn/core's TableReader and cell reader):
+ * the text is decoded and parsed as it streams, each cell is read at once (numbers, text as codes, missing cells
+ * marked), so memory holds the columns, not the text, and the page stays responsive whatever the file's size. What
+ * each column is (numbers, levels, ISO dates) is the input schema's decision, as in `mdn train`.
  */
-async function readCsv(file: File): Promise<{ header: string[]; columns: Float64Array[] }> {
+async function readCsv(file: File): Promise<{ header: string[]; columns: CsvColumn[] }> {
   const reader = new TableReader({ source: file.name });
   const decoder = new TextDecoder();
-  let columns: Float64Array[] = [];
+  const missing = new Set(MISSING_CELLS);
+  let raw: RawColumn[] = [];
   let rows = 0;
   const add = (records: TableRecord[]) => {
     if (records.length === 0) return;
-    const header = [...reader.header!];
-    const block = numericMatrix(
-      { source: file.name, header, rows: records.map((r) => r.cells), lines: records.map((r) => r.line) },
-      header,
-      'CSV',
-    );
-    if (columns.length === 0) columns = header.map(() => new Float64Array(Math.max(1024, block.rows)));
-    if (rows + block.rows > columns[0]!.length) {
-      const size = Math.max(2 * columns[0]!.length, rows + block.rows);
-      columns = columns.map((column) => {
-        const grown = new Float64Array(size);
-        grown.set(column.subarray(0, rows));
-        return grown;
-      });
+    if (raw.length === 0) raw = reader.header!.map((name) => new RawColumn(name));
+    for (const record of records) {
+      for (const [c, column] of raw.entries()) {
+        const read = readCell(record.cells[c], missing);
+        if (read.kind === 'too-large') {
+          throw new Error(`${file.name}: line ${record.line}, column '${column.name}' is ${read.text}, too large`);
+        }
+        column.push(read);
+      }
     }
-    for (let r = 0; r < block.rows; r++) {
-      for (let c = 0; c < block.columns; c++) columns[c]![rows + r] = block.data[r * block.columns + c]!;
-    }
-    rows += block.rows;
+    rows += records.length;
   };
   const stream = file.stream().getReader();
   for (;;) {
@@ -104,7 +107,66 @@ async function readCsv(file: File): Promise<{ header: string[]; columns: Float64
   add(reader.push(decoder.decode()));
   add(reader.end());
   if (rows < 10) throw new Error(`${file.name}: ${rows} rows; the demo needs at least 10`);
-  return { header: [...reader.header!], columns: columns.map((column) => column.slice(0, rows)) };
+  const schema = InputSchema.fit({ kind: 'raw-columns', columns: raw, rows });
+  const columns = raw.map((column, c): CsvColumn => {
+    const kind = schema.columns[c]!.kind;
+    const values = new Float64Array(rows);
+    if (kind === 'numeric' || kind === 'date' || (kind === 'ignored' && column.texts.length === 0)) {
+      for (let r = 0; r < rows; r++) {
+        const text = column.text(r);
+        values[r] = text !== undefined && kind === 'date' ? dateDays(text) : column.number(r);
+      }
+      return { kind: 'numeric', values };
+    }
+    // Levels: text, and numbers among them as their text (the schema's keys).
+    const levels: string[] = [];
+    const index = new Map<string, number>();
+    for (let r = 0; r < rows; r++) {
+      const cell = column.kind(r);
+      const key = cell === 'number' ? String(column.number(r)) : cell === 'text' ? column.text(r)! : undefined;
+      if (key === undefined) {
+        values[r] = Number.NaN;
+        continue;
+      }
+      let level = index.get(key);
+      if (level === undefined) {
+        level = levels.length;
+        index.set(key, level);
+        levels.push(key);
+      }
+      values[r] = level;
+    }
+    return { kind: 'categorical', values, levels };
+  });
+  return { header: [...reader.header!], columns };
+}
+
+/**
+ * The input as the model reads it: numbers as they are, or, for levels or missing cells, a raw table of one column
+ * (the model's input schema then encodes it, as `mdn train` does a file's).
+ */
+function inputsOf(dataset: DataSet): Float64Array | RawTable {
+  const { x, xLevels, xLabel } = dataset;
+  if (!xLevels && !x.some((v) => Number.isNaN(v))) return x;
+  return {
+    header: [xLabel],
+    rows: Array.from(x, (v) => [Number.isNaN(v) ? null : xLevels ? xLevels[v]! : v]),
+  };
+}
+
+/**
+ * Rows for a model at the grid's x (level indices for a categorical input): numbers for a model that reads plain
+ * numbers, else records by the model's own input name (its schema fills in and encodes them).
+ */
+function gridRows(
+  model: MixtureDensityNetwork,
+  dataset: DataSet,
+  xs: readonly number[],
+): number[][] | Record<string, number | string>[] {
+  const schema = model.inputSchema;
+  if (!dataset.xLevels && (!schema || schema.plain)) return xs.map((v) => [v]);
+  const name = schema?.names[0] ?? dataset.xLabel;
+  return xs.map((v) => ({ [name]: dataset.xLevels ? dataset.xLevels[v]! : v }));
 }
 
 async function selectBackend(name: BackendName): Promise<BackendInfo> {
@@ -127,10 +189,11 @@ function startPanel(
   dataset: DataSet,
   options: PlanOptions & { loss?: typeof forumBroadcastLoss },
 ): Panel {
-  // A Float64Array is one column: no array per row.
-  const run = startTraining(dataset.x, dataset.y, {
+  // A Float64Array is one column: no array per row. Levels and missing cells go in raw (the schema reads them).
+  const x = inputsOf(dataset);
+  const run = startTraining(x, dataset.y, {
     ...options,
-    columns: { x: [dataset.xLabel], y: [dataset.yLabel] },
+    columns: x instanceof Float64Array ? { x: [dataset.xLabel], y: [dataset.yLabel] } : { y: [dataset.yLabel] },
   });
   return { label, run, model: run.model, stepsPerSecond: 0 };
 }
@@ -153,20 +216,28 @@ function trainSlice(budgetMs: number) {
 
 async function frame(): Promise<RunFrame[]> {
   if (!data) return [];
-  let lo = Number.POSITIVE_INFINITY;
-  let hi = Number.NEGATIVE_INFINITY;
-  for (const v of data.x) {
-    lo = Math.min(lo, v);
-    hi = Math.max(hi, v);
+  const dataset = data;
+  let xs: number[];
+  if (dataset.xLevels) {
+    // One column of the picture per level.
+    xs = dataset.xLevels.map((_, i) => i);
+  } else {
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = Number.NEGATIVE_INFINITY;
+    for (const v of dataset.x) {
+      if (Number.isNaN(v)) continue;
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+    if (!(hi > lo)) hi = lo + 1;
+    const pad = (hi - lo) * 0.02;
+    lo -= pad;
+    hi += pad;
+    xs = Array.from({ length: GRID }, (_, i) => lo + ((i + 0.5) / GRID) * (hi - lo));
   }
-  if (!(hi > lo)) hi = lo + 1;
-  const pad = (hi - lo) * 0.02;
-  lo -= pad;
-  hi += pad;
-  const xs = Array.from({ length: GRID }, (_, i) => lo + ((i + 0.5) / GRID) * (hi - lo));
   const frames: RunFrame[] = [];
   for (const panel of panels) {
-    const host = await panel.model.predictHost(xs.map((v) => [v]));
+    const host = await panel.model.predictHost(gridRows(panel.model, dataset, xs));
     const history = panel.run?.history ?? [];
     const steps = panel.run?.plan.stepsPerEpoch ?? 0;
     frames.push({
@@ -256,7 +327,10 @@ async function handle(message: ToWorker) {
     case 'load': {
       await stop();
       const model = loadModel(message.text);
-      if (model.config.inputDimension !== 1 || model.config.outputDimension !== 1) {
+      if (
+        (model.inputSchema?.columns.length ?? model.config.inputDimension) !== 1 ||
+        model.config.outputDimension !== 1
+      ) {
         model.dispose();
         throw new Error(
           `${message.fileName}: the demo draws models with 1 input and 1 target; this one has ${model.config.inputDimension} and ${model.config.outputDimension}`,
@@ -268,7 +342,7 @@ async function handle(message: ToWorker) {
       post({
         type: 'loaded',
         fileName: message.fileName,
-        inputColumns: model.metadata.inputColumns ?? ['x'],
+        inputColumns: model.inputSchema?.names ?? model.metadata.inputColumns ?? ['x'],
         targetColumns: model.metadata.targetColumns ?? ['y'],
       });
       post({ type: 'frame', running, runs: await frame() });
@@ -278,7 +352,7 @@ async function handle(message: ToWorker) {
       const { header, columns } = await readCsv(message.file);
       post(
         { type: 'csv', name: message.file.name, header, columns },
-        columns.map((column) => column.buffer),
+        columns.map((column) => column.values.buffer),
       );
       return;
     }
@@ -292,7 +366,12 @@ async function handle(message: ToWorker) {
       }
       const out = [];
       for (const panel of panels) {
-        const report = await diagnose(panel.model, data.x, data.y);
+        const x = inputsOf(data);
+        const report = await diagnose(
+          panel.model,
+          x instanceof Float64Array ? x : panel.model.encodeInputs(x).x,
+          data.y,
+        );
         out.push({ label: panel.label, status: report.status, text: formatDiagnosis(report) });
       }
       post({ type: 'diagnosis', runs: out });
@@ -302,7 +381,13 @@ async function handle(message: ToWorker) {
       const panel = panels[0];
       if (!panel) throw new Error('no model');
       const values = await panel.model.logProb(
-        message.points.map(([x]) => [x]),
+        data
+          ? gridRows(
+              panel.model,
+              data,
+              message.points.map(([x]) => x),
+            )
+          : message.points.map(([x]) => [x]),
         message.points.map(([, y]) => [y]),
       );
       post({ type: 'densities', values: Array.from(values) });

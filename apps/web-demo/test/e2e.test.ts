@@ -27,6 +27,7 @@ interface Frame {
   means: number[];
   logWeights: number[];
   components: number;
+  xs: number[];
 }
 
 interface Demo {
@@ -280,15 +281,56 @@ describe('web demo', () => {
     await trainUntil(page, 2);
     expect((await steps(page))!.losses.every(([, l]) => Number.isFinite(l))).toBe(true);
     expect(await page.textContent('#error')).toBe('');
-    // A decimal comma is named as such.
-    await page.setInputFiles('#csv', { name: 'eu.csv', mimeType: 'text/csv', buffer: Buffer.from('x;y\n1;2,5\n') });
+    // A decimal comma is named as such: such a column is text, not numbers, and cannot be the target.
+    const eu = Array.from({ length: 12 }, (_, i) => `${i};${i},5`).join('\n');
+    await page.setInputFiles('#csv', { name: 'eu.csv', mimeType: 'text/csv', buffer: Buffer.from(`x;y\n${eu}\n`) });
     await page.waitForFunction(() => document.getElementById('error')?.textContent?.includes('decimal comma'));
-    // A bad CSV is named, with the line and column, and nothing else changes.
-    await page.setInputFiles('#csv', { name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from('a,b\n1,2\n3,x\n') });
-    await page.waitForFunction(() => document.getElementById('error')?.textContent !== '');
-    expect(await page.textContent('#error')).toBe(
-      "bad.csv: line 3, column 'b' is 'x', not a number; every value in CSV columns must be numeric",
+    // A text column chosen as the target is refused, naming it.
+    const words = Array.from({ length: 12 }, (_, i) => `${i},${['low', 'high', 'mid'][i % 3]}`).join('\n');
+    await page.setInputFiles('#csv', { name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from(`a,b\n${words}\n`) });
+    await page.waitForFunction(() => document.getElementById('error')?.textContent?.includes("'b' holds text"));
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('trains on a table with text columns and missing cells: a categorical x is one column of the picture per level', async () => {
+    const { page, problems } = await openPage();
+    const species = ['Adelie', 'Gentoo', 'Chinstrap'];
+    const rows = Array.from({ length: 240 }, (_, i) => {
+      const s = i % 3;
+      const mass = i % 37 === 5 ? 'NA' : String(3500 + 1200 * (s === 1 ? 1 : 0) + ((i * 53) % 400));
+      const flipper = i % 29 === 3 ? '' : String(185 + 20 * s + ((i * 17) % 10));
+      return `${species[s]},${i % 2 ? 'MALE' : 'FEMALE'},${flipper},${mass}`;
+    });
+    await page.setInputFiles('#csv', {
+      name: 'birds.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(`species,sex,flipper,mass\n${rows.join('\n')}\n`),
+    });
+    await page.selectOption('#csv-x', '0');
+    await page.waitForFunction(() =>
+      document.getElementById('status')?.textContent?.includes("without a 'mass' left out"),
     );
+    expect(await page.textContent('#status')).toContain("birds.csv: 7 rows without a 'mass' left out");
+    await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('backend'));
+    await trainUntil(page, 10);
+    const frame = (await steps(page))!;
+    expect(frame.xs).toEqual([0, 1, 2]);
+    expect(frame.losses.every(([, l]) => Number.isFinite(l))).toBe(true);
+    // Gentoo (level 1) is the heavy one: its column's mixture sits higher.
+    const k = frame.components;
+    const meanOf = (row: number) => {
+      let total = 0;
+      for (let j = 0; j < k; j++) total += Math.exp(frame.logWeights[row * k + j]!) * frame.means[row * k + j]!;
+      return total;
+    };
+    expect(meanOf(1)).toBeGreaterThan(meanOf(0) + 300);
+    // A numeric x with empty cells trains too (the model fills them in).
+    await page.selectOption('#csv-x', '2');
+    await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('backend'));
+    await trainUntil(page, 2);
+    expect((await steps(page))!.losses.every(([, l]) => Number.isFinite(l))).toBe(true);
+    expect(await page.textContent('#error')).toBe('');
     expect(problems).toEqual([]);
     await page.close();
   });
