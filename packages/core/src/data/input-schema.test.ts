@@ -120,9 +120,7 @@ describe('InputSchema', () => {
     expect(() => schema.encode(csv(['a,d', '1,2020-01-01', 'abc,2020-01-01'].join('\n')))).toThrow(
       /line 3, column 'a' is 'abc', not a number/,
     );
-    expect(() => schema.encode(csv(['a,d', '1,soon'].join('\n')))).toThrow(
-      /line 2, column 'd' is 'soon', not a date/,
-    );
+    expect(() => schema.encode(csv(['a,d', '1,soon'].join('\n')))).toThrow(/line 2, column 'd' is 'soon', not a date/);
     expect(() => schema.encode(csv(['a', '1'].join('\n')))).toThrow(/no column named 'd'/);
     // A column never missing in training is filled in at prediction, and counted.
     const { x, report } = schema.encode([{ a: null, d: '2020-01-01' }]);
