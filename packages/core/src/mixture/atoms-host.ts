@@ -19,6 +19,14 @@ export interface BoundaryAtom {
   side: 'lower' | 'upper';
   /** Rows at exactly `value`. */
   rows: number;
+  /** The distance from `value` to the nearest other target (on the inner side). */
+  gap: number;
+  /**
+   * How far from `value` the point mass may gather mass before its neighbourhood holds more other rows than a
+   * 1/`dominance` share of its own (half-way between the last row it may hold and the next): on a skewed target
+   * (films' gross: 66 at 0, hundreds just above it) a reach in the target's units would take their mass too.
+   */
+  room: number;
 }
 
 /** When an end of the range counts as a point mass (see TRAIN_DEFAULTS.atoms). */
@@ -70,7 +78,20 @@ export function findBoundaryAtoms(values: ArrayLike<number>, rule: BoundaryAtomR
       rows >= rule.minimumFraction * n &&
       rows >= rule.dominance * Math.max(1, neighbours)
     ) {
-      found.push({ value, side, rows });
+      // Walk inward over the other rows until more than rows / dominance of them are passed.
+      const allowed = Math.floor(rows / rule.dominance);
+      let passed = 0;
+      let last = value;
+      let room = Number.POSITIVE_INFINITY;
+      for (let i = end + step; i >= 0 && i < distinct.length; i += step) {
+        if (passed + counts[i]! > allowed) {
+          room = (Math.abs(last - value) + Math.abs(distinct[i]! - value)) / 2;
+          break;
+        }
+        passed += counts[i]!;
+        last = distinct[i]!;
+      }
+      found.push({ value, side, rows, gap: Math.abs(distinct[end + step]! - value), room });
     }
   }
   return found;

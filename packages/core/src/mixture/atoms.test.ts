@@ -10,7 +10,7 @@ import { loadModel, saveModel } from '../model/model-file.js';
 import { MixtureDensityNetwork } from '../model/network.js';
 import { createRandom } from '../random/rng.js';
 import { TRAIN_DEFAULTS } from '../train/plan.js';
-import { train } from '../train/train.js';
+import { planTraining, train } from '../train/train.js';
 import { addAtoms } from './atoms.js';
 import { addAtomsHost, findBoundaryAtoms, removeAtomsHost } from './atoms-host.js';
 import { standardNormalRows } from './fixtures.test-util.js';
@@ -47,6 +47,28 @@ describe('findBoundaryAtoms', () => {
     const random = createRandom(2);
     const rain = Array.from({ length: 500 }, () => (random.uniform() < 0.3 ? 0 : Math.exp(random.normal())));
     expect(findBoundaryAtoms(rain, rule)).toMatchObject([{ value: 0, side: 'lower' }]);
+  });
+
+  it("keeps a point mass's reach from taking more neighbours than a quarter of its rows (a skewed target: films' gross)", () => {
+    // 3 % at 0, then a long right tail starting just above it: the noise's reach (in the target's units) would cover
+    // hundreds of small values; the atom may take the mass of at most rows / dominance of them.
+    const random = createRandom(3);
+    const gross = Array.from({ length: 2000 }, (_, i) => (i % 33 === 0 ? 0 : 400 + Math.exp(14 + 2 * random.normal())));
+    const found = findBoundaryAtoms(gross, rule);
+    expect(found).toHaveLength(1);
+    const gap = found[0]!.gap;
+    expect(gap).toBe(Math.min(...gross.filter((v) => v > 0)));
+    const plan = planTraining(
+      gross.map((_, i) => [i % 7]),
+      gross,
+      { ensemble: 1 },
+    );
+    const [atom] = plan.model.atoms;
+    expect(atom).toBeDefined();
+    const allowed = Math.floor(found[0]!.rows / rule.dominance);
+    expect(gross.filter((v) => v > 0 && v <= atom!.reach).length).toBeLessThanOrEqual(allowed);
+    expect(gross.filter((v) => v > 0 && v <= 2 * atom!.reach).length).toBeGreaterThan(allowed);
+    expect(atom!.scale).toBeLessThanOrEqual(gap / 16);
   });
 
   it('finds none in continuous targets, on a grid of a few values, at a heaped value inside the range, or at a rare end', () => {

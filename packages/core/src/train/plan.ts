@@ -400,14 +400,20 @@ export function resolveTrainPlan(options: PlanOptions, shape: DataShape): TrainP
     options.model?.atoms !== undefined
       ? model.atoms.map((atom) => ({ ...atom }))
       : targets === 1 && shape.target
-        ? shape.target.boundaryAtoms.map(({ value, side }) => {
+        ? shape.target.boundaryAtoms.map(({ value, side, gap, room }) => {
             // Standardised units in target units (the noise and the scale floor are in standardised units).
             const unit = (options.standardize ?? defaults.standardize) ? shape.target!.scale : 1;
+            // The noise's reach, but no further than the atom's room (BoundaryAtom.room): on a skewed target
+            // (films' gross: 66 at 0, 768 more within the noise's reach of 6e6 dollars) the atom took their mass.
+            // Its own width stays far inside the gap to the nearest other value (a row within 8 widths of it counts
+            // as on it).
+            const noiseReach = defaults.noiseScale.y * bandwidth * unit;
+            const floorScale = model.scaleFloor * unit;
             return {
               value,
               side,
-              scale: rounded(model.scaleFloor * unit),
-              reach: rounded(defaults.noiseScale.y * bandwidth * unit),
+              scale: rounded(gap === undefined ? floorScale : Math.min(floorScale, gap / 16)),
+              reach: rounded(room === undefined ? noiseReach : Math.min(noiseReach, room)),
             };
           })
         : [];
