@@ -118,6 +118,10 @@ describe('a discrete (whole-number) target', () => {
         { target: 'discrete' },
       ),
     ).toThrow(/whole-number/);
+    // Whole numbers that hardly repeat (a score from 25 to 346 on 442 rows) are a continuum for a density: continuous.
+    const spread = data.y.map((_, i) => 25 + ((i * 7919) % 322));
+    expect(planTraining(data.x, spread, { ensemble: 1 }).model.discrete).toBeNull();
+    expect(planTraining(data.x, spread, { ensemble: 1, target: 'discrete' }).model.discrete).toEqual({ lower: 0 });
     const discrete = await train(data.x, data.y, { ensemble: 1, epochs: 60, seed: 1 });
     const continuous = await train(data.x, data.y, { ensemble: 1, epochs: 60, seed: 1, target: 'continuous' });
     const nll = await discrete.model.nll(test.x, test.y);

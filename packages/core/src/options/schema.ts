@@ -69,11 +69,11 @@ const RULES = {
   /** Predictive tails: weight h² (h the noise bandwidth on y), at most this (decisions: "Predictive tails"). */
   maxTailWeight: 0.1,
   /**
-   * A one-column target is discrete when every value is a whole number and the largest is at most `maxRange`
-   * above the smallest (ratings, counts; decisions: "Discrete targets"); its lower edge is 0 when no value is
-   * negative.
+   * A one-column target is discrete when every value is a whole number, the largest is at most `maxRange` above
+   * the smallest, and the values repeat: at most one distinct value per `rowsPerValue` rows (ratings, counts;
+   * decisions: "Discrete targets"); its lower edge is 0 when no value is negative.
    */
-  discrete: { maxRange: 1000 },
+  discrete: { maxRange: 1000, rowsPerValue: 5 },
   /** Point masses at the ends of a one-column target's range (decisions: "Point masses"). */
   atoms: { minimumRows: 5, minimumFraction: 0.01, dominance: 4, neighbourhood: 0.1, minimumDistinct: 10 },
   /** The width grows with the data: `wideHidden` from `wideFromRows` training rows (decisions: "Width"). */
@@ -362,8 +362,8 @@ const PLAN_OPTIONS: readonly OptionSpec[] = [
     default: {
       value: 'auto',
       derived:
-        `discrete when the one target column holds whole numbers only, at most ${RULES.discrete.maxRange} apart ` +
-        '(ratings, counts), else continuous',
+        `discrete when the one target column holds whole numbers only, at most ${RULES.discrete.maxRange} apart, ` +
+        `with at most one distinct value per ${RULES.discrete.rowsPerValue} rows (ratings, counts), else continuous`,
     },
     help:
       "the target's likelihood: discrete (P(y = k) is the mixture's mass on [k − ½, k + ½]; the NLL is in " +

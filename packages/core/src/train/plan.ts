@@ -118,13 +118,14 @@ export interface PlanOptions {
 
 /**
  * The model's discretisation for the option `target` (see {@link PlanOptions.target}): 'auto' makes a one-column
- * target of whole numbers at most `maxRange` apart discrete, with its lower edge at 0 when no value is negative.
+ * target of whole numbers at most `maxRange` apart whose values repeat (one distinct value per `rowsPerValue` rows
+ * at most) discrete, with its lower edge at 0 when no value is negative.
  */
 function resolveDiscrete(
   options: PlanOptions,
   shape: DataShape,
   targets: number,
-  maxRange: number,
+  rule: { maxRange: number; rowsPerValue: number },
 ): { lower: number | null } | null {
   const given = options.model?.discrete;
   if (given !== undefined) return given === null ? null : { ...given };
@@ -142,7 +143,10 @@ function resolveDiscrete(
     return { lower };
   }
   if (targets !== 1 || !t?.whole || t.min === undefined || t.max === undefined) return null;
-  return t.max - t.min <= maxRange ? { lower } : null;
+  // Values that repeat are where a density can put spikes on them; spread-out whole numbers (a disease score from
+  // 25 to 346 on 442 rows) are a continuum for it, and the density costs a fraction of the bins' loss.
+  const repeats = t.distinct === undefined || t.distinct * rule.rowsPerValue <= shape.rows;
+  return t.max - t.min <= rule.maxRange && repeats ? { lower } : null;
 }
 
 /** The learning-rate schedules (see {@link PlanOptions.schedule}). */
@@ -165,10 +169,14 @@ export interface DataShape {
   target?: {
     boundaryAtoms: readonly BoundaryAtom[];
     scale: number;
-    /** The smallest and largest value, and whether every value is a whole number (for the option `target`). */
+    /**
+     * The smallest and largest value, whether every value is a whole number, and how many distinct values there
+     * are (for the option `target`).
+     */
     min?: number;
     max?: number;
     whole?: boolean;
+    distinct?: number;
   };
 }
 
@@ -417,7 +425,7 @@ export function resolveTrainPlan(options: PlanOptions, shape: DataShape): TrainP
             };
           })
         : [];
-  const discrete = resolveDiscrete(options, shape, targets, defaults.discrete.maxRange);
+  const discrete = resolveDiscrete(options, shape, targets, defaults.discrete);
   if (discrete && atoms.length > 0) {
     if (options.model?.atoms !== undefined && options.model.atoms.length > 0) {
       throw option('model.atoms', 'has no place on a discrete target: its values are its bins (leave atoms out)');

@@ -101,10 +101,12 @@ function describeTarget(y: Matrix) {
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
   let whole = true;
+  const values = new Set<number>();
   for (const v of y.data) {
     if (v < min) min = v;
     if (v > max) max = v;
     if (whole && !Number.isInteger(v)) whole = false;
+    if (whole && values.size <= y.rows) values.add(v);
   }
   return {
     boundaryAtoms: findBoundaryAtoms(y.data, TRAIN_DEFAULTS.atoms),
@@ -112,6 +114,7 @@ function describeTarget(y: Matrix) {
     min,
     max,
     whole,
+    distinct: values.size,
   };
 }
 
