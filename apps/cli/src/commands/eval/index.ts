@@ -149,7 +149,7 @@ export function registerEval(program: Command): void {
       }
       const lines = [
         `${dataFile}: ${rows} rows scored with ${modelFile}`,
-        `  NLL per row          ${score(report.nll)} nats (original units; lower is better)`,
+        `  NLL per row          ${score(report.nll)} nats (${model.config.discrete ? '−log P(y): the target is whole numbers' : 'original units'}; lower is better)`,
         `  CRPS                 ${score(report.crps)}`,
         `  calibration error    ${score(report.calibrationError)} (PIT; 0 is perfectly calibrated)`,
         `  90% interval         coverage ${fixed(100 * report.coverage90, 1)}% (ideal 90%), mean width ${score(report.width90)}`,

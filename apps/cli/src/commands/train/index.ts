@@ -342,7 +342,7 @@ async function runTrain(data: string | undefined, flags: TrainFlags): Promise<nu
       );
     }
     log(
-      `Final NLL per row (nats, original units): train ${fixed(finalLoss.train, 4)}` +
+      `Final NLL per row (nats, ${model.config.discrete ? '−log P(y) of whole numbers' : 'original units'}): train ${fixed(finalLoss.train, 4)}` +
         (finalLoss.validation !== null
           ? `, validation ${fixed(finalLoss.validation, 4)}${members ? ' (means over the members, each on its own rows)' : ''}`
           : ' (no validation rows held out)'),
