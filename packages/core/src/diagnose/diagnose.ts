@@ -1,3 +1,4 @@
+import { isRawInput, type RawInput } from '../data/columns.js';
 import { assertFinite, type Matrix, type MatrixInput, toMatrix } from '../data/matrix.js';
 import { InputError } from '../errors.js';
 import { columnMoments } from '../math/host-math.js';
@@ -393,8 +394,14 @@ const CHECKS: readonly Check[] = [
 ];
 
 /** The data checked and read for {@link diagnose}, or an InputError saying what is wrong. */
-function checkedData(model: MixtureDensityNetwork, x: MatrixInput, y: MatrixInput, options: DiagnoseOptions) {
-  const xm = toMatrix(x, 'inputs');
+function checkedData(
+  model: MixtureDensityNetwork,
+  x: MatrixInput | RawInput,
+  y: MatrixInput,
+  options: DiagnoseOptions,
+) {
+  // Raw rows (a table, records) are read through the model's input schema, as its predictions read them.
+  const xm = isRawInput(x) ? model.encodeInputs(x).x : toMatrix(x, 'inputs');
   const ym = toMatrix(y, 'targets');
   if (xm.rows !== ym.rows) {
     throw new InputError(`inputs have ${xm.rows} rows but targets have ${ym.rows}; they must match row for row`);
@@ -588,7 +595,7 @@ async function measure(
  */
 export async function diagnose(
   model: MixtureDensityNetwork,
-  x: MatrixInput,
+  x: MatrixInput | RawInput,
   y: MatrixInput,
   options: DiagnoseOptions = {},
 ): Promise<Diagnosis> {

@@ -122,7 +122,7 @@ describe('a discrete (whole-number) target', () => {
     const spread = data.y.map((_, i) => 25 + ((i * 7919) % 322));
     expect(planTraining(data.x, spread, { ensemble: 1 }).model.discrete).toBeNull();
     expect(planTraining(data.x, spread, { ensemble: 1, target: 'discrete' }).model.discrete).toEqual({ lower: 0 });
-    const discrete = await train(data.x, data.y, { ensemble: 1, epochs: 60, seed: 1 });
+    const discrete = await train(data.x, data.y, { ensemble: 1, epochs: 60, seed: 1, columns: { x: ['x1'] } });
     const continuous = await train(data.x, data.y, { ensemble: 1, epochs: 60, seed: 1, target: 'continuous' });
     const nll = await discrete.model.nll(test.x, test.y);
     expect(nll).toBeGreaterThan(0);
@@ -147,6 +147,13 @@ describe('a discrete (whole-number) target', () => {
     expect(report.metrics.unconditionalNll).toBeGreaterThan(report.metrics.nll);
     expect(report.metrics.unconditionalNll).toBeGreaterThan(0);
     expect(report.metrics.linearBaselineNll).toBeGreaterThan(0);
+    // Rows as records are read through the model's schema.
+    const asRecords = await diagnose(
+      discrete.model,
+      test.x.map(([v]) => ({ x1: v })),
+      test.y,
+    );
+    expect(asRecords.metrics.nll).toBeCloseTo(report.metrics.nll, 10);
     const loaded = loadModel(saveModel(discrete.model));
     expect(loaded.config.discrete).toEqual({ lower: 0 });
     expect(await loaded.nll(test.x, test.y)).toBeCloseTo(nll, 10);
