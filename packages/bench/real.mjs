@@ -56,60 +56,61 @@ const PUBLISHED = {
 };
 
 /**
+ * A Python reference's predictions for every split of one data set (its script reads the job on stdin and writes
+ * `{ [versionField], results }`), or a reason why there are none. The references do not change while our defaults
+ * are tuned: their predictions are kept, keyed by the job and the script.
+ */
+function pythonReference(data, { skip, module, install, script, prefix, versionField, job }) {
+  if (skip) return { reason: skip };
+  const python = '/usr/bin/python3';
+  try {
+    execFileSync(python, ['-c', `import ${module}`], { stdio: 'ignore' });
+  } catch {
+    return { reason: `Debian python3 with ${module} not found (apt-get install ${install})` };
+  }
+  const text = JSON.stringify(job);
+  const file = path.join(here, 'real', script);
+  const key = createHash('sha256').update(readFileSync(file, 'utf8')).update(text).digest('hex').slice(0, 16);
+  const cache = path.resolve(here, `../../artifacts/.cache/${prefix}-${data.name}-${key}.json`);
+  if (existsSync(cache)) return { ...JSON.parse(readFileSync(cache, 'utf8')), cached: true };
+  const out = execFileSync(python, [file], {
+    input: text,
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+    env: { ...process.env, OMP_NUM_THREADS: '1' },
+  });
+  const parsed = JSON.parse(out);
+  mkdirSync(path.dirname(cache), { recursive: true });
+  writeFileSync(cache, JSON.stringify({ version: parsed[versionField], results: parsed.results }));
+  return { version: parsed[versionField], results: parsed.results };
+}
+
+/**
  * The gradient-boosted heteroscedastic Gaussian's predictions (real/gbm_hetero.py, scikit-learn's
  * HistGradientBoostingRegressor with native categorical and missing support) for every split, or why there are none.
  */
-function gbmPredictions(data, splits) {
-  if (args['no-gbm']) return { reason: '--no-gbm' };
-  const python = '/usr/bin/python3';
-  try {
-    execFileSync(python, ['-c', 'import sklearn.ensemble'], { stdio: 'ignore' });
-  } catch {
-    return { reason: 'Debian python3 with scikit-learn not found (apt-get install python3-sklearn)' };
-  }
-  const job = JSON.stringify({ x: data.native.x, categorical: data.native.categorical, y: data.y, splits });
-  const script = readFileSync(path.join(here, 'real/gbm_hetero.py'), 'utf8');
-  const key = createHash('sha256').update(script).update(job).digest('hex').slice(0, 16);
-  const cache = path.resolve(here, `../../artifacts/.cache/gbm-${data.name}-${key}.json`);
-  if (existsSync(cache)) return { ...JSON.parse(readFileSync(cache, 'utf8')), cached: true };
-  const out = execFileSync(python, [path.join(here, 'real/gbm_hetero.py')], {
-    input: job,
-    encoding: 'utf8',
-    maxBuffer: 1 << 30,
-    env: { ...process.env, OMP_NUM_THREADS: '1' },
+const gbmPredictions = (data, splits) =>
+  pythonReference(data, {
+    skip: args['no-gbm'] ? '--no-gbm' : undefined,
+    module: 'sklearn.ensemble',
+    install: 'python3-sklearn',
+    script: 'gbm_hetero.py',
+    prefix: 'gbm',
+    versionField: 'sklearn',
+    job: { x: data.native.x, categorical: data.native.categorical, y: data.y, splits },
   });
-  const parsed = JSON.parse(out);
-  mkdirSync(path.dirname(cache), { recursive: true });
-  writeFileSync(cache, JSON.stringify({ version: parsed.sklearn, results: parsed.results }));
-  return { version: parsed.sklearn, results: parsed.results };
-}
 
-/** PyTorch's predictions for every split of one data set, or a reason why there are none. */
-function torchPredictions(data, splits) {
-  if (args['no-torch']) return { reason: '--no-torch' };
-  const python = '/usr/bin/python3';
-  try {
-    execFileSync(python, ['-c', 'import torch'], { stdio: 'ignore' });
-  } catch {
-    return { reason: 'Debian python3 with torch not found (apt-get install python3-torch)' };
-  }
-  const job = JSON.stringify({ x: data.x, y: data.y, splits });
-  // The reference does not change while our defaults are tuned: keep its predictions, keyed by the job and script.
-  const script = readFileSync(path.join(here, 'real/mdn_torch.py'), 'utf8');
-  const key = createHash('sha256').update(script).update(job).digest('hex').slice(0, 16);
-  const cache = path.resolve(here, `../../artifacts/.cache/torch-${data.name}-${key}.json`);
-  if (existsSync(cache)) return { ...JSON.parse(readFileSync(cache, 'utf8')), cached: true };
-  const out = execFileSync(python, [path.join(here, 'real/mdn_torch.py')], {
-    input: job,
-    encoding: 'utf8',
-    maxBuffer: 1 << 30,
-    env: { ...process.env, OMP_NUM_THREADS: '1' },
+/** PyTorch's predictions for every split of one data set (real/mdn_torch.py), or a reason why there are none. */
+const torchPredictions = (data, splits) =>
+  pythonReference(data, {
+    skip: args['no-torch'] ? '--no-torch' : undefined,
+    module: 'torch',
+    install: 'python3-torch',
+    script: 'mdn_torch.py',
+    prefix: 'torch',
+    versionField: 'torch',
+    job: { x: data.x, y: data.y, splits },
   });
-  const parsed = JSON.parse(out);
-  mkdirSync(path.dirname(cache), { recursive: true });
-  writeFileSync(cache, JSON.stringify({ version: parsed.torch, results: parsed.results }));
-  return { version: parsed.torch, results: parsed.results };
-}
 
 const summary = (values) => {
   const n = values.length;

@@ -5,6 +5,7 @@ import {
   describeDefault,
   forumToy,
   type InputError,
+  looksLikeDecimalComma,
   MixtureParts,
   type PlanOptions,
   parseOptionText,
@@ -288,7 +289,7 @@ function useCsvColumns() {
   const [xColumn, yColumn] = [csv.columns[xi]!, csv.columns[yi]!];
   if (yColumn.kind !== 'numeric') {
     // "1,5" in a semicolon-separated file is a decimal comma (a European spreadsheet's export): say so.
-    const decimalComma = yColumn.levels?.some((level) => /^[+-]?\d+,\d+$/.test(level));
+    const decimalComma = yColumn.levels?.some(looksLikeDecimalComma);
     $('error').textContent =
       `'${csv.header[yi]}' holds text (levels), not numbers: choose a column of numbers as y` +
       (decimalComma

@@ -122,9 +122,8 @@ async function readCsv(file: File): Promise<{ header: string[]; columns: CsvColu
     const levels: string[] = [];
     const index = new Map<string, number>();
     for (let r = 0; r < rows; r++) {
-      const cell = column.kind(r);
-      const key = cell === 'number' ? String(column.number(r)) : cell === 'text' ? column.text(r)! : undefined;
-      if (key === undefined) {
+      const key = column.level(r);
+      if (key === null) {
         values[r] = Number.NaN;
         continue;
       }

@@ -214,14 +214,7 @@ function diabetes() {
 
 /** A CSV file of Debian's python3-statsmodels, parsed as a user's file is (or a message saying how to get it). */
 function statsmodelsCsv(name) {
-  const where = path.join(STATSMODELS_DATA, name, `${name}.csv`);
-  if (!existsSync(where)) {
-    throw new Error(
-      `bench:real: the ${name} data set comes from Debian's python3-statsmodels, and ${where} is missing; ` +
-        `install it (apt-get install python3-statsmodels) or leave ${name} out with --datasets`,
-    );
-  }
-  return parseTable(readFileSync(where, 'utf8'), { source: `statsmodels/datasets/${name}/${name}.csv` });
+  return parseTable(statsmodelsText(name), { source: `statsmodels/datasets/${name}/${name}.csv` });
 }
 
 /**
@@ -418,7 +411,8 @@ const STATSMODELS_DATA = '/usr/lib/python3/dist-packages/statsmodels/datasets';
  * The rows of a CSV file shipped in Debian's python3-statsmodels, as objects keyed by the header (quotes dropped),
  * every field of `numeric` checked finite; `rows` is the count expected.
  */
-function statsmodelsTable(name, rows, numeric, separator = ',') {
+/** The text of a CSV file of Debian's python3-statsmodels, or an error saying how to get it. */
+function statsmodelsText(name) {
   const where = path.join(STATSMODELS_DATA, name, `${name}.csv`);
   if (!existsSync(where)) {
     throw new Error(
@@ -426,7 +420,12 @@ function statsmodelsTable(name, rows, numeric, separator = ',') {
         `install it (apt-get install python3-statsmodels) or leave ${name} out with --datasets`,
     );
   }
-  const lines = readFileSync(where, 'utf8')
+  return readFileSync(where, 'utf8');
+}
+
+function statsmodelsTable(name, rows, numeric, separator = ',') {
+  const where = path.join(STATSMODELS_DATA, name, `${name}.csv`);
+  const lines = statsmodelsText(name)
     .split(/\r?\n/)
     .filter((line) => line.length > 0);
   const unquote = (cell) => cell.trim().replace(/^["']|["']$/g, '');

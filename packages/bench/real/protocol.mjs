@@ -101,16 +101,16 @@ function nativeEncoding(raw, schema) {
     if (column.kind === 'categorical') {
       const counts = new Map();
       for (let r = 0; r < raw.rows; r++) {
-        const key = cells.kind(r) === 'number' ? String(cells.number(r)) : cells.text(r);
-        if (key !== undefined) counts.set(key, (counts.get(key) ?? 0) + 1);
+        const key = cells.level(r);
+        if (key !== null) counts.set(key, (counts.get(key) ?? 0) + 1);
       }
       const codes = new Map(
         [...counts].sort((a, b) => b[1] - a[1]).map(([key], i) => [key, Math.min(i, NATIVE_LEVELS - 1)]),
       );
       columns.push(
         Array.from({ length: raw.rows }, (_, r) => {
-          const key = cells.kind(r) === 'number' ? String(cells.number(r)) : cells.text(r);
-          return key === undefined ? null : codes.get(key);
+          const key = cells.level(r);
+          return key === null ? null : codes.get(key);
         }),
       );
       categorical.push(true);

@@ -42,6 +42,7 @@ export {
   columnIndices,
   columnList,
   DECIMAL,
+  looksLikeDecimalComma,
   MAX_MAGNITUDE,
   numericMatrix,
   parseTable,

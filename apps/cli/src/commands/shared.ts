@@ -1,5 +1,5 @@
 import type { HostMixture, Matrix, MixtureDensityNetwork } from '@mdn/core';
-import { columnIndices, DECIMAL, EncodingReport, MISSING_CELLS } from '@mdn/core/host';
+import { columnIndices, DECIMAL, EncodingReport, MISSING_CELLS, readCell } from '@mdn/core/host';
 import type { Command } from 'commander';
 import { CliError, EXIT } from '../errors.js';
 import { selectBackend } from '../io/backend.js';
@@ -148,11 +148,12 @@ class LeftOut {
   /** `table` without its rows whose target cell (in `columns`, when the table has them) is missing. */
   withTargets(table: Table, columns: readonly string[], model: MixtureDensityNetwork): Table {
     if (columns.length === 0 || columns.some((name) => !table.header.includes(name))) return table;
+    // Missing as training reads it (core's readCell, with the model's missing-cell texts).
     const missing = new Set(model.inputSchema?.missingValues ?? MISSING_CELLS);
     const indices = columnIndices(table, columns, 'target');
     const keep: number[] = [];
     for (let r = 0; r < table.rows.length; r++) {
-      if (indices.some((i) => missing.has(table.rows[r]![i] ?? ''))) {
+      if (indices.some((i) => readCell(table.rows[r]![i], missing).kind === 'missing')) {
         this.count++;
         if (this.lines.length < 5) this.lines.push(table.lines[r]!);
       } else keep.push(r);

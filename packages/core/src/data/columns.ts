@@ -8,7 +8,7 @@
 
 import { InputError } from '../errors.js';
 import type { Matrix } from './matrix.js';
-import { columnIndices, DECIMAL, MAX_MAGNITUDE, printable, type Table } from './table.js';
+import { columnIndices, DECIMAL, MAX_MAGNITUDE, notANumber, printable, type Table, tooLarge } from './table.js';
 
 /** A cell as an API caller may give it; a parsed file's cells are strings. */
 export type Cell = string | number | boolean | Date | null | undefined;
@@ -104,9 +104,6 @@ export function readCell(
   return { kind: 'text', text };
 }
 
-/** The key of a number read in a column of levels: `01` and `1.0` are the level `1`. */
-export const numberLevel = (value: number) => String(value);
-
 /**
  * One column's cells, read once: numbers as float64, text as a code into its distinct values (with their counts),
  * missing cells marked. Memory is 9 bytes a cell plus the distinct texts.
@@ -174,6 +171,15 @@ export class RawColumn {
   /** Cell `row`'s number (NaN unless it is a number). */
   number(row: number): number {
     return this.kinds[row] === NUMBER ? this.values[row]! : Number.NaN;
+  }
+
+  /**
+   * Cell `row` as a level: its text, or a number's shortest form (`01` and `1.0` are the level `1`); null when
+   * missing.
+   */
+  level(row: number): string | null {
+    const kind = this.kinds[row];
+    return kind === NUMBER ? String(this.values[row]!) : kind === TEXT ? this.texts[this.values[row]!]! : null;
   }
 
   /** Cell `row`'s text (undefined unless it is text). */
@@ -304,10 +310,7 @@ export function checkedCell(
 ): { kind: 'number'; value: number } | { kind: 'missing' } | { kind: 'text'; text: string } {
   if (read.kind !== 'too-large') return read;
   const { where, place } = rowPlace(source, lines, r, column);
-  throw new InputError(
-    `${where} is ${printable(read.text, 40)}, too large to train on (|value| must stay below ${MAX_MAGNITUDE}); rescale the column`,
-    place,
-  );
+  throw tooLarge(where, read.text, place);
 }
 
 /** The rows `rows` (0-based, in that order) of raw columns: a split of a raw table. */
@@ -449,20 +452,8 @@ export class TrainingTableReader {
           missingTarget = true;
           break;
         }
-        if (read.kind === 'too-large') {
-          throw new InputError(
-            `${where} is ${printable(read.text, 40)}, too large to train on (|value| must stay below ${MAX_MAGNITUDE}); rescale the column`,
-            at,
-          );
-        }
-        const decimalComma = /^[+-]?\d+,\d+$/.test(read.text);
-        throw new InputError(
-          `${where} is '${printable(read.text, 40)}', not a number; every value in ${labels.y} columns must be numeric` +
-            (decimalComma
-              ? ". It looks like a decimal comma: write numbers with a decimal point (1.5, not 1,5), for instance by exporting the file with '.' as the decimal separator"
-              : ''),
-          at,
-        );
+        if (read.kind === 'too-large') throw tooLarge(where, read.text, at);
+        throw notANumber(where, read.text, labels.y, at);
       }
       if (missingTarget) {
         this.dropped.count++;

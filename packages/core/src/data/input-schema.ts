@@ -25,7 +25,6 @@ import { InputError } from '../errors.js';
 import {
   MISSING_CELLS,
   missingSet,
-  numberLevel,
   type RawColumn,
   type RawColumns,
   type RawInput,
@@ -486,7 +485,7 @@ export class InputSchema {
           break;
         }
         case 'categorical': {
-          const key = kind === 'number' ? numberLevel(cells.number(r)) : kind === 'text' ? cells.text(r)! : null;
+          const key = cells.level(r);
           let level = key === null ? column.levels.indexOf(null) : this.levelIndex[c]!.get(key);
           if (level === -1) level = undefined;
           if (level !== undefined) {
@@ -574,8 +573,7 @@ function inferred(column: RawColumn, rows: number, minLevelRows: number, maxLeve
 function levelsOf(column: RawColumn, rows: number, minLevelRows: number, maxLevels: number): ColumnSchema {
   const counts = new Map<string | null, number>();
   for (let r = 0; r < column.length; r++) {
-    const kind = column.kind(r);
-    const key = kind === 'number' ? numberLevel(column.number(r)) : kind === 'text' ? column.text(r)! : null;
+    const key = column.level(r);
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   // Most frequent first; ties in the order first seen (a Map keeps it).

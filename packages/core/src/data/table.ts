@@ -15,7 +15,7 @@
  * control characters escaped, so a hostile file cannot flood or repaint a terminal.
  */
 
-import { InputError, MdnError } from '../errors.js';
+import { type ErrorFields, InputError, MdnError } from '../errors.js';
 import type { Matrix } from './matrix.js';
 
 /** A table read from delimited text: its header and its cells as text, with the line every data row starts on. */
@@ -397,26 +397,39 @@ export function numericMatrix(table: Table, names: readonly string[], label: str
       const where = `${source}: line ${table.lines[r]}, column '${printable(names[c]!, CLIP)}'`;
       const place = { source: table.source, line: table.lines[r]!, row: r, column: names[c]! };
       if (cell === '') throw new InputError(`${where} is empty; fill it in or drop the row`, place);
-      if (Number.isNaN(value)) {
-        // "1,5" in a semicolon- or tab-separated file is a decimal comma (a European spreadsheet's export). Not
-        // guessed at: "1,234" may as well mean a thousand and more.
-        const decimalComma = /^[+-]?\d+,\d+$/.test(cell.trim());
-        throw new InputError(
-          `${where} is '${printable(cell, CLIP)}', not a number; every value in ${label} columns must be numeric` +
-            (decimalComma
-              ? ". It looks like a decimal comma: write numbers with a decimal point (1.5, not 1,5), for instance by exporting the file with '.' as the decimal separator"
-              : ''),
-          place,
-        );
-      }
-      throw new InputError(
-        `${where} is ${printable(cell, CLIP)}, too large to train on (|value| must stay below ${MAX_MAGNITUDE}); ` +
-          'rescale the column',
-        place,
-      );
+      if (Number.isNaN(value)) throw notANumber(where, cell, label, place);
+      throw tooLarge(where, cell, place);
     }
   }
   return { data, rows: table.rows.length, columns };
+}
+
+/**
+ * Whether a cell that is not a number looks like one written with a decimal comma ("1,5": a European spreadsheet's
+ * export). Not guessed at: "1,234" may as well mean a thousand and more.
+ */
+export function looksLikeDecimalComma(cell: string): boolean {
+  return /^[+-]?\d+,\d+$/.test(cell.trim());
+}
+
+/** The error for a cell at `where` that is text where a number must be, with the hint for a decimal comma. */
+export function notANumber(where: string, cell: string, label: string, place: ErrorFields): InputError {
+  return new InputError(
+    `${where} is '${printable(cell, CLIP)}', not a number; every value in ${label} columns must be numeric` +
+      (looksLikeDecimalComma(cell)
+        ? ". It looks like a decimal comma: write numbers with a decimal point (1.5, not 1,5), for instance by exporting the file with '.' as the decimal separator"
+        : ''),
+    place,
+  );
+}
+
+/** The error for a number at `where` beyond {@link MAX_MAGNITUDE} (or infinite). */
+export function tooLarge(where: string, cell: string, place: ErrorFields): InputError {
+  return new InputError(
+    `${where} is ${printable(cell, CLIP)}, too large to train on (|value| must stay below ${MAX_MAGNITUDE}); ` +
+      'rescale the column',
+    place,
+  );
 }
 
 /**

@@ -309,7 +309,7 @@ export class HostMixture {
 
   /** Mixture mean, `[N, D]` (a discrete target's: Σ k P(k)). */
   mean(): Float64Array {
-    if (this.discrete) return this.discreteMoments().mean;
+    if (this.discrete) return this.discreteMoments().mean.slice();
     const { rows: n, components: k, dimensions: d } = this;
     const out = new Float64Array(n * d);
     for (let i = 0; i < n; i++) {
@@ -323,7 +323,7 @@ export class HostMixture {
 
   /** Per-dimension mixture variance (the diagonal of {@link covariance}), `[N, D]`. */
   variance(): Float64Array {
-    if (this.discrete) return this.discreteMoments().variance;
+    if (this.discrete) return this.discreteMoments().variance.slice();
     const { rows: n, dimensions: d } = this;
     const covariance = this.covariance();
     const out = new Float64Array(n * d);
@@ -350,7 +350,7 @@ export class HostMixture {
 
   /** Mixture covariance, `[N, D, D]` row-major: Σ_k π_k (Σ_k + (μ_k − m)(μ_k − m)ᵀ). */
   covariance(): Float64Array {
-    if (this.discrete) return this.discreteMoments().variance;
+    if (this.discrete) return this.discreteMoments().variance.slice();
     const { rows: n, components: k, dimensions: d } = this;
     const mean = this.mean();
     const out = new Float64Array(n * d * d);
@@ -525,8 +525,12 @@ export class HostMixture {
     return supportSpan(this.discrete!, (levels) => this.componentFamily.quantiles(single, levels), include);
   }
 
-  /** A discrete target's mean, variance and mode per row, summed over its support (the latent ones beyond it). */
+  /**
+   * A discrete target's mean, variance and mode per row, summed over its support (the latent ones beyond it): one
+   * pass for all three (`mdn predict` asks for each), kept for the next call; the public methods hand out copies.
+   */
   private discreteMoments(): { mean: Float64Array; variance: Float64Array; mode: Float64Array } {
+    if (this.moments) return this.moments;
     const n = this.rows;
     const mean = new Float64Array(n);
     const variance = new Float64Array(n);
@@ -559,8 +563,11 @@ export class HostMixture {
       variance[i] = second / total;
       mode[i] = span.from + best;
     }
-    return { mean, variance, mode };
+    this.moments = { mean, variance, mode };
+    return this.moments;
   }
+
+  private moments: { mean: Float64Array; variance: Float64Array; mode: Float64Array } | undefined;
 
   /**
    * The global mode of each row, `[N, D]`. Gaussian components: the fixed-point iteration
@@ -569,7 +576,7 @@ export class HostMixture {
    * location (the density is convex between them).
    */
   mode(): Float64Array {
-    if (this.discrete) return this.discreteMoments().mode;
+    if (this.discrete) return this.discreteMoments().mode.slice();
     return this.componentFamily.mode(this);
   }
 

@@ -404,8 +404,14 @@ export function resolveTrainPlan(options: PlanOptions, shape: DataShape): TrainP
         : { ...options.noise };
   const tailWeight =
     options.model?.tailWeight ?? Math.min(defaults.maxTailWeight, rounded((defaults.noiseScale.y * bandwidth) ** 2));
-  const atoms: TargetAtom[] =
-    options.model?.atoms !== undefined
+  // A discrete target's values are its bins: no point masses beside them.
+  const discrete = resolveDiscrete(options, shape, targets, defaults.discrete);
+  if (discrete && options.model?.atoms !== undefined && options.model.atoms.length > 0) {
+    throw option('model.atoms', 'has no place on a discrete target: its values are its bins (leave atoms out)');
+  }
+  const atoms: TargetAtom[] = discrete
+    ? []
+    : options.model?.atoms !== undefined
       ? model.atoms.map((atom) => ({ ...atom }))
       : targets === 1 && shape.target
         ? shape.target.boundaryAtoms.map(({ value, side, gap, room }) => {
@@ -425,13 +431,6 @@ export function resolveTrainPlan(options: PlanOptions, shape: DataShape): TrainP
             };
           })
         : [];
-  const discrete = resolveDiscrete(options, shape, targets, defaults.discrete);
-  if (discrete && atoms.length > 0) {
-    if (options.model?.atoms !== undefined && options.model.atoms.length > 0) {
-      throw option('model.atoms', 'has no place on a discrete target: its values are its bins (leave atoms out)');
-    }
-    atoms.length = 0;
-  }
   const finite = (value: number) => (Number.isFinite(value) ? value : null);
   const autoComponents = options.model?.components === 'auto';
   if (autoComponents && held === 0 && !given) {
