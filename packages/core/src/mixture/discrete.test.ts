@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { diagnose } from '../diagnose/diagnose.js';
 import { loadModel, saveModel } from '../model/model-file.js';
@@ -32,6 +33,21 @@ function ratings(rows: number, seed: number) {
   }
   return { x, y };
 }
+
+describe('tensors', () => {
+  it('training a discrete target on raw records, predicting and scoring them leaves no tensor behind', async () => {
+    const { x, y } = ratings(200, 3);
+    const records = x.map(([v], i) => ({ v, level: ['a', 'b', null][i % 3] ?? null }));
+    const before = tf.memory().numTensors;
+    const result = await train(records, y, { ensemble: 1, epochs: 3, seed: 1 });
+    expect(result.model.config.discrete).toEqual({ lower: 0 });
+    await result.model.predictHost(records);
+    await result.model.nll(records, y);
+    await diagnose(result.model, records, y);
+    result.model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
 
 describe('a discrete (whole-number) target', () => {
   it('gives probabilities of whole numbers that sum to 1, with the mass below the lower edge on it', () => {
