@@ -626,14 +626,28 @@ describe('more of the same kinds, found by trying them', () => {
       cwd: dir,
       env,
     });
-    // stdout is never read: after the pipe's buffer fills, the command must wait, not queue its output in memory.
-    const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
-    await new Promise((resolve) => setTimeout(resolve, 4000));
-    const early = rss();
-    await new Promise((resolve) => setTimeout(resolve, 6000));
-    const late = rss();
-    child.kill('SIGKILL');
-    expect(late - early).toBeLessThan(100 * 2 ** 20);
+    try {
+      // The first output says the command is past its start (tfjs loaded, model read): from then on stdout is never
+      // read, and once the pipe's buffer fills, the command must wait, not queue its output (gigabytes) in memory.
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.once('data', () => {
+          child.stdout.pause();
+          resolve();
+        });
+        child.once('exit', (code) => reject(new Error(`mdn sample ended (${code}) before writing anything`)));
+      });
+      const rss = () =>
+        Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+      const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+      await wait(2000);
+      const early = rss();
+      await wait(8000);
+      const late = rss();
+      expect(child.exitCode).toBe(null);
+      expect(late - early).toBeLessThan(100 * 2 ** 20);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 
   it('every command ends on SIGTERM with 130 and a line saying so', async () => {

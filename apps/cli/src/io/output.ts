@@ -17,13 +17,25 @@ export function textSink(out: string | undefined, inputs: readonly string[]): Te
   if (out === undefined) {
     // On a terminal, control characters in the data (a column name, a cell) are shown escaped; into a pipe or a
     // file the CSV goes as it is.
+    // Lines are handed to stdout in chunks of about 64 KiB, not one by one: a reader slower than the command
+    // (or stalled) then holds a few large strings in stdout's queue, not a million small ones.
     const terminal = process.stdout.isTTY === true;
+    let buffered = '';
+    const flush = () => {
+      if (buffered === '') return;
+      process.stdout.write(terminal ? terminalText(buffered) : buffered);
+      buffered = '';
+    };
     return {
       write: (text) => {
-        process.stdout.write(terminal ? terminalText(text) : text);
+        buffered += text;
+        if (buffered.length >= 1 << 16) flush();
       },
-      drained: stdoutDrained,
-      close: () => {},
+      drained: () => {
+        flush();
+        return stdoutDrained();
+      },
+      close: flush,
     };
   }
   if (out === '-') throw new CliError('--out - is not needed: output goes to stdout when --out is left out');

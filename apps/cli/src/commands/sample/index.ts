@@ -89,9 +89,10 @@ export function registerSample(program: Command): void {
                 }
                 sink.write(csvLine([String(firstRow + r), ...inputs, String(s), ...values]));
               }
+              // A stalled reader holds us here, a row's samples at most waiting in memory.
+              await sink.drained();
             }
-            // A stop signal is handled here (it removes the partial --out file); a stalled reader holds us here.
-            await sink.drained();
+            // A stop signal is handled here (it removes the partial --out file).
             await nextTurn();
           }
         }
