@@ -129,6 +129,31 @@ describe('HostMixture (D = 1 exact functions)', () => {
     );
   });
 
+  it('mode finds the global maximum of a large mixture with tail companions (shared means, as a model predicts)', () => {
+    // 10 to 40 components, each with a companion of the same mean and twice the scale: the one-dimensional search
+    // climbs from few of the means, so a mode it skipped would show here.
+    const large = mixtureSpec({ rows: [1, 3], components: [5, 20], dimensions: [1, 1] }).map((raw) => ({
+      logits: raw.logits.map((row) => [...row, ...row.map((v) => v - 4)]),
+      means: raw.means.map((row) => [...row, ...row]),
+      scales: raw.scales.map((row) => [...row, ...row.map(([s]) => [2 * s!])]),
+    }));
+    fc.assert(
+      fc.property(large, (raw) => {
+        const spec = roundToFloat32(raw);
+        const modes = hostOf(spec).mode();
+        spec.logits.forEach((_, i) => {
+          const ref = referenceRow(spec, i);
+          const got = referenceLogProb(ref, [modes[i]!]);
+          expect(got).toBeGreaterThanOrEqual(referenceLogProb(ref, [referenceMode(ref)]) - 1e-9);
+          // No mean is denser than the mode either (a narrow peak the grid could step over).
+          for (const [mean] of spec.means[i]!)
+            expect(got).toBeGreaterThanOrEqual(referenceLogProb(ref, [mean!]) - 1e-9);
+        });
+      }),
+      { numRuns: 25 },
+    );
+  });
+
   it('interval(level) holds probability level between its end points', () => {
     const host = hostOf({ logits: [[0, 1]], means: [[[0], [4]]], scales: [[[1], [0.5]]] });
     const { lower, upper } = host.interval(0.9);

@@ -571,8 +571,9 @@ export class HostMixture {
 
   /**
    * The global mode of each row, `[N, D]`. Gaussian components: the fixed-point iteration
-   * x ← (Σ_k γ_k(x) Σ_k⁻¹)⁻¹ Σ_k γ_k(x) Σ_k⁻¹ μ_k (per dimension for the diagonal family) started from every
-   * component mean; the start that ends at the highest density wins. Laplace components: the best component
+   * x ← (Σ_k γ_k(x) Σ_k⁻¹)⁻¹ Σ_k γ_k(x) Σ_k⁻¹ μ_k (per dimension for the diagonal family) started from the
+   * component means (in one dimension only those no earlier climb went over: see climbModes); the start that ends at
+   * the highest density wins. Laplace components: the best component
    * location (the density is convex between them).
    */
   mode(): Float64Array {
