@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import * as esbuild from 'esbuild';
 import { describe, expect, it } from 'vitest';
 
 /** Every module a source file reaches through its relative imports (type-only imports excluded). */
@@ -47,5 +49,27 @@ describe('entry points', () => {
     }
     expect(typeof user.HostMixture).toBe('function');
     expect(typeof user.train).toBe('function');
+  });
+
+  it("@mdn/core/host's HostModel, bundled for 'load a model, predict one row', is under 30 kB gzipped", async () => {
+    // What a page or an edge function ships: the file reader, the float64 forward pass, the mixture's quantiles.
+    const entry = [
+      "import { HostModel } from './host.js';",
+      'export const predictOne = (text, row) => {',
+      '  const mixture = HostModel.load(text).predict([row]);',
+      '  return { mean: mixture.mean()[0], interval: mixture.interval(0.9) };',
+      '};',
+    ].join('\n');
+    const result = await esbuild.build({
+      stdin: { contents: entry, resolveDir: import.meta.dirname, loader: 'ts' },
+      bundle: true,
+      minify: true,
+      format: 'esm',
+      platform: 'neutral',
+      write: false,
+    });
+    const code = result.outputFiles[0]!.contents;
+    expect(new TextDecoder().decode(code)).not.toMatch(/@tensorflow/);
+    expect(gzipSync(code, { level: 9 }).length).toBeLessThan(30_000);
   });
 });

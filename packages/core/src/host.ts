@@ -38,6 +38,7 @@ export {
   type NumericColumnSchema,
 } from './data/input-schema.js';
 export { type Matrix, type MatrixInput, toMatrix } from './data/matrix.js';
+export { Standardiser, type StandardiserJSON } from './data/standardiser.js';
 export {
   columnIndices,
   columnList,
@@ -98,6 +99,18 @@ export {
   type PitOptions,
   pit,
 } from './mixture/scores.js';
+export {
+  MODEL_FORMAT,
+  MODEL_FORMAT_VERSION,
+  type ModelContents,
+  type ModelFile,
+  ModelFormatError,
+  type ModelSource,
+  READABLE_MODEL_FORMAT_VERSIONS,
+  readModelFile,
+  type WeightEntry,
+} from './model/file-format.js';
+export { HostModel } from './model/host-model.js';
 export {
   ACTIVATIONS,
   ADAM_FIELDS,

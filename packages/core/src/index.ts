@@ -5,7 +5,6 @@
  */
 
 export { activeBackend, type BackendAdapter, type BackendInfo, useBackend } from './backend/adapter.js';
-export { Standardiser, type StandardiserJSON } from './data/standardiser.js';
 export {
   bishopInverse,
   circle2d,
@@ -53,17 +52,7 @@ export {
   type TargetAtom,
 } from './model/config.js';
 export { type KMeansResult, kMeans } from './model/kmeans.js';
-export {
-  loadModel,
-  MODEL_FORMAT,
-  MODEL_FORMAT_VERSION,
-  type ModelFile,
-  ModelFormatError,
-  READABLE_MODEL_FORMAT_VERSIONS,
-  saveModel,
-  toModelFile,
-  type WeightEntry,
-} from './model/model-file.js';
+export { loadModel, saveModel, toModelFile } from './model/model-file.js';
 export {
   type CreateOptions,
   MixtureDensityNetwork,

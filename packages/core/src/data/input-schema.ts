@@ -22,16 +22,7 @@
  */
 
 import { InputError } from '../errors.js';
-import {
-  MISSING_CELLS,
-  missingSet,
-  type RawColumn,
-  type RawColumns,
-  type RawInput,
-  rawColumns,
-  readCell,
-  rowPlace,
-} from './columns.js';
+import { MISSING_CELLS, type RawColumn, type RawColumns, type RawInput, rawColumns, rowPlace } from './columns.js';
 import type { Matrix } from './matrix.js';
 import { columnList, printable } from './table.js';
 
@@ -290,14 +281,12 @@ export class InputSchema {
   readonly missingValues: readonly string[];
   /** The features, in the order the network reads them. */
   readonly features: readonly Feature[];
-  private readonly missing: ReadonlySet<string>;
   private readonly levelIndex: (Map<string, number> | undefined)[];
 
   constructor(json: InputSchemaJSON) {
     this.columns = json.columns;
     this.missingValues = json.missingValues;
     this.features = json.columns.flatMap(columnFeatures);
-    this.missing = missingSet(json.missingValues);
     this.levelIndex = json.columns.map((column) =>
       column.kind === 'categorical'
         ? new Map(column.levels.flatMap((level, i) => (level === null ? [] : [[level, i] as const])))

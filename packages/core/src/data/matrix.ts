@@ -136,3 +136,18 @@ export function assertFinite(matrix: Matrix, name: string, columnNames?: readonl
     }
   }
 }
+
+/** Reads `input` as a matrix of `columns` finite values per row; an InputError names the row and column otherwise. */
+export function checkedMatrix(
+  input: MatrixInput,
+  name: string,
+  columns: number,
+  columnNames?: readonly string[],
+): Matrix {
+  const matrix = toMatrix(input, name);
+  if (matrix.rows > 0 && matrix.columns !== columns) {
+    throw new InputError(`${name} must have ${columns} column${columns === 1 ? '' : 's'}, got ${matrix.columns}`);
+  }
+  assertFinite(matrix, name, columnNames);
+  return matrix;
+}

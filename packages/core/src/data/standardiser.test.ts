@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../errors.js';
 import { GaussianMixture } from '../mixture/gaussian-mixture.js';
+import { MixtureDensityNetwork } from '../model/network.js';
 import { toMatrix } from './matrix.js';
 import { Standardiser } from './standardiser.js';
 
@@ -81,13 +82,23 @@ describe('Standardiser', () => {
     expect(() => Standardiser.fromJSON({ mean: [0], scale: [0] })).toThrow(/scale of column 0/);
   });
 
-  it('transformTensor matches transform and leaks nothing', () => {
+  it('a model standardises a tensor of inputs as it does rows, and leaks nothing', () => {
     const s = new Standardiser([1, 2], [2, 4]);
+    const model = MixtureDensityNetwork.create(
+      { inputDimension: 2, outputDimension: 1, hidden: [4] },
+      { inputStandardiser: s },
+    );
+    const input = tf.tensor2d([[3, 10]]);
     const before = tf.memory().numTensors;
-    const t = s.transformTensor(tf.tensor2d([[3, 10]]));
-    expect(Array.from(t.dataSync())).toEqual(Array.from(s.transform([[3, 10]]).data));
-    t.dispose();
-    expect(tf.memory().numTensors).toBe(before + 1); // the input tensor above, created inline
+    const fromTensor = model.predictHostSync(input);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(Array.from(fromTensor.means)).toEqual(Array.from(model.predictHostSync([[3, 10]]).means));
+    // what reached the network is the standardised row: (3 − 1)/2, (10 − 2)/4 (the same weights: seed 0)
+    const other = MixtureDensityNetwork.create({ inputDimension: 2, outputDimension: 1, hidden: [4] });
+    expect(Array.from(other.predictHostSync([[1, 2]]).means)).toEqual(Array.from(fromTensor.means));
+    input.dispose();
+    model.dispose();
+    other.dispose();
   });
 
   it('toMatrix reads rows, flat arrays and rejects ragged input', () => {

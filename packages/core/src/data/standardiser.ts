@@ -1,11 +1,17 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { InputError } from '../errors.js';
 import { columnMoments } from '../math/host-math.js';
 import { factorCount } from '../math/precision-factor.js';
-import { GaussianMixture } from '../mixture/gaussian-mixture.js';
+import type { GaussianMixture } from '../mixture/gaussian-mixture.js';
 import { HostMixture } from '../mixture/host-mixture.js';
 import type { MixtureParts } from '../mixture/parts.js';
 import { assertFinite, type Matrix, type MatrixInput, toMatrix } from './matrix.js';
+
+/**
+ * The smallest standard deviation of a target column that can be trained on: predicted σ (down to 1e-3 of the
+ * spread) must keep σ² far from float64's subnormal range (1e-308), as the 1e150 limit on magnitudes keeps squares
+ * from overflowing. A spread of 1e-30 is fine; 1e-200 is not.
+ */
+export const MIN_TARGET_SPREAD = 1e-150;
 
 /** The statistics of a {@link Standardiser}, as saved with a model. */
 export interface StandardiserJSON {
@@ -97,18 +103,11 @@ export class Standardiser {
     return { data, rows: matrix.rows, columns: c };
   }
 
-  /** Standardises a `[N, C]` tensor on the backend. */
-  transformTensor(values: tf.Tensor2D): tf.Tensor2D {
-    return tf.tidy(() =>
-      tf.div(tf.sub(values, tf.tensor1d(Float32Array.from(this.mean))), tf.tensor1d(Float32Array.from(this.scale))),
-    ) as tf.Tensor2D;
-  }
-
   /**
    * s_i / s_j for each packed precision-factor entry (i, j), `[P]`: a full-covariance component's L_ij in original
    * units is L̃_ij s_i / s_j (its z_i = ((y_i − μ_i) + Σ_j L_ij (y_j − μ_j)) / σ_i must not change).
    */
-  private factorRatios(): Float64Array {
+  factorRatios(): Float64Array {
     const d = this.columns;
     const out = new Float64Array(factorCount(d));
     let at = 0;
@@ -122,24 +121,7 @@ export class Standardiser {
    * owning new tensors.
    */
   inverseMixture(mixture: GaussianMixture): GaussianMixture {
-    if (mixture.dimensions !== this.columns) {
-      throw new InputError(`mixture has D = ${mixture.dimensions}, the standardiser has ${this.columns} columns`);
-    }
-    const mean = tf.tensor1d(Float32Array.from(this.mean));
-    const scale = tf.tensor1d(Float32Array.from(this.scale));
-    const ratios = mixture.factors === undefined ? undefined : tf.tensor1d(Float32Array.from(this.factorRatios()));
-    try {
-      return GaussianMixture.of({
-        logits: tf.clone(mixture.logits),
-        means: tf.add(tf.mul(mixture.means, scale), mean) as tf.Tensor3D,
-        scales: tf.mul(mixture.scales, scale) as tf.Tensor3D,
-        factors: ratios === undefined ? undefined : (tf.mul(mixture.factors!, ratios) as tf.Tensor3D),
-        parts: this.inverseParts(mixture.parts),
-        distribution: mixture.distribution,
-      });
-    } finally {
-      tf.dispose([mean, scale, ...(ratios === undefined ? [] : [ratios])]);
-    }
+    return mixture.unstandardised(this);
   }
 
   /** The float64 twin of {@link inverseMixture} for host mixtures. */
@@ -174,7 +156,7 @@ export class Standardiser {
   }
 
   /** A mixture's parts with its point masses' atoms in original units (a one-column target's). */
-  private inverseParts(parts: MixtureParts): MixtureParts {
+  inverseParts(parts: MixtureParts): MixtureParts {
     if (parts.pointMasses.length === 0) return parts;
     const mean = this.mean[0]!;
     const scale = this.scale[0]!;

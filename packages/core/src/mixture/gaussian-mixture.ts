@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InputError } from '../errors.js';
 import '../backend/register-gradients.js';
+import type { Standardiser } from '../data/standardiser.js';
 import { LOG_SQRT_2PI } from '../math/normal.js';
 import { factorCount, factorIndex } from '../math/precision-factor.js';
 import { cdfTensor } from './atoms.js';
@@ -405,6 +406,32 @@ export class GaussianMixture {
       parts: this.parts,
       distribution: this.distribution,
     });
+  }
+
+  /**
+   * This mixture over standardised targets mapped to original units (exact for these families):
+   * μ = μ̃ · scale + mean, σ = σ̃ · scale, L_ij = L̃_ij · scale_i / scale_j, same weights. Returns a new mixture
+   * owning new tensors ({@link Standardiser.inverseHostMixture} is its float64 twin).
+   */
+  unstandardised(standardiser: Standardiser): GaussianMixture {
+    if (this.dimensions !== standardiser.columns) {
+      throw new InputError(`mixture has D = ${this.dimensions}, the standardiser has ${standardiser.columns} columns`);
+    }
+    const mean = tf.tensor1d(Float32Array.from(standardiser.mean));
+    const scale = tf.tensor1d(Float32Array.from(standardiser.scale));
+    const ratios = this.factors === undefined ? undefined : tf.tensor1d(Float32Array.from(standardiser.factorRatios()));
+    try {
+      return GaussianMixture.of({
+        logits: tf.clone(this.logits),
+        means: tf.add(tf.mul(this.means, scale), mean) as tf.Tensor3D,
+        scales: tf.mul(this.scales, scale) as tf.Tensor3D,
+        factors: ratios === undefined ? undefined : (tf.mul(this.factors!, ratios) as tf.Tensor3D),
+        parts: standardiser.inverseParts(this.parts),
+        distribution: this.distribution,
+      });
+    } finally {
+      tf.dispose([mean, scale, ...(ratios === undefined ? [] : [ratios])]);
+    }
   }
 
   /** Copies the parameters to the host in float64 for exact CDF, quantiles, mode, sampling and scores. */

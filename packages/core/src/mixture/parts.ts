@@ -7,7 +7,7 @@
  * TensorFlow.js.
  */
 import { InputError } from '../errors.js';
-import type { TargetAtom } from '../model/config.js';
+import type { MdnConfig, TargetAtom } from '../model/config.js';
 import type { Discretisation } from './discrete.js';
 
 /** What one component of a mixture is. */
@@ -101,6 +101,20 @@ export class MixtureParts {
     }
     for (const atom of layout.atoms) roles.push({ kind: 'point-mass', atom });
     return new MixtureParts(roles, layout.discrete);
+  }
+
+  /** The parts of every mixture a model with this configuration predicts (see {@link ofModel}). */
+  static ofConfig(
+    config: Pick<MdnConfig, 'members' | 'components' | 'tailWeight' | 'atoms' | 'discrete'>,
+  ): MixtureParts {
+    const { members, components, tailWeight, atoms, discrete } = config;
+    return MixtureParts.ofModel({
+      members,
+      components,
+      tails: tailWeight > 0,
+      atoms,
+      ...(discrete ? { discrete } : {}),
+    });
   }
 
   /** The role of component `c`. */

@@ -129,6 +129,36 @@ export function layerLayout(config: MdnConfig): [string, number, number][] {
   return layout;
 }
 
+/**
+ * Checks weight tensors (save order: each network's {@link layerLayout}, kernel then bias, `member.<m>.` first in an
+ * ensemble) against the architecture: their count, shapes and sizes. Throws an InputError naming the first that
+ * does not match.
+ */
+export function checkWeightShapes(
+  config: MdnConfig,
+  weights: readonly { shape: readonly number[]; values: ArrayLike<number> }[],
+): void {
+  const layout = Array.from({ length: config.members }, (_, m) =>
+    layerLayout(config).map(
+      ([name, fanIn, fanOut]) => [config.members === 1 ? name : `member.${m}.${name}`, fanIn, fanOut] as const,
+    ),
+  ).flat();
+  if (weights.length !== layout.length * 2) {
+    throw new InputError(`expected ${layout.length * 2} weight tensors, got ${weights.length}`);
+  }
+  layout.forEach(([name, fanIn, fanOut], i) => {
+    for (const [j, shape] of [[fanIn, fanOut], [fanOut]].entries()) {
+      const w = weights[2 * i + j]!;
+      const what = `${name}.${j === 0 ? 'kernel' : 'bias'}`;
+      if (w.shape.length !== shape.length || w.shape.some((size, e) => size !== shape[e])) {
+        throw new InputError(`weight ${2 * i + j} (${what}) must have shape [${shape}], got [${w.shape}]`);
+      }
+      const size = shape.reduce((a, b) => a * b, 1);
+      if (w.values.length !== size) throw new InputError(`weight ${2 * i + j} (${what}) must hold ${size} values`);
+    }
+  });
+}
+
 /** Trainable parameters of the whole model (every ensemble member), computed from the configuration alone. */
 export function parameterCount(config: MdnConfig): number {
   return config.members * layerLayout(config).reduce((total, [, fanIn, fanOut]) => total + (fanIn + 1) * fanOut, 0);

@@ -263,9 +263,18 @@ export function checkMetadata(value: unknown, config: MdnConfig): ModelMetadata 
       );
     }
     const features = schema.features.map((feature) => feature.name);
-    if (metadata.inputColumns && metadata.inputColumns.some((name, i) => name !== features[i])) {
+    if (metadata.inputColumns?.some((name, i) => name !== features[i])) {
       throw new InputError("metadata.inputColumns are not the input schema's features", 'model-format');
     }
   }
   return metadata;
+}
+
+/**
+ * How a model reads raw rows: its saved input schema, or for a model trained on numbers with column names, those
+ * names as numeric columns; undefined for a model without names (it takes numbers only).
+ */
+export function inputSchemaOf(metadata: ModelMetadata): InputSchema | undefined {
+  if (metadata.inputSchema) return InputSchema.fromJSON(metadata.inputSchema);
+  return metadata.inputColumns ? InputSchema.numeric(metadata.inputColumns) : undefined;
 }

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '../backend/register-gradients.js';
 import { isRawInput, type RawInput } from '../data/columns.js';
-import { type EncodingReport, InputSchema, type InputSchemaJSON } from '../data/input-schema.js';
-import { assertFinite, type Matrix, type MatrixInput, toMatrix } from '../data/matrix.js';
+import type { EncodingReport, InputSchema, InputSchemaJSON } from '../data/input-schema.js';
+import { checkedMatrix, type Matrix, type MatrixInput, toMatrix } from '../data/matrix.js';
 import { Standardiser } from '../data/standardiser.js';
 import { InputError, MdnError, optionError } from '../errors.js';
 import { inverseSoftplus } from '../math/host-math.js';
@@ -16,8 +16,17 @@ import { MixtureParts } from '../mixture/parts.js';
 import { createRandom } from '../random/rng.js';
 import type { TrainPlan } from '../train/plan.js';
 import type { SavedTrainingRecord } from '../train/record.js';
-import { hasFactorHead, layerLayout, type MdnConfig, resolveConfig, rowsPerBlock, type TargetAtom } from './config.js';
+import {
+  checkWeightShapes,
+  hasFactorHead,
+  layerLayout,
+  type MdnConfig,
+  resolveConfig,
+  rowsPerBlock,
+  type TargetAtom,
+} from './config.js';
 import { kMeans } from './kmeans.js';
+import { inputSchemaOf } from './metadata.js';
 
 /** One dense layer's variables. */
 export interface DenseLayer {
@@ -113,16 +122,6 @@ export interface RawOutputs {
 }
 
 let modelCounter = 0;
-
-/** Reads `input` as a matrix of `columns` finite values per row; an InputError names the row and column otherwise. */
-function checkedMatrix(input: MatrixInput, name: string, columns: number, columnNames?: readonly string[]): Matrix {
-  const matrix = toMatrix(input, name);
-  if (matrix.rows > 0 && matrix.columns !== columns) {
-    throw new InputError(`${name} must have ${columns} column${columns === 1 ? '' : 's'}, got ${matrix.columns}`);
-  }
-  assertFinite(matrix, name, columnNames);
-  return matrix;
-}
 
 /** What the prediction methods read: numbers (a matrix or a tensor of the network's inputs) or raw rows. */
 export type ModelInput = MatrixInput | tf.Tensor2D | RawInput;
@@ -321,14 +320,7 @@ export class MixtureDensityNetwork {
    * {@link MdnConfig.atoms}). Every mixture the model predicts carries these parts.
    */
   get parts(): MixtureParts {
-    const { members, components, tailWeight, atoms, discrete } = this.config;
-    return MixtureParts.ofModel({
-      members,
-      components,
-      tails: tailWeight > 0,
-      atoms,
-      ...(discrete ? { discrete } : {}),
-    });
+    return MixtureParts.ofConfig(this.config);
   }
 
   /**
@@ -707,11 +699,7 @@ export class MixtureDensityNetwork {
     const { inputSchema, inputColumns } = this.metadata;
     const cache = this.schemaCache;
     if (cache === undefined || cache.json !== inputSchema || cache.names !== inputColumns) {
-      const schema = inputSchema
-        ? InputSchema.fromJSON(inputSchema)
-        : inputColumns
-          ? InputSchema.numeric(inputColumns)
-          : undefined;
+      const schema = inputSchemaOf(this.metadata);
       this.schemaCache = { json: inputSchema, names: inputColumns, schema };
       return schema;
     }
@@ -853,22 +841,7 @@ export class MixtureDensityNetwork {
         ([name, fanIn, fanOut]) => [resolved.members === 1 ? name : `member.${m}.${name}`, fanIn, fanOut] as const,
       ),
     ).flat();
-    if (weights.length !== layout.length * 2) {
-      throw new InputError(`expected ${layout.length * 2} weight tensors, got ${weights.length}`);
-    }
-    layout.forEach(([name, fanIn, fanOut], i) => {
-      const expected = [[fanIn, fanOut], [fanOut]];
-      for (const [j, shape] of expected.entries()) {
-        const w = weights[2 * i + j]!;
-        const what = `${name}.${j === 0 ? 'kernel' : 'bias'}`;
-        if (!tf.util.arraysEqual([...w.shape], shape)) {
-          throw new InputError(`weight ${2 * i + j} (${what}) must have shape [${shape}], got [${w.shape}]`);
-        }
-        if (w.values.length !== tf.util.sizeFromShape(shape)) {
-          throw new InputError(`weight ${2 * i + j} (${what}) must hold ${tf.util.sizeFromShape(shape)} values`);
-        }
-      }
-    });
+    checkWeightShapes(resolved, weights);
     const prefix = `mdn${modelCounter++}/`;
     const layers = layout.map(([name, fanIn, fanOut], i) =>
       tf.tidy(() => ({
@@ -899,7 +872,10 @@ export class MixtureDensityNetwork {
       if (x.rank !== 2 || x.shape[1] !== this.config.inputDimension) {
         throw new InputError(`inputs must be [N, ${this.config.inputDimension}], got shape [${x.shape}]`);
       }
-      return this.inputStandardiser.transformTensor(x);
+      const { mean, scale } = this.inputStandardiser;
+      return tf.tidy(() =>
+        tf.div(tf.sub(x, tf.tensor1d(Float32Array.from(mean))), tf.tensor1d(Float32Array.from(scale))),
+      ) as tf.Tensor2D;
     }
     const matrix: Matrix = checkedMatrix(x, 'inputs', this.config.inputDimension, this.metadata.inputColumns);
     const standardised = this.inputStandardiser.transform(matrix);

@@ -2,7 +2,9 @@
  * Data preparation for a training run: the checks at the boundary (once), the validation split, the
  * standardisers fitted on the training rows, and the standardised rows uploaded to the backend.
  */
+
 import * as tf from '@tensorflow/tfjs-core';
+import { MIN_TARGET_SPREAD } from '../data/standardiser.js';
 import '../backend/register-gradients.js';
 import { isRawInput, type RawInput, rawColumns } from '../data/columns.js';
 import { InputSchema, type InputSchemaOptions } from '../data/input-schema.js';
@@ -166,13 +168,6 @@ export function splitValidation(x: MatrixInput, y: MatrixInput, fraction: number
   }
   return splitRows(data.x, data.y, Math.round(fraction * data.x.rows), createRandom(seed));
 }
-
-/**
- * The smallest standard deviation of a target column that can be trained on: predicted σ (down to 1e-3 of the
- * spread) must keep σ² far from float64's subnormal range (1e-308), as the 1e150 limit on magnitudes keeps squares
- * from overflowing. A spread of 1e-30 is fine; 1e-200 is not.
- */
-export const MIN_TARGET_SPREAD = 1e-150;
 
 /**
  * The standardisers of a run, fitted on `rows` (identity when the plan does not standardise). A constant target
