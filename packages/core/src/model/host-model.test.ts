@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import Ajv2020 from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { Standardiser } from '../data/standardiser.js';
 import type { HostMixture } from '../mixture/host-mixture.js';
@@ -10,6 +11,19 @@ import { ModelFormatError } from './file-format.js';
 import { HostModel } from './host-model.js';
 import { loadModel, saveModel } from './model-file.js';
 import { MixtureDensityNetwork } from './network.js';
+
+/** The JSON Schema shipped as `@mdn/core/model-file.schema.json`: every file these tests save must satisfy it. */
+const validate = new Ajv2020({ allErrors: true }).compile(
+  JSON.parse(readFileSync(path.join(import.meta.dirname, '..', '..', 'schema', 'model-file.schema.json'), 'utf8')),
+);
+
+/** Reads a model file's text with HostModel, after checking it against the schema. */
+function loadChecked(text: string): HostModel {
+  const valid = validate(JSON.parse(text));
+  expect(validate.errors ?? [], 'the model file schema').toEqual([]);
+  expect(valid).toBe(true);
+  return HostModel.load(text);
+}
 
 /** Inputs spread over a few standard deviations of the standardisers below. */
 function inputs(rows: number, columns: number, seed: number): number[][] {
@@ -90,7 +104,7 @@ describe('HostModel: a saved model evaluated without TensorFlow.js', () => {
         ...standardisers(config.inputDimension, config.outputDimension),
       });
       const x = inputs(7, config.inputDimension, 1);
-      const host = HostModel.load(saveModel(model));
+      const host = loadChecked(saveModel(model));
       expectAgree(host.predict(x), await model.predictHost(x));
       model.dispose();
     });
@@ -109,7 +123,9 @@ describe('HostModel: a saved model evaluated without TensorFlow.js', () => {
       { value: 130, side: 'upper', scale: 0.02, reach: 2 },
     ]);
     const x = inputs(9, 2, 2);
-    const host = HostModel.load(new TextEncoder().encode(saveModel(model)));
+    const text = saveModel(model);
+    loadChecked(text);
+    const host = HostModel.load(new TextEncoder().encode(text));
     const predicted = host.predict(x);
     expectAgree(predicted, await model.predictHost(x));
     expect(predicted.parts.pointMasses.map(({ atom }) => atom.value)).toEqual([80, 130]);
@@ -129,7 +145,7 @@ describe('HostModel: a saved model evaluated without TensorFlow.js', () => {
       { size: '', kind: 'b' },
       { size: '1', kind: 'never seen' },
     ];
-    const host = HostModel.load(saveModel(result.model));
+    const host = loadChecked(saveModel(result.model));
     expect(host.inputSchema?.describe()).toEqual(result.model.inputSchema?.describe());
     expectAgree(host.predict(rows), await result.model.predictHost(rows));
     expect(host.encodeInputs(rows).report.rows).toBe(3);
@@ -140,7 +156,7 @@ describe('HostModel: a saved model evaluated without TensorFlow.js', () => {
     const text = readFileSync(path.join(import.meta.dirname, 'fixtures', 'forum-toy.v1.mdn.json'), 'utf8');
     const model = loadModel(text);
     const x = [[0.5], [2], [9.5]];
-    expectAgree(HostModel.load(text).predict(x), await model.predictHost(x));
+    expectAgree(loadChecked(text).predict(x), await model.predictHost(x));
     model.dispose();
   });
 
@@ -149,6 +165,17 @@ describe('HostModel: a saved model evaluated without TensorFlow.js', () => {
     const text = saveModel(model);
     model.dispose();
     const edited = text.replace('"activation":"tanh"', '"activation":"relu"');
+    // The schema knows the shape of a file, not its checksums: an edited activation is valid JSON of the format.
+    expect(validate(JSON.parse(edited))).toBe(true);
+    for (const broken of [
+      text.replace('"dtype":"float32"', '"dtype":"float16"'),
+      text.replace('"formatVersion":6', '"formatVersion":7'),
+      text.replace('"activation":"tanh"', '"activation":"gelu"'),
+      text.replace(/"contentChecksum":"[0-9a-f]+"/, '"contentChecksum":"xyz"'),
+    ]) {
+      expect(validate(JSON.parse(broken)), broken.slice(0, 80)).toBe(false);
+      expect(() => HostModel.load(broken)).toThrow(ModelFormatError);
+    }
     expect(() => HostModel.load(edited)).toThrow(ModelFormatError);
     expect(() => HostModel.load(edited)).toThrow(/content checksum/);
     expect(() => HostModel.load(text.slice(0, 200))).toThrow(/does not parse/);
