@@ -87,8 +87,14 @@ export class Standardiser {
 
   /** (v − mean) / scale, as a float32 matrix ready for a tensor. */
   transform(input: MatrixInput): Matrix {
+    const { data, rows, columns } = this.standardise(input);
+    return { data: Float32Array.from(data), rows, columns };
+  }
+
+  /** {@link transform} in float64 (what a float64 forward pass reads: `HostModel`). */
+  standardise(input: MatrixInput): Matrix {
     const matrix = this.checked(input);
-    const data = new Float32Array(matrix.data.length);
+    const data = new Float64Array(matrix.data.length);
     const c = this.columns;
     for (let i = 0; i < data.length; i++) data[i] = (matrix.data[i]! - this.mean[i % c]!) / this.scale[i % c]!;
     return { data, rows: matrix.rows, columns: c };

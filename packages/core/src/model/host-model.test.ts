@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
@@ -183,5 +185,120 @@ describe('HostModel: a saved model evaluated without TensorFlow.js', () => {
     expect(() => host.predict([[1, 2, 3]])).toThrow('inputs must have 2 columns, got 3');
     expect(() => host.predict([[1, Number.NaN]])).toThrow(/row 0, column 1 is NaN/);
     expect(() => host.predict([{ a: '1' }])).toThrow(/no input column names/);
+  });
+});
+
+const PYTHON = '/usr/bin/python3';
+const hasNumpy = spawnSync(PYTHON, ['-c', 'import numpy']).status === 0;
+
+describe.skipIf(!hasNumpy)('the Python reference evaluator (packages/core/python/mdn_model.py, numpy)', () => {
+  /** What the Python evaluator predicts for `rows` (and log p of `y`), by running it as a script. */
+  function python(text: string, rows: unknown[], y?: number[][]) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'mdn-python-'));
+    try {
+      writeFileSync(path.join(dir, 'model.json'), text);
+      writeFileSync(path.join(dir, 'rows.json'), JSON.stringify(rows));
+      const args = [path.join(import.meta.dirname, '..', '..', 'python', 'mdn_model.py'), 'model.json', 'rows.json'];
+      if (y) {
+        writeFileSync(path.join(dir, 'y.json'), JSON.stringify(y));
+        args.push('y.json');
+      }
+      const run = spawnSync(PYTHON, args, { cwd: dir, encoding: 'utf8' });
+      expect(run.status, run.stderr).toBe(0);
+      return JSON.parse(run.stdout) as {
+        logWeights: number[][];
+        means: number[][][];
+        scales: number[][][];
+        factors: number[][][] | null;
+        pointMasses: number[];
+        mean: number[][];
+        logProb?: number[];
+      };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** Both float64 from the same float32 weights: equal but for the order of sums. */
+  function expectSame(got: ReturnType<typeof python>, host: HostMixture) {
+    const close = (a: number[], b: ArrayLike<number>, what: string) => {
+      expect(a.length, what).toBe(b.length);
+      a.forEach((v, i) =>
+        expect(Math.abs(v - b[i]!), `${what}[${i}]: ${v} vs ${b[i]}`).toBeLessThanOrEqual(1e-9 * (1 + Math.abs(b[i]!))),
+      );
+    };
+    close(got.logWeights.flat(), host.logWeights, 'log-weights');
+    close(got.means.flat(2), host.means, 'means');
+    close(got.scales.flat(2), host.scales, 'scales');
+    if (host.factors) close(got.factors!.flat(2), host.factors, 'factors');
+    else expect(got.factors).toBe(null);
+    expect(got.pointMasses).toEqual(host.parts.pointMasses.map(({ component }) => component));
+    close(got.mean.flat(), host.mean(), 'mean');
+  }
+
+  const cases: [string, Partial<MdnConfig> & Pick<MdnConfig, 'inputDimension' | 'outputDimension'>][] = [
+    ['tanh with tails', { inputDimension: 2, outputDimension: 1, hidden: [16, 8], components: 3, tailWeight: 0.02 }],
+    ['silu, three targets', { inputDimension: 2, outputDimension: 3, hidden: [8], activation: 'silu' }],
+    ['full covariance', { inputDimension: 2, outputDimension: 2, hidden: [8], covariance: 'full', components: 2 }],
+    ['Laplace, elu', { inputDimension: 1, outputDimension: 1, hidden: [8], family: 'laplace', activation: 'elu' }],
+    ['a discrete target', { inputDimension: 2, outputDimension: 1, hidden: [8], discrete: { lower: 0 } }],
+  ];
+  for (const [name, config] of cases) {
+    it(`agrees with HostModel: ${name}`, () => {
+      const model = MixtureDensityNetwork.create(config, {
+        seed: 4,
+        ...standardisers(config.inputDimension, config.outputDimension),
+      });
+      const text = saveModel(model);
+      model.dispose();
+      const x = inputs(6, config.inputDimension, 2);
+      const host = HostModel.load(text).predict(x);
+      const d = config.outputDimension;
+      const y = Array.from({ length: x.length }, (_, r) =>
+        Array.from({ length: d }, (_, e) =>
+          config.discrete
+            ? Math.max(0, Math.round(host.means[r * host.components * d + e]!))
+            : host.means[r * host.components * d + e]! + 0.5,
+        ),
+      );
+      const got = python(text, x, host.factors ? undefined : y);
+      expectSame(got, host);
+      if (!host.factors) {
+        const expected = y.map((row, r) => host.logProbAt(r, row));
+        got.logProb!.forEach((v, r) => expect(v).toBeCloseTo(expected[r]!, 9));
+      }
+    });
+  }
+
+  it('agrees with HostModel on an ensemble with point masses and on raw records (levels, missing cells, dates)', async () => {
+    const members = [1, 2].map((seed) =>
+      MixtureDensityNetwork.create(
+        { inputDimension: 2, outputDimension: 1, hidden: [8], components: 2, tailWeight: 0.05 },
+        { seed, ...standardisers(2, 1) },
+      ),
+    );
+    const ensemble = MixtureDensityNetwork.ensemble(members);
+    const withAtoms = ensemble.withAtoms([{ value: 80, side: 'lower', scale: 0.02, reach: 1 }]);
+    const text = saveModel(withAtoms);
+    for (const m of [...members, ensemble, withAtoms]) m.dispose();
+    const x = inputs(5, 2, 3);
+    expectSame(python(text, x), HostModel.load(text).predict(x));
+
+    const random = createRandom(8);
+    const records = Array.from({ length: 90 }, (_, i) => ({
+      size: i % 11 === 0 ? 'NA' : String(1 + random.uniform() * 4),
+      kind: ['a', 'b', 'c', 7][i % 4]!,
+      when: `20${10 + (i % 9)}-0${1 + (i % 9)}-1${i % 10}`,
+    }));
+    const y = records.map((r, i) => (r.kind === 'b' ? 3 : 0) + (i % 5) + random.uniform());
+    const result = await train(records, y, { ensemble: 1, epochs: 2, model: { hidden: [8] }, seed: 2 });
+    const raw = saveModel(result.model);
+    result.model.dispose();
+    const rows = [
+      { size: '2.5', kind: 'c', when: '2013-05-17' },
+      { size: '', kind: 7, when: '2016-12-31T18:00' },
+      { size: '1', kind: 'never seen', when: 'NA' },
+    ];
+    expectSame(python(raw, rows), HostModel.load(raw).predict(rows));
   });
 });

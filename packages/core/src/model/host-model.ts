@@ -103,7 +103,7 @@ export class HostModel {
     const matrix = isRawInput(x)
       ? this.encodeInputs(x).x
       : checkedMatrix(x, 'inputs', config.inputDimension, this.metadata.inputColumns);
-    const inputs = this.inputStandardiser.transform(matrix);
+    const inputs = this.inputStandardiser.standardise(matrix);
     const { members, components: k, outputDimension: d, tailWeight, tailScale, scaleFloor, atoms } = config;
     const n = matrix.rows;
     const p = hasFactorHead(config) ? factorCount(d) : 0;
