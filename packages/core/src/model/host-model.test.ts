@@ -223,9 +223,9 @@ describe.skipIf(!hasNumpy)('the Python reference evaluator (packages/core/python
   function expectSame(got: ReturnType<typeof python>, host: HostMixture) {
     const close = (a: number[], b: ArrayLike<number>, what: string) => {
       expect(a.length, what).toBe(b.length);
-      a.forEach((v, i) =>
-        expect(Math.abs(v - b[i]!), `${what}[${i}]: ${v} vs ${b[i]}`).toBeLessThanOrEqual(1e-9 * (1 + Math.abs(b[i]!))),
-      );
+      for (const [i, v] of a.entries()) {
+        expect(Math.abs(v - b[i]!), `${what}[${i}]: ${v} vs ${b[i]}`).toBeLessThanOrEqual(1e-9 * (1 + Math.abs(b[i]!)));
+      }
     };
     close(got.logWeights.flat(), host.logWeights, 'log-weights');
     close(got.means.flat(2), host.means, 'means');
@@ -265,7 +265,7 @@ describe.skipIf(!hasNumpy)('the Python reference evaluator (packages/core/python
       expectSame(got, host);
       if (!host.factors) {
         const expected = y.map((row, r) => host.logProbAt(r, row));
-        got.logProb!.forEach((v, r) => expect(v).toBeCloseTo(expected[r]!, 9));
+        for (const [r, v] of got.logProb!.entries()) expect(v).toBeCloseTo(expected[r]!, 9);
       }
     });
   }
