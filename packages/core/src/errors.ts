@@ -68,7 +68,8 @@ export class MdnError extends Error {
   }
 }
 
-type InputErrorCode = 'invalid-input' | 'invalid-option' | 'model-format';
+/** The codes an {@link InputError} carries: bad data, a bad option, a bad model file. */
+export type InputErrorCode = 'invalid-input' | 'invalid-option' | 'model-format';
 
 /**
  * Bad input from the caller: data (a non-finite cell, mismatched rows), an option (a typo, a value out of range)

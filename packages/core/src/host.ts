@@ -6,6 +6,7 @@
 
 export {
   type Cell,
+  type CellKind,
   isRawInput,
   MISSING_CELLS,
   type MissingTarget,
@@ -53,7 +54,14 @@ export {
   TableReader,
   type TableRecord,
 } from './data/table.js';
-export { InputError, MdnError, type MdnErrorCode } from './errors.js';
+export {
+  type ErrorFields,
+  InputError,
+  type InputErrorCode,
+  MdnError,
+  type MdnErrorCode,
+  type MdnErrorOptions,
+} from './errors.js';
 export {
   type ColumnMoments,
   columnMoments,
@@ -78,7 +86,9 @@ export {
   standardComponent,
   standardLaplace,
   standardNormal,
+  type TailPoint,
 } from './mixture/components/standard.js';
+export type { Discretisation } from './mixture/discrete.js';
 export {
   HostMixture,
   type HostMixtureParameters,

@@ -55,14 +55,18 @@ export { type KMeansResult, kMeans } from './model/kmeans.js';
 export { loadModel, saveModel, toModelFile } from './model/model-file.js';
 export {
   type CreateOptions,
+  type DenseLayer,
   MixtureDensityNetwork,
   type ModelInput,
   type ModelMetadata,
+  type NetworkHeads,
+  type NetworkLayers,
   PREDICT_CHUNK_ROWS,
   type RawOutputs,
 } from './model/network.js';
 export {
   type AdamOptions,
+  type ComponentSearch,
   type DataShape,
   describeTrainPlan,
   type NoiseOptions,
@@ -71,7 +75,8 @@ export {
   type Schedule,
   type TrainPlan,
 } from './train/plan.js';
-export { type ColumnNames, type Split, splitValidation } from './train/prepare.js';
+export { type ColumnNames, type PreparedData, type Split, splitValidation } from './train/prepare.js';
+export type { ComponentChoice, SavedTrainingRecord, TrainingRecord } from './train/record.js';
 export {
   type EpochEvent,
   type MemberSummary,

@@ -28,9 +28,14 @@ export interface BackendInfo {
  * is given, makes it the active backend, and reports what it found. The core never imports an adapter.
  */
 export interface BackendAdapter {
+  /** The adapter contract version it was written for (see `ADAPTER_CONTRACT_VERSION`). */
   readonly contractVersion: number;
+  /** The backend's name as tfjs registers it (`cpu`, `wasm`, `webgl`, `tensorflow`). */
   readonly name: string;
-  /** @param tfjs the `@tensorflow/tfjs-core` module the core uses (one copy per process: pass this one). */
+  /**
+   * Registers the backend (and its fused kernels) with `tfjs`, makes it the active backend and reports what it found.
+   * @param tfjs the `@tensorflow/tfjs-core` module the core uses (one copy per process: pass this one).
+   */
   initialize(tfjs: typeof tf): Promise<BackendInfo>;
 }
 

@@ -37,6 +37,7 @@ export const ENCODING_DEFAULTS = {
 /** How many distinct unseen levels of a column a report names. */
 const SHOWN_LEVELS = 5;
 
+/** A column read as numbers (see the module comment). */
 export interface NumericColumnSchema {
   name: string;
   kind: 'numeric';
@@ -48,6 +49,7 @@ export interface NumericColumnSchema {
   textAsMissing: boolean;
 }
 
+/** A column read as levels: one 0/1 feature per level (and "other"). */
 export interface CategoricalColumnSchema {
   name: string;
   kind: 'categorical';
@@ -59,6 +61,7 @@ export interface CategoricalColumnSchema {
   frequencies: number[];
 }
 
+/** A column of dates: days since 1970-01-01 and the day of the year as an angle. */
 export interface DateColumnSchema {
   name: string;
   kind: 'date';
@@ -67,6 +70,7 @@ export interface DateColumnSchema {
   indicator: boolean;
 }
 
+/** A column that gives no feature, with the reason. */
 export interface IgnoredColumnSchema {
   name: string;
   kind: 'ignored';
@@ -74,6 +78,7 @@ export interface IgnoredColumnSchema {
   reason: string;
 }
 
+/** What one input column is, as saved in a model's input schema. */
 export type ColumnSchema = NumericColumnSchema | CategoricalColumnSchema | DateColumnSchema | IgnoredColumnSchema;
 
 /** The schema as saved with a model. */
@@ -109,10 +114,12 @@ export class EncodingReport {
   /** Cells with a level not seen (or too rare) in training, by column: the count and the first few levels. */
   readonly unknown = new Map<string, { count: number; levels: string[] }>();
 
+  /** Counts one missing cell of `column` that was filled in. */
   addImputed(column: string): void {
     this.imputed.set(column, (this.imputed.get(column) ?? 0) + 1);
   }
 
+  /** Counts one cell of `column` whose level training never saw (or saw too rarely). */
   addUnknown(column: string, level: string): void {
     const entry = this.unknown.get(column) ?? { count: 0, levels: [] };
     entry.count++;
@@ -156,6 +163,7 @@ export class EncodingReport {
     return lines;
   }
 
+  /** The counts as plain data (for `--json` output). */
   toJSON(): {
     rows: number;
     imputed: Record<string, number>;
@@ -358,6 +366,7 @@ export class InputSchema {
     return new InputSchema(checkSchemaJSON(json));
   }
 
+  /** The schema as saved with a model (`metadata.inputSchema`). */
   toJSON(): InputSchemaJSON {
     return { columns: this.columns.map((column) => ({ ...column })), missingValues: [...this.missingValues] };
   }

@@ -174,10 +174,12 @@ export class Standardiser {
     }));
   }
 
+  /** The statistics as saved in a model file. */
   toJSON(): StandardiserJSON {
     return { mean: Array.from(this.mean), scale: Array.from(this.scale) };
   }
 
+  /** A standardiser from saved statistics (checked: finite means, positive finite scales). */
   static fromJSON(json: StandardiserJSON): Standardiser {
     if (!json || !Array.isArray(json.mean) || !Array.isArray(json.scale)) {
       throw new InputError('standardiser statistics must have numeric arrays "mean" and "scale"');

@@ -35,6 +35,7 @@ export interface TableRecord {
   line: number;
 }
 
+/** How {@link parseTable} and {@link TableReader} read a table. */
 export interface TableOptions {
   /** How to name the input in messages; its extension (`.csv`, `.tsv`, `.tab`) also picks the delimiter. */
   source: string;

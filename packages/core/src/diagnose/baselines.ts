@@ -191,7 +191,7 @@ export interface LinearHeteroscedasticModel {
   /** p(y | x) for each row of `x` (original units), a one-component float64 mixture. */
   predict(x: Matrix): HostMixture;
   /**
-   * The input columns it uses (0-based): all that vary, or, when there are more than {@link MAX_LINEAR_INPUTS} or
+   * The input columns it uses (0-based): all that vary, or, when there are more than 100 (`MAX_LINEAR_INPUTS`) or
    * than one per 10 rows, that many of those most correlated with a target.
    */
   inputs: readonly number[];
@@ -236,7 +236,7 @@ function chooseInputs(x: Matrix, y: Matrix, most: number): number[] {
  * Fits a linear heteroscedastic Gaussian (the k = 1 baseline): per target dimension, mean = a + bᵀx and
  * log σ² = c + dᵀx, by alternating weighted least squares on the mean and least squares on log squared
  * residuals (with the E[log χ²₁] = −1.27 correction); with fewer than 10 rows per coefficient, a constant
- * variance. Any useful MDN should beat it or tie on held-out rows. Its cost is bounded whatever the table's shape: at most {@link MAX_LINEAR_INPUTS} inputs (see `inputs`), and
+ * variance. Any useful MDN should beat it or tie on held-out rows. Its cost is bounded whatever the table's shape: at most 100 (`MAX_LINEAR_INPUTS`) inputs (see `inputs`), and
  * evenly spaced rows when rows × inputs² would be large. Its σ stays within 10⁻³ to 10³ times the target's
  * standard deviation (the model's own floor is 10⁻³), so its density is finite wherever it is asked.
  */

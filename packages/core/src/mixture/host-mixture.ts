@@ -123,7 +123,7 @@ export class HostMixture {
   /** Scratch `[K]` for {@link logProbAt}'s per-component terms (no allocation per call). */
   private readonly logTerms: Float64Array;
 
-  constructor(parameters: HostMixtureParameters, normalised?: typeof NORMALISED) {
+  constructor(parameters: HostMixtureParameters, normalised?: symbol) {
     const { rows: n, components: k, dimensions: d } = parameters;
     if (parameters.logWeights.length !== n * k) throw new InputError(`logWeights must hold N*K = ${n * k} values`);
     if (parameters.means.length !== n * k * d) throw new InputError(`means must hold N*K*D = ${n * k * d} values`);

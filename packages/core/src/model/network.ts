@@ -180,7 +180,7 @@ export class MixtureDensityNetwork {
 
   /**
    * A freshly initialised network. Trunk weights: He-uniform (relu/elu/silu) or Glorot-uniform (tanh, with
-   * first-layer biases U(±{@link FIRST_LAYER_BIAS}), zero biases otherwise);
+   * first-layer biases U(±1), zero biases otherwise);
    * head weights: Glorot-uniform × 0.1 so the first predictions are set by the head biases: uniform weights,
    * means at k-means centres of the targets, σ at their within-cluster spread (symmetry broken from step 0).
    */
@@ -806,7 +806,7 @@ export class MixtureDensityNetwork {
     return tf.tidy(() => this.variables.map((v) => tf.add(v, tf.scalar(0))));
   }
 
-  /** Restores a {@link snapshot} (copying it: the snapshot stays valid and the variables own their memory). */
+  /** Restores a {@link MixtureDensityNetwork.snapshot} (copying it: the snapshot stays valid and the variables own their memory). */
   restore(snapshot: readonly tf.Tensor[]): void {
     tf.tidy(() => {
       for (const [i, v] of this.variables.entries()) v.assign(tf.add(snapshot[i]!, tf.scalar(0)));

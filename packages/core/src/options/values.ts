@@ -30,7 +30,9 @@ export type ValueKind =
   | {
       readonly type: 'custom';
       readonly expected: string;
+      /** Why `value` is not acceptable, or undefined when it is. */
       readonly check: (value: unknown) => string | undefined;
+      /** Reads the value from a flag's text (default: the text itself). */
       readonly parse?: (text: string) => unknown;
     };
 

@@ -127,9 +127,11 @@ export const DENSE_KERNELS = {
 
 // MdnDenseForward
 
+/** The `MdnDenseForward` kernel call (inputs by name, attributes) for `h = act(x·W + b)`. */
 export function denseForwardCall<T>(inputs: DenseForwardInputs<T>, attrs: DenseForwardAttrs): KernelCall<T> {
   return { inputs: { x: inputs.x, kernel: inputs.kernel, bias: inputs.bias }, attrs: { ...attrs } };
 }
+/** A `MdnDenseForward` kernel's inputs and attributes as a kernel receives them, checked (an error names what is missing). */
 export function readDenseForward<T>(
   inputs: unknown,
   attrs: unknown,
@@ -144,19 +146,23 @@ export function readDenseForward<T>(
     attrs: { activation: activationOf(name, attrs) },
   };
 }
+/** `MdnDenseForward`'s outputs in kernel order: [h] or [h, z] (z, the pre-activation, when the backward pass needs it). */
 export function denseForwardOutputs<T>(outputs: DenseForwardOutputs<T>): T[] {
   return outputs.z === undefined ? [outputs.h] : [outputs.h, outputs.z];
 }
+/** `MdnDenseForward`'s outputs by name from the kernel's list (z is h when the kernel returned h alone). */
 export function readDenseForwardOutputs<T>(list: readonly T[]): { h: T; z: T } {
   return { h: list[0]!, z: list[1] ?? list[0]! };
 }
 
 // MdnDenseBackward
 
+/** The `MdnDenseBackward` kernel call: the gradients of a dense layer from x, W, h, z and dh. */
 export function denseBackwardCall<T>(inputs: DenseBackwardInputs<T>, attrs: DenseBackwardAttrs): KernelCall<T> {
   const { x, kernel, h, z, dh } = inputs;
   return { inputs: { x, kernel, h, z, dh }, attrs: { ...attrs } };
 }
+/** A `MdnDenseBackward` kernel's inputs and attributes as a kernel receives them, checked. */
 export function readDenseBackward<T>(
   inputs: unknown,
   attrs: unknown,
@@ -168,18 +174,22 @@ export function readDenseBackward<T>(
     attrs: { activation: activationOf(name, attrs), inputGrad: flagOf(name, attrs, 'inputGrad') },
   };
 }
+/** `MdnDenseBackward`'s outputs in kernel order: [dW, db] (+ dx with `inputGrad`). */
 export function denseBackwardOutputs<T>(outputs: DenseBackwardOutputs<T>): T[] {
   return outputs.dx === undefined ? [outputs.dW, outputs.db] : [outputs.dW, outputs.db, outputs.dx];
 }
+/** `MdnDenseBackward`'s outputs by name from the kernel's list. */
 export function readDenseBackwardOutputs<T>(list: readonly T[]): DenseBackwardOutputs<T> {
   return { dW: list[0]!, db: list[1]!, dx: list[2] };
 }
 
 // MdnHeadsForward
 
+/** The `MdnHeadsForward` kernel call: every head of the network (logits, means, scales, factors) from one x. */
 export function headsForwardCall<T>(inputs: HeadsForwardInputs<T>): KernelCall<T> {
   return { inputs: [inputs.x, ...inputs.kernels, ...inputs.biases], attrs: { count: inputs.kernels.length } };
 }
+/** A `MdnHeadsForward` kernel's inputs as a kernel receives them, checked. */
 export function readHeadsForward<T>(inputs: unknown, attrs: unknown): { inputs: HeadsForwardInputs<T> } {
   const { x, first, second } = headsList<T>(DENSE_KERNELS.headsForward, inputs, attrs);
   return { inputs: { x, kernels: first, biases: second } };
@@ -187,12 +197,14 @@ export function readHeadsForward<T>(inputs: unknown, attrs: unknown): { inputs: 
 
 // MdnHeadsBackward
 
+/** The `MdnHeadsBackward` kernel call: the heads' gradients from x, their kernels and their dz. */
 export function headsBackwardCall<T>(inputs: HeadsBackwardInputs<T>, attrs: HeadsBackwardAttrs): KernelCall<T> {
   return {
     inputs: [inputs.x, ...inputs.kernels, ...inputs.dz],
     attrs: { count: inputs.kernels.length, inputGrad: attrs.inputGrad },
   };
 }
+/** A `MdnHeadsBackward` kernel's inputs and attributes as a kernel receives them, checked. */
 export function readHeadsBackward<T>(
   inputs: unknown,
   attrs: unknown,
@@ -206,6 +218,7 @@ export function headsBackwardOutputs<T>(outputs: HeadsBackwardOutputs<T>): T[] {
   const list = outputs.dW.flatMap((dW, j) => [dW, outputs.db[j]!]);
   return outputs.dx === undefined ? list : [...list, outputs.dx];
 }
+/** `MdnHeadsBackward`'s outputs by name from the kernel's list of `count` heads. */
 export function readHeadsBackwardOutputs<T>(list: readonly T[], count: number): HeadsBackwardOutputs<T> {
   return {
     dW: Array.from({ length: count }, (_, j) => list[2 * j]!),
