@@ -1,5 +1,14 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
@@ -9,7 +18,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
  * Every code block of the guides runs: TypeScript blocks are typechecked together (tsc, this package's
  * tsconfig) and each is executed with Node against the built packages; shell blocks run in order, page by page, in
  * a fresh folder with `mdn` the built CLI. A block that cannot run here says why in a comment just before it
- * (`<!-- doc-test: skip (reason) -->`); any other language is an error, so nothing is left out by accident.
+ * (`<!-- doc-test: skip (reason) -->`); a `text` block is prose; any other language is an error, so nothing is left
+ * out by accident. The pages: the guides and every README of the repository.
  */
 const docs = path.resolve(import.meta.dirname, '..');
 const examples = path.join(docs, 'doc-examples');
@@ -32,17 +42,30 @@ export function codeBlocks(page: string, text: string): Block[] {
     const start = i;
     const body: string[] = [];
     for (i++; i < lines.length && !lines[i]!.startsWith('```'); i++) body.push(lines[i]!);
-    const marker = /<!-- doc-test: skip \((.+)\) -->/.exec(lines[start - 1] ?? '');
-    if (marker) continue;
+    // The HTML comments just above the fence (a skip marker may share them with others, such as quick-start's).
+    let skip = false;
+    for (let above = start - 1; above >= 0 && /^<!--.*-->$/.test(lines[above]!); above--) {
+      skip ||= /^<!-- doc-test: skip \(.+\) -->$/.test(lines[above]!);
+    }
+    if (skip) continue;
     blocks.push({ page, line: start + 1, lang: open[1]!, code: body.join('\n') });
   }
   return blocks;
 }
 
-const pages = readdirSync(path.join(docs, 'guide'))
-  .filter((file) => file.endsWith('.md'))
-  .map((file) => `guide/${file}`);
-const blocks = pages.flatMap((page) => codeBlocks(page, readFileSync(path.join(docs, page), 'utf8')));
+const root = path.resolve(docs, '..');
+const pages = [
+  ...readdirSync(path.join(docs, 'guide'))
+    .filter((file) => file.endsWith('.md'))
+    .map((file) => `docs/guide/${file}`),
+  'README.md',
+  ...['packages', 'apps'].flatMap((group) =>
+    readdirSync(path.join(root, group))
+      .filter((name) => existsSync(path.join(root, group, name, 'README.md')))
+      .map((name) => `${group}/${name}/README.md`),
+  ),
+];
+const blocks = pages.flatMap((page) => codeBlocks(page, readFileSync(path.join(root, page), 'utf8')));
 const typescript = blocks.filter((block) => block.lang === 'ts');
 const name = (block: Block) => `${block.page.replace(/[/.]/g, '-')}-${block.line}`;
 
@@ -57,7 +80,7 @@ beforeAll(() => {
 describe('the guides’ code blocks', () => {
   it('every block is TypeScript, shell, or skipped with a reason', () => {
     expect(blocks.length).toBeGreaterThanOrEqual(5);
-    for (const block of blocks) expect(['ts', 'sh'], `${block.page}:${block.line}`).toContain(block.lang);
+    for (const block of blocks) expect(['ts', 'sh', 'text'], `${block.page}:${block.line}`).toContain(block.lang);
   });
 
   it('the TypeScript blocks typecheck', () => {
