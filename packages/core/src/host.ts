@@ -110,6 +110,7 @@ export {
   pit,
 } from './mixture/scores.js';
 export {
+  MODEL_FILE_SCHEMA_URL,
   MODEL_FORMAT,
   MODEL_FORMAT_VERSION,
   type ModelContents,

@@ -22,6 +22,11 @@ export const MODEL_FORMAT = 'mdn-model';
  * (no such fields) still loads unchanged, without tails or atoms, with Gaussian components, reading numbers.
  */
 export const MODEL_FORMAT_VERSION = 6;
+/**
+ * Where a saved file points editors and validators for its JSON Schema (`$schema`): the schema as published with
+ * @mdn/core (`schema/model-file.schema.json`, also importable as `@mdn/core/model-file.schema.json`).
+ */
+export const MODEL_FILE_SCHEMA_URL = 'https://unpkg.com/@mdn/core@0/schema/model-file.schema.json';
 /** The versions this library reads. */
 export const READABLE_MODEL_FORMAT_VERSIONS: readonly number[] = [1, 2, 3, 4, 5, 6];
 
@@ -38,6 +43,8 @@ export interface WeightEntry {
  * and what the training run reported. Identical bytes load in Node and in the browser.
  */
 export interface ModelFile {
+  /** The file's JSON Schema ({@link MODEL_FILE_SCHEMA_URL}); not covered by the checksums, not needed to read it. */
+  $schema?: string;
   format: typeof MODEL_FORMAT;
   formatVersion: number;
   config: MdnConfig;
@@ -162,6 +169,7 @@ export function modelFileOf(
 ): ModelFile {
   const bytes = contents.weights.map((w) => littleEndianBytes(w.values));
   const file: ModelFile = {
+    $schema: MODEL_FILE_SCHEMA_URL,
     format: MODEL_FORMAT,
     formatVersion: MODEL_FORMAT_VERSION,
     config: { ...contents.config, hidden: [...contents.config.hidden] },

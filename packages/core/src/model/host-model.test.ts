@@ -9,7 +9,7 @@ import type { HostMixture } from '../mixture/host-mixture.js';
 import { createRandom } from '../random/rng.js';
 import { train } from '../train/train.js';
 import type { MdnConfig } from './config.js';
-import { ModelFormatError } from './file-format.js';
+import { MODEL_FILE_SCHEMA_URL, ModelFormatError } from './file-format.js';
 import { HostModel } from './host-model.js';
 import { loadModel, saveModel } from './model-file.js';
 import { MixtureDensityNetwork } from './network.js';
@@ -169,6 +169,9 @@ describe('HostModel: a saved model evaluated without TensorFlow.js', () => {
     const edited = text.replace('"activation":"tanh"', '"activation":"relu"');
     // The schema knows the shape of a file, not its checksums: an edited activation is valid JSON of the format.
     expect(validate(JSON.parse(edited))).toBe(true);
+    // Each saved file names its schema (editors validate it as it is typed), and the name is not part of the content.
+    expect(JSON.parse(text).$schema).toBe(MODEL_FILE_SCHEMA_URL);
+    expect(HostModel.load(text.replace(MODEL_FILE_SCHEMA_URL, 'elsewhere')).config.inputDimension).toBe(2);
     for (const broken of [
       text.replace('"dtype":"float32"', '"dtype":"float16"'),
       text.replace('"formatVersion":6', '"formatVersion":7'),
