@@ -175,14 +175,19 @@ export function sameFile(a: string, b: string): boolean {
   return canonical(a) === canonical(b);
 }
 
-/** Whether `file` starts as a model file written by mdn does (`{"format":"mdn-model"`), reading 256 bytes. */
+/**
+ * Whether `file` starts as a model file written by mdn does (`{"$schema":"…","format":"mdn-model"`, or without the
+ * `$schema` before version 0.2), reading 256 bytes.
+ */
 function looksLikeModel(file: string): boolean {
   let fd: number | undefined;
   try {
     fd = openSync(file, 'r');
     const head = Buffer.alloc(256);
     const read = readSync(fd, head, 0, head.length, 0);
-    return /^\s*\{\s*"format"\s*:\s*"mdn-model"/.test(head.subarray(0, read).toString('utf8'));
+    return /^\s*\{\s*(?:"\$schema"\s*:\s*"[^"]{0,200}"\s*,\s*)?"format"\s*:\s*"mdn-model"/.test(
+      head.subarray(0, read).toString('utf8'),
+    );
   } catch {
     return false;
   } finally {
