@@ -49,6 +49,12 @@ afterAll(async () => {
 });
 
 describe('the documentation site', () => {
+  it('embeds the web demo at /demo/ (its own end-to-end suite drives it)', async () => {
+    const response = await fetch(`${origin}/demo/index.html`);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toMatch(/<script type="module"[^>]*src="\.\/assets\//);
+  });
+
   for (const [page, heading, text] of [
     ['/', 'mdn', 'Mixture density networks for JavaScript'],
     ['/guide/getting-started.html', 'Getting started', 'train'],
