@@ -304,6 +304,7 @@ function meanShift(m: ComponentArrays): Climber {
       }
     },
     step(i, x, move, gamma) {
+      let top = Number.NEGATIVE_INFINITY;
       for (let j = 0; j < k; j++) {
         let term = constants[j]!;
         for (let e = 0; e < d; e++) {
@@ -312,12 +313,18 @@ function meanShift(m: ComponentArrays): Climber {
           term -= 0.5 * z * z;
         }
         terms[j] = term;
+        top = Math.max(top, term);
       }
-      const norm = logSumExp(terms, 0, k);
+      // The responsibilities with one exp per component (a logsumexp would take a second).
+      let total = 0;
+      for (let j = 0; j < k; j++) {
+        terms[j] = Math.exp(terms[j]! - top);
+        total += terms[j]!;
+      }
       num.fill(0);
       den.fill(0);
       for (let j = 0; j < k; j++) {
-        const g = Math.exp(terms[j]! - norm);
+        const g = terms[j]! / total;
         gamma[j] = g;
         for (let e = 0; e < d; e++) {
           const at = (i * k + j) * d + e;
