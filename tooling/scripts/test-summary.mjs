@@ -10,7 +10,7 @@ for (const { group, name, label, results } of vitestResults()) {
   const p = results.numPassedTests ?? 0;
   const f = results.numFailedTests ?? 0;
   const s = (results.numPendingTests ?? 0) + (results.numTodoTests ?? 0);
-  console.log(`${group}/${name} ${label}: ${p} passed, ${f} failed, ${s} skipped`);
+  console.log(`${name ? `${group}/${name}` : group} ${label}: ${p} passed, ${f} failed, ${s} skipped`);
   passed += p;
   failed += f;
   skipped += s;

@@ -8,11 +8,13 @@ const root = path.resolve(import.meta.dirname, '../..');
  * Every result file of the workspace's packages, as `{ group, name, environment, label, results }`; `label` is
  * the file name without `.json`, `environment` what follows `vitest-<backend>-` (node, chromium).
  */
-export function* vitestResults(groups = ['packages', 'apps', 'tooling']) {
+export function* vitestResults(groups = ['packages', 'apps', 'tooling', 'docs']) {
   for (const group of groups) {
     const groupDir = path.join(root, group);
     if (!existsSync(groupDir)) continue;
-    for (const name of readdirSync(groupDir)) {
+    // A folder that is a package itself (docs/) is its own only member.
+    const single = existsSync(path.join(groupDir, 'package.json'));
+    for (const name of single ? [''] : readdirSync(groupDir)) {
       const dir = path.join(groupDir, name, '.test-results');
       if (!existsSync(dir)) continue;
       for (const file of readdirSync(dir).filter((f) => /^vitest-[a-z]+-[a-z]+\.json$/.test(f))) {
