@@ -19,6 +19,7 @@ import {
   adamStep,
   type BackendAdapter,
   type BackendInfo,
+  binnedMixtureNllWithGradients,
   denseBackward,
   denseForward,
   FUSED_KERNELS,
@@ -415,6 +416,36 @@ export function registerConformanceSuite(adapter: BackendAdapter, options: Confo
           compare(fused.dRaw, plain.dRaw, 'dRaw');
         });
       });
+
+      it.for([
+        ['no lower edge', null],
+        ['a lower edge', -1.5],
+      ] as const)(
+        'the binned (whole-number) NLL and its analytic gradient match binLogProb differentiated by tfjs (%s)',
+        ([, lower], { skip }) => {
+          if (!info.fusedKernels.includes(FUSED_KERNELS.binnedMixtureNll))
+            skip('this backend registers no such kernel');
+          tf.tidy(() => {
+            const [b, k] = [41, 5];
+            const logits = random([b, k], 11, 2) as tf.Tensor2D;
+            const means = random([b, k, 1], 12, 1.5) as tf.Tensor3D;
+            const raw = random([b, k, 1], 13, 2) as tf.Tensor3D; // narrow bins' masses and wide ones
+            // Whole numbers standardised with scale 2: bins of half-width 0.25, some rows at the lower edge.
+            const y = tf.tidy(() => {
+              const counts = tf.round(tf.mul(random([b, 1], 14, 1), 3));
+              const floored = lower === null ? counts : tf.maximum(counts, tf.scalar(2 * lower));
+              return tf.div(floored, tf.scalar(2));
+            }) as tf.Tensor2D;
+            const bins = { halfWidth: 0.25, lower };
+            const fused = binnedMixtureNllWithGradients(logits, means, raw, y, 1e-3, bins);
+            const plain = binnedMixtureNllWithGradients(logits, means, raw, y, 1e-3, bins, true);
+            compare(fused.loss, plain.loss, 'loss');
+            compare(fused.dLogits, plain.dLogits, 'dLogits');
+            compare(fused.dMeans, plain.dMeans, 'dMeans');
+            compare(fused.dRaw, plain.dRaw, 'dRaw');
+          });
+        },
+      );
 
       it('the full-covariance NLL and its analytic gradient match the plain ops differentiated by tfjs', ({ skip }) => {
         if (!info.fusedKernels.includes(FUSED_KERNELS.fullMixtureNll)) skip('this backend registers no such kernel');

@@ -46,6 +46,8 @@ export {
 export {
   type AdamSettings,
   adamStep,
+  binnedMixtureNllHost,
+  binnedMixtureNllWithGradients,
   FUSED_KERNELS,
   fullMixtureNllWithGradients,
   type HostOutput,
@@ -53,6 +55,7 @@ export {
   hasFusedKernel,
   mixtureNllWithGradients,
   registerHostKernels,
+  type StandardisedBins,
   transpose2d,
   transposeHost,
   unregisterHostKernels,

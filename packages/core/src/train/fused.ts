@@ -5,6 +5,7 @@
  * ({@link registerHostKernels}); the conformance suite checks the kernels against the plain ops.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { normalCdf, normalPdf } from '../math/normal.js';
 import { GaussianMixture, scalesFromRaw } from '../mixture/gaussian-mixture.js';
 import { DENSE_KERNELS } from './dense-contract.js';
 
@@ -12,6 +13,7 @@ import { DENSE_KERNELS } from './dense-contract.js';
 export const FUSED_KERNELS = {
   mixtureNll: 'MdnMixtureNllGrad',
   fullMixtureNll: 'MdnFullMixtureNllGrad',
+  binnedMixtureNll: 'MdnBinnedMixtureNllGrad',
   adam: 'MdnAdamStep',
   transpose: 'MdnTranspose2D',
   // Dense layers (train/dense.ts, contract in train/dense-contract.ts): registered by adapters with fast matrix
@@ -144,6 +146,110 @@ export function mixtureNllHost(
         dMeans[index] = (-gamma * z * inv) / sigma;
         dRaw[index] = ((-gamma * (z * z - 1)) / sigma) * sigmoids[j * d + c]! * inv;
       }
+    }
+  }
+  return total * inv;
+}
+
+/** The bins of a whole-number target in standardised units (see `MixtureDensityNetwork.standardisedBins`). */
+export interface StandardisedBins {
+  /** Half a bin: ½ / the target's scale. */
+  halfWidth: number;
+  /** The lower edge's value (its bin holds the mass below it too), or null for none. */
+  lower: number | null;
+}
+
+/** Below this mass a bin is read as the density at its centre times its width (as `GaussianMixture.binLogProb`). */
+const BIN_MASS_FLOOR = 1e-30;
+
+/**
+ * Mean −log P(y) of a one-dimensional Gaussian mixture over whole-number bins (P(y) = the mass on
+ * [y − h, y + h], and everything below for the lower edge: `GaussianMixture.binLogProb`), σ = softplus(raw) + floor,
+ * with its gradients with respect to the logits `[B,K]`, means `[B,K,1]` and raw scales `[B,K,1]`. With
+ * a = (y − h − μ)/σ, b = (y + h − μ)/σ and m = Φ(b) − Φ(a) (from the tail each side lies in), per row (÷ B):
+ *   ∂/∂logit = π − γ,  ∂/∂μ = −γ (φ(a) − φ(b))/(σ m),  ∂/∂raw = −γ (a φ(a) − b φ(b))/(σ m) · sigmoid(raw),
+ * γ the components' shares of P(y) (at the lower edge m = Φ(b) and the a terms drop out; below a mass of 1e-30 the
+ * bin is the density at y times 2h, with the density's gradients). Writes the gradients; returns the loss.
+ */
+export function binnedMixtureNllHost(
+  logits: Float32Array,
+  means: Float32Array,
+  raw: Float32Array,
+  y: Float32Array,
+  b: number,
+  k: number,
+  floor: number,
+  bins: StandardisedBins,
+  dLogits: Float32Array,
+  dMeans: Float32Array,
+  dRaw: Float32Array,
+): number {
+  const h = bins.halfWidth;
+  const r = new Float64Array(k);
+  const expLogit = new Float64Array(k);
+  const slopeMean = new Float64Array(k);
+  const slopeScale = new Float64Array(k);
+  const sigmoids = new Float64Array(k);
+  const logWidth = Math.log(2 * h);
+  let total = 0;
+  const inv = 1 / b;
+  for (let i = 0; i < b; i++) {
+    const target = y[i]!;
+    const lowest = bins.lower !== null && bins.lower + h / 2 >= target;
+    let maxLogit = Number.NEGATIVE_INFINITY;
+    for (let j = 0; j < k; j++) maxLogit = Math.max(maxLogit, logits[i * k + j]!);
+    let sumLogit = 0;
+    for (let j = 0; j < k; j++) {
+      expLogit[j] = Math.exp(logits[i * k + j]! - maxLogit);
+      sumLogit += expLogit[j]!;
+    }
+    const logNorm = maxLogit + Math.log(sumLogit);
+    let maxR = Number.NEGATIVE_INFINITY;
+    for (let j = 0; j < k; j++) {
+      const index = i * k + j;
+      const rawScale = raw[index]!;
+      let softplus: number;
+      if (rawScale > 20) {
+        softplus = rawScale;
+        sigmoids[j] = 1 / (1 + Math.exp(-rawScale));
+      } else {
+        const e = Math.exp(rawScale);
+        softplus = Math.log1p(e);
+        sigmoids[j] = e / (1 + e);
+      }
+      const sigma = softplus + floor;
+      const mu = means[index]!;
+      const za = (target - h - mu) / sigma;
+      const zb = (target + h - mu) / sigma;
+      const mass = lowest ? normalCdf(zb) : za >= 0 ? normalCdf(-za) - normalCdf(-zb) : normalCdf(zb) - normalCdf(za);
+      let logMass: number;
+      if (mass >= BIN_MASS_FLOOR) {
+        const pa = lowest ? 0 : normalPdf(za);
+        const pb = normalPdf(zb);
+        logMass = Math.log(mass);
+        slopeMean[j] = (pa - pb) / (sigma * mass);
+        slopeScale[j] = (za * pa - zb * pb) / (sigma * mass);
+      } else {
+        const z = (target - mu) / sigma;
+        logMass = -0.5 * z * z - Math.log(sigma) - LOG_SQRT_2PI + logWidth;
+        slopeMean[j] = z / sigma;
+        slopeScale[j] = (z * z - 1) / sigma;
+      }
+      r[j] = logits[index]! - logNorm + logMass;
+      maxR = Math.max(maxR, r[j]!);
+    }
+    let sumR = 0;
+    for (let j = 0; j < k; j++) {
+      r[j] = Math.exp(r[j]! - maxR);
+      sumR += r[j]!;
+    }
+    total -= maxR + Math.log(sumR);
+    for (let j = 0; j < k; j++) {
+      const index = i * k + j;
+      const gamma = r[j]! / sumR;
+      dLogits[index] = (expLogit[j]! / sumLogit - gamma) * inv;
+      dMeans[index] = -gamma * slopeMean[j]! * inv;
+      dRaw[index] = -gamma * slopeScale[j]! * sigmoids[j]! * inv;
     }
   }
   return total * inv;
@@ -378,6 +484,32 @@ export function registerHostKernels(backendName: string, view: HostView, output:
     view(backend, outLoss)[0] = loss;
     return [outLoss, outLogits, outMeans, outRaw, outFactors];
   });
+  register(FUSED_KERNELS.binnedMixtureNll, ({ inputs, backend, attrs }) => {
+    const { logits, means, raw, y } = inputs as Record<string, tf.TensorInfo>;
+    const [b, k] = means!.shape as [number, number, number];
+    const { floor, halfWidth, lower } = attrs as { floor: number; halfWidth: number; lower: number };
+    const outLoss = output(backend, []);
+    const outLogits = output(backend, [b, k]);
+    const outMeans = output(backend, [b, k, 1]);
+    const outRaw = output(backend, [b, k, 1]);
+    // Views last: making outputs may grow (and detach) wasm memory.
+    const loss = binnedMixtureNllHost(
+      view(backend, logits!),
+      view(backend, means!),
+      view(backend, raw!),
+      view(backend, y!),
+      b,
+      k,
+      floor,
+      // attributes hold numbers: NaN stands for "no lower edge"
+      { halfWidth, lower: Number.isNaN(lower) ? null : lower },
+      view(backend, outLogits),
+      view(backend, outMeans),
+      view(backend, outRaw),
+    );
+    view(backend, outLoss)[0] = loss;
+    return [outLoss, outLogits, outMeans, outRaw];
+  });
   register(FUSED_KERNELS.adam, ({ inputs, backend, attrs }) => {
     // The variables come out as new tensors, never updated in place: backends cache work derived from a
     // tensor's memory (the wasm backend's XNNPACK operators hold packed copies of matrix-product weights),
@@ -419,7 +551,13 @@ export function registerHostKernels(backendName: string, view: HostView, output:
     transposeHost(view(backend, x!), rows, columns, view(backend, out));
     return out;
   });
-  return [FUSED_KERNELS.mixtureNll, FUSED_KERNELS.fullMixtureNll, FUSED_KERNELS.adam, FUSED_KERNELS.transpose];
+  return [
+    FUSED_KERNELS.mixtureNll,
+    FUSED_KERNELS.fullMixtureNll,
+    FUSED_KERNELS.binnedMixtureNll,
+    FUSED_KERNELS.adam,
+    FUSED_KERNELS.transpose,
+  ];
 }
 
 /** Removes the fused kernels of a backend (the plain-op path is used again). */
@@ -542,6 +680,53 @@ export function fullMixtureNllWithGradients(
     )([logits, means, raw, factors]);
     const [dLogits, dMeans, dRaw, dFactors] = grads as [tf.Tensor2D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
     return { loss: value as tf.Scalar, dLogits, dMeans, dRaw, dFactors };
+  });
+}
+
+/**
+ * Mean −log P(y) `[]` of a one-dimensional Gaussian mixture over whole-number bins (σ = softplus(raw) + floor) with
+ * its gradients `{ loss, dLogits, dMeans, dRaw }`: the fused kernel where registered ({@link binnedMixtureNllHost}),
+ * else `GaussianMixture.binLogProb` differentiated by tfjs (the reference). `plain` forces the latter.
+ */
+export function binnedMixtureNllWithGradients(
+  logits: tf.Tensor2D,
+  means: tf.Tensor3D,
+  raw: tf.Tensor3D,
+  y: tf.Tensor2D,
+  floor: number,
+  bins: StandardisedBins,
+  plain = false,
+): { loss: tf.Scalar; dLogits: tf.Tensor2D; dMeans: tf.Tensor3D; dRaw: tf.Tensor3D } {
+  if (!plain && hasFusedKernel(FUSED_KERNELS.binnedMixtureNll)) {
+    const [loss, dLogits, dMeans, dRaw] = tf
+      .engine()
+      .runKernel(
+        FUSED_KERNELS.binnedMixtureNll,
+        { logits, means, raw, y } as unknown as tf.NamedTensorMap,
+        { floor, halfWidth: bins.halfWidth, lower: bins.lower ?? Number.NaN } as unknown as tf.NamedAttrMap,
+      ) as tf.Tensor[];
+    return {
+      loss: loss as tf.Scalar,
+      dLogits: dLogits as tf.Tensor2D,
+      dMeans: dMeans as tf.Tensor3D,
+      dRaw: dRaw as tf.Tensor3D,
+    };
+  }
+  return tf.tidy(() => {
+    const { value, grads } = tf.valueAndGrads(
+      (l, m, r) =>
+        tf.neg(
+          tf.mean(
+            GaussianMixture.diagonal({
+              logits: l as tf.Tensor2D,
+              means: m as tf.Tensor3D,
+              scales: scalesFromRaw(r as tf.Tensor3D, floor),
+            }).binLogProb(y, bins),
+          ),
+        ) as tf.Scalar,
+    )([logits, means, raw]);
+    const [dLogits, dMeans, dRaw] = grads as [tf.Tensor2D, tf.Tensor3D, tf.Tensor3D];
+    return { loss: value as tf.Scalar, dLogits, dMeans, dRaw };
   });
 }
 

@@ -19,6 +19,7 @@ import {
   ADAM_STATE,
   type AdamSettings,
   adamStep,
+  binnedMixtureNllWithGradients,
   FUSED_KERNELS,
   fullMixtureNllWithGradients,
   hasFusedKernel,
@@ -217,6 +218,10 @@ export class TrainingStep {
       const result = mixtureNllWithGradients(logits, means, raw, y, scaleFloor, this.plain);
       return { value: result.loss, grads: [result.dLogits, flat(result.dMeans), flat(result.dRaw)] };
     }
+    if (!this.loss && bins && !full && scaleActivation === 'softplus' && distribution === 'gaussian') {
+      const result = binnedMixtureNllWithGradients(logits, means, raw, y, scaleFloor, bins, this.plain);
+      return { value: result.loss, grads: [result.dLogits, flat(result.dMeans), flat(result.dRaw)] };
+    }
     const factors = full ? (tf.reshape(factorsOut!, [rows, k, factorCount(d)]) as tf.Tensor3D) : undefined;
     if (!this.loss && factors && !this.plain && hasFusedKernel(FUSED_KERNELS.fullMixtureNll)) {
       const result = fullMixtureNllWithGradients(logits, means, raw, factors, y, scaleFloor);
@@ -232,7 +237,8 @@ export class TrainingStep {
         f === undefined
           ? GaussianMixture.diagonal({ logits: l, means: m, scales, distribution })
           : GaussianMixture.full({ logits: l, means: m, scales, factors: f });
-      // A whole-number target: the mass of each value's bin (autodiff; the fused kernels are the density's).
+      // A whole-number target: the mass of each value's bin (autodiff here: Laplace, elu + 1 or a full covariance;
+      // Gaussian components with softplus scales take the fused kernel above).
       if (!this.loss) return bins ? (tf.neg(tf.mean(mixture.binLogProb(y, bins))) as tf.Scalar) : mixture.nll(y);
       const value = this.loss(mixture, y);
       if (value.rank !== 0) throw optionError('loss', `must return a scalar, got shape [${value.shape}]`);
