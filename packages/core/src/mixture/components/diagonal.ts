@@ -295,31 +295,61 @@ function meanShift(m: ComponentArrays): Climber {
   const terms = new Float64Array(k);
   const num = new Float64Array(d);
   const den = new Float64Array(d);
+  // One dimension (the common case, and most of `mdn predict`'s time): each component's mean and 1/σ² per row.
+  const rowMean = new Float64Array(d === 1 ? k : 0);
+  const rowPrecision = new Float64Array(d === 1 ? k : 0);
   return {
     prepareRow(i) {
       for (let j = 0; j < k; j++) {
         let logDet = 0;
         for (let e = 0; e < d; e++) logDet += Math.log(m.scales[(i * k + j) * d + e]!);
         constants[j] = m.logWeights[i * k + j]! - logDet - d * LOG_SQRT_2PI;
+        if (d === 1) {
+          rowMean[j] = m.means[i * k + j]!;
+          rowPrecision[j] = 1 / m.scales[i * k + j]! ** 2;
+        }
       }
     },
     step(i, x, move, gamma) {
       let top = Number.NEGATIVE_INFINITY;
-      for (let j = 0; j < k; j++) {
-        let term = constants[j]!;
-        for (let e = 0; e < d; e++) {
-          const at = (i * k + j) * d + e;
-          const z = (x[e]! - m.means[at]!) / m.scales[at]!;
-          term -= 0.5 * z * z;
+      if (d === 1) {
+        const at = x[0]!;
+        for (let j = 0; j < k; j++) {
+          const r = at - rowMean[j]!;
+          const term = constants[j]! - 0.5 * r * r * rowPrecision[j]!;
+          terms[j] = term;
+          if (term > top) top = term;
         }
-        terms[j] = term;
-        top = Math.max(top, term);
+      } else {
+        for (let j = 0; j < k; j++) {
+          let term = constants[j]!;
+          for (let e = 0; e < d; e++) {
+            const at = (i * k + j) * d + e;
+            const z = (x[e]! - m.means[at]!) / m.scales[at]!;
+            term -= 0.5 * z * z;
+          }
+          terms[j] = term;
+          top = Math.max(top, term);
+        }
       }
       // The responsibilities with one exp per component (a logsumexp would take a second).
       let total = 0;
       for (let j = 0; j < k; j++) {
         terms[j] = Math.exp(terms[j]! - top);
         total += terms[j]!;
+      }
+      if (d === 1) {
+        let numerator = 0;
+        let denominator = 0;
+        for (let j = 0; j < k; j++) {
+          const g = terms[j]! / total;
+          gamma[j] = g;
+          const precision = g * rowPrecision[j]!;
+          numerator += precision * rowMean[j]!;
+          denominator += precision;
+        }
+        move[0] = numerator / denominator - x[0]!;
+        return Math.abs(move[0]!);
       }
       num.fill(0);
       den.fill(0);
