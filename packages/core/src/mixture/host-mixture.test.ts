@@ -59,7 +59,10 @@ describe('HostMixture (D = 1 exact functions)', () => {
             let previous = 0;
             for (const y of sorted) {
               const value = host.cdfAt(i, y);
-              expect(value).toBeGreaterThanOrEqual(previous);
+              // Monotone up to float64 rounding: each component's CDF is read from the tail y lies in (for its
+              // precision far out), and at a component's mean the two sides may differ in the last bit (found by
+              // fast-check: 0.40000004756888974 then 0.4000000475688897 across a mean of 3.4e-16).
+              expect(value).toBeGreaterThanOrEqual(previous - 4 * Number.EPSILON * previous);
               expect(value).toBeLessThanOrEqual(1);
               expectClose(value, referenceCdf(referenceRow(spec, i), y), 1e-11, 1e-15, `cdf(${y})`);
               previous = value;
