@@ -9,7 +9,6 @@ import { isRawInput, type RawInput } from '../data/columns.js';
 import type { EncodingReport, InputSchema } from '../data/input-schema.js';
 import { checkedMatrix, type Matrix, type MatrixInput } from '../data/matrix.js';
 import type { Standardiser } from '../data/standardiser.js';
-import { InputError } from '../errors.js';
 import { softplus } from '../math/host-math.js';
 import { factorCount } from '../math/precision-factor.js';
 import { addAtomsHost } from '../mixture/atoms-host.js';
@@ -17,7 +16,7 @@ import { HostMixture } from '../mixture/host-mixture.js';
 import { MixtureParts } from '../mixture/parts.js';
 import { hasFactorHead, type MdnConfig } from './config.js';
 import { type ModelSource, readModelFile } from './file-format.js';
-import { inputSchemaOf } from './metadata.js';
+import { encodeWithSchema, inputSchemaOf } from './metadata.js';
 import type { ModelMetadata } from './network.js';
 
 /** One dense layer: `kernel` `[fanIn, fanOut]` row-major, `bias` `[fanOut]`. */
@@ -85,12 +84,7 @@ export class HostModel {
 
   /** Raw rows (records or columns by name) as the network's numeric inputs, with what was filled in. */
   encodeInputs(input: RawInput, names?: readonly string[]): { x: Matrix; report: EncodingReport } {
-    if (!this.inputSchema) {
-      throw new InputError(
-        'this model records no input column names, so it cannot read a table by name; pass the inputs as numbers',
-      );
-    }
-    return this.inputSchema.encode(input, names);
+    return encodeWithSchema(this.inputSchema, input, names);
   }
 
   /**

@@ -4,7 +4,9 @@
  * recomputed, must not reach them with a wrong type: a column list that is a string, a plan whose `hidden` is a
  * number. A field that is absent stays absent (older files lack some); a field that is present has its type.
  */
-import { InputSchema } from '../data/input-schema.js';
+import type { RawInput } from '../data/columns.js';
+import { type EncodingReport, InputSchema } from '../data/input-schema.js';
+import type { Matrix } from '../data/matrix.js';
 import { printable } from '../data/table.js';
 import { InputError } from '../errors.js';
 import type { MdnConfig } from './config.js';
@@ -277,4 +279,18 @@ export function checkMetadata(value: unknown, config: MdnConfig): ModelMetadata 
 export function inputSchemaOf(metadata: ModelMetadata): InputSchema | undefined {
   if (metadata.inputSchema) return InputSchema.fromJSON(metadata.inputSchema);
   return metadata.inputColumns ? InputSchema.numeric(metadata.inputColumns) : undefined;
+}
+
+/** Raw rows read through a model's input schema (see {@link inputSchemaOf}); a model without one is told so. */
+export function encodeWithSchema(
+  schema: InputSchema | undefined,
+  input: RawInput,
+  names?: readonly string[],
+): { x: Matrix; report: EncodingReport } {
+  if (!schema) {
+    throw new InputError(
+      'this model records no input column names, so it cannot read a table by name; pass the inputs as numbers',
+    );
+  }
+  return schema.encode(input, names);
 }

@@ -5,7 +5,8 @@ import { describe, expect, it, vi } from 'vitest';
 import { Standardiser } from '../data/standardiser.js';
 import { type InputError, MdnError } from '../errors.js';
 import { describeTrainPlan, resolveTrainPlan } from '../train/plan.js';
-import { loadModel, MODEL_FORMAT_VERSION, ModelFormatError, saveModel } from './model-file.js';
+import { MODEL_FORMAT_VERSION, ModelFormatError } from './file-format.js';
+import { loadModel, saveModel } from './model-file.js';
 import { MixtureDensityNetwork } from './network.js';
 
 function model() {

@@ -1,18 +1,6 @@
 import { type ModelFile, type ModelSource, modelFileOf, readModelFile } from './file-format.js';
 import { MixtureDensityNetwork } from './network.js';
 
-export {
-  MODEL_FORMAT,
-  MODEL_FORMAT_VERSION,
-  type ModelContents,
-  type ModelFile,
-  ModelFormatError,
-  type ModelSource,
-  READABLE_MODEL_FORMAT_VERSIONS,
-  readModelFile,
-  type WeightEntry,
-} from './file-format.js';
-
 /** The model as a {@link ModelFile} object. */
 export function toModelFile(model: MixtureDensityNetwork): ModelFile {
   return modelFileOf({ ...model, metadata: model.metadata, weights: model.getWeights() });

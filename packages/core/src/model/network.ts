@@ -26,7 +26,7 @@ import {
   type TargetAtom,
 } from './config.js';
 import { kMeans } from './kmeans.js';
-import { inputSchemaOf } from './metadata.js';
+import { encodeWithSchema, inputSchemaOf } from './metadata.js';
 
 /** One dense layer's variables. */
 export interface DenseLayer {
@@ -717,13 +717,7 @@ export class MixtureDensityNetwork {
    * rows too; call this one to see the report.
    */
   encodeInputs(input: RawInput, names?: readonly string[]): { x: Matrix; report: EncodingReport } {
-    const schema = this.inputSchema;
-    if (!schema) {
-      throw new InputError(
-        'this model records no input column names, so it cannot read a table by name; pass the inputs as numbers',
-      );
-    }
-    return schema.encode(input, names);
+    return encodeWithSchema(this.inputSchema, input, names);
   }
 
   /**

@@ -68,6 +68,36 @@ export function readAdamState(values: ArrayLike<number>): { [slot in keyof typeo
 // Host implementations (float32 arrays in, float32 arrays out); used by the registered kernels.
 
 /**
+ * Row `row` of `logits` `[·, K]`: writes softmax(logits[row]) into `weights` and returns log Σ_j exp(logits[row, j])
+ * (subtract it for the log-weights).
+ */
+function softmaxRow(logits: Float32Array, row: number, k: number, weights: Float64Array): number {
+  let maxLogit = Number.NEGATIVE_INFINITY;
+  for (let j = 0; j < k; j++) maxLogit = Math.max(maxLogit, logits[row * k + j]!);
+  let sumLogit = 0;
+  for (let j = 0; j < k; j++) {
+    weights[j] = Math.exp(logits[row * k + j]! - maxLogit);
+    sumLogit += weights[j]!;
+  }
+  for (let j = 0; j < k; j++) weights[j] = weights[j]! / sumLogit;
+  return maxLogit + Math.log(sumLogit);
+}
+
+/**
+ * σ = softplus(r) + floor, with sigmoid(r) (softplus's derivative) written to `sigmoids[at]`: both from one
+ * exponential (e^−r for large r).
+ */
+function scaleFromRaw(r: number, floor: number, sigmoids: Float64Array, at: number): number {
+  if (r > 20) {
+    sigmoids[at] = 1 / (1 + Math.exp(-r));
+    return r + floor;
+  }
+  const e = Math.exp(r);
+  sigmoids[at] = e / (1 + e);
+  return Math.log1p(e) + floor;
+}
+
+/**
  * Mean NLL of a diagonal mixture with σ = softplus(raw) + floor, and its gradients with respect to the logits
  * `[B,K]`, means `[B,K,D]` and raw scales `[B,K,D]`. Writes the gradients; returns the loss.
  */
@@ -84,46 +114,26 @@ export function mixtureNllHost(
   dMeans: Float32Array,
   dRaw: Float32Array,
 ): number {
-  // Per row: the softmax numerators, each component's log-density term and, per element, σ, z and sigmoid(raw),
+  // Per row: the softmax weights, each component's log-density term and, per element, σ, z and sigmoid(raw),
   // each computed once (five transcendentals per element and component instead of ten).
   const a = new Float64Array(k);
-  const expLogit = new Float64Array(k);
+  const weights = new Float64Array(k);
   const sigmas = new Float64Array(k * d);
   const zs = new Float64Array(k * d);
   const sigmoids = new Float64Array(k * d);
   let total = 0;
   const inv = 1 / b;
   for (let i = 0; i < b; i++) {
-    let maxLogit = Number.NEGATIVE_INFINITY;
-    for (let j = 0; j < k; j++) maxLogit = Math.max(maxLogit, logits[i * k + j]!);
-    let sumLogit = 0;
-    for (let j = 0; j < k; j++) {
-      expLogit[j] = Math.exp(logits[i * k + j]! - maxLogit);
-      sumLogit += expLogit[j]!;
-    }
-    const logNorm = maxLogit + Math.log(sumLogit);
+    const logNorm = softmaxRow(logits, i, k, weights);
     let maxA = Number.NEGATIVE_INFINITY;
     for (let j = 0; j < k; j++) {
       let logN = -d * LOG_SQRT_2PI;
       for (let c = 0; c < d; c++) {
         const index = (i * k + j) * d + c;
-        const r = raw[index]!;
-        // softplus(r) = log1p(e^r) and sigmoid(r) = e^r / (1 + e^r) from one exponential (e^−r for large r).
-        let softplus: number;
-        let sigmoid: number;
-        if (r > 20) {
-          softplus = r;
-          sigmoid = 1 / (1 + Math.exp(-r));
-        } else {
-          const e = Math.exp(r);
-          softplus = Math.log1p(e);
-          sigmoid = e / (1 + e);
-        }
-        const sigma = softplus + floor;
+        const sigma = scaleFromRaw(raw[index]!, floor, sigmoids, j * d + c);
         const z = (y[i * d + c]! - means[index]!) / sigma;
         sigmas[j * d + c] = sigma;
         zs[j * d + c] = z;
-        sigmoids[j * d + c] = sigmoid;
         logN -= 0.5 * z * z + Math.log(sigma);
       }
       a[j] = logits[i * k + j]! - logNorm + logN;
@@ -137,7 +147,7 @@ export function mixtureNllHost(
     total -= maxA + Math.log(sumA);
     for (let j = 0; j < k; j++) {
       const gamma = a[j]! / sumA;
-      const pi = expLogit[j]! / sumLogit;
+      const pi = weights[j]!;
       dLogits[i * k + j] = (pi - gamma) * inv;
       for (let c = 0; c < d; c++) {
         const index = (i * k + j) * d + c;
@@ -186,7 +196,7 @@ export function binnedMixtureNllHost(
 ): number {
   const h = bins.halfWidth;
   const r = new Float64Array(k);
-  const expLogit = new Float64Array(k);
+  const weights = new Float64Array(k);
   const slopeMean = new Float64Array(k);
   const slopeScale = new Float64Array(k);
   const sigmoids = new Float64Array(k);
@@ -196,28 +206,11 @@ export function binnedMixtureNllHost(
   for (let i = 0; i < b; i++) {
     const target = y[i]!;
     const lowest = bins.lower !== null && bins.lower + h / 2 >= target;
-    let maxLogit = Number.NEGATIVE_INFINITY;
-    for (let j = 0; j < k; j++) maxLogit = Math.max(maxLogit, logits[i * k + j]!);
-    let sumLogit = 0;
-    for (let j = 0; j < k; j++) {
-      expLogit[j] = Math.exp(logits[i * k + j]! - maxLogit);
-      sumLogit += expLogit[j]!;
-    }
-    const logNorm = maxLogit + Math.log(sumLogit);
+    const logNorm = softmaxRow(logits, i, k, weights);
     let maxR = Number.NEGATIVE_INFINITY;
     for (let j = 0; j < k; j++) {
       const index = i * k + j;
-      const rawScale = raw[index]!;
-      let softplus: number;
-      if (rawScale > 20) {
-        softplus = rawScale;
-        sigmoids[j] = 1 / (1 + Math.exp(-rawScale));
-      } else {
-        const e = Math.exp(rawScale);
-        softplus = Math.log1p(e);
-        sigmoids[j] = e / (1 + e);
-      }
-      const sigma = softplus + floor;
+      const sigma = scaleFromRaw(raw[index]!, floor, sigmoids, j);
       const mu = means[index]!;
       const za = (target - h - mu) / sigma;
       const zb = (target + h - mu) / sigma;
@@ -247,7 +240,7 @@ export function binnedMixtureNllHost(
     for (let j = 0; j < k; j++) {
       const index = i * k + j;
       const gamma = r[j]! / sumR;
-      dLogits[index] = (expLogit[j]! / sumLogit - gamma) * inv;
+      dLogits[index] = (weights[j]! - gamma) * inv;
       dMeans[index] = -gamma * slopeMean[j]! * inv;
       dRaw[index] = -gamma * slopeScale[j]! * sigmoids[j]! * inv;
     }
@@ -284,14 +277,11 @@ export function fullMixtureNllHost(
   const zs = new Float64Array(k * d);
   const us = new Float64Array(k * d);
   const sigmas = new Float64Array(k * d);
+  const weights = new Float64Array(k);
   let total = 0;
   const inv = 1 / b;
   for (let i = 0; i < b; i++) {
-    let maxLogit = Number.NEGATIVE_INFINITY;
-    for (let j = 0; j < k; j++) maxLogit = Math.max(maxLogit, logits[i * k + j]!);
-    let sumLogit = 0;
-    for (let j = 0; j < k; j++) sumLogit += Math.exp(logits[i * k + j]! - maxLogit);
-    const logNorm = maxLogit + Math.log(sumLogit);
+    const logNorm = softmaxRow(logits, i, k, weights);
     let maxA = Number.NEGATIVE_INFINITY;
     for (let j = 0; j < k; j++) {
       const base = (i * k + j) * d;
@@ -318,7 +308,7 @@ export function fullMixtureNllHost(
     total -= lse;
     for (let j = 0; j < k; j++) {
       const gamma = Math.exp(a[j]! - lse);
-      const pi = Math.exp(logits[i * k + j]! - logNorm);
+      const pi = weights[j]!;
       dLogits[i * k + j] = (pi - gamma) * inv;
       const base = (i * k + j) * d;
       const factorBase = (i * k + j) * p;
